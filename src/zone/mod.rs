@@ -1,0 +1,20 @@
+//! The zone model: pure data, no sockets and no tokio.
+//!
+//! Everything that reads or writes a zone goes through here: [`Name`] and [`Record`]
+//! (RDATA kept in wire form so nothing is lost in transit), the zone-file parser and
+//! writer, [`ZoneVersion`] (an immutable version of one zone, indexed for answering and
+//! for canonical-order iteration), [`Changeset`] (what IXFR carries and the journal
+//! keeps), `diff`/`apply`, RFC 1982 serial arithmetic, and the semantic checks behind
+//! `zonesync check`.
+//!
+//! Data flow: zone file → `parse` → records → `ZoneVersion` → (`diff` against the stored
+//! version → `Changeset` → journal) → server snapshots; transfers in arrive as records or
+//! changesets and take the same path from `ZoneVersion` on.
+
+pub mod diag;
+pub mod name;
+pub mod record;
+
+pub use diag::{Finding, Pos, Severity};
+pub use name::{Name, NameError};
+pub use record::{Class, Rdata, Record, Rtype};
