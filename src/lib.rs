@@ -26,7 +26,9 @@
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 #![warn(clippy::unwrap_used)]
 
+pub mod addr;
 pub mod cli;
+pub mod duration;
 pub mod output;
 pub mod tsig;
 pub mod zone;

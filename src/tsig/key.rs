@@ -335,7 +335,8 @@ pub fn parse_key_file(text: &str) -> Result<Vec<Key>, (usize, String)> {
             alg_line,
             KeyError::UnknownAlgorithm(alg_text.clone()).to_string(),
         ))?;
-        let secret = decode_secret(&name, &secret_text).map_err(|e| (secret_line, e.to_string()))?;
+        let secret =
+            decode_secret(&name, &secret_text).map_err(|e| (secret_line, e.to_string()))?;
         keys.push(Key::new(name, alg, secret).map_err(|e| (secret_line, e.to_string()))?);
     }
     if keys.is_empty() {
@@ -344,7 +345,11 @@ pub fn parse_key_file(text: &str) -> Result<Vec<Key>, (usize, String)> {
     Ok(keys)
 }
 
-fn expect<I: Iterator<Item = Token>>(it: &mut I, what: &str, line: usize) -> Result<(), (usize, String)> {
+fn expect<I: Iterator<Item = Token>>(
+    it: &mut I,
+    what: &str,
+    line: usize,
+) -> Result<(), (usize, String)> {
     match it.next() {
         Some(t) if t.text == what && !t.quoted => Ok(()),
         Some(t) => Err((t.line, format!("expected `{what}`, found `{}`", t.text))),
@@ -543,7 +548,10 @@ mod tests {
             Key::from_dig_spec("a..b:c2VjcmV0"),
             Err(KeyError::BadName { .. })
         ));
-        assert!(matches!(Key::from_dig_spec("justone"), Err(KeyError::BadSpec(_))));
+        assert!(matches!(
+            Key::from_dig_spec("justone"),
+            Err(KeyError::BadSpec(_))
+        ));
     }
 
     #[test]
@@ -620,7 +628,10 @@ key other {
             "hmac-md5.sig-alg.reg.int."
         );
         assert_eq!(Algorithm::HmacSha1.wire_name().to_string(), "hmac-sha1.");
-        assert_eq!(Algorithm::from_name("HMAC-SHA384."), Some(Algorithm::HmacSha384));
+        assert_eq!(
+            Algorithm::from_name("HMAC-SHA384."),
+            Some(Algorithm::HmacSha384)
+        );
         assert!(format!("{:?}", Key::from_dig_spec("k:c2VjcmV0").unwrap()).contains("hidden"));
     }
 }

@@ -578,7 +578,10 @@ mod tests {
     #[test]
     fn limits() {
         let long = "a".repeat(64);
-        assert_eq!(Name::parse(&format!("{long}."), None), Err(NameError::LabelTooLong));
+        assert_eq!(
+            Name::parse(&format!("{long}."), None),
+            Err(NameError::LabelTooLong)
+        );
         let ok = "a".repeat(63);
         let name = format!("{ok}.{ok}.{ok}.{}.", "a".repeat(61));
         assert_eq!(n(&name).wire_len(), 255);

@@ -1,0 +1,230 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'zonesync' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'zonesync'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'zonesync' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the authoritative server')
+            [CompletionResult]::new('axfr', 'axfr', [CompletionResultType]::ParameterValue, 'Fetch a whole zone by AXFR (RFC 5936) and write it as a zone file')
+            [CompletionResult]::new('ixfr', 'ixfr', [CompletionResultType]::ParameterValue, 'Fetch the changes to a zone since a serial by IXFR (RFC 1995)')
+            [CompletionResult]::new('notify', 'notify', [CompletionResultType]::ParameterValue, 'Send NOTIFY (RFC 1996) for a zone to one or more servers')
+            [CompletionResult]::new('sync-zonelist', 'sync-zonelist', [CompletionResultType]::ParameterValue, 'Mirror super masters'' zone lists and zones into a directory')
+            [CompletionResult]::new('tsig-keygen', 'tsig-keygen', [CompletionResultType]::ParameterValue, 'Generate a TSIG key and print it as configuration')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Validate zone files and serve configs, or check a fleet for consistency')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zonesync;serve' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The YAML configuration file')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The YAML configuration file')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zonesync;axfr' {
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The server to transfer from, HOST[:PORT] or [V6]:PORT (port 53 by default)')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The server to transfer from, HOST[:PORT] or [V6]:PORT (port 53 by default)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig''s -y. Note that a key on the command line is visible to other local users')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig''s -y. Note that a key on the command line is visible to other local users')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name')
+            [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name')
+            [CompletionResult]::new('--key-name', '--key-name', [CompletionResultType]::ParameterName, 'Which key of the --key-file to use, when it holds more than one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the zone here instead of stdout (atomically, when complete)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the zone here instead of stdout (atomically, when complete)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for each message (not for the whole transfer)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zonesync;ixfr' {
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The server, HOST[:PORT] or [V6]:PORT (port 53 by default)')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The server, HOST[:PORT] or [V6]:PORT (port 53 by default)')
+            [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'The serial the changes start from (the one we have)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig''s -y. Note that a key on the command line is visible to other local users')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig''s -y. Note that a key on the command line is visible to other local users')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name')
+            [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name')
+            [CompletionResult]::new('--key-name', '--key-name', [CompletionResultType]::ParameterName, 'Which key of the --key-file to use, when it holds more than one')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for each message')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
+            [CompletionResult]::new('--udp', '--udp', [CompletionResultType]::ParameterName, 'Ask over UDP first (falls back to TCP when the answer does not fit)')
+            [CompletionResult]::new('--no-fallback', '--no-fallback', [CompletionResultType]::ParameterName, 'Fail instead of falling back to AXFR when the server cannot serve IXFR')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zonesync;notify' {
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'A server to notify, HOST[:PORT] or [V6]:PORT; repeat for several')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'A server to notify, HOST[:PORT] or [V6]:PORT; repeat for several')
+            [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'Put this serial in the NOTIFY as an SOA hint (RFC 1996 §3.7)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig''s -y. Note that a key on the command line is visible to other local users')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig''s -y. Note that a key on the command line is visible to other local users')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name')
+            [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name')
+            [CompletionResult]::new('--key-name', '--key-name', [CompletionResultType]::ParameterName, 'Which key of the --key-file to use, when it holds more than one')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Retransmissions after the first attempt (RFC 1996 §3.6)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Wait for an answer this long before the first retransmission (doubling after)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
+            [CompletionResult]::new('--tcp', '--tcp', [CompletionResultType]::ParameterName, 'Send over TCP instead of UDP')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zonesync;sync-zonelist' {
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'A super master, HOST[:PORT] or [V6]:PORT; repeat for several')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'A super master, HOST[:PORT] or [V6]:PORT; repeat for several')
+            [CompletionResult]::new('--catalog', '--catalog', [CompletionResultType]::ParameterName, 'The catalog zone that lists the zones')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig''s -y. Note that a key on the command line is visible to other local users')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig''s -y. Note that a key on the command line is visible to other local users')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name')
+            [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name')
+            [CompletionResult]::new('--key-name', '--key-name', [CompletionResultType]::ParameterName, 'Which key of the --key-file to use, when it holds more than one')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The directory to mirror into')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Say what would change, change nothing')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zonesync;tsig-keygen' {
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'The HMAC algorithm (hmac-md5 only for old peers)')
+            [CompletionResult]::new('--algorithm', '--algorithm', [CompletionResultType]::ParameterName, 'The HMAC algorithm (hmac-md5 only for old peers)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Which server''s configuration syntax to print')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zonesync;check' {
+            [CompletionResult]::new('--origin', '--origin', [CompletionResultType]::ParameterName, 'The zone''s origin (else taken from the file name or the SOA owner)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format (`table` is the same as `text`)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Validate a serve config and every zone file it names')
+            [CompletionResult]::new('--fleet', '--fleet', [CompletionResultType]::ParameterName, 'Compare ZONE across servers (the first -s is the primary)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'A server of the fleet, HOST[:PORT]; repeat for several (the first is the primary)')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'A server of the fleet, HOST[:PORT]; repeat for several (the first is the primary)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig''s -y. Note that a key on the command line is visible to other local users')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig''s -y. Note that a key on the command line is visible to other local users')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name')
+            [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name')
+            [CompletionResult]::new('--key-name', '--key-name', [CompletionResultType]::ParameterName, 'Which key of the --key-file to use, when it holds more than one')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Treat warnings as errors')
+            [CompletionResult]::new('--ns', '--ns', [CompletionResultType]::ParameterName, 'Also check the hosts named by the zone''s NS records')
+            [CompletionResult]::new('--content', '--content', [CompletionResultType]::ParameterName, 'Also transfer the zone from each server and compare the records')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zonesync;help' {
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the authoritative server')
+            [CompletionResult]::new('axfr', 'axfr', [CompletionResultType]::ParameterValue, 'Fetch a whole zone by AXFR (RFC 5936) and write it as a zone file')
+            [CompletionResult]::new('ixfr', 'ixfr', [CompletionResultType]::ParameterValue, 'Fetch the changes to a zone since a serial by IXFR (RFC 1995)')
+            [CompletionResult]::new('notify', 'notify', [CompletionResultType]::ParameterValue, 'Send NOTIFY (RFC 1996) for a zone to one or more servers')
+            [CompletionResult]::new('sync-zonelist', 'sync-zonelist', [CompletionResultType]::ParameterValue, 'Mirror super masters'' zone lists and zones into a directory')
+            [CompletionResult]::new('tsig-keygen', 'tsig-keygen', [CompletionResultType]::ParameterValue, 'Generate a TSIG key and print it as configuration')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Validate zone files and serve configs, or check a fleet for consistency')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zonesync;help;serve' {
+            break
+        }
+        'zonesync;help;axfr' {
+            break
+        }
+        'zonesync;help;ixfr' {
+            break
+        }
+        'zonesync;help;notify' {
+            break
+        }
+        'zonesync;help;sync-zonelist' {
+            break
+        }
+        'zonesync;help;tsig-keygen' {
+            break
+        }
+        'zonesync;help;check' {
+            break
+        }
+        'zonesync;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,208 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[zonesync] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'zonesync'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'zonesync'= {
+            cand --color 'When to use colours in logs and tables'
+            cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand --verbose 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand -q 'Log only errors, and draw no progress bars'
+            cand --quiet 'Log only errors, and draw no progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand serve 'Run the authoritative server'
+            cand axfr 'Fetch a whole zone by AXFR (RFC 5936) and write it as a zone file'
+            cand ixfr 'Fetch the changes to a zone since a serial by IXFR (RFC 1995)'
+            cand notify 'Send NOTIFY (RFC 1996) for a zone to one or more servers'
+            cand sync-zonelist 'Mirror super masters'' zone lists and zones into a directory'
+            cand tsig-keygen 'Generate a TSIG key and print it as configuration'
+            cand check 'Validate zone files and serve configs, or check a fleet for consistency'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zonesync;serve'= {
+            cand -c 'The YAML configuration file'
+            cand --config 'The YAML configuration file'
+            cand --color 'When to use colours in logs and tables'
+            cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand --verbose 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand -q 'Log only errors, and draw no progress bars'
+            cand --quiet 'Log only errors, and draw no progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zonesync;axfr'= {
+            cand -s 'The server to transfer from, HOST[:PORT] or [V6]:PORT (port 53 by default)'
+            cand --server 'The server to transfer from, HOST[:PORT] or [V6]:PORT (port 53 by default)'
+            cand -y 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig''s -y. Note that a key on the command line is visible to other local users'
+            cand --key 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig''s -y. Note that a key on the command line is visible to other local users'
+            cand -k 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name'
+            cand --key-file 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name'
+            cand --key-name 'Which key of the --key-file to use, when it holds more than one'
+            cand -o 'Write the zone here instead of stdout (atomically, when complete)'
+            cand --output 'Write the zone here instead of stdout (atomically, when complete)'
+            cand --format 'Output format'
+            cand --timeout 'How long to wait for each message (not for the whole transfer)'
+            cand --color 'When to use colours in logs and tables'
+            cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand --verbose 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand -q 'Log only errors, and draw no progress bars'
+            cand --quiet 'Log only errors, and draw no progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zonesync;ixfr'= {
+            cand -s 'The server, HOST[:PORT] or [V6]:PORT (port 53 by default)'
+            cand --server 'The server, HOST[:PORT] or [V6]:PORT (port 53 by default)'
+            cand --serial 'The serial the changes start from (the one we have)'
+            cand -y 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig''s -y. Note that a key on the command line is visible to other local users'
+            cand --key 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig''s -y. Note that a key on the command line is visible to other local users'
+            cand -k 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name'
+            cand --key-file 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name'
+            cand --key-name 'Which key of the --key-file to use, when it holds more than one'
+            cand --format 'Output format'
+            cand --timeout 'How long to wait for each message'
+            cand --color 'When to use colours in logs and tables'
+            cand --udp 'Ask over UDP first (falls back to TCP when the answer does not fit)'
+            cand --no-fallback 'Fail instead of falling back to AXFR when the server cannot serve IXFR'
+            cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand --verbose 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand -q 'Log only errors, and draw no progress bars'
+            cand --quiet 'Log only errors, and draw no progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zonesync;notify'= {
+            cand -s 'A server to notify, HOST[:PORT] or [V6]:PORT; repeat for several'
+            cand --server 'A server to notify, HOST[:PORT] or [V6]:PORT; repeat for several'
+            cand --serial 'Put this serial in the NOTIFY as an SOA hint (RFC 1996 §3.7)'
+            cand -y 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig''s -y. Note that a key on the command line is visible to other local users'
+            cand --key 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig''s -y. Note that a key on the command line is visible to other local users'
+            cand -k 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name'
+            cand --key-file 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name'
+            cand --key-name 'Which key of the --key-file to use, when it holds more than one'
+            cand --retries 'Retransmissions after the first attempt (RFC 1996 §3.6)'
+            cand --timeout 'Wait for an answer this long before the first retransmission (doubling after)'
+            cand --color 'When to use colours in logs and tables'
+            cand --tcp 'Send over TCP instead of UDP'
+            cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand --verbose 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand -q 'Log only errors, and draw no progress bars'
+            cand --quiet 'Log only errors, and draw no progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zonesync;sync-zonelist'= {
+            cand -s 'A super master, HOST[:PORT] or [V6]:PORT; repeat for several'
+            cand --server 'A super master, HOST[:PORT] or [V6]:PORT; repeat for several'
+            cand --catalog 'The catalog zone that lists the zones'
+            cand -y 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig''s -y. Note that a key on the command line is visible to other local users'
+            cand --key 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig''s -y. Note that a key on the command line is visible to other local users'
+            cand -k 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name'
+            cand --key-file 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name'
+            cand --key-name 'Which key of the --key-file to use, when it holds more than one'
+            cand --dir 'The directory to mirror into'
+            cand --format 'Output format'
+            cand --color 'When to use colours in logs and tables'
+            cand --dry-run 'Say what would change, change nothing'
+            cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand --verbose 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand -q 'Log only errors, and draw no progress bars'
+            cand --quiet 'Log only errors, and draw no progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zonesync;tsig-keygen'= {
+            cand -a 'The HMAC algorithm (hmac-md5 only for old peers)'
+            cand --algorithm 'The HMAC algorithm (hmac-md5 only for old peers)'
+            cand --format 'Which server''s configuration syntax to print'
+            cand --color 'When to use colours in logs and tables'
+            cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand --verbose 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand -q 'Log only errors, and draw no progress bars'
+            cand --quiet 'Log only errors, and draw no progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zonesync;check'= {
+            cand --origin 'The zone''s origin (else taken from the file name or the SOA owner)'
+            cand --format 'Output format (`table` is the same as `text`)'
+            cand --config 'Validate a serve config and every zone file it names'
+            cand --fleet 'Compare ZONE across servers (the first -s is the primary)'
+            cand -s 'A server of the fleet, HOST[:PORT]; repeat for several (the first is the primary)'
+            cand --server 'A server of the fleet, HOST[:PORT]; repeat for several (the first is the primary)'
+            cand -y 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig''s -y. Note that a key on the command line is visible to other local users'
+            cand --key 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig''s -y. Note that a key on the command line is visible to other local users'
+            cand -k 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name'
+            cand --key-file 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name'
+            cand --key-name 'Which key of the --key-file to use, when it holds more than one'
+            cand --color 'When to use colours in logs and tables'
+            cand --strict 'Treat warnings as errors'
+            cand --ns 'Also check the hosts named by the zone''s NS records'
+            cand --content 'Also transfer the zone from each server and compare the records'
+            cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand --verbose 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand -q 'Log only errors, and draw no progress bars'
+            cand --quiet 'Log only errors, and draw no progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zonesync;help'= {
+            cand serve 'Run the authoritative server'
+            cand axfr 'Fetch a whole zone by AXFR (RFC 5936) and write it as a zone file'
+            cand ixfr 'Fetch the changes to a zone since a serial by IXFR (RFC 1995)'
+            cand notify 'Send NOTIFY (RFC 1996) for a zone to one or more servers'
+            cand sync-zonelist 'Mirror super masters'' zone lists and zones into a directory'
+            cand tsig-keygen 'Generate a TSIG key and print it as configuration'
+            cand check 'Validate zone files and serve configs, or check a fleet for consistency'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zonesync;help;serve'= {
+        }
+        &'zonesync;help;axfr'= {
+        }
+        &'zonesync;help;ixfr'= {
+        }
+        &'zonesync;help;notify'= {
+        }
+        &'zonesync;help;sync-zonelist'= {
+        }
+        &'zonesync;help;tsig-keygen'= {
+        }
+        &'zonesync;help;check'= {
+        }
+        &'zonesync;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

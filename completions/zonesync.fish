@@ -1,0 +1,157 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_zonesync_global_optspecs
+    string join \n v/verbose q/quiet color= h/help V/version
+end
+
+function __fish_zonesync_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_zonesync_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_zonesync_using_subcommand
+    set -l cmd (__fish_zonesync_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c zonesync -n "__fish_zonesync_needs_command" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_needs_command" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+complete -c zonesync -n "__fish_zonesync_needs_command" -s q -l quiet -d 'Log only errors, and draw no progress bars'
+complete -c zonesync -n "__fish_zonesync_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zonesync -n "__fish_zonesync_needs_command" -s V -l version -d 'Print version'
+complete -c zonesync -n "__fish_zonesync_needs_command" -f -a "serve" -d 'Run the authoritative server'
+complete -c zonesync -n "__fish_zonesync_needs_command" -f -a "axfr" -d 'Fetch a whole zone by AXFR (RFC 5936) and write it as a zone file'
+complete -c zonesync -n "__fish_zonesync_needs_command" -f -a "ixfr" -d 'Fetch the changes to a zone since a serial by IXFR (RFC 1995)'
+complete -c zonesync -n "__fish_zonesync_needs_command" -f -a "notify" -d 'Send NOTIFY (RFC 1996) for a zone to one or more servers'
+complete -c zonesync -n "__fish_zonesync_needs_command" -f -a "sync-zonelist" -d 'Mirror super masters\' zone lists and zones into a directory'
+complete -c zonesync -n "__fish_zonesync_needs_command" -f -a "tsig-keygen" -d 'Generate a TSIG key and print it as configuration'
+complete -c zonesync -n "__fish_zonesync_needs_command" -f -a "check" -d 'Validate zone files and serve configs, or check a fleet for consistency'
+complete -c zonesync -n "__fish_zonesync_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve" -s c -l config -d 'The YAML configuration file' -r -F
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve" -s q -l quiet -d 'Log only errors, and draw no progress bars'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve" -s V -l version -d 'Print version'
+complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -s s -l server -d 'The server to transfer from, HOST[:PORT] or [V6]:PORT (port 53 by default)' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -s y -l key -d 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig\'s -y. Note that a key on the command line is visible to other local users' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -s k -l key-file -d 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name' -r -F
+complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -l key-name -d 'Which key of the --key-file to use, when it holds more than one' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -s o -l output -d 'Write the zone here instead of stdout (atomically, when complete)' -r -F
+complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -l format -d 'Output format' -r -f -a "zone\t'A zone file (RFC 1035 presentation format)'
+json\t'JSON: the records with their fields'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -l timeout -d 'How long to wait for each message (not for the whole transfer)' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -s q -l quiet -d 'Log only errors, and draw no progress bars'
+complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -s V -l version -d 'Print version'
+complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -s s -l server -d 'The server, HOST[:PORT] or [V6]:PORT (port 53 by default)' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l serial -d 'The serial the changes start from (the one we have)' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -s y -l key -d 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig\'s -y. Note that a key on the command line is visible to other local users' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -s k -l key-file -d 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name' -r -F
+complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l key-name -d 'Which key of the --key-file to use, when it holds more than one' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l format -d 'Output format' -r -f -a "diff\t'`; serial A -> B` headers and `-`/`+` record lines'
+json\t'JSON'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l timeout -d 'How long to wait for each message' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l udp -d 'Ask over UDP first (falls back to TCP when the answer does not fit)'
+complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l no-fallback -d 'Fail instead of falling back to AXFR when the server cannot serve IXFR'
+complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -s q -l quiet -d 'Log only errors, and draw no progress bars'
+complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -s V -l version -d 'Print version'
+complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -s s -l server -d 'A server to notify, HOST[:PORT] or [V6]:PORT; repeat for several' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -l serial -d 'Put this serial in the NOTIFY as an SOA hint (RFC 1996 §3.7)' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -s y -l key -d 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig\'s -y. Note that a key on the command line is visible to other local users' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -s k -l key-file -d 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name' -r -F
+complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -l key-name -d 'Which key of the --key-file to use, when it holds more than one' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -l retries -d 'Retransmissions after the first attempt (RFC 1996 §3.6)' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -l timeout -d 'Wait for an answer this long before the first retransmission (doubling after)' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -l tcp -d 'Send over TCP instead of UDP'
+complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -s q -l quiet -d 'Log only errors, and draw no progress bars'
+complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -s V -l version -d 'Print version'
+complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -s s -l server -d 'A super master, HOST[:PORT] or [V6]:PORT; repeat for several' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l catalog -d 'The catalog zone that lists the zones' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -s y -l key -d 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig\'s -y. Note that a key on the command line is visible to other local users' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -s k -l key-file -d 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name' -r -F
+complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l key-name -d 'Which key of the --key-file to use, when it holds more than one' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l dir -d 'The directory to mirror into' -r -F
+complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l format -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'JSON for machines'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l dry-run -d 'Say what would change, change nothing'
+complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -s q -l quiet -d 'Log only errors, and draw no progress bars'
+complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -s V -l version -d 'Print version'
+complete -c zonesync -n "__fish_zonesync_using_subcommand tsig-keygen" -s a -l algorithm -d 'The HMAC algorithm (hmac-md5 only for old peers)' -r -f -a "hmac-sha256\t''
+hmac-sha384\t''
+hmac-sha512\t''
+hmac-sha224\t''
+hmac-sha1\t''
+hmac-md5\t''"
+complete -c zonesync -n "__fish_zonesync_using_subcommand tsig-keygen" -l format -d 'Which server\'s configuration syntax to print' -r -f -a "bind\t'A BIND `key` statement (also a key file for `-k`, dig and rndc)'
+knot\t'A Knot DNS `key:` section'
+nsd\t'An NSD `key:` clause'
+pdns\t'The `pdnsutil import-tsig-key` command for PowerDNS'
+yaml\t'An entry for the `keys:` list of a zonesync serve config'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand tsig-keygen" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand tsig-keygen" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+complete -c zonesync -n "__fish_zonesync_using_subcommand tsig-keygen" -s q -l quiet -d 'Log only errors, and draw no progress bars'
+complete -c zonesync -n "__fish_zonesync_using_subcommand tsig-keygen" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zonesync -n "__fish_zonesync_using_subcommand tsig-keygen" -s V -l version -d 'Print version'
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l origin -d 'The zone\'s origin (else taken from the file name or the SOA owner)' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l format -d 'Output format (`table` is the same as `text`)' -r -f -a "text\t'Compiler-style findings and a summary table'
+json\t'JSON for machines'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l config -d 'Validate a serve config and every zone file it names' -r -F
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l fleet -d 'Compare ZONE across servers (the first -s is the primary)' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -s s -l server -d 'A server of the fleet, HOST[:PORT]; repeat for several (the first is the primary)' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -s y -l key -d 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig\'s -y. Note that a key on the command line is visible to other local users' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -s k -l key-file -d 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name' -r -F
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l key-name -d 'Which key of the --key-file to use, when it holds more than one' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l strict -d 'Treat warnings as errors'
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l ns -d 'Also check the hosts named by the zone\'s NS records'
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l content -d 'Also transfer the zone from each server and compare the records'
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -s q -l quiet -d 'Log only errors, and draw no progress bars'
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -s V -l version -d 'Print version'
+complete -c zonesync -n "__fish_zonesync_using_subcommand help; and not __fish_seen_subcommand_from serve axfr ixfr notify sync-zonelist tsig-keygen check help" -f -a "serve" -d 'Run the authoritative server'
+complete -c zonesync -n "__fish_zonesync_using_subcommand help; and not __fish_seen_subcommand_from serve axfr ixfr notify sync-zonelist tsig-keygen check help" -f -a "axfr" -d 'Fetch a whole zone by AXFR (RFC 5936) and write it as a zone file'
+complete -c zonesync -n "__fish_zonesync_using_subcommand help; and not __fish_seen_subcommand_from serve axfr ixfr notify sync-zonelist tsig-keygen check help" -f -a "ixfr" -d 'Fetch the changes to a zone since a serial by IXFR (RFC 1995)'
+complete -c zonesync -n "__fish_zonesync_using_subcommand help; and not __fish_seen_subcommand_from serve axfr ixfr notify sync-zonelist tsig-keygen check help" -f -a "notify" -d 'Send NOTIFY (RFC 1996) for a zone to one or more servers'
+complete -c zonesync -n "__fish_zonesync_using_subcommand help; and not __fish_seen_subcommand_from serve axfr ixfr notify sync-zonelist tsig-keygen check help" -f -a "sync-zonelist" -d 'Mirror super masters\' zone lists and zones into a directory'
+complete -c zonesync -n "__fish_zonesync_using_subcommand help; and not __fish_seen_subcommand_from serve axfr ixfr notify sync-zonelist tsig-keygen check help" -f -a "tsig-keygen" -d 'Generate a TSIG key and print it as configuration'
+complete -c zonesync -n "__fish_zonesync_using_subcommand help; and not __fish_seen_subcommand_from serve axfr ixfr notify sync-zonelist tsig-keygen check help" -f -a "check" -d 'Validate zone files and serve configs, or check a fleet for consistency'
+complete -c zonesync -n "__fish_zonesync_using_subcommand help; and not __fish_seen_subcommand_from serve axfr ixfr notify sync-zonelist tsig-keygen check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,8 @@
+//! Integration tests: the real `zonesync` binary, run as users run it.
+//!
+//! One test binary (faster to build and link than one per file); each module covers
+//! one subcommand or one behaviour.
+
+mod common;
+mod generated;
+mod tsig_keygen;
