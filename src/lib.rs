@@ -26,8 +26,10 @@
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 #![warn(clippy::unwrap_used)]
 
+pub mod acl;
 pub mod addr;
 pub mod cli;
+pub mod config;
 pub mod duration;
 pub mod output;
 pub mod tsig;

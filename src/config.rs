@@ -1,0 +1,1101 @@
+//! The `serve` configuration: YAML in, a validated [`Config`] out.
+//!
+//! The YAML is read into raw serde structs (`deny_unknown_fields`, kebab-case names),
+//! then resolved once, here, into typed values: addresses parsed, keys decoded, ACLs
+//! built, paths made relative to the config file's folder, timer bounds checked. Every
+//! problem is collected with its path (`zones[2].allow-transfer[0].key: no key named
+//! "xfr"`) so that one run of `check --config` names all of them. Nothing outside this
+//! file sees the raw structs (STYLE.md trap 16), so a YAML library swap touches only
+//! this file.
+//!
+//! The shape is DESIGN.md §4's; names may grow, never change.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ipnet::IpNet;
+use serde::Deserialize;
+
+use crate::acl::{Acl, AclEntry};
+use crate::addr::ServerAddr;
+use crate::tsig::Key;
+use crate::zone::Name;
+
+//----------- Config -----------------------------------------------------------------
+
+/// A validated serve configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// Addresses to answer on, UDP and TCP.
+    pub listen: Vec<SocketAddr>,
+    /// Where the redb database lives.
+    pub state_dir: PathBuf,
+    /// TSIG keys by name.
+    pub keys: Keys,
+    /// Zones named in the config, in config order.
+    pub zones: Vec<ZoneConfig>,
+    /// A folder whose `<name>.zone` files are primary zones.
+    pub zones_dir: Option<PathBuf>,
+    /// Settings for zones from `zones-dir` (and defaults for listed zones).
+    pub defaults: ZoneDefaults,
+    /// We are a super master for these servers.
+    pub super_slaves: Option<SuperSlaves>,
+    /// We are a super slave of these servers.
+    pub super_masters: Vec<SuperMaster>,
+    /// How often super slaves refresh every zone in one bulk operation.
+    pub bulk_refresh: Option<Duration>,
+    /// How often primary zone files and `zones-dir` are checked for changes.
+    pub file_check_interval: Duration,
+    /// Bounds on the SOA timers of secondary zones (top level; zones may override).
+    pub timers: TimerBounds,
+    /// Size and concurrency limits.
+    pub limits: Limits,
+}
+
+/// TSIG keys by (lower-cased) name.
+#[derive(Debug, Clone, Default)]
+pub struct Keys {
+    by_name: HashMap<Name, Key>,
+}
+
+impl Keys {
+    /// The key with this name.
+    pub fn get(&self, name: &Name) -> Option<&Key> {
+        self.by_name.get(name)
+    }
+
+    /// Every key.
+    pub fn iter(&self) -> impl Iterator<Item = &Key> {
+        self.by_name.values()
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.by_name.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.by_name.is_empty()
+    }
+}
+
+/// One zone of the config.
+#[derive(Debug, Clone)]
+pub struct ZoneConfig {
+    /// The zone's name.
+    pub name: Name,
+    /// Primary (from a file) or secondary (from primaries).
+    pub source: ZoneSource,
+    /// Who may transfer the zone out (empty: nobody).
+    pub allow_transfer: Acl,
+    /// Extra servers to NOTIFY besides the NS hosts.
+    pub also_notify: Vec<NotifyTarget>,
+    /// Whether to send NOTIFY at all.
+    pub notify: bool,
+    /// Timer bounds for this zone.
+    pub timers: TimerBounds,
+}
+
+/// Where a zone's data comes from.
+#[derive(Debug, Clone)]
+pub enum ZoneSource {
+    /// A primary zone loaded from a zone file.
+    Primary {
+        /// The zone file (absolute, or relative to the working directory).
+        file: PathBuf,
+        /// What to do with the serial when the content changes.
+        serial_policy: SerialPolicy,
+    },
+    /// A secondary zone transferred from primaries, tried in order.
+    Secondary {
+        /// The primaries.
+        primaries: Vec<Primary>,
+    },
+}
+
+/// A primary server of a secondary zone.
+#[derive(Debug, Clone)]
+pub struct Primary {
+    /// Where it answers.
+    pub addr: SocketAddr,
+    /// The key to sign SOA queries and transfers with, and that its NOTIFYs must carry.
+    pub key: Option<Name>,
+    /// Ask for IXFR (false for primaries known not to support it).
+    pub ixfr: bool,
+    /// Try IXFR over UDP before TCP.
+    pub ixfr_udp: bool,
+}
+
+/// A NOTIFY destination.
+#[derive(Debug, Clone)]
+pub struct NotifyTarget {
+    /// Where to send.
+    pub addr: SocketAddr,
+    /// The key to sign with.
+    pub key: Option<Name>,
+}
+
+/// Settings applied to zones from `zones-dir`, and used by listed zones that leave
+/// them out.
+#[derive(Debug, Clone, Default)]
+pub struct ZoneDefaults {
+    /// Who may transfer.
+    pub allow_transfer: Acl,
+    /// Extra NOTIFY targets.
+    pub also_notify: Vec<NotifyTarget>,
+    /// Serial policy.
+    pub serial_policy: SerialPolicy,
+}
+
+/// What `serve` does with the serial of a primary zone whose content changed while
+/// the file's serial did not advance (RFC 1982).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SerialPolicy {
+    /// Add one to the served serial.
+    #[default]
+    Increment,
+    /// Use the current Unix time (or increment, when that is not newer).
+    Unixtime,
+    /// Use YYYYMMDDnn (or increment, when that is not newer).
+    Dateserial,
+    /// Keep the file's serial; a changed zone with an old serial is refused.
+    Keep,
+}
+
+/// The super-master side: the servers that are secondaries for all our primary zones.
+#[derive(Debug, Clone)]
+pub struct SuperSlaves {
+    /// The super slaves (NOTIFY targets, allowed to transfer).
+    pub servers: Vec<SocketAddr>,
+    /// The key their requests must be signed with.
+    pub key: Option<Name>,
+    /// Accept unsigned transfer requests from the listed addresses.
+    pub allow_unsigned: bool,
+    /// The catalog zone we publish.
+    pub catalog: Name,
+}
+
+/// The super-slave side: a server whose primary zones we serve as secondaries.
+#[derive(Debug, Clone)]
+pub struct SuperMaster {
+    /// Where it answers.
+    pub addr: SocketAddr,
+    /// The key for its transfers and NOTIFYs.
+    pub key: Option<Name>,
+    /// The catalog zone it publishes.
+    pub catalog: Name,
+}
+
+/// Bounds on SOA refresh, retry and expire (BIND's names), as durations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimerBounds {
+    /// Lower bound on refresh.
+    pub min_refresh: Duration,
+    /// Upper bound on refresh.
+    pub max_refresh: Duration,
+    /// Lower bound on retry.
+    pub min_retry: Duration,
+    /// Upper bound on retry.
+    pub max_retry: Duration,
+    /// Lower bound on expire.
+    pub min_expire: Duration,
+    /// Upper bound on expire.
+    pub max_expire: Duration,
+}
+
+impl Default for TimerBounds {
+    /// Production-sane defaults, close to BIND's (`min-refresh-time 300`, …).
+    fn default() -> Self {
+        const MIN: u64 = 60;
+        const HOUR: u64 = 3600;
+        const WEEK: u64 = 7 * 86_400;
+        TimerBounds {
+            min_refresh: Duration::from_secs(5 * MIN),
+            max_refresh: Duration::from_secs(4 * WEEK),
+            min_retry: Duration::from_secs(MIN),
+            max_retry: Duration::from_secs(2 * WEEK),
+            min_expire: Duration::from_secs(HOUR),
+            max_expire: Duration::from_secs(24 * WEEK),
+        }
+    }
+}
+
+/// Size and concurrency limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest zone accepted, in records.
+    pub max_zone_records: u64,
+    /// Largest zone accepted, in wire bytes.
+    pub max_zone_bytes: u64,
+    /// Concurrent transfers in, in total.
+    pub transfers_in: usize,
+    /// Concurrent transfers in from one primary.
+    pub transfers_in_per_primary: usize,
+    /// Concurrent transfers out.
+    pub transfers_out: usize,
+    /// Open TCP connections.
+    pub tcp_connections: usize,
+    /// Idle time after which a TCP connection is closed.
+    pub tcp_idle_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_zone_records: 20_000_000,
+            max_zone_bytes: 2 << 30,
+            transfers_in: 10,
+            transfers_in_per_primary: 2,
+            transfers_out: 10,
+            tcp_connections: 1000,
+            tcp_idle_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+//----------- Loading ----------------------------------------------------------------
+
+impl Config {
+    /// Reads and validates a config file. Blocking file I/O.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        Config::from_yaml(&text, path)
+    }
+
+    /// Validates config text; `path` names the file in errors and anchors relative
+    /// paths (its folder).
+    pub fn from_yaml(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let raw: RawConfig = serde_yaml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: path.to_path_buf(),
+            line: e.location().map(|l| l.line()),
+            reason: syntax_message(&e),
+        })?;
+        let base = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let mut r = Resolver {
+            base,
+            problems: Vec::new(),
+        };
+        let config = r.config(raw, path);
+        if r.problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                problems: r.problems,
+            })
+        }
+    }
+
+    /// The zone named `name`, if the config lists it.
+    pub fn zone(&self, name: &Name) -> Option<&ZoneConfig> {
+        self.zones.iter().find(|z| &z.name == name)
+    }
+}
+
+/// serde_yaml's message, without the " at line L column C" it appends (the line is
+/// reported separately).
+fn syntax_message(e: &serde_yaml::Error) -> String {
+    let msg = e.to_string();
+    match msg.find(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg,
+    }
+}
+
+/// Turns raw structs into a [`Config`], collecting every problem with its path.
+struct Resolver<'a> {
+    /// The config file's folder: relative paths start here.
+    base: &'a Path,
+    /// Problems found so far.
+    problems: Vec<Problem>,
+}
+
+impl Resolver<'_> {
+    fn problem(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    fn config(&mut self, raw: RawConfig, path: &Path) -> Config {
+        // Keys first: everything else refers to them.
+        let mut keys = Keys::default();
+        for (i, k) in raw.keys.iter().enumerate() {
+            match Key::from_parts(&k.name, &k.algorithm, &k.secret) {
+                Ok(key) => {
+                    if key.algorithm().is_legacy() {
+                        tracing::warn!(key = %key.name(), "hmac-md5 is kept only for old peers");
+                    }
+                    if keys.by_name.insert(key.name().clone(), key).is_some() {
+                        self.problem(
+                            format!("keys[{i}].name"),
+                            format!("duplicate key \"{}\"", k.name),
+                        );
+                    }
+                }
+                Err(e) => self.problem(format!("keys[{i}]"), e.to_string()),
+            }
+        }
+
+        let mut listen = Vec::new();
+        if raw.listen.is_empty() {
+            self.problem("listen", "at least one address is needed");
+        }
+        for (i, a) in raw.listen.iter().enumerate() {
+            if let Some(addr) = self.socket(&format!("listen[{i}]"), a) {
+                listen.push(addr);
+            }
+        }
+
+        let state_dir = self.path(raw.state_dir.as_deref().unwrap_or("zonesync-state"));
+        let file_check_interval = self.duration(
+            "file-check-interval",
+            raw.file_check_interval.as_deref(),
+            Duration::from_secs(5),
+        );
+        let timers = self.timers("", &raw.timers, TimerBounds::default());
+        let limits = self.limits(&raw.limits);
+
+        let defaults = match &raw.defaults {
+            Some(d) => ZoneDefaults {
+                allow_transfer: self.acl("defaults.allow-transfer", &d.allow_transfer, &keys),
+                also_notify: self.notify_targets("defaults.also-notify", &d.also_notify, &keys),
+                serial_policy: d.serial_policy.unwrap_or_default(),
+            },
+            None => ZoneDefaults::default(),
+        };
+
+        let mut zones = Vec::new();
+        let mut seen = HashSet::new();
+        for (i, z) in raw.zones.into_iter().enumerate() {
+            let p = format!("zones[{i}]");
+            let Some(zone) = self.zone(&p, z, &keys, &defaults, timers) else {
+                continue;
+            };
+            if !seen.insert(zone.name.clone()) {
+                self.problem(
+                    format!("{p}.name"),
+                    format!("zone {} is listed twice", zone.name),
+                );
+                continue;
+            }
+            zones.push(zone);
+        }
+
+        let zones_dir = raw.zones_dir.as_deref().map(|d| self.path(d));
+
+        let super_slaves = raw.super_slaves.map(|s| {
+            let servers = s
+                .servers
+                .iter()
+                .enumerate()
+                .filter_map(|(i, a)| self.socket(&format!("super-slaves.servers[{i}]"), a))
+                .collect::<Vec<_>>();
+            if servers.is_empty() {
+                self.problem("super-slaves.servers", "at least one server is needed");
+            }
+            let key = s.key.as_deref().and_then(|k| self.key_ref("super-slaves.key", k, &keys));
+            if key.is_none() && !s.allow_unsigned {
+                self.problem(
+                    "super-slaves",
+                    "give a `key`, or set `allow-unsigned: true` to let the listed servers transfer unsigned",
+                );
+            }
+            SuperSlaves {
+                servers,
+                key,
+                allow_unsigned: s.allow_unsigned,
+                catalog: self.name("super-slaves.catalog", s.catalog.as_deref().unwrap_or("catalog.invalid.")),
+            }
+        });
+
+        let super_masters = raw
+            .super_masters
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| {
+                let p = format!("super-masters[{i}]");
+                let addr = self.socket(&format!("{p}.address"), &m.address)?;
+                let key = m
+                    .key
+                    .as_deref()
+                    .and_then(|k| self.key_ref(&format!("{p}.key"), k, &keys));
+                let catalog = self.name(
+                    &format!("{p}.catalog"),
+                    m.catalog.as_deref().unwrap_or("catalog.invalid."),
+                );
+                Some(SuperMaster { addr, key, catalog })
+            })
+            .collect::<Vec<_>>();
+
+        let bulk_refresh = raw
+            .bulk_refresh
+            .as_deref()
+            .map(|d| self.duration("bulk-refresh", Some(d), Duration::ZERO));
+        if bulk_refresh.is_some() && super_masters.is_empty() {
+            self.problem("bulk-refresh", "only meaningful with `super-masters`");
+        }
+
+        Config {
+            path: path.to_path_buf(),
+            listen,
+            state_dir,
+            keys,
+            zones,
+            zones_dir,
+            defaults,
+            super_slaves,
+            super_masters,
+            bulk_refresh,
+            file_check_interval,
+            timers,
+            limits,
+        }
+    }
+
+    fn zone(
+        &mut self,
+        p: &str,
+        z: RawZone,
+        keys: &Keys,
+        defaults: &ZoneDefaults,
+        top_timers: TimerBounds,
+    ) -> Option<ZoneConfig> {
+        let name = Name::parse(&z.name, Some(&Name::root()))
+            .map_err(|e| {
+                self.problem(
+                    format!("{p}.name"),
+                    format!("bad zone name \"{}\": {e}", z.name),
+                )
+            })
+            .ok()?;
+        let source = match (&z.file, z.primaries.is_empty()) {
+            (Some(file), true) => ZoneSource::Primary {
+                file: self.path(file),
+                serial_policy: z.serial_policy.unwrap_or(defaults.serial_policy),
+            },
+            (None, false) => {
+                if z.serial_policy.is_some() {
+                    self.problem(
+                        format!("{p}.serial-policy"),
+                        "only primary zones (with a `file`) have a serial policy",
+                    );
+                }
+                let primaries = z
+                    .primaries
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, prim)| {
+                        let pp = format!("{p}.primaries[{i}]");
+                        let addr = self.socket(&format!("{pp}.address"), &prim.address)?;
+                        let key = prim
+                            .key
+                            .as_deref()
+                            .and_then(|k| self.key_ref(&format!("{pp}.key"), k, keys));
+                        Some(Primary {
+                            addr,
+                            key,
+                            ixfr: prim.ixfr.unwrap_or(true),
+                            ixfr_udp: prim.ixfr_udp.unwrap_or(false),
+                        })
+                    })
+                    .collect();
+                ZoneSource::Secondary { primaries }
+            }
+            (Some(_), false) => {
+                self.problem(
+                    p.to_string(),
+                    format!("zone {name} has both a `file` (primary) and `primaries` (secondary)"),
+                );
+                return None;
+            }
+            (None, true) => {
+                self.problem(
+                    p.to_string(),
+                    format!("zone {name} needs a `file` (primary) or `primaries` (secondary)"),
+                );
+                return None;
+            }
+        };
+        let allow_transfer = match &z.allow_transfer {
+            Some(list) => self.acl(&format!("{p}.allow-transfer"), list, keys),
+            None => defaults.allow_transfer.clone(),
+        };
+        let also_notify = match &z.also_notify {
+            Some(list) => self.notify_targets(&format!("{p}.also-notify"), list, keys),
+            None => defaults.also_notify.clone(),
+        };
+        Some(ZoneConfig {
+            name,
+            source,
+            allow_transfer,
+            also_notify,
+            notify: z.notify.unwrap_or(true),
+            timers: self.timers(&format!("{p}."), &z.timers, top_timers),
+        })
+    }
+
+    fn acl(&mut self, p: &str, list: &[RawAclEntry], keys: &Keys) -> Acl {
+        let mut acl = Acl::default();
+        for (i, e) in list.iter().enumerate() {
+            let ep = format!("{p}[{i}]");
+            if e.address.is_none() && e.key.is_none() {
+                self.problem(
+                    ep,
+                    "an entry needs an `address` (prefix) or a `key`, or both",
+                );
+                continue;
+            }
+            let prefix = match &e.address {
+                Some(a) => match parse_prefix(a) {
+                    Some(net) => Some(net),
+                    None => {
+                        self.problem(
+                            format!("{ep}.address"),
+                            format!("bad address or prefix \"{a}\""),
+                        );
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            let key = match &e.key {
+                Some(k) => match self.key_ref(&format!("{ep}.key"), k, keys) {
+                    Some(name) => Some(name),
+                    None => continue,
+                },
+                None => None,
+            };
+            acl.entries.push(AclEntry { prefix, key });
+        }
+        acl
+    }
+
+    fn notify_targets(
+        &mut self,
+        p: &str,
+        list: &[RawNotifyTarget],
+        keys: &Keys,
+    ) -> Vec<NotifyTarget> {
+        list.iter()
+            .enumerate()
+            .filter_map(|(i, t)| {
+                let tp = format!("{p}[{i}]");
+                match t {
+                    RawNotifyTarget::Plain(a) => Some(NotifyTarget {
+                        addr: self.socket(&tp, a)?,
+                        key: None,
+                    }),
+                    RawNotifyTarget::Full { address, key } => Some(NotifyTarget {
+                        addr: self.socket(&format!("{tp}.address"), address)?,
+                        key: key
+                            .as_deref()
+                            .and_then(|k| self.key_ref(&format!("{tp}.key"), k, keys)),
+                    }),
+                }
+            })
+            .collect()
+    }
+
+    fn key_ref(&mut self, p: &str, text: &str, keys: &Keys) -> Option<Name> {
+        let name = match Name::parse(text, Some(&Name::root())) {
+            Ok(n) => n,
+            Err(e) => {
+                self.problem(p, format!("bad key name \"{text}\": {e}"));
+                return None;
+            }
+        };
+        if keys.get(&name).is_none() {
+            self.problem(p, format!("no key named \"{text}\""));
+            return None;
+        }
+        Some(name)
+    }
+
+    fn socket(&mut self, p: &str, text: &str) -> Option<SocketAddr> {
+        match text.parse::<ServerAddr>() {
+            Ok(a) => match a.socket_addr() {
+                Some(s) => Some(s),
+                None => {
+                    self.problem(
+                        p,
+                        format!("\"{text}\": give an IP address, not a host name"),
+                    );
+                    None
+                }
+            },
+            Err(e) => {
+                self.problem(p, e.to_string());
+                None
+            }
+        }
+    }
+
+    fn name(&mut self, p: &str, text: &str) -> Name {
+        Name::parse(text, Some(&Name::root())).unwrap_or_else(|e| {
+            self.problem(p, format!("bad name \"{text}\": {e}"));
+            Name::root()
+        })
+    }
+
+    fn path(&self, text: &str) -> PathBuf {
+        let p = Path::new(text);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base.join(p)
+        }
+    }
+
+    fn duration(&mut self, p: &str, text: Option<&str>, default: Duration) -> Duration {
+        match text {
+            None => default,
+            Some(t) => crate::duration::parse(t).unwrap_or_else(|e| {
+                self.problem(p, e.to_string());
+                default
+            }),
+        }
+    }
+
+    fn timers(&mut self, prefix: &str, raw: &RawTimers, base: TimerBounds) -> TimerBounds {
+        let mut t = base;
+        let fields: [(&str, &Option<String>, &mut Duration); 6] = [
+            ("min-refresh", &raw.min_refresh, &mut t.min_refresh),
+            ("max-refresh", &raw.max_refresh, &mut t.max_refresh),
+            ("min-retry", &raw.min_retry, &mut t.min_retry),
+            ("max-retry", &raw.max_retry, &mut t.max_retry),
+            ("min-expire", &raw.min_expire, &mut t.min_expire),
+            ("max-expire", &raw.max_expire, &mut t.max_expire),
+        ];
+        let mut bad = Vec::new();
+        for (name, value, slot) in fields {
+            if let Some(text) = value {
+                match crate::duration::parse(text) {
+                    Ok(d) => *slot = d,
+                    Err(e) => bad.push((format!("{prefix}{name}"), e.to_string())),
+                }
+            }
+        }
+        for (p, m) in bad {
+            self.problem(p, m);
+        }
+        // Only bounds set here are checked here: inherited ones were checked where set.
+        let any_set = [
+            &raw.min_refresh,
+            &raw.max_refresh,
+            &raw.min_retry,
+            &raw.max_retry,
+            &raw.min_expire,
+            &raw.max_expire,
+        ]
+        .iter()
+        .any(|v| v.is_some());
+        for (lo, hi, name) in [
+            (t.min_refresh, t.max_refresh, "refresh"),
+            (t.min_retry, t.max_retry, "retry"),
+            (t.min_expire, t.max_expire, "expire"),
+        ] {
+            if any_set && lo > hi {
+                self.problem(
+                    format!("{prefix}min-{name}"),
+                    format!("min-{name} is above max-{name}"),
+                );
+            }
+        }
+        t
+    }
+
+    fn limits(&mut self, raw: &RawLimits) -> Limits {
+        let d = Limits::default();
+        let mut positive = |p: &str, v: Option<u64>, default: u64| -> u64 {
+            match v {
+                Some(0) => {
+                    self.problems.push(Problem {
+                        path: format!("limits.{p}"),
+                        message: "must be at least 1".into(),
+                    });
+                    default
+                }
+                Some(v) => v,
+                None => default,
+            }
+        };
+        let limits = Limits {
+            max_zone_records: positive(
+                "max-zone-records",
+                raw.max_zone_records,
+                d.max_zone_records,
+            ),
+            max_zone_bytes: positive("max-zone-bytes", raw.max_zone_bytes, d.max_zone_bytes),
+            transfers_in: positive("transfers-in", raw.transfers_in, d.transfers_in as u64)
+                as usize,
+            transfers_in_per_primary: positive(
+                "transfers-in-per-primary",
+                raw.transfers_in_per_primary,
+                d.transfers_in_per_primary as u64,
+            ) as usize,
+            transfers_out: positive("transfers-out", raw.transfers_out, d.transfers_out as u64)
+                as usize,
+            tcp_connections: positive(
+                "tcp-connections",
+                raw.tcp_connections,
+                d.tcp_connections as u64,
+            ) as usize,
+            tcp_idle_timeout: d.tcp_idle_timeout,
+        };
+        Limits {
+            tcp_idle_timeout: self.duration(
+                "limits.tcp-idle-timeout",
+                raw.tcp_idle_timeout.as_deref(),
+                d.tcp_idle_timeout,
+            ),
+            ..limits
+        }
+    }
+}
+
+/// `127.0.0.0/8`, `::1/128`, or a bare address (a host prefix).
+fn parse_prefix(text: &str) -> Option<IpNet> {
+    text.parse::<IpNet>()
+        .ok()
+        .or_else(|| text.parse::<std::net::IpAddr>().ok().map(IpNet::from))
+        .map(|n| n.trunc())
+}
+
+//----------- Raw YAML ---------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    #[serde(default)]
+    listen: Vec<String>,
+    state_dir: Option<String>,
+    #[serde(default)]
+    keys: Vec<RawKey>,
+    #[serde(default)]
+    zones: Vec<RawZone>,
+    zones_dir: Option<String>,
+    defaults: Option<RawDefaults>,
+    super_slaves: Option<RawSuperSlaves>,
+    #[serde(default)]
+    super_masters: Vec<RawSuperMaster>,
+    bulk_refresh: Option<String>,
+    file_check_interval: Option<String>,
+    #[serde(flatten)]
+    timers: RawTimers,
+    #[serde(default)]
+    limits: RawLimits,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKey {
+    name: String,
+    algorithm: String,
+    secret: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawZone {
+    name: String,
+    file: Option<String>,
+    #[serde(default)]
+    primaries: Vec<RawPrimary>,
+    allow_transfer: Option<Vec<RawAclEntry>>,
+    also_notify: Option<Vec<RawNotifyTarget>>,
+    notify: Option<bool>,
+    serial_policy: Option<SerialPolicy>,
+    #[serde(flatten)]
+    timers: RawTimers,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPrimary {
+    address: String,
+    key: Option<String>,
+    ixfr: Option<bool>,
+    ixfr_udp: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAclEntry {
+    address: Option<String>,
+    key: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawNotifyTarget {
+    Plain(String),
+    Full {
+        address: String,
+        key: Option<String>,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawDefaults {
+    #[serde(default)]
+    allow_transfer: Vec<RawAclEntry>,
+    #[serde(default)]
+    also_notify: Vec<RawNotifyTarget>,
+    serial_policy: Option<SerialPolicy>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSuperSlaves {
+    servers: Vec<String>,
+    key: Option<String>,
+    #[serde(default)]
+    allow_unsigned: bool,
+    catalog: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSuperMaster {
+    address: String,
+    key: Option<String>,
+    catalog: Option<String>,
+}
+
+// Flattened into both the top level and each zone, so it cannot deny unknown fields
+// itself (serde does not support that with flatten); the parents do.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+struct RawTimers {
+    min_refresh: Option<String>,
+    max_refresh: Option<String>,
+    min_retry: Option<String>,
+    max_retry: Option<String>,
+    min_expire: Option<String>,
+    max_expire: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawLimits {
+    max_zone_records: Option<u64>,
+    max_zone_bytes: Option<u64>,
+    transfers_in: Option<u64>,
+    transfers_in_per_primary: Option<u64>,
+    transfers_out: Option<u64>,
+    tcp_connections: Option<u64>,
+    tcp_idle_timeout: Option<String>,
+}
+
+//============ Errors ================================================================
+
+/// One problem in a config, with the path of the offending value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Where: `zones[2].allow-transfer[0].key`.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// Why a config could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {}: {reason}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        reason: String,
+    },
+    /// Not valid YAML, or a key of the wrong shape or unknown.
+    #[error("{}{}: {reason}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// The line, when known.
+        line: Option<usize>,
+        /// serde's description, with the YAML path.
+        reason: String,
+    },
+    /// Well-formed, but with problems.
+    #[error("{}: {} problem{}:\n  {}", path.display(), problems.len(),
+            if problems.len() == 1 { "" } else { "s" },
+            problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n  "))]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Every problem found.
+        problems: Vec<Problem>,
+    },
+}
+
+//============ Tests =================================================================
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config, ConfigError> {
+        Config::from_yaml(text, Path::new("/etc/zonesync/zonesync.yaml"))
+    }
+
+    fn problems(text: &str) -> Vec<String> {
+        match load(text) {
+            Err(ConfigError::Invalid { problems, .. }) => {
+                problems.iter().map(|p| p.to_string()).collect()
+            }
+            Err(e) => vec![e.to_string()],
+            Ok(_) => vec![],
+        }
+    }
+
+    const FULL: &str = r#"
+listen: ["127.0.0.1:5300", "[::1]:5300"]
+state-dir: ./state
+keys:
+  - { name: xfr-key, algorithm: hmac-sha256, secret: "c2VjcmV0" }
+zones:
+  - name: example.com
+    file: zones/example.com.zone
+    allow-transfer: [ { key: xfr-key }, { address: 127.0.0.0/8 } ]
+    also-notify: ["127.0.0.2:5300", { address: "127.0.0.3:5300", key: "xfr-key." }]
+    serial-policy: unixtime
+  - name: example.net
+    primaries: [ { address: "127.0.0.1:5400", key: xfr-key, ixfr: false } ]
+    min-refresh: 2s
+zones-dir: zones/
+super-slaves:
+  servers: ["127.0.0.2:5300"]
+  key: xfr-key
+  catalog: catalog.invalid.
+super-masters:
+  - { address: "127.0.0.1:5300", key: xfr-key, catalog: catalog.invalid. }
+bulk-refresh: 1h
+min-refresh: 10s
+"#;
+
+    #[test]
+    fn full_example_resolves() {
+        let c = load(FULL).expect("valid");
+        assert_eq!(c.listen.len(), 2);
+        assert_eq!(c.state_dir, Path::new("/etc/zonesync/./state"));
+        assert_eq!(
+            c.zones_dir.as_deref(),
+            Some(Path::new("/etc/zonesync/zones/"))
+        );
+        assert_eq!(c.zones.len(), 2);
+        let z = &c.zones[0];
+        match &z.source {
+            ZoneSource::Primary {
+                file,
+                serial_policy,
+            } => {
+                assert_eq!(file, Path::new("/etc/zonesync/zones/example.com.zone"));
+                assert_eq!(*serial_policy, SerialPolicy::Unixtime);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(z.allow_transfer.entries.len(), 2);
+        assert_eq!(z.also_notify.len(), 2);
+        assert!(z.also_notify[1].key.is_some());
+        assert_eq!(z.timers.min_refresh, Duration::from_secs(10));
+        let s = &c.zones[1];
+        assert_eq!(s.timers.min_refresh, Duration::from_secs(2));
+        match &s.source {
+            ZoneSource::Secondary { primaries } => assert!(!primaries[0].ixfr),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(c.bulk_refresh, Some(Duration::from_secs(3600)));
+    }
+
+    #[test]
+    fn every_problem_named_with_its_path() {
+        let p = problems(
+            r#"
+listen: ["127.0.0.1:99999"]
+keys:
+  - { name: k, algorithm: hmac-sha999, secret: "c2VjcmV0" }
+zones:
+  - name: a.example
+    file: a.zone
+    allow-transfer: [ { key: xfr }, {} , { address: "300.1.1.1/8" } ]
+  - name: b.example
+  - name: a.example
+    file: b.zone
+min-refresh: 1h
+max-refresh: 1m
+"#,
+        );
+        let want = [
+            "keys[0]: unknown TSIG algorithm \"hmac-sha999\"",
+            "listen[0]: bad server address \"127.0.0.1:99999\": bad port",
+            "min-refresh: min-refresh is above max-refresh",
+            "zones[0].allow-transfer[0].key: no key named \"xfr\"",
+            "zones[0].allow-transfer[1]: an entry needs",
+            "zones[0].allow-transfer[2].address: bad address or prefix",
+            "zones[1]: zone b.example. needs a `file`",
+            "zones[2].name: zone a.example. is listed twice",
+        ];
+        for w in want {
+            assert!(
+                p.iter().any(|x| x.starts_with(w)),
+                "missing {w:?} in {p:#?}"
+            );
+        }
+        assert_eq!(p.len(), want.len(), "{p:#?}");
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_a_line() {
+        let e = load("listen: [\"127.0.0.1:53\"]\nzones:\n  - name: x\n    fille: x.zone\n")
+            .unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("unknown field `fille`"), "{msg}");
+        // The line is where the offending mapping starts (serde buffers flattened maps).
+        assert!(
+            msg.starts_with("/etc/zonesync/zonesync.yaml:3: zones[0]"),
+            "{msg}"
+        );
+        let e = load("listen: []\nbogus: 1\n").unwrap_err();
+        assert!(e.to_string().contains("unknown field `bogus`"), "{e}");
+    }
+
+    #[test]
+    fn super_slaves_need_a_key_or_allow_unsigned() {
+        let p =
+            problems("listen: [\"127.0.0.1:5300\"]\nsuper-slaves: { servers: [\"127.0.0.2\"] }\n");
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].starts_with("super-slaves: give a `key`"), "{p:?}");
+        assert!(problems("listen: [\"127.0.0.1:5300\"]\nsuper-slaves: { servers: [\"127.0.0.2\"], allow-unsigned: true }\n").is_empty());
+    }
+
+    #[test]
+    fn host_names_are_not_listen_addresses() {
+        let p = problems("listen: [\"localhost:5300\"]\n");
+        assert!(p[0].contains("give an IP address"), "{p:?}");
+    }
+}
