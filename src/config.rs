@@ -1094,6 +1094,15 @@ max-refresh: 1m
     }
 
     #[test]
+    fn example_config_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/primary.yaml");
+        let c = Config::load(&path).expect("examples/primary.yaml is valid");
+        assert_eq!(c.zones.len(), 1);
+        assert!(c.zones_dir.is_some());
+        assert_eq!(c.defaults.allow_transfer.entries.len(), 1);
+    }
+
+    #[test]
     fn host_names_are_not_listen_addresses() {
         let p = problems("listen: [\"localhost:5300\"]\n");
         assert!(p[0].contains("give an IP address"), "{p:?}");
