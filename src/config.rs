@@ -23,6 +23,7 @@ use crate::acl::{Acl, AclEntry};
 use crate::addr::ServerAddr;
 use crate::tsig::Key;
 use crate::zone::Name;
+pub use crate::zone::serial::SerialPolicy;
 
 //----------- Config -----------------------------------------------------------------
 
@@ -151,22 +152,6 @@ pub struct ZoneDefaults {
     pub also_notify: Vec<NotifyTarget>,
     /// Serial policy.
     pub serial_policy: SerialPolicy,
-}
-
-/// What `serve` does with the serial of a primary zone whose content changed while
-/// the file's serial did not advance (RFC 1982).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SerialPolicy {
-    /// Add one to the served serial.
-    #[default]
-    Increment,
-    /// Use the current Unix time (or increment, when that is not newer).
-    Unixtime,
-    /// Use YYYYMMDDnn (or increment, when that is not newer).
-    Dateserial,
-    /// Keep the file's serial; a changed zone with an old serial is refused.
-    Keep,
 }
 
 /// The super-master side: the servers that are secondaries for all our primary zones.

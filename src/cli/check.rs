@@ -1,12 +1,16 @@
 //! `zonesync check`: validate zone files and serve configs, or compare a zone across
 //! a fleet of servers.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::addr::ServerAddr;
+use crate::output::findings::{self, FileReport};
+use crate::zone::parse::{ParseOptions, parse_bytes};
+use crate::zone::soa::serial_of;
+use crate::zone::{Finding, Name, Rtype, check_zone};
 
-use super::Status;
 use super::args::{KeyArgs, parse_server};
+use super::{Status, UsageError};
 
 /// Validate zone files and serve configs, or check a fleet for consistency.
 ///
@@ -90,5 +94,221 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Status> {
     if args.config.is_some() {
         return super::not_built("zonesync check --config", "serve, primary side");
     }
-    super::not_built("zonesync check FILE", "Zone files")
+    let origin = match &args.origin {
+        Some(text) => Some(parse_origin(text)?),
+        None => None,
+    };
+    // One file at a time: only its findings outlive it, not its records.
+    let mut reports = Vec::with_capacity(args.files.len());
+    for file in &args.files {
+        reports.push(check_file(file, origin.as_ref())?);
+    }
+    match args.format {
+        CheckFormat::Text => findings::print_text(&reports)?,
+        CheckFormat::Json => findings::print_json(&reports)?,
+    }
+    let failed = reports
+        .iter()
+        .any(|r| r.errors() > 0 || (args.strict && r.warnings() > 0));
+    Ok(if failed {
+        Status::Failure
+    } else {
+        Status::Success
+    })
+}
+
+//----------- One file ---------------------------------------------------------------
+
+/// Parses and checks one zone file. An unreadable file is a finding (exit 1), a file
+/// whose origin cannot be told is a usage error (exit 2).
+fn check_file(file: &Path, origin: Option<&Name>) -> Result<FileReport, UsageError> {
+    let text = match std::fs::read(file) {
+        Ok(text) => text,
+        Err(e) => {
+            return Ok(FileReport {
+                file: file.to_path_buf(),
+                origin: origin.cloned(),
+                records: 0,
+                serial: None,
+                findings: vec![Finding::error(
+                    None,
+                    "io",
+                    format!("cannot read the file: {e}"),
+                )],
+            });
+        }
+    };
+    let origin = match origin {
+        Some(o) => o.clone(),
+        None => origin_from_file_name(file)
+            .or_else(|| origin_from_soa(&text))
+            .ok_or_else(|| {
+                UsageError(format!(
+                    "{}: cannot tell the zone's origin from the file name or an SOA record; \
+                     give it with --origin",
+                    file.display()
+                ))
+            })?,
+    };
+    let zone = parse_bytes(&text, file, &origin, &ParseOptions::default());
+    drop(text);
+    let mut findings = check_zone(&zone);
+    findings.extend(zone.findings);
+    let serial = zone
+        .records
+        .iter()
+        .find(|r| r.rtype == Rtype::SOA && r.owner == zone.origin)
+        .and_then(|r| serial_of(&r.rdata).ok());
+    Ok(FileReport {
+        file: file.to_path_buf(),
+        origin: Some(zone.origin),
+        records: zone.records.len(),
+        serial,
+        findings,
+    })
+}
+
+/// `--origin`: a domain name, absolute whether or not it ends in a dot.
+fn parse_origin(text: &str) -> Result<Name, UsageError> {
+    Name::parse(text, Some(&Name::root()))
+        .map_err(|e| UsageError(format!("--origin {text:?}: {e}")))
+}
+
+//----------- The origin of a file ---------------------------------------------------
+
+/// File-name endings that say "this is not a domain name" when a file is named
+/// `something.EXT` (so that `notes.txt` is not taken for the zone `notes.txt.`).
+const NOT_ZONE_EXTENSIONS: &[&str] = &[
+    "txt", "conf", "cfg", "bak", "orig", "tmp", "old", "json", "yaml", "yml", "signed", "jnl",
+    "zone", "db", "out", "log",
+];
+
+/// The origin a file name implies: `example.com.zone` and `example.com.db`,
+/// `db.example.com`, or a bare `example.com` (at least two labels, the last not a
+/// common file extension).
+fn origin_from_file_name(path: &Path) -> Option<Name> {
+    let name = path.file_name()?.to_str()?;
+    let candidate = if let Some(stem) = name
+        .strip_suffix(".zone")
+        .or_else(|| name.strip_suffix(".db"))
+    {
+        stem
+    } else if let Some(rest) = name.strip_prefix("db.") {
+        rest
+    } else {
+        let (_, last) = name.rsplit_once('.')?;
+        let plausible_tld = last.len() >= 2
+            && last.bytes().all(|b| b.is_ascii_alphabetic())
+            && !NOT_ZONE_EXTENSIONS
+                .iter()
+                .any(|e| e.eq_ignore_ascii_case(last));
+        if !plausible_tld {
+            return None;
+        }
+        name
+    };
+    if candidate.is_empty() || candidate.starts_with('.') {
+        return None;
+    }
+    Name::parse(candidate, Some(&Name::root())).ok()
+}
+
+/// The owner of the first SOA record in zone-file text, when it can be told without
+/// an origin: an absolute owner, or `@` / a relative owner after an absolute
+/// `$ORIGIN`. A light scan (comments stripped, first line of each entry only), not a
+/// parse.
+fn origin_from_soa(text: &[u8]) -> Option<Name> {
+    let mut origin: Option<Name> = None;
+    let mut owner: Option<Name> = None;
+    for line in text.split(|&b| b == b'\n') {
+        let line = match line.iter().position(|&b| b == b';') {
+            Some(i) => &line[..i],
+            None => line,
+        };
+        let starts_blank = line.first().is_some_and(|b| b.is_ascii_whitespace());
+        let mut tokens = line
+            .split(|b| b.is_ascii_whitespace())
+            .filter(|t| !t.is_empty());
+        let Some(first) = tokens.next() else { continue };
+        if first.eq_ignore_ascii_case(b"$ORIGIN") {
+            origin = tokens
+                .next()
+                .and_then(|t| Name::parse_bytes(t, origin.as_ref()).ok());
+            continue;
+        }
+        if first.starts_with(b"$") {
+            continue;
+        }
+        let rest: Vec<&[u8]> = if starts_blank {
+            std::iter::once(first).chain(tokens).take(4).collect()
+        } else {
+            owner = match first {
+                b"@" => origin.clone(),
+                _ => Name::parse_bytes(first, origin.as_ref()).ok(),
+            };
+            tokens.take(4).collect()
+        };
+        if rest.iter().any(|t| t.eq_ignore_ascii_case(b"SOA")) {
+            return owner;
+        }
+    }
+    None
+}
+
+//============ Tests =================================================================
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(s: &str) -> Option<Name> {
+        Some(s.parse().unwrap())
+    }
+
+    #[test]
+    fn origin_from_file_names() {
+        let o = |p: &str| origin_from_file_name(Path::new(p));
+        assert_eq!(o("zones/example.com.zone"), name("example.com."));
+        assert_eq!(o("example.com.db"), name("example.com."));
+        assert_eq!(o("/etc/bind/db.example.com"), name("example.com."));
+        assert_eq!(o("example.com"), name("example.com."));
+        assert_eq!(o("2.0.192.in-addr.arpa"), name("2.0.192.in-addr.arpa."));
+        assert_eq!(o("example.co.in"), name("example.co.in."));
+        assert_eq!(o("notes.txt"), None);
+        assert_eq!(o("zonefile"), None);
+        assert_eq!(o("example.com.signed"), None);
+        assert_eq!(o(".zone"), None);
+        assert_eq!(o("a..b.zone"), None);
+    }
+
+    #[test]
+    fn origin_from_soa_owner() {
+        let scan = |t: &str| origin_from_soa(t.as_bytes());
+        assert_eq!(
+            scan("$TTL 1h\n; SOA in a comment\nexample.com. IN SOA ns. host. 1 2 3 4 5\n"),
+            name("example.com.")
+        );
+        assert_eq!(
+            scan("$ORIGIN example.net.\n@ 3600 IN SOA ns. host. (\n 1 2 3 4 5 )\n"),
+            name("example.net.")
+        );
+        assert_eq!(
+            scan("$ORIGIN net.\nexample IN SOA ns. host. 1 2 3 4 5\n"),
+            name("example.net.")
+        );
+        assert_eq!(
+            scan("example.org. 3600 IN NS ns.\n  IN SOA ns. h. 1 2 3 4 5\n"),
+            name("example.org.")
+        );
+        assert_eq!(scan("@ IN SOA ns. host. 1 2 3 4 5\n"), None);
+        assert_eq!(scan("www IN SOA ns. host. 1 2 3 4 5\n"), None);
+        assert_eq!(scan("www.example. IN A 192.0.2.1\n"), None);
+    }
+
+    #[test]
+    fn origin_option() {
+        assert_eq!(parse_origin("example.com").ok(), name("example.com."));
+        assert_eq!(parse_origin("example.com.").ok(), name("example.com."));
+        assert!(parse_origin("a..b").is_err());
+    }
 }

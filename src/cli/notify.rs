@@ -3,6 +3,9 @@
 use std::time::Duration;
 
 use crate::addr::ServerAddr;
+use crate::notify::{NotifyOptions, NotifyResult, TsigStatus, send_notify, soa_hint};
+
+use super::axfr::{parse_zone, resolve, runtime};
 
 use super::Status;
 use super::args::{KeyArgs, parse_duration, parse_server};
@@ -48,6 +51,84 @@ pub struct NotifyArgs {
 }
 
 /// Sends the NOTIFYs.
-pub fn run(_args: NotifyArgs) -> anyhow::Result<Status> {
-    super::not_built("zonesync notify", "The transfer engine, client side")
+pub fn run(args: NotifyArgs) -> anyhow::Result<Status> {
+    let key = args.key.resolve()?;
+    let zone = parse_zone(&args.zone)?;
+    let rt = runtime()?;
+    rt.block_on(async {
+        let opts = NotifyOptions {
+            key,
+            retries: args.retries,
+            timeout: args.timeout,
+            tcp: args.tcp,
+            soa_hint: args.serial.map(|s| soa_hint(&zone, s)),
+        };
+        // All servers at once; each task owns its copies and the set owns the tasks.
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, server) in args.servers.iter().enumerate() {
+            let (server, zone, opts) = (server.clone(), zone.clone(), opts.clone());
+            tasks.spawn(async move {
+                let result = match resolve(&server).await {
+                    Ok(peer) => send_notify(peer, &zone, &opts)
+                        .await
+                        .map_err(|e| e.to_string()),
+                    Err(e) => Err(format!("{e:#}")),
+                };
+                (i, result)
+            });
+        }
+        let mut results: Vec<Option<Result<NotifyResult, String>>> =
+            (0..args.servers.len()).map(|_| None).collect();
+        while let Some(joined) = tasks.join_next().await {
+            let (i, result) = joined?;
+            results[i] = Some(result);
+        }
+        let mut table =
+            crate::output::table(&["server", "rcode", "round trip", "TSIG", "attempts"]);
+        let mut failed = false;
+        for (server, result) in args.servers.iter().zip(results) {
+            let row = match result {
+                Some(Ok(r)) => {
+                    failed |= !r.is_success();
+                    let rcode = match r.tsig_error {
+                        Some(e) => format!("{} ({e})", r.rcode),
+                        None => r.rcode.to_string(),
+                    };
+                    let tsig = match &r.tsig {
+                        TsigStatus::Unsigned => "-".to_string(),
+                        TsigStatus::Verified => "verified".to_string(),
+                        TsigStatus::Failed(e) => format!("{}: {e}", e.code_name()),
+                    };
+                    vec![
+                        server.to_string(),
+                        rcode,
+                        format!("{:.1} ms", r.rtt.as_secs_f64() * 1000.0),
+                        tsig,
+                        r.attempts.to_string(),
+                    ]
+                }
+                Some(Err(e)) => {
+                    failed = true;
+                    vec![server.to_string(), e, "-".into(), "-".into(), "-".into()]
+                }
+                None => {
+                    failed = true;
+                    vec![
+                        server.to_string(),
+                        "not run".into(),
+                        "-".into(),
+                        "-".into(),
+                        "-".into(),
+                    ]
+                }
+            };
+            table.add_row(row);
+        }
+        crate::output::print_table(&table)?;
+        Ok(if failed {
+            Status::Failure
+        } else {
+            Status::Success
+        })
+    })
 }

@@ -23,6 +23,14 @@ pub struct ServeArgs {
 }
 
 /// Runs the server until SIGINT/SIGTERM.
-pub fn run(_args: ServeArgs) -> anyhow::Result<Status> {
-    super::not_built("zonesync serve", "serve, primary side")
+pub fn run(args: ServeArgs) -> anyhow::Result<Status> {
+    use anyhow::Context;
+    let config = crate::config::Config::load(&args.config)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("zonesync")
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(crate::server::run(config))?;
+    Ok(Status::Success)
 }

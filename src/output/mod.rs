@@ -7,6 +7,9 @@
 //! comfy-table, progress bars by indicatif, and only on a terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod findings;
+pub mod progress;
+
 use std::io::{self, IsTerminal, Write};
 use std::sync::OnceLock;
 

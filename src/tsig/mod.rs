@@ -6,5 +6,6 @@
 //! engine (`xfr`) and the server, which both call in here.
 
 pub mod key;
+pub mod sign;
 
 pub use key::{Algorithm, Key, KeyError, parse_key_file, read_key_file};

@@ -11,10 +11,29 @@
 //! version → `Changeset` → journal) → server snapshots; transfers in arrive as records or
 //! changesets and take the same path from `ZoneVersion` on.
 
+pub mod changeset;
+pub mod check;
 pub mod diag;
+pub mod lexer;
 pub mod name;
+pub mod parse;
+pub mod rdata;
 pub mod record;
+pub mod rrset;
+pub mod serial;
+pub mod soa;
+pub mod version;
+pub mod write;
 
+pub use changeset::{ApplyError, Changeset, diff};
+pub use check::{check_records, check_zone};
 pub use diag::{Finding, Pos, Severity};
 pub use name::{Name, NameError};
+pub use parse::{ParseError, ParseOptions, ParsedZone, parse_bytes, parse_file};
+pub use rdata::{format_rdata, parse_rdata};
 pub use record::{Class, Rdata, Record, Rtype};
+pub use rrset::RRset;
+pub use serial::{Serial, SerialPolicy};
+pub use soa::Soa;
+pub use version::{Node, RecordRef, VersionError, ZoneVersion};
+pub use write::{WriteOptions, format_record, write_zone};

@@ -3,6 +3,8 @@
 //! One test binary (faster to build and link than one per file); each module covers
 //! one subcommand or one behaviour.
 
+mod check;
 mod common;
 mod generated;
 mod tsig_keygen;
+mod xfr;

@@ -7,3 +7,4 @@
 
 mod peers;
 mod tsig_keygen;
+mod xfr;

@@ -1,0 +1,740 @@
+//! Answering queries from one zone version: RFC 1034 §4.3.2's algorithm, sans IO.
+//!
+//! [`resolve`] takes a [`ZoneVersion`] and a question and returns the sections of the
+//! answer as records; [`encode`] turns them into a message for a given size limit
+//! (setting TC when they do not fit). The listeners call these only on a cache miss:
+//! the encoded answer is kept per version and reused (see `server::cache`), so this
+//! code favours clarity over speed.
+//!
+//! # Standards
+//! - RFC 1034 §4.3.2: match down the tree; at a zone cut return a referral; an exact
+//!   match answers; a CNAME is followed ("if the data at the node is a CNAME, and
+//!   QTYPE doesn't match CNAME, copy the CNAME RR into the answer section … change
+//!   QNAME to the canonical name in the CNAME RR, and go back to step 1").
+//! - RFC 2308 §3: negative answers (NXDOMAIN, NODATA) carry the SOA in AUTHORITY with
+//!   TTL = min(SOA TTL, SOA MINIMUM).
+//! - RFC 4592 §3.3.1: a wildcard `*.<closest encloser>` matches only when QNAME does
+//!   not exist; empty non-terminals exist and block it; the owner is rewritten to
+//!   QNAME.
+//! - RFC 6672 §3.2: a DNAME at an ancestor of QNAME is copied into the answer with a
+//!   CNAME synthesised from it (TTL of the DNAME); a result longer than 255 octets is
+//!   YXDOMAIN.
+//! - RFC 9471 §3: "all in-domain glue … MUST" be in a referral or TC is set; other
+//!   additional data is dropped silently when it does not fit.
+//! - RFC 8482 §4.1: ANY is answered with one RRset over UDP, all RRsets over TCP.
+//! - RFC 6604: the RCODE of a CNAME chain is that of its last name.
+//!
+//! # Limitations
+//! - CNAME and DNAME chains are followed within the zone only (as Knot and NSD do);
+//!   a resolver chases the rest.
+
+use crate::wire::{FLAG_AA, FLAG_QR, FLAG_TC, Header, MessageBuilder, Rcode, Section, WireError};
+use crate::zone::rrset::{RRset, rdata_target};
+use crate::zone::version::{Node, ZoneVersion};
+use crate::zone::{Class, Name, Record, Rtype};
+
+/// Most CNAME/DNAME links followed in one answer (loop guard).
+const MAX_CHAIN: usize = 16;
+
+//----------- Query and Answer -------------------------------------------------------
+
+/// The part of a query that decides the answer's content.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Question {
+    /// QNAME, case as asked.
+    pub qname: Name,
+    /// QTYPE.
+    pub qtype: Rtype,
+    /// Whether the answer may use TCP sizes (RFC 8482 ANY handling differs).
+    pub tcp: bool,
+}
+
+/// The content of an answer, before encoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// RCODE (NOERROR, NXDOMAIN, YXDOMAIN).
+    pub rcode: Rcode,
+    /// AA: false for referrals.
+    pub authoritative: bool,
+    /// ANSWER.
+    pub answer: Vec<Record>,
+    /// AUTHORITY.
+    pub authority: Vec<Record>,
+    /// ADDITIONAL.
+    pub additional: Vec<Record>,
+    /// How many leading records of `additional` must fit, or TC is set (in-domain
+    /// glue of a referral).
+    pub required_additional: usize,
+}
+
+//----------- resolve ----------------------------------------------------------------
+
+/// Answers `q` from `zone`. QNAME must be at or below the zone's origin (the caller
+/// picked the zone by longest match).
+pub fn resolve(zone: &ZoneVersion, q: &Question) -> Answer {
+    let mut ans = Answer {
+        rcode: Rcode::NOERROR,
+        authoritative: true,
+        answer: Vec::new(),
+        authority: Vec::new(),
+        additional: Vec::new(),
+        required_additional: 0,
+    };
+    let mut name = q.qname.clone();
+    for _ in 0..MAX_CHAIN {
+        match step(zone, &name, q, &mut ans) {
+            Step::Done => {
+                add_additional(zone, &mut ans);
+                return ans;
+            }
+            Step::Follow(next) => {
+                if !next.ends_with(zone.origin()) {
+                    // Out of the zone: the resolver takes it from here.
+                    add_additional(zone, &mut ans);
+                    return ans;
+                }
+                name = next;
+            }
+        }
+    }
+    // A loop: answer what we have (RFC 1034 §3.6.2 leaves loops to the resolver).
+    add_additional(zone, &mut ans);
+    ans
+}
+
+/// What one step of the chain did.
+enum Step {
+    /// The answer is complete.
+    Done,
+    /// A CNAME (or synthesised one) points at this name: answer it too.
+    Follow(Name),
+}
+
+/// One name of the chain.
+fn step(zone: &ZoneVersion, name: &Name, q: &Question, ans: &mut Answer) -> Step {
+    let first = ans.answer.is_empty();
+
+    // Zone cuts and DNAMEs above the name, from the top down: the highest wins.
+    if let Some(step) = above(zone, name, q, ans, first) {
+        return step;
+    }
+
+    match zone.get(name) {
+        Some(node) => {
+            // A delegation at the name itself: a referral, except for DS, which the
+            // parent side answers (RFC 4035 §3.1.4.1).
+            if name != zone.origin()
+                && q.qtype != Rtype::DS
+                && let Some(ns) = node.rrset(Rtype::NS)
+            {
+                referral(zone, node.name(), ns, ans, first);
+                return Step::Done;
+            }
+            answer_node(zone, node, name, q, ans)
+        }
+        None if zone.exists(name) => {
+            // An empty non-terminal: the name exists, no data (RFC 4592 §2.2.2).
+            nodata(zone, ans);
+            Step::Done
+        }
+        None => {
+            let (encloser, _) = zone.closest_encloser(name);
+            match zone.wildcard_at(&encloser) {
+                Some(wild) => answer_node(zone, wild, name, q, ans),
+                None => {
+                    ans.rcode = Rcode::NXDOMAIN;
+                    negative_soa(zone, ans);
+                    Step::Done
+                }
+            }
+        }
+    }
+}
+
+/// Checks the ancestors of `name` strictly between the apex and `name` (and the apex
+/// itself for DNAME) for a zone cut or a DNAME.
+fn above(
+    zone: &ZoneVersion,
+    name: &Name,
+    q: &Question,
+    ans: &mut Answer,
+    first: bool,
+) -> Option<Step> {
+    let depth = name.label_count() - zone.origin().label_count();
+    // Ancestors from the apex (depth labels trimmed) down to the parent (1 trimmed).
+    for trim in (1..=depth).rev() {
+        let ancestor = name.trim_labels(trim);
+        let Some(node) = zone.get(&ancestor) else {
+            continue;
+        };
+        if &ancestor != zone.origin()
+            && let Some(ns) = node.rrset(Rtype::NS)
+        {
+            referral(zone, node.name(), ns, ans, first);
+            return Some(Step::Done);
+        }
+        if let Some(dname) = node.rrset(Rtype::DNAME) {
+            return Some(synthesize(zone, node, dname, name, q, ans));
+        }
+    }
+    None
+}
+
+/// Answers from a node that owns `qname` (or a wildcard standing for it).
+fn answer_node(
+    zone: &ZoneVersion,
+    node: &Node,
+    qname: &Name,
+    q: &Question,
+    ans: &mut Answer,
+) -> Step {
+    let class = zone.class();
+    if q.qtype == Rtype::ANY {
+        let sets: Vec<&RRset> = node
+            .rrsets()
+            .iter()
+            .filter(|s| s.rtype != Rtype::RRSIG)
+            .collect();
+        if sets.is_empty() {
+            nodata(zone, ans);
+            return Step::Done;
+        }
+        // RFC 8482 §4.1: over UDP one RRset is enough.
+        let take = if q.tcp { sets.len() } else { 1 };
+        for set in sets.into_iter().take(take) {
+            ans.answer.extend(set.to_records(qname, class));
+        }
+        return Step::Done;
+    }
+    if let Some(set) = node.rrset(q.qtype) {
+        ans.answer.extend(set.to_records(qname, class));
+        return Step::Done;
+    }
+    if let Some(cname) = node.rrset(Rtype::CNAME) {
+        ans.answer.extend(cname.to_records(qname, class));
+        return match cname
+            .rdatas
+            .first()
+            .and_then(|r| rdata_target(Rtype::CNAME, r))
+        {
+            Some(target) => Step::Follow(target),
+            None => Step::Done,
+        };
+    }
+    nodata(zone, ans);
+    Step::Done
+}
+
+/// A DNAME at `node` covers `qname`: copy it and synthesise the CNAME (RFC 6672).
+fn synthesize(
+    zone: &ZoneVersion,
+    node: &Node,
+    dname: &RRset,
+    qname: &Name,
+    q: &Question,
+    ans: &mut Answer,
+) -> Step {
+    let class = zone.class();
+    ans.answer.extend(dname.to_records(node.name(), class));
+    let Some(target) = dname
+        .rdatas
+        .first()
+        .and_then(|r| rdata_target(Rtype::DNAME, r))
+    else {
+        return Step::Done;
+    };
+    match qname.replace_suffix(node.name(), &target) {
+        Some(Ok(new)) => {
+            let rdata = crate::zone::Rdata::from_wire(new.as_wire());
+            ans.answer.push(Record::new(
+                qname.clone(),
+                class,
+                Rtype::CNAME,
+                dname.ttl,
+                rdata,
+            ));
+            if q.qtype == Rtype::CNAME {
+                Step::Done
+            } else {
+                Step::Follow(new)
+            }
+        }
+        Some(Err(_)) => {
+            // RFC 6672 §2.2: the substitution overflows 255 octets.
+            ans.rcode = Rcode::YXDOMAIN;
+            Step::Done
+        }
+        None => Step::Done,
+    }
+}
+
+/// A referral to the child zone at `cut` (AA=0 unless an earlier CNAME was ours).
+fn referral(zone: &ZoneVersion, cut: &Name, ns: &RRset, ans: &mut Answer, first: bool) {
+    if first {
+        ans.authoritative = false;
+    }
+    let class = zone.class();
+    ans.authority.extend(ns.to_records(cut, class));
+    // In-domain glue (targets at or below the cut) is required; other in-zone
+    // addresses are a courtesy (RFC 9471 §2–3).
+    let mut required = Vec::new();
+    let mut optional = Vec::new();
+    for rdata in &ns.rdatas {
+        let Some(target) = rdata_target(Rtype::NS, rdata) else {
+            continue;
+        };
+        if !target.ends_with(zone.origin()) {
+            continue;
+        }
+        let bucket = if target.ends_with(cut) {
+            &mut required
+        } else {
+            &mut optional
+        };
+        push_addresses(zone, &target, bucket, true);
+    }
+    ans.required_additional = required.len();
+    ans.additional.extend(required);
+    ans.additional.extend(optional);
+}
+
+/// NOERROR with no data: the SOA in AUTHORITY.
+fn nodata(zone: &ZoneVersion, ans: &mut Answer) {
+    negative_soa(zone, ans);
+}
+
+/// The SOA for a negative answer, TTL = min(SOA TTL, MINIMUM) (RFC 2308 §3).
+fn negative_soa(zone: &ZoneVersion, ans: &mut Answer) {
+    let mut soa = zone.soa_record();
+    if let Ok(parsed) = crate::zone::soa::Soa::from_rdata(&soa.rdata) {
+        soa.ttl = soa.ttl.min(parsed.minimum);
+    }
+    ans.authority.push(soa);
+}
+
+/// Addresses for NS, MX and SRV targets in ANSWER and AUTHORITY that the zone holds
+/// authoritatively (RFC 1034 §3.6.2 additional section processing).
+fn add_additional(zone: &ZoneVersion, ans: &mut Answer) {
+    let mut targets: Vec<Name> = Vec::new();
+    for r in ans.answer.iter() {
+        if matches!(r.rtype, Rtype::NS | Rtype::MX | Rtype::SRV)
+            && let Some(t) = rdata_target(r.rtype, &r.rdata)
+            && t.ends_with(zone.origin())
+            && !targets.contains(&t)
+        {
+            targets.push(t);
+        }
+    }
+    let mut extra = Vec::new();
+    for t in &targets {
+        // Glue below a cut is not authoritative: only a referral hands it out.
+        if zone.find_cut(t).is_some() {
+            continue;
+        }
+        push_addresses(zone, t, &mut extra, false);
+    }
+    for r in extra {
+        if !ans.additional.contains(&r) {
+            ans.additional.push(r);
+        }
+    }
+}
+
+/// The A and AAAA records of `name`; `glue` allows data below a cut.
+fn push_addresses(zone: &ZoneVersion, name: &Name, out: &mut Vec<Record>, glue: bool) {
+    if !glue && zone.find_cut(name).is_some() {
+        return;
+    }
+    if let Some(node) = zone.get(name) {
+        for t in [Rtype::A, Rtype::AAAA] {
+            if let Some(set) = node.rrset(t) {
+                out.extend(set.to_records(node.name(), zone.class()));
+            }
+        }
+    }
+}
+
+//----------- encode -----------------------------------------------------------------
+
+/// EDNS as the query carried it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edns {
+    /// The requestor's UDP payload size (at least 512).
+    pub udp_size: u16,
+    /// The DO bit.
+    pub dnssec_ok: bool,
+}
+
+/// Encodes an answer for the query header `query` (ID, RD and CD are copied) and the
+/// question, within `limit` octets. When ANSWER or AUTHORITY (or required glue) does
+/// not fit, the message carries only the question (and OPT) with TC set, so the client
+/// retries over TCP.
+pub fn encode(
+    query: &Header,
+    qname: &Name,
+    qtype: Rtype,
+    qclass: Class,
+    ans: &Answer,
+    edns: Option<Edns>,
+    limit: usize,
+) -> Vec<u8> {
+    match try_encode(query, qname, qtype, qclass, ans, edns, limit, false) {
+        Ok(msg) => msg,
+        Err(_) => try_encode(query, qname, qtype, qclass, ans, edns, limit, true)
+            .expect("a header, a question and OPT always fit in 512 octets"),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn try_encode(
+    query: &Header,
+    qname: &Name,
+    qtype: Rtype,
+    qclass: Class,
+    ans: &Answer,
+    edns: Option<Edns>,
+    limit: usize,
+    truncated: bool,
+) -> Result<Vec<u8>, WireError> {
+    // Copy RD (0x0100) and CD (0x0010) from the query (RFC 1035 §4.1.1, RFC 6840 §5.9).
+    let mut flags = FLAG_QR | (query.flags & 0x0110);
+    if ans.authoritative {
+        flags |= FLAG_AA;
+    }
+    if truncated {
+        flags |= FLAG_TC;
+    }
+    let header = Header {
+        id: query.id,
+        flags,
+        ..Header::default()
+    };
+    let mut b = MessageBuilder::new(header, limit);
+    b.question(qname, qtype, qclass)?;
+    b.set_rcode(ans.rcode);
+    // Reserve room for OPT (11 octets) so it always fits.
+    let opt_len = if edns.is_some() { 11 } else { 0 };
+    b.set_limit(limit.saturating_sub(opt_len));
+    if !truncated {
+        for r in &ans.answer {
+            b.push(Section::Answer, r)?;
+        }
+        for r in &ans.authority {
+            b.push(Section::Authority, r)?;
+        }
+        for (i, r) in ans.additional.iter().enumerate() {
+            match b.push(Section::Additional, r) {
+                Ok(()) => {}
+                Err(e) if i < ans.required_additional => return Err(e),
+                Err(_) => break,
+            }
+        }
+    }
+    b.set_limit(limit);
+    if let Some(e) = edns {
+        b.push_opt(crate::wire::EDNS_UDP_SIZE, ans.rcode, e.dnssec_ok)?;
+    }
+    Ok(b.finish())
+}
+
+//============ Tests =================================================================
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zone::parse::{ParseOptions, parse_bytes};
+    use std::path::Path;
+
+    const ZONE: &str = r#"
+$ORIGIN example.
+$TTL 3600
+@        SOA   ns1 hostmaster 1 3600 600 86400 300
+@        NS    ns1
+@        NS    ns2.other.
+@        MX    10 mail
+ns1      A     192.0.2.1
+mail     A     192.0.2.25
+mail     AAAA  2001:db8::25
+www      A     192.0.2.80
+alias    CNAME www
+chain    CNAME alias
+loop1    CNAME loop2
+loop2    CNAME loop1
+out      CNAME www.elsewhere.
+*.wild   A     192.0.2.99
+*.wild   TXT   "wild"
+x.y.wild A     192.0.2.98
+*.cw     CNAME www
+sub      NS    ns.sub
+sub      NS    ns1
+sub      DS    12345 8 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF
+ns.sub   A     192.0.2.53
+d        DNAME target.example.
+target   TXT   "t"
+foo.target A   192.0.2.7
+_sip._tcp SRV  0 5 5060 mail
+"#;
+
+    fn zone() -> ZoneVersion {
+        let origin: Name = "example.".parse().unwrap();
+        let parsed = parse_bytes(
+            ZONE.as_bytes(),
+            Path::new("t.zone"),
+            &origin,
+            &ParseOptions::default(),
+        );
+        assert!(!parsed.has_errors(), "{:?}", parsed.findings);
+        ZoneVersion::from_records(origin, Class::IN, parsed.records).unwrap()
+    }
+
+    fn ask(z: &ZoneVersion, qname: &str, qtype: Rtype) -> Answer {
+        resolve(
+            z,
+            &Question {
+                qname: qname.parse().unwrap(),
+                qtype,
+                tcp: false,
+            },
+        )
+    }
+
+    fn names(recs: &[Record]) -> Vec<String> {
+        recs.iter()
+            .map(|r| format!("{} {}", r.owner.to_string().to_lowercase(), r.rtype))
+            .collect()
+    }
+
+    #[test]
+    fn exact_match_with_additional() {
+        let z = zone();
+        let a = ask(&z, "example.", Rtype::MX);
+        assert_eq!((a.rcode, a.authoritative), (Rcode::NOERROR, true));
+        assert_eq!(names(&a.answer), ["example. MX"]);
+        assert_eq!(
+            names(&a.additional),
+            ["mail.example. A", "mail.example. AAAA"]
+        );
+        let a = ask(&z, "_sip._tcp.example.", Rtype::SRV);
+        assert_eq!(
+            names(&a.additional),
+            ["mail.example. A", "mail.example. AAAA"]
+        );
+        let a = ask(&z, "example.", Rtype::NS);
+        assert_eq!(names(&a.additional), ["ns1.example. A"]);
+    }
+
+    #[test]
+    fn nodata_and_nxdomain_carry_soa_with_negative_ttl() {
+        let z = zone();
+        let a = ask(&z, "www.example.", Rtype::AAAA);
+        assert_eq!(a.rcode, Rcode::NOERROR);
+        assert!(a.answer.is_empty());
+        assert_eq!(names(&a.authority), ["example. SOA"]);
+        assert_eq!(a.authority[0].ttl, 300);
+        let a = ask(&z, "nope.example.", Rtype::A);
+        assert_eq!(a.rcode, Rcode::NXDOMAIN);
+        assert_eq!(names(&a.authority), ["example. SOA"]);
+        // An empty non-terminal exists.
+        let a = ask(&z, "_tcp.example.", Rtype::A);
+        assert_eq!(a.rcode, Rcode::NOERROR);
+        assert!(a.answer.is_empty());
+    }
+
+    #[test]
+    fn cname_chains_and_loops() {
+        let z = zone();
+        let a = ask(&z, "chain.example.", Rtype::A);
+        assert_eq!(
+            names(&a.answer),
+            [
+                "chain.example. CNAME",
+                "alias.example. CNAME",
+                "www.example. A"
+            ]
+        );
+        let a = ask(&z, "chain.example.", Rtype::CNAME);
+        assert_eq!(names(&a.answer), ["chain.example. CNAME"]);
+        let a = ask(&z, "loop1.example.", Rtype::A);
+        assert_eq!(a.answer.len(), MAX_CHAIN);
+        let a = ask(&z, "out.example.", Rtype::A);
+        assert_eq!(names(&a.answer), ["out.example. CNAME"]);
+        assert!(a.authority.is_empty());
+        // RFC 6604: the chain ends in NXDOMAIN.
+        let mut z2 = ZONE.to_string();
+        z2.push_str("dangling CNAME missing\n");
+        let origin: Name = "example.".parse().unwrap();
+        let p = parse_bytes(
+            z2.as_bytes(),
+            Path::new("t"),
+            &origin,
+            &ParseOptions::default(),
+        );
+        let z2 = ZoneVersion::from_records(origin, Class::IN, p.records).unwrap();
+        let a = ask(&z2, "dangling.example.", Rtype::A);
+        assert_eq!(a.rcode, Rcode::NXDOMAIN);
+        assert_eq!(names(&a.answer), ["dangling.example. CNAME"]);
+    }
+
+    #[test]
+    fn wildcards() {
+        let z = zone();
+        let a = ask(&z, "anything.wild.example.", Rtype::A);
+        assert_eq!(names(&a.answer), ["anything.wild.example. A"]);
+        let a = ask(&z, "a.b.wild.example.", Rtype::TXT);
+        assert_eq!(names(&a.answer), ["a.b.wild.example. TXT"]);
+        // y.wild exists as an empty non-terminal: it blocks the wildcard.
+        let a = ask(&z, "y.wild.example.", Rtype::A);
+        assert_eq!(a.rcode, Rcode::NOERROR);
+        assert!(a.answer.is_empty());
+        // Below y.wild the closest encloser is y.wild, which has no wildcard.
+        let a = ask(&z, "z.y.wild.example.", Rtype::A);
+        assert_eq!(a.rcode, Rcode::NXDOMAIN);
+        let a = ask(&z, "anything.wild.example.", Rtype::MX);
+        assert!(a.answer.is_empty());
+        assert_eq!(a.rcode, Rcode::NOERROR);
+        let a = ask(&z, "q.cw.example.", Rtype::A);
+        assert_eq!(names(&a.answer), ["q.cw.example. CNAME", "www.example. A"]);
+    }
+
+    #[test]
+    fn referrals() {
+        let z = zone();
+        for q in ["sub.example.", "deep.sub.example.", "ns.sub.example."] {
+            let a = ask(&z, q, Rtype::A);
+            assert!(!a.authoritative, "{q}");
+            assert!(a.answer.is_empty(), "{q}");
+            assert_eq!(
+                names(&a.authority),
+                ["sub.example. NS", "sub.example. NS"],
+                "{q}"
+            );
+            assert_eq!(
+                names(&a.additional),
+                ["ns.sub.example. A", "ns1.example. A"],
+                "{q}"
+            );
+            assert_eq!(a.required_additional, 1);
+        }
+        // DS at the cut is the parent's: authoritative.
+        let a = ask(&z, "sub.example.", Rtype::DS);
+        assert!(a.authoritative);
+        assert_eq!(names(&a.answer), ["sub.example. DS"]);
+    }
+
+    #[test]
+    fn dname_synthesis() {
+        let z = zone();
+        let a = ask(&z, "foo.d.example.", Rtype::A);
+        assert_eq!(
+            names(&a.answer),
+            [
+                "d.example. DNAME",
+                "foo.d.example. CNAME",
+                "foo.target.example. A"
+            ]
+        );
+        assert_eq!(
+            rdata_target(Rtype::CNAME, &a.answer[1].rdata)
+                .unwrap()
+                .to_string(),
+            "foo.target.example."
+        );
+        // The DNAME owner itself is not redirected.
+        let a = ask(&z, "d.example.", Rtype::DNAME);
+        assert_eq!(names(&a.answer), ["d.example. DNAME"]);
+        let long = format!(
+            "{}.{}.{}.d.example.",
+            "a".repeat(63),
+            "b".repeat(63),
+            "c".repeat(63)
+        );
+        let origin: Name = "example.".parse().unwrap();
+        let mut text = ZONE.to_string();
+        text.push_str(&format!(
+            "e DNAME {}.{}.example.\n",
+            "x".repeat(60),
+            "y".repeat(60)
+        ));
+        let p = parse_bytes(
+            text.as_bytes(),
+            Path::new("t"),
+            &origin,
+            &ParseOptions::default(),
+        );
+        let z2 = ZoneVersion::from_records(origin, Class::IN, p.records).unwrap();
+        let _ = long;
+        let q = format!("{}.{}.e.example.", "a".repeat(63), "b".repeat(63));
+        let a = ask(&z2, &q, Rtype::A);
+        assert_eq!(a.rcode, Rcode::YXDOMAIN);
+    }
+
+    #[test]
+    fn any_is_minimal_over_udp() {
+        let z = zone();
+        let a = ask(&z, "mail.example.", Rtype::ANY);
+        assert_eq!(a.answer.len(), 1);
+        let a = resolve(
+            &z,
+            &Question {
+                qname: "mail.example.".parse().unwrap(),
+                qtype: Rtype::ANY,
+                tcp: true,
+            },
+        );
+        assert_eq!(a.answer.len(), 2);
+    }
+
+    #[test]
+    fn encode_sets_flags_and_truncates() {
+        let z = zone();
+        let q = Header {
+            id: 0x1234,
+            flags: 0x0100,
+            qdcount: 1,
+            ..Header::default()
+        };
+        let qname: Name = "www.EXAMPLE.".parse().unwrap();
+        let a = resolve(
+            &z,
+            &Question {
+                qname: qname.clone(),
+                qtype: Rtype::A,
+                tcp: false,
+            },
+        );
+        let msg = encode(
+            &q,
+            &qname,
+            Rtype::A,
+            Class::IN,
+            &a,
+            Some(Edns {
+                udp_size: 1232,
+                dnssec_ok: false,
+            }),
+            1232,
+        );
+        let h = Header::parse(&msg).unwrap();
+        assert_eq!(h.id, 0x1234);
+        assert_eq!(h.flags, FLAG_QR | FLAG_AA | 0x0100);
+        assert_eq!((h.qdcount, h.ancount, h.nscount, h.arcount), (1, 1, 0, 1));
+        // The question keeps the asker's case.
+        assert!(msg.windows(7).any(|w| w == b"EXAMPLE"));
+        // Too small for the answer: TC, question and OPT only.
+        let msg = encode(
+            &q,
+            &qname,
+            Rtype::A,
+            Class::IN,
+            &a,
+            Some(Edns {
+                udp_size: 512,
+                dnssec_ok: false,
+            }),
+            40,
+        );
+        let h = Header::parse(&msg).unwrap();
+        assert_eq!(h.flags & FLAG_TC, FLAG_TC);
+        assert_eq!((h.ancount, h.arcount), (0, 1));
+    }
+}

@@ -1,0 +1,302 @@
+//! One request in, one decision out: the dispatch between the listeners and the
+//! answering, transfer and NOTIFY code.
+//!
+//! [`handle`] validates the message (header, question count, EDNS, TSIG), finds the
+//! zone, and returns a [`Reply`]: a message to send, nothing (a response sent to us,
+//! garbage too short to answer), or a transfer for the TCP listener to stream. The
+//! query fast path goes through the per-version answer cache.
+//!
+//! # Standards
+//! - RFC 1035 §4.1.1 / RFC 9619: a QUERY must carry exactly one question (FORMERR).
+//! - RFC 8906 §3.1.4: unknown opcodes get NOTIMP, not silence.
+//! - RFC 6891 §6.1.1: more than one OPT is FORMERR; §6.1.3: a version above 0 gets
+//!   BADVERS; §6.2.3: payload sizes below 512 are treated as 512; §7: the OPT is echoed.
+//! - RFC 8945 §5.2: failed TSIG gets NOTAUTH (BADKEY, BADSIG unsigned) or a signed
+//!   BADTIME; a TSIG not last in ADDITIONAL is FORMERR.
+//! - RFC 5936 §4.2 / RFC 1035 §4.2.1: AXFR only over TCP.
+//!
+//! # Limitations
+//! - CHAOS-class queries (`version.bind`, `id.server`) are REFUSED like any other
+//!   class but IN.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tracing::{debug, info};
+
+use crate::tsig::sign::{RequestTsig, ServerTsig, VerifyPolicy, now, verify_request};
+use crate::wire::{FLAG_QR, Header, MessageBuilder, Opcode, Rcode, read::Message};
+use crate::zone::name::wire_name_len;
+use crate::zone::serial::Serial;
+use crate::zone::{Class, Name, Rtype};
+
+use super::ServerState;
+use super::answer::{Edns, Question, encode, resolve};
+use super::cache::{CacheKey, personalize};
+
+/// Our largest UDP answer (DNS flag day 2020; Knot and NSD default).
+const MAX_UDP: usize = crate::wire::EDNS_UDP_SIZE as usize;
+
+//----------- Reply ------------------------------------------------------------------
+
+/// What to do with a request.
+pub enum Reply {
+    /// Send nothing.
+    Drop,
+    /// Send this message.
+    Message(Vec<u8>),
+    /// Stream a zone transfer (TCP only).
+    Transfer(super::xfr_out::TransferOut),
+}
+
+/// How a request arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// Over UDP.
+    Udp,
+    /// Over TCP.
+    Tcp,
+}
+
+//----------- handle -----------------------------------------------------------------
+
+/// Decides how to answer one request from `peer`.
+pub async fn handle(
+    state: &ServerState,
+    msg: &[u8],
+    peer: SocketAddr,
+    transport: Transport,
+) -> Reply {
+    let Ok(header) = Header::parse(msg) else {
+        return Reply::Drop;
+    };
+    if header.qr() {
+        // Never answer a response (RFC 1035 §7.3 spirit; avoids reflection loops).
+        return Reply::Drop;
+    }
+    let opcode = header.opcode();
+    if opcode != Opcode::QUERY && opcode != Opcode::NOTIFY {
+        return Reply::Message(error_reply(msg, &header, Rcode::NOTIMP));
+    }
+    let parsed = match Message::parse(msg) {
+        Ok(m) => m,
+        Err(e) => {
+            debug!(%peer, error = %e, "malformed request");
+            return Reply::Message(error_reply(msg, &header, Rcode::FORMERR));
+        }
+    };
+    if header.qdcount != 1 || parsed.opt_count() > 1 || parsed.has_misplaced_tsig() {
+        return Reply::Message(error_reply(msg, &header, Rcode::FORMERR));
+    }
+    let Some(q) = parsed.question().cloned() else {
+        return Reply::Message(error_reply(msg, &header, Rcode::FORMERR));
+    };
+    let edns = read_edns(&parsed);
+    if let Some(e) = edns
+        && e.version > 0
+    {
+        return Reply::Message(badvers_reply(&header, &q.name, q.qtype, q.qclass));
+    }
+
+    // TSIG before anything that depends on who is asking.
+    let tsig = match verify_request(
+        msg,
+        |name, alg| {
+            state
+                .keys
+                .get(name)
+                .filter(|k| k.algorithm() == alg)
+                .cloned()
+        },
+        now(),
+        VerifyPolicy::default(),
+    ) {
+        RequestTsig::Unsigned => None,
+        RequestTsig::Signed(s) => Some(s),
+        RequestTsig::Failed(f) => {
+            info!(%peer, zone = %q.name, rcode = %f.rcode, tsig_error = ?f.error, "TSIG check failed");
+            return Reply::Message(f.reply(msg, now()));
+        }
+    };
+
+    if opcode == Opcode::NOTIFY {
+        return notify_in(state, msg, peer, tsig);
+    }
+    if q.qclass != Class::IN {
+        return Reply::Message(signed(error_reply(msg, &header, Rcode::REFUSED), tsig));
+    }
+    match q.qtype {
+        Rtype::AXFR | Rtype::IXFR => {
+            super::xfr_out::request(state, &parsed, &header, &q, peer, transport, tsig).await
+        }
+        _ => Reply::Message(query(
+            state, msg, &header, &q.name, q.qtype, edns, transport, tsig,
+        )),
+    }
+}
+
+/// EDNS as a request carries it.
+#[derive(Debug, Clone, Copy)]
+struct RequestEdns {
+    udp_size: u16,
+    version: u8,
+    dnssec_ok: bool,
+}
+
+fn read_edns(m: &Message<'_>) -> Option<RequestEdns> {
+    for r in m.additional().flatten() {
+        if r.rtype == Rtype::OPT {
+            return Some(RequestEdns {
+                udp_size: r.class.0.max(512),
+                version: (r.ttl >> 16) as u8,
+                dnssec_ok: r.ttl & 0x8000 != 0,
+            });
+        }
+    }
+    None
+}
+
+/// A normal query: through the cache when unsigned.
+#[allow(clippy::too_many_arguments)]
+fn query(
+    state: &ServerState,
+    msg: &[u8],
+    header: &Header,
+    qname: &Name,
+    qtype: Rtype,
+    edns: Option<RequestEdns>,
+    transport: Transport,
+    tsig: Option<ServerTsig>,
+) -> Vec<u8> {
+    let lower = qname.to_lowercase();
+    let table = state.registry.snapshot();
+    let Some(zone) = table.find(lower.as_wire()) else {
+        return signed(error_reply(msg, header, Rcode::REFUSED), tsig);
+    };
+    let Some(published) = zone.current() else {
+        // A zone that has not loaded yet is not served from nothing (not NXDOMAIN).
+        return signed(error_reply(msg, header, Rcode::SERVFAIL), tsig);
+    };
+    let tcp = transport == Transport::Tcp;
+    let limit = match (transport, edns) {
+        (Transport::Tcp, _) => crate::wire::MAX_TCP_MESSAGE,
+        (Transport::Udp, Some(e)) => (e.udp_size as usize).min(MAX_UDP),
+        (Transport::Udp, None) => crate::wire::MAX_UDP_PLAIN,
+    };
+    let answer_edns = edns.map(|e| Edns {
+        udp_size: e.udp_size,
+        dnssec_ok: e.dnssec_ok,
+    });
+    // The cache serves unsigned queries whose QNAME is a plain name at offset 12.
+    let cacheable = tsig.is_none() && wire_name_len(&msg[12..]).ok() == Some(qname.wire_len());
+    let key = CacheKey {
+        qname: lower.as_wire().into(),
+        qtype: qtype.0,
+        edns: match edns {
+            None => 0,
+            Some(e) if e.dnssec_ok => 2,
+            Some(_) => 1,
+        },
+        tcp,
+        limit: limit as u16,
+    };
+    if cacheable
+        && let Some(hit) = published.cache.get(&key)
+        && let Some(out) = personalize(&hit, msg, qname.wire_len())
+    {
+        return out;
+    }
+    let ans = resolve(
+        &published.version,
+        &Question {
+            qname: qname.clone(),
+            qtype,
+            tcp,
+        },
+    );
+    let tsig_room = if tsig.is_some() { 300 } else { 0 };
+    let out = encode(
+        header,
+        qname,
+        qtype,
+        Class::IN,
+        &ans,
+        answer_edns,
+        limit.saturating_sub(tsig_room),
+    );
+    if cacheable {
+        published.cache.insert(key, Arc::from(out.as_slice()));
+    }
+    signed(out, tsig)
+}
+
+/// NOTIFY in. Only secondary zones take NOTIFY; zonesync has none yet, so every
+/// NOTIFY is answered NOTAUTH (we are not a secondary for the zone) and logged.
+fn notify_in(state: &ServerState, msg: &[u8], peer: SocketAddr, tsig: Option<ServerTsig>) -> Reply {
+    let req = match crate::notify::parse_notify(msg) {
+        Ok(r) => r,
+        Err(_) => {
+            let Ok(h) = Header::parse(msg) else {
+                return Reply::Drop;
+            };
+            return Reply::Message(error_reply(msg, &h, Rcode::FORMERR));
+        }
+    };
+    let known = state.registry.snapshot().get(&req.zone).is_some();
+    info!(%peer, zone = %req.zone, serial = ?req.serial_hint, known,
+        "NOTIFY-in refused: not a secondary zone here (NOTAUTH)");
+    Reply::Message(signed(
+        crate::notify::notify_response(&req, Rcode::NOTAUTH),
+        tsig,
+    ))
+}
+
+/// Signs `msg` when the request was signed.
+pub fn signed(mut msg: Vec<u8>, tsig: Option<ServerTsig>) -> Vec<u8> {
+    if let Some(mut t) = tsig {
+        t.sign(&mut msg, now());
+    }
+    msg
+}
+
+/// An answer with only the header (ID, opcode, RD copied) and, when it can be read,
+/// the question.
+pub fn error_reply(msg: &[u8], header: &Header, rcode: Rcode) -> Vec<u8> {
+    let mut h = Header {
+        id: header.id,
+        flags: FLAG_QR | (header.flags & 0x7900),
+        ..Header::default()
+    };
+    h.set_rcode(rcode);
+    let mut b = MessageBuilder::new(h, crate::wire::MAX_UDP_PLAIN);
+    if header.qdcount == 1
+        && let Ok(m) = Message::parse(msg)
+        && let Some(q) = m.question()
+    {
+        let _ = b.question(&q.name, q.qtype, q.qclass);
+    }
+    b.set_rcode(rcode);
+    b.finish()
+}
+
+/// BADVERS: extended RCODE 16 in an OPT of version 0 (RFC 6891 §6.1.3).
+fn badvers_reply(header: &Header, qname: &Name, qtype: Rtype, qclass: Class) -> Vec<u8> {
+    let h = Header {
+        id: header.id,
+        flags: FLAG_QR | (header.flags & 0x7900),
+        ..Header::default()
+    };
+    let mut b = MessageBuilder::new(h, crate::wire::MAX_UDP_PLAIN);
+    let _ = b.question(qname, qtype, qclass);
+    let _ = b.push_opt(crate::wire::EDNS_UDP_SIZE, Rcode::BADVERS, false);
+    b.finish()
+}
+
+/// The serial an IXFR request says the client has (its AUTHORITY SOA).
+pub fn ixfr_client_serial(m: &Message<'_>, zone: &Name) -> Option<Serial> {
+    m.authority()
+        .flatten()
+        .find(|r| r.rtype == Rtype::SOA && &r.owner == zone)
+        .and_then(|r| crate::zone::soa::serial_of(&r.rdata).ok())
+        .map(Serial)
+}

@@ -1,0 +1,357 @@
+//! Transfers out: AXFR from the snapshot a transfer started with, IXFR from the
+//! journal, both TSIG-signed message by message when the request was signed.
+//!
+//! # Data flow
+//! [`request`] (called by `handle`) checks the zone, the ACL and the request, and
+//! decides what to send: a lone SOA, an IXFR built from [`Store::journal_since`], an
+//! AXFR-style answer, or an AXFR. The TCP listener then calls [`TransferOut::stream`],
+//! which packs the records into ~64 KiB messages and hands them to the connection's
+//! writer. The snapshot is an `Arc`: the zone may change underneath, the transfer
+//! does not (and holds no lock).
+//!
+//! # Standards
+//! - RFC 5936 §2.2: the first record of the first message and the last of the last
+//!   message are the zone's SOA; many records per message; §4.2: TCP only.
+//! - RFC 1995 §2: the IXFR answer is the new SOA, then per version the old SOA, the
+//!   deletions, the new SOA and the additions, then the new SOA again; a client that is
+//!   current gets the SOA alone; history that does not reach back gets an AXFR-style
+//!   answer; over UDP an answer that does not fit is replaced by the lone SOA.
+//! - RFC 8945 §5.3.1: every message of a signed transfer is signed, each MAC chained
+//!   to the one before.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+use tracing::{info, warn};
+
+use crate::store::Store;
+use crate::tsig::sign::{ServerTsig, now};
+use crate::wire::read::{Message, Question};
+use crate::wire::{FLAG_AA, FLAG_QR, Header, MessageBuilder, Rcode, Section, WireError};
+use crate::zone::changeset::Changeset;
+use crate::zone::serial::Serial;
+use crate::zone::version::ZoneVersion;
+use crate::zone::{Name, Record, Rtype};
+
+use super::ServerState;
+use super::handle::{Reply, Transport, error_reply, ixfr_client_serial, signed};
+
+/// Room left in each message for the TSIG RR.
+const TSIG_ROOM: usize = 512;
+
+//----------- TransferOut ------------------------------------------------------------
+
+/// A transfer ready to stream.
+pub struct TransferOut {
+    /// The zone.
+    zone: Name,
+    /// AXFR, IXFR or AXFR-style IXFR, for logs.
+    kind: &'static str,
+    /// The request's ID and question.
+    id: u16,
+    qname: Name,
+    qtype: Rtype,
+    /// What to send between (and including) the framing SOAs.
+    body: Body,
+    /// Signing state when the request was signed.
+    tsig: Option<ServerTsig>,
+    /// The client.
+    peer: SocketAddr,
+    /// Serial sent.
+    serial: u32,
+}
+
+/// The records of a transfer.
+enum Body {
+    /// The whole zone, SOA first and last.
+    Zone(Arc<ZoneVersion>),
+    /// A prepared record list (IXFR).
+    Records(Vec<Record>),
+}
+
+impl TransferOut {
+    /// Streams the transfer as length-prefixed TCP frames into `frames`. Returns the
+    /// number of messages, records and bytes sent.
+    pub async fn stream(
+        mut self,
+        frames: &mpsc::Sender<Vec<u8>>,
+        state: &ServerState,
+    ) -> Result<(), WireError> {
+        let _permit = state.xfr_out.acquire().await;
+        let started = Instant::now();
+        let mut packer = Packer::new(self.id, &self.qname, self.qtype, self.tsig.take());
+        let result: Result<(), WireError> = async {
+            match &self.body {
+                Body::Zone(version) => {
+                    let soa = version.soa_record();
+                    packer.push(&soa, frames).await?;
+                    for r in version.iter() {
+                        if r.rtype == Rtype::SOA && r.owner == version.origin() {
+                            continue;
+                        }
+                        packer.push(&r.to_record(), frames).await?;
+                    }
+                    packer.push(&soa, frames).await?;
+                }
+                Body::Records(records) => {
+                    for r in records {
+                        packer.push(r, frames).await?;
+                    }
+                }
+            }
+            packer.flush(frames).await
+        }
+        .await;
+        match &result {
+            Ok(()) => info!(
+                zone = %self.zone, peer = %self.peer, serial = self.serial, messages = packer.messages,
+                records = packer.records, bytes = packer.bytes, ms = started.elapsed().as_millis() as u64,
+                key = %packer.key_name(), "{}-out, finished", self.kind
+            ),
+            Err(e) => {
+                warn!(zone = %self.zone, peer = %self.peer, error = %e, "{}-out, failed", self.kind)
+            }
+        }
+        result
+    }
+}
+
+/// Packs records into messages and sends them.
+struct Packer {
+    id: u16,
+    qname: Name,
+    qtype: Rtype,
+    tsig: Option<ServerTsig>,
+    builder: Option<MessageBuilder>,
+    messages: usize,
+    records: usize,
+    bytes: usize,
+}
+
+impl Packer {
+    fn new(id: u16, qname: &Name, qtype: Rtype, tsig: Option<ServerTsig>) -> Packer {
+        Packer {
+            id,
+            qname: qname.clone(),
+            qtype,
+            tsig,
+            builder: None,
+            messages: 0,
+            records: 0,
+            bytes: 0,
+        }
+    }
+
+    fn key_name(&self) -> String {
+        self.tsig
+            .as_ref()
+            .map_or("none".to_string(), |t| t.key().name().to_string())
+    }
+
+    fn start(&self) -> Result<MessageBuilder, WireError> {
+        let header = Header {
+            id: self.id,
+            flags: FLAG_QR | FLAG_AA,
+            ..Header::default()
+        };
+        let mut b = MessageBuilder::new(header, crate::wire::MAX_TCP_MESSAGE - TSIG_ROOM);
+        // The question goes in the first message only (RFC 5936 §2.2.1 allows either).
+        if self.messages == 0 {
+            b.question(&self.qname, self.qtype, crate::zone::Class::IN)?;
+        }
+        Ok(b)
+    }
+
+    async fn push(
+        &mut self,
+        rec: &Record,
+        frames: &mpsc::Sender<Vec<u8>>,
+    ) -> Result<(), WireError> {
+        if self.builder.is_none() {
+            self.builder = Some(self.start()?);
+        }
+        let b = self.builder.as_mut().expect("just set");
+        match b.push(Section::Answer, rec) {
+            Ok(()) => {}
+            Err(WireError::Full) if b.count(Section::Answer) > 0 => {
+                self.flush(frames).await?;
+                let mut b = self.start()?;
+                b.push(Section::Answer, rec)?;
+                self.builder = Some(b);
+            }
+            Err(e) => return Err(e),
+        }
+        self.records += 1;
+        Ok(())
+    }
+
+    async fn flush(&mut self, frames: &mpsc::Sender<Vec<u8>>) -> Result<(), WireError> {
+        let Some(b) = self.builder.take() else {
+            return Ok(());
+        };
+        let mut msg = b.finish();
+        if let Some(t) = self.tsig.as_mut() {
+            t.sign(&mut msg, now());
+        }
+        self.messages += 1;
+        self.bytes += msg.len();
+        frames
+            .send(frame(msg))
+            .await
+            .map_err(|_| WireError::Truncated("connection closed"))
+    }
+}
+
+/// Prefixes a message with its 2-octet length (RFC 1035 §4.2.2), in one buffer so it
+/// goes out in one write (RFC 7766 §8).
+pub fn frame(msg: Vec<u8>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(msg.len() + 2);
+    out.extend_from_slice(&(msg.len() as u16).to_be_bytes());
+    out.extend_from_slice(&msg);
+    out
+}
+
+//----------- request ----------------------------------------------------------------
+
+/// Decides the answer to an AXFR or IXFR request.
+pub async fn request(
+    state: &ServerState,
+    parsed: &Message<'_>,
+    header: &Header,
+    q: &Question,
+    peer: SocketAddr,
+    transport: Transport,
+    tsig: Option<ServerTsig>,
+) -> Reply {
+    let msg = parsed.bytes();
+    let kind = if q.qtype == Rtype::AXFR {
+        "AXFR"
+    } else {
+        "IXFR"
+    };
+    if q.qtype == Rtype::AXFR && transport == Transport::Udp {
+        return Reply::Message(signed(error_reply(msg, header, Rcode::FORMERR), tsig));
+    }
+    let table = state.registry.snapshot();
+    let Some(zone) = table.get(&q.name) else {
+        info!(%peer, zone = %q.name, "{kind}-out refused: not authoritative (NOTAUTH)");
+        return Reply::Message(signed(error_reply(msg, header, Rcode::NOTAUTH), tsig));
+    };
+    let key = tsig.as_ref().map(|t| t.key().name().clone());
+    if !zone.settings.allow_transfer.allows(peer.ip(), key.as_ref()) {
+        info!(%peer, zone = %q.name, key = ?key.as_ref().map(|k| k.to_string()),
+            "{kind}-out refused by allow-transfer (REFUSED)");
+        return Reply::Message(signed(error_reply(msg, header, Rcode::REFUSED), tsig));
+    }
+    let Some(published) = zone.current() else {
+        return Reply::Message(signed(error_reply(msg, header, Rcode::SERVFAIL), tsig));
+    };
+    let version = published.version.clone();
+    let serial = version.serial();
+    let out = |kind, body| TransferOut {
+        zone: zone.name.clone(),
+        kind,
+        id: header.id,
+        qname: q.name.clone(),
+        qtype: q.qtype,
+        body,
+        tsig,
+        peer,
+        serial,
+    };
+    if q.qtype == Rtype::AXFR {
+        return Reply::Transfer(out("AXFR", Body::Zone(version)));
+    }
+
+    let Some(client) = ixfr_client_serial(parsed, &q.name) else {
+        return Reply::Message(signed(
+            error_reply(msg, header, Rcode::FORMERR),
+            out("IXFR", Body::Records(vec![])).tsig,
+        ));
+    };
+    let soa = version.soa_record();
+    if !Serial(serial).is_newer_than(client) {
+        // Current (or ahead of us): the SOA alone (RFC 1995 §2).
+        let t = out("IXFR", Body::Records(vec![soa]));
+        return finish_ixfr(t, transport, header);
+    }
+    let chain = journal_chain(&state.store, &zone.name, client.0, serial).await;
+    let t = match chain {
+        Some(chain) => {
+            let mut records = vec![soa.clone()];
+            for cs in chain {
+                records.push(cs.from_soa);
+                records.extend(cs.removed);
+                records.push(cs.to_soa);
+                records.extend(cs.added);
+            }
+            records.push(soa);
+            out("IXFR", Body::Records(records))
+        }
+        // History does not reach back: answer AXFR-style (RFC 1995 §4).
+        None => out("AXFR-style IXFR", Body::Zone(version)),
+    };
+    finish_ixfr(t, transport, header)
+}
+
+/// Over TCP the transfer is streamed; over UDP it is one message if it fits, else
+/// the lone SOA (RFC 1995 §2).
+fn finish_ixfr(mut t: TransferOut, transport: Transport, header: &Header) -> Reply {
+    if transport == Transport::Tcp {
+        return Reply::Transfer(t);
+    }
+    let records: Vec<Record> = match &t.body {
+        Body::Records(r) => r.clone(),
+        Body::Zone(v) => vec![v.soa_record()],
+    };
+    let tsig_room = if t.tsig.is_some() { TSIG_ROOM } else { 0 };
+    let build = |recs: &[Record]| -> Result<Vec<u8>, WireError> {
+        let h = Header {
+            id: header.id,
+            flags: FLAG_QR | FLAG_AA,
+            ..Header::default()
+        };
+        let mut b = MessageBuilder::new(h, crate::wire::MAX_UDP_PLAIN.max(1232) - tsig_room);
+        b.question(&t.qname, t.qtype, crate::zone::Class::IN)?;
+        for r in recs {
+            b.push(Section::Answer, r)?;
+        }
+        Ok(b.finish())
+    };
+    let msg = match build(&records) {
+        Ok(m) => m,
+        Err(_) => match build(&records[..1]) {
+            Ok(m) => m,
+            Err(_) => return Reply::Drop,
+        },
+    };
+    info!(zone = %t.zone, peer = %t.peer, serial = t.serial, records = records.len(), "IXFR-out over UDP");
+    Reply::Message(signed(msg, t.tsig.take()))
+}
+
+/// The journal's changesets from `from` to exactly `to`, or `None` when the history
+/// does not reach (or the store fails: then AXFR-style is the safe answer).
+async fn journal_chain(
+    store: &Arc<Store>,
+    zone: &Name,
+    from: u32,
+    to: u32,
+) -> Option<Vec<Changeset>> {
+    let store = store.clone();
+    let zone = zone.clone();
+    let chain = tokio::task::spawn_blocking(move || store.journal_since(&zone, from))
+        .await
+        .ok()?
+        .ok()??;
+    let mut out = Vec::new();
+    for cs in chain {
+        let end = cs.to_serial();
+        out.push(cs);
+        if end == Some(to) {
+            return Some(out);
+        }
+    }
+    None
+}

@@ -1,0 +1,708 @@
+//! Persistence: every zone's current records, its serial, and its journal of
+//! changesets (the IXFR history), in one redb database under the configured
+//! `state-dir`.
+//!
+//! # Data flow
+//! A zone's task (the only writer of that zone) computes a [`Changeset`] — from a
+//! reloaded file (diff), an IXFR, or an AXFR (diffed against what we had) — and calls
+//! [`Store::apply_changeset`]; only after that returns does it publish the new version
+//! to readers and send NOTIFY (persist, publish, notify: STYLE.md rule 4). IXFR-out
+//! reads [`Store::journal_since`]; a restart reads [`Store::load_zone`].
+//!
+//! # Layout
+//! - table `zones`: zone name (lower-cased wire form) → [`ZoneMeta`] (JSON, so fields
+//!   can be added without a migration);
+//! - table `records/<zone>`: one row per record (see `codec::record_key`), so a
+//!   10-record change to a million-record zone writes ten rows, not the zone;
+//! - table `journal/<zone>`: sequence number → encoded changeset.
+//!
+//! One write transaction holds the record rows, the journal entry and the meta of a
+//! change together. redb commits are atomic and durable (fsync), so a crash at any
+//! point leaves either the old state or the new, never a mix.
+//!
+//! All methods block on disk I/O: call them from `spawn_blocking`.
+
+pub mod codec;
+
+use std::path::{Path, PathBuf};
+
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use serde::{Deserialize, Serialize};
+
+use crate::zone::changeset::Changeset;
+use crate::zone::{Name, Record, Rtype};
+
+pub use codec::CodecError;
+
+/// The database file inside `state-dir`.
+pub const DB_FILE: &str = "zonesync.redb";
+
+const ZONES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("zones");
+
+//----------- Store ------------------------------------------------------------------
+
+/// The database. Shared by all zone tasks (`Arc<Store>`); redb serialises write
+/// transactions and lets readers proceed beside them.
+pub struct Store {
+    /// The open database.
+    db: Database,
+    /// Its file, for messages.
+    path: PathBuf,
+}
+
+/// What the store knows about a zone besides its records.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZoneMeta {
+    /// The serial of the stored version.
+    pub serial: u32,
+    /// Number of records stored.
+    pub records: u64,
+    /// Their size in uncompressed wire form.
+    pub bytes: u64,
+    /// Sequence number of the oldest journal entry.
+    pub journal_first: u64,
+    /// Sequence number the next journal entry gets.
+    pub journal_next: u64,
+    /// Size of the journal's encoded entries.
+    pub journal_bytes: u64,
+    /// For a primary zone: the zone file as last loaded (its own serial, which the
+    /// served serial may have moved past, and its modification time and size).
+    #[serde(default)]
+    pub source: Option<Source>,
+}
+
+/// The zone file a primary zone's stored version came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// The serial written in the file.
+    pub serial: u32,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub mtime_ns: u64,
+    /// Size in bytes.
+    pub len: u64,
+}
+
+/// How much IXFR history to keep per zone (oldest purged first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JournalLimits {
+    /// Most changesets kept.
+    pub max_entries: u64,
+    /// Most bytes kept, as a percentage of the zone's size. RFC 1995 §5: history is
+    /// worth keeping only while an IXFR is smaller than an AXFR.
+    pub max_percent_of_zone: u64,
+    /// …but never less than this many bytes, so that a small zone (a catalog, say)
+    /// keeps a useful history: a few KiB of IXFR cost nothing even when the zone is
+    /// smaller.
+    pub min_bytes: u64,
+}
+
+impl Default for JournalLimits {
+    fn default() -> Self {
+        JournalLimits {
+            max_entries: 1000,
+            max_percent_of_zone: 100,
+            min_bytes: 64 * 1024,
+        }
+    }
+}
+
+impl Store {
+    /// Opens (creating when missing) the database in `state_dir`.
+    pub fn open(state_dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(state_dir).map_err(|e| StoreError::Io {
+            path: state_dir.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        let path = state_dir.join(DB_FILE);
+        let db = Database::create(&path).map_err(|e| StoreError::Db {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        let store = Store { db, path };
+        // Create the zones table so that readers never see it missing.
+        store.write(|txn| {
+            txn.open_table(ZONES)?;
+            Ok(())
+        })?;
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Every stored zone with its meta.
+    pub fn zones(&self) -> Result<Vec<(Name, ZoneMeta)>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.db_err(e))?;
+        let table = txn.open_table(ZONES).map_err(|e| self.db_err(e))?;
+        let mut out = Vec::new();
+        for row in table.iter().map_err(|e| self.db_err(e))? {
+            let (k, v) = row.map_err(|e| self.db_err(e))?;
+            let name = Name::from_wire(k.value())
+                .map_err(|_| StoreError::Codec(CodecError("bad zone name")))?;
+            out.push((name, decode_meta(v.value())?));
+        }
+        Ok(out)
+    }
+
+    /// The meta of one zone, if stored.
+    pub fn meta(&self, zone: &Name) -> Result<Option<ZoneMeta>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.db_err(e))?;
+        let table = txn.open_table(ZONES).map_err(|e| self.db_err(e))?;
+        let key = zone_key(zone);
+        match table.get(key.as_slice()).map_err(|e| self.db_err(e))? {
+            Some(v) => Ok(Some(decode_meta(v.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The stored version of a zone: its meta and all its records.
+    pub fn load_zone(&self, zone: &Name) -> Result<Option<(ZoneMeta, Vec<Record>)>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.db_err(e))?;
+        let zones = txn.open_table(ZONES).map_err(|e| self.db_err(e))?;
+        let key = zone_key(zone);
+        let meta = match zones.get(key.as_slice()).map_err(|e| self.db_err(e))? {
+            Some(v) => decode_meta(v.value())?,
+            None => return Ok(None),
+        };
+        let name = records_table(zone);
+        let table = txn
+            .open_table(TableDefinition::<&[u8], &[u8]>::new(&name))
+            .map_err(|e| self.db_err(e))?;
+        let mut records = Vec::with_capacity(table.len().map_err(|e| self.db_err(e))? as usize);
+        for row in table.iter().map_err(|e| self.db_err(e))? {
+            let (k, v) = row.map_err(|e| self.db_err(e))?;
+            records.push(codec::record_from_row(k.value(), v.value())?);
+        }
+        Ok(Some((meta, records)))
+    }
+
+    /// Stores a zone's records as its whole content (a first load), replacing
+    /// anything stored before and starting an empty journal.
+    pub fn replace_zone(
+        &self,
+        zone: &Name,
+        records: &[Record],
+        source: Option<Source>,
+    ) -> Result<ZoneMeta, StoreError> {
+        let serial = soa_serial_of(records).ok_or_else(|| StoreError::NoSoa(zone.to_string()))?;
+        let rec_name = records_table(zone);
+        let jnl_name = journal_table(zone);
+        self.write(|txn| {
+            txn.delete_table(TableDefinition::<&[u8], &[u8]>::new(&rec_name))?;
+            txn.delete_table(TableDefinition::<u64, &[u8]>::new(&jnl_name))?;
+            let mut table = txn.open_table(TableDefinition::<&[u8], &[u8]>::new(&rec_name))?;
+            let mut bytes = 0u64;
+            for r in records {
+                bytes += wire_size(r);
+                table.insert(
+                    codec::record_key(r).as_slice(),
+                    codec::record_value(r).as_slice(),
+                )?;
+            }
+            let meta = ZoneMeta {
+                serial,
+                records: table.len()?,
+                bytes,
+                source,
+                ..ZoneMeta::default()
+            };
+            let mut zones = txn.open_table(ZONES)?;
+            zones.insert(zone_key(zone).as_slice(), encode_meta(&meta).as_slice())?;
+            Ok(meta)
+        })
+    }
+
+    /// Applies a changeset to a stored zone and appends it to the journal, in one
+    /// transaction. Strict, as IXFR is (RFC 1995): the changeset must start at the
+    /// stored serial, every removed record must be there and every added one absent;
+    /// otherwise nothing is written.
+    pub fn apply_changeset(
+        &self,
+        zone: &Name,
+        cs: &Changeset,
+        limits: JournalLimits,
+        source: Option<Source>,
+    ) -> Result<ZoneMeta, StoreError> {
+        let from = soa_serial(&cs.from_soa).ok_or_else(|| StoreError::NoSoa(zone.to_string()))?;
+        let to = soa_serial(&cs.to_soa).ok_or_else(|| StoreError::NoSoa(zone.to_string()))?;
+        let rec_name = records_table(zone);
+        let jnl_name = journal_table(zone);
+        let zkey = zone_key(zone);
+        self.write(|txn| {
+            let mut zones = txn.open_table(ZONES)?;
+            let mut meta = match zones.get(zkey.as_slice())? {
+                Some(v) => decode_meta(v.value()),
+                None => Err(StoreError::UnknownZone(zone.to_string())),
+            }
+            .map_err(Abort)?;
+            if meta.serial != from {
+                return Err(Abort(StoreError::SerialMismatch {
+                    zone: zone.to_string(),
+                    stored: meta.serial,
+                    changeset: from,
+                })
+                .into());
+            }
+            let mut table = txn.open_table(TableDefinition::<&[u8], &[u8]>::new(&rec_name))?;
+            for r in std::iter::once(&cs.from_soa).chain(&cs.removed) {
+                if table.remove(codec::record_key(r).as_slice())?.is_none() {
+                    return Err(Abort(StoreError::MissingRecord {
+                        zone: zone.to_string(),
+                        record: describe(r),
+                    })
+                    .into());
+                }
+                meta.bytes = meta.bytes.saturating_sub(wire_size(r));
+            }
+            for r in std::iter::once(&cs.to_soa).chain(&cs.added) {
+                let key = codec::record_key(r);
+                if table
+                    .insert(key.as_slice(), codec::record_value(r).as_slice())?
+                    .is_some()
+                {
+                    return Err(Abort(StoreError::DuplicateRecord {
+                        zone: zone.to_string(),
+                        record: describe(r),
+                    })
+                    .into());
+                }
+                meta.bytes += wire_size(r);
+            }
+            meta.records = table.len()?;
+            meta.serial = to;
+            if source.is_some() {
+                meta.source = source;
+            }
+
+            let mut journal = txn.open_table(TableDefinition::<u64, &[u8]>::new(&jnl_name))?;
+            let entry = codec::encode_changeset(cs);
+            journal.insert(meta.journal_next, entry.as_slice())?;
+            meta.journal_next += 1;
+            meta.journal_bytes += entry.len() as u64;
+            // Purge the oldest entries past either limit, but always keep the newest.
+            let max_bytes =
+                (meta.bytes.saturating_mul(limits.max_percent_of_zone) / 100).max(limits.min_bytes);
+            while meta.journal_next - meta.journal_first > 1
+                && (meta.journal_next - meta.journal_first > limits.max_entries
+                    || meta.journal_bytes > max_bytes)
+            {
+                if let Some(old) = journal.remove(meta.journal_first)? {
+                    meta.journal_bytes =
+                        meta.journal_bytes.saturating_sub(old.value().len() as u64);
+                }
+                meta.journal_first += 1;
+            }
+            zones.insert(zkey.as_slice(), encode_meta(&meta).as_slice())?;
+            Ok(meta)
+        })
+    }
+
+    /// The changesets that lead from `serial` to the stored version, oldest first;
+    /// `None` when the journal does not reach back that far (answer AXFR-style then).
+    /// An empty list means `serial` is current.
+    pub fn journal_since(
+        &self,
+        zone: &Name,
+        serial: u32,
+    ) -> Result<Option<Vec<Changeset>>, StoreError> {
+        let Some(meta) = self.meta(zone)? else {
+            return Ok(None);
+        };
+        if meta.serial == serial {
+            return Ok(Some(Vec::new()));
+        }
+        let txn = self.db.begin_read().map_err(|e| self.db_err(e))?;
+        let name = journal_table(zone);
+        let table = match txn.open_table(TableDefinition::<u64, &[u8]>::new(&name)) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(self.db_err(e)),
+        };
+        let mut chain = Vec::new();
+        let mut found = false;
+        for row in table.iter().map_err(|e| self.db_err(e))? {
+            let (_, v) = row.map_err(|e| self.db_err(e))?;
+            let cs = codec::decode_changeset(v.value())?;
+            if !found {
+                if soa_serial(&cs.from_soa) != Some(serial) {
+                    continue;
+                }
+                found = true;
+            }
+            chain.push(cs);
+        }
+        Ok(found.then_some(chain))
+    }
+
+    /// Records that the zone file was read again without a change to the zone.
+    pub fn set_source(&self, zone: &Name, source: Source) -> Result<(), StoreError> {
+        let zkey = zone_key(zone);
+        self.write(|txn| {
+            let mut zones = txn.open_table(ZONES)?;
+            let meta = match zones.get(zkey.as_slice())? {
+                Some(v) => Some(decode_meta(v.value()).map_err(Abort)?),
+                None => None,
+            };
+            if let Some(mut meta) = meta {
+                meta.source = Some(source);
+                zones.insert(zkey.as_slice(), encode_meta(&meta).as_slice())?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Deletes a zone: its records, journal and meta. True when it was stored.
+    pub fn delete_zone(&self, zone: &Name) -> Result<bool, StoreError> {
+        let rec_name = records_table(zone);
+        let jnl_name = journal_table(zone);
+        self.write(|txn| {
+            txn.delete_table(TableDefinition::<&[u8], &[u8]>::new(&rec_name))?;
+            txn.delete_table(TableDefinition::<u64, &[u8]>::new(&jnl_name))?;
+            let mut zones = txn.open_table(ZONES)?;
+            let existed = zones.remove(zone_key(zone).as_slice())?.is_some();
+            Ok(existed)
+        })
+    }
+
+    /// Runs `f` in a write transaction and commits it; an error from `f` aborts it
+    /// (nothing written).
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&redb::WriteTransaction) -> Result<T, TxnError>,
+    ) -> Result<T, StoreError> {
+        let txn = self.db.begin_write().map_err(|e| self.db_err(e))?;
+        match f(&txn) {
+            Ok(v) => {
+                txn.commit().map_err(|e| self.db_err(e))?;
+                Ok(v)
+            }
+            Err(e) => {
+                // Dropping an uncommitted transaction aborts it; be explicit anyway.
+                let _ = txn.abort();
+                Err(match e {
+                    TxnError::Abort(inner) => inner,
+                    TxnError::Db(db) => self.db_err(db),
+                })
+            }
+        }
+    }
+
+    fn db_err(&self, e: impl Into<redb::Error>) -> StoreError {
+        StoreError::Db {
+            path: self.path.clone(),
+            reason: e.into().to_string(),
+        }
+    }
+}
+
+/// An error inside a write transaction: a redb error, or a reason to abort.
+enum TxnError {
+    Db(redb::Error),
+    Abort(StoreError),
+}
+
+/// Wraps a [`StoreError`] to abort a transaction with it.
+struct Abort(StoreError);
+
+impl From<Abort> for TxnError {
+    fn from(a: Abort) -> Self {
+        TxnError::Abort(a.0)
+    }
+}
+
+impl<E: Into<redb::Error>> From<E> for TxnError {
+    fn from(e: E) -> Self {
+        TxnError::Db(e.into())
+    }
+}
+
+//----------- Helpers ----------------------------------------------------------------
+
+fn zone_key(zone: &Name) -> Vec<u8> {
+    zone.to_lowercase().as_wire().to_vec()
+}
+
+fn records_table(zone: &Name) -> String {
+    format!("records/{}", zone.to_lowercase())
+}
+
+fn journal_table(zone: &Name) -> String {
+    format!("journal/{}", zone.to_lowercase())
+}
+
+fn encode_meta(meta: &ZoneMeta) -> Vec<u8> {
+    serde_json::to_vec(meta).expect("ZoneMeta serialises")
+}
+
+fn decode_meta(bytes: &[u8]) -> Result<ZoneMeta, StoreError> {
+    serde_json::from_slice(bytes).map_err(|_| StoreError::Codec(CodecError("bad zone meta")))
+}
+
+/// Size of a record in uncompressed wire form.
+fn wire_size(r: &Record) -> u64 {
+    (r.owner.wire_len() + 10 + r.rdata.len()) as u64
+}
+
+/// The serial of an SOA record.
+fn soa_serial(soa: &Record) -> Option<u32> {
+    (soa.rtype == Rtype::SOA)
+        .then(|| crate::zone::soa::serial_of(&soa.rdata).ok())
+        .flatten()
+}
+
+fn soa_serial_of(records: &[Record]) -> Option<u32> {
+    records
+        .iter()
+        .find(|r| r.rtype == Rtype::SOA)
+        .and_then(soa_serial)
+}
+
+fn describe(r: &Record) -> String {
+    format!(
+        "{} {} ({} octets of RDATA)",
+        r.owner,
+        r.rtype,
+        r.rdata.len()
+    )
+}
+
+//============ Errors ================================================================
+
+/// What went wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The state directory could not be created.
+    #[error("state directory {}: {reason}", path.display())]
+    Io {
+        /// The directory.
+        path: PathBuf,
+        /// The I/O error.
+        reason: String,
+    },
+    /// redb failed (disk full, damaged file, …).
+    #[error("database {}: {reason}", path.display())]
+    Db {
+        /// The database file.
+        path: PathBuf,
+        /// redb's error.
+        reason: String,
+    },
+    /// Stored bytes did not decode.
+    #[error(transparent)]
+    Codec(#[from] CodecError),
+    /// A zone's records had no SOA.
+    #[error("zone {0} has no SOA record")]
+    NoSoa(String),
+    /// A changeset for a zone that is not stored.
+    #[error("zone {0} is not in the store")]
+    UnknownZone(String),
+    /// A changeset that does not start at the stored serial.
+    #[error("zone {zone}: changeset starts at serial {changeset}, stored serial is {stored}")]
+    SerialMismatch {
+        /// The zone.
+        zone: String,
+        /// The stored serial.
+        stored: u32,
+        /// The changeset's starting serial.
+        changeset: u32,
+    },
+    /// A changeset removes a record that is not stored.
+    #[error("zone {zone}: changeset removes {record}, which is not there")]
+    MissingRecord {
+        /// The zone.
+        zone: String,
+        /// The record.
+        record: String,
+    },
+    /// A changeset adds a record that is already stored.
+    #[error("zone {zone}: changeset adds {record}, which is already there")]
+    DuplicateRecord {
+        /// The zone.
+        zone: String,
+        /// The record.
+        record: String,
+    },
+}
+
+//============ Tests =================================================================
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zone::{Class, Rdata};
+
+    fn rec(owner: &str, rtype: Rtype, rdata: &[u8]) -> Record {
+        Record::new(
+            owner.parse().unwrap(),
+            Class::IN,
+            rtype,
+            300,
+            Rdata::from_wire(rdata),
+        )
+    }
+
+    fn soa(serial: u32) -> Record {
+        let mut rdata = b"\x02ns\x07example\x00\x02hm\x07example\x00".to_vec();
+        for v in [serial, 3600, 600, 86400, 300] {
+            rdata.extend_from_slice(&v.to_be_bytes());
+        }
+        rec("example.", Rtype::SOA, &rdata)
+    }
+
+    fn a(owner: &str, last: u8) -> Record {
+        rec(owner, Rtype::A, &[192, 0, 2, last])
+    }
+
+    fn zone() -> Name {
+        "example.".parse().unwrap()
+    }
+
+    fn sorted(mut v: Vec<Record>) -> Vec<Record> {
+        v.sort_by_key(codec::record_key);
+        v
+    }
+
+    #[test]
+    fn replace_apply_reload_and_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let v1 = vec![soa(1), a("www.example.", 1), a("mail.example.", 2)];
+        let meta = store.replace_zone(&zone(), &v1, None).unwrap();
+        assert_eq!((meta.serial, meta.records), (1, 3));
+
+        let cs1 = Changeset {
+            from_soa: soa(1),
+            to_soa: soa(2),
+            removed: vec![a("www.example.", 1)],
+            added: vec![a("www.example.", 3)],
+        };
+        let cs2 = Changeset {
+            from_soa: soa(2),
+            to_soa: soa(3),
+            removed: vec![],
+            added: vec![a("new.example.", 4)],
+        };
+        store
+            .apply_changeset(&zone(), &cs1, JournalLimits::default(), None)
+            .unwrap();
+        let meta = store
+            .apply_changeset(&zone(), &cs2, JournalLimits::default(), None)
+            .unwrap();
+        assert_eq!((meta.serial, meta.records), (3, 4));
+
+        // Reopen: everything survives.
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        let (meta, records) = store.load_zone(&zone()).unwrap().unwrap();
+        assert_eq!(meta.serial, 3);
+        let want = vec![
+            soa(3),
+            a("www.example.", 3),
+            a("mail.example.", 2),
+            a("new.example.", 4),
+        ];
+        assert_eq!(sorted(records), sorted(want));
+
+        let chain = store.journal_since(&zone(), 1).unwrap().unwrap();
+        assert_eq!(chain.len(), 2);
+        assert_eq!(soa_serial(&chain[0].to_soa), Some(2));
+        assert_eq!(store.journal_since(&zone(), 2).unwrap().unwrap().len(), 1);
+        assert_eq!(store.journal_since(&zone(), 3).unwrap().unwrap().len(), 0);
+        assert!(store.journal_since(&zone(), 0).unwrap().is_none());
+        assert_eq!(store.zones().unwrap().len(), 1);
+        assert!(store.delete_zone(&zone()).unwrap());
+        assert!(store.load_zone(&zone()).unwrap().is_none());
+        assert!(store.zones().unwrap().is_empty());
+    }
+
+    #[test]
+    fn bad_changesets_write_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .replace_zone(&zone(), &[soa(5), a("www.example.", 1)], None)
+            .unwrap();
+        let wrong_serial = Changeset {
+            from_soa: soa(4),
+            to_soa: soa(6),
+            removed: vec![],
+            added: vec![],
+        };
+        assert!(matches!(
+            store.apply_changeset(&zone(), &wrong_serial, JournalLimits::default(), None),
+            Err(StoreError::SerialMismatch {
+                stored: 5,
+                changeset: 4,
+                ..
+            })
+        ));
+        // The second removal fails after the first succeeded inside the transaction:
+        // the first must not stick.
+        let half = Changeset {
+            from_soa: soa(5),
+            to_soa: soa(6),
+            removed: vec![a("www.example.", 1), a("gone.example.", 9)],
+            added: vec![],
+        };
+        assert!(matches!(
+            store.apply_changeset(&zone(), &half, JournalLimits::default(), None),
+            Err(StoreError::MissingRecord { .. })
+        ));
+        let dup = Changeset {
+            from_soa: soa(5),
+            to_soa: soa(6),
+            removed: vec![],
+            added: vec![a("WWW.example.", 1)],
+        };
+        assert!(matches!(
+            store.apply_changeset(&zone(), &dup, JournalLimits::default(), None),
+            Err(StoreError::DuplicateRecord { .. })
+        ));
+        let (meta, records) = store.load_zone(&zone()).unwrap().unwrap();
+        assert_eq!(meta.serial, 5);
+        assert_eq!(sorted(records), sorted(vec![soa(5), a("www.example.", 1)]));
+        assert_eq!(meta.journal_next, 0);
+    }
+
+    #[test]
+    fn journal_is_capped_oldest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.replace_zone(&zone(), &[soa(1)], None).unwrap();
+        let limits = JournalLimits {
+            max_entries: 3,
+            max_percent_of_zone: 10_000,
+            min_bytes: 0,
+        };
+        for s in 1..=5u32 {
+            let cs = Changeset {
+                from_soa: soa(s),
+                to_soa: soa(s + 1),
+                removed: vec![],
+                added: vec![a(&format!("h{s}.example."), s as u8)],
+            };
+            store.apply_changeset(&zone(), &cs, limits, None).unwrap();
+        }
+        let meta = store.meta(&zone()).unwrap().unwrap();
+        assert_eq!(meta.journal_next - meta.journal_first, 3);
+        assert!(store.journal_since(&zone(), 2).unwrap().is_none());
+        assert_eq!(store.journal_since(&zone(), 3).unwrap().unwrap().len(), 3);
+        // Size cap: a tiny percentage keeps only the newest entry.
+        let tight = JournalLimits {
+            max_entries: 1000,
+            max_percent_of_zone: 1,
+            min_bytes: 0,
+        };
+        let cs = Changeset {
+            from_soa: soa(6),
+            to_soa: soa(7),
+            removed: vec![],
+            added: vec![],
+        };
+        let meta = store.apply_changeset(&zone(), &cs, tight, None).unwrap();
+        assert_eq!(meta.journal_next - meta.journal_first, 1);
+        assert_eq!(store.journal_since(&zone(), 6).unwrap().unwrap().len(), 1);
+    }
+}

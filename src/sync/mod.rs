@@ -1,0 +1,236 @@
+//! Live zone state: the registry of zones the server answers for, and one task per
+//! zone that is the only writer of that zone.
+//!
+//! # Data flow
+//! Each zone has a [`ZoneHandle`]: readers (the listeners, transfers out) take the
+//! current [`Published`] snapshot from its `watch` channel (`borrow().clone()`, an `Arc`
+//! bump, guard dropped at once) and never wait for a writer. Events (a file changed,
+//! SIGHUP, a NOTIFY, a timer, a control command) go to the zone's task through a
+//! bounded channel; the task parses, diffs, persists ([`crate::store`]), publishes,
+//! then notifies — in that order (STYLE.md rule 4).
+//!
+//! The [`Registry`] maps zone names to handles. It is copy-on-write: adding or
+//! removing a zone builds a new table and swaps it in, so a query's lookup takes no
+//! lock that a writer could hold for long.
+
+pub mod notify_out;
+pub mod primary;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use tokio::sync::{mpsc, watch};
+
+use crate::acl::Acl;
+use crate::config::NotifyTarget;
+use crate::server::cache::AnswerCache;
+use crate::zone::Name;
+use crate::zone::version::ZoneVersion;
+
+//----------- Published --------------------------------------------------------------
+
+/// What readers see of a zone: one immutable version and the answers encoded from it.
+#[derive(Debug)]
+pub struct Published {
+    /// The zone's content.
+    pub version: Arc<ZoneVersion>,
+    /// Encoded answers for this version (filled on demand by the listeners).
+    pub cache: AnswerCache,
+}
+
+impl Published {
+    /// Wraps a version with an empty answer cache.
+    pub fn new(version: Arc<ZoneVersion>) -> Published {
+        Published {
+            version,
+            cache: AnswerCache::default(),
+        }
+    }
+}
+
+//----------- ZoneHandle -------------------------------------------------------------
+
+/// Events a zone task acts on. Repeated events merge into one pending action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZoneEvent {
+    /// Re-read the zone file (it changed, or SIGHUP).
+    Reload,
+    /// Send NOTIFY for the current serial again.
+    Notify,
+}
+
+/// Settings of a zone that the listeners need (who may transfer it).
+#[derive(Debug, Clone)]
+pub struct ZoneSettings {
+    /// Who may transfer the zone out.
+    pub allow_transfer: Acl,
+    /// Extra NOTIFY targets besides the NS hosts.
+    pub also_notify: Vec<NotifyTarget>,
+    /// Whether NOTIFY is sent at all.
+    pub notify: bool,
+}
+
+/// A zone as the rest of the server sees it: its name, its current content, its
+/// settings, and the way to send its task events.
+#[derive(Debug)]
+pub struct ZoneHandle {
+    /// The zone's name.
+    pub name: Name,
+    /// The current content; `None` until the first load succeeded. Written only by
+    /// the zone's task.
+    pub published: watch::Receiver<Option<Arc<Published>>>,
+    /// The zone's task's inbox (bounded; a full inbox means an event is pending
+    /// already, which is as good as a second one).
+    pub events: mpsc::Sender<ZoneEvent>,
+    /// Settings from the config.
+    pub settings: Arc<ZoneSettings>,
+}
+
+impl ZoneHandle {
+    /// The current content, if loaded.
+    pub fn current(&self) -> Option<Arc<Published>> {
+        self.published.borrow().clone()
+    }
+
+    /// Queues an event; a full inbox means the same work is already pending.
+    pub fn send(&self, event: ZoneEvent) {
+        let _ = self.events.try_send(event);
+    }
+}
+
+//----------- Registry ---------------------------------------------------------------
+
+/// The zones the server answers for, by lower-cased wire name.
+#[derive(Debug, Default)]
+pub struct ZoneTable {
+    /// Handles by the zone name's lower-cased wire form.
+    by_wire: HashMap<Box<[u8]>, Arc<ZoneHandle>>,
+}
+
+impl ZoneTable {
+    /// The zone that holds `qname`: the longest zone name `qname` ends with.
+    /// `lower` is `qname` in lower-cased wire form.
+    pub fn find(&self, lower: &[u8]) -> Option<&Arc<ZoneHandle>> {
+        let mut at = 0usize;
+        loop {
+            if let Some(h) = self.by_wire.get(&lower[at..]) {
+                return Some(h);
+            }
+            let len = *lower.get(at)? as usize;
+            if len == 0 {
+                return None;
+            }
+            at += 1 + len;
+        }
+    }
+
+    /// The zone named exactly `name`.
+    pub fn get(&self, name: &Name) -> Option<&Arc<ZoneHandle>> {
+        self.by_wire.get(name.to_lowercase().as_wire())
+    }
+
+    /// Every zone.
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<ZoneHandle>> {
+        self.by_wire.values()
+    }
+
+    /// Number of zones.
+    pub fn len(&self) -> usize {
+        self.by_wire.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.by_wire.is_empty()
+    }
+}
+
+/// The copy-on-write registry of zones.
+#[derive(Debug, Default)]
+pub struct Registry {
+    /// The current table. Readers clone the `Arc` and drop the lock at once; the one
+    /// writer (the server's zone-set manager) swaps in a new table.
+    table: RwLock<Arc<ZoneTable>>,
+}
+
+impl Registry {
+    /// The current table.
+    pub fn snapshot(&self) -> Arc<ZoneTable> {
+        self.table.read().expect("registry lock poisoned").clone()
+    }
+
+    /// Adds (or replaces) a zone.
+    pub fn insert(&self, handle: Arc<ZoneHandle>) {
+        let mut guard = self.table.write().expect("registry lock poisoned");
+        let mut by_wire = guard.by_wire.clone();
+        by_wire.insert(handle.name.to_lowercase().as_wire().into(), handle);
+        *guard = Arc::new(ZoneTable { by_wire });
+    }
+
+    /// Removes a zone; returns its handle.
+    pub fn remove(&self, name: &Name) -> Option<Arc<ZoneHandle>> {
+        let mut guard = self.table.write().expect("registry lock poisoned");
+        let mut by_wire = guard.by_wire.clone();
+        let removed = by_wire.remove(name.to_lowercase().as_wire());
+        *guard = Arc::new(ZoneTable { by_wire });
+        removed
+    }
+}
+
+//============ Tests =================================================================
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn handle(name: &str) -> Arc<ZoneHandle> {
+        let (_tx, rx) = watch::channel(None);
+        let (etx, _erx) = mpsc::channel(1);
+        Arc::new(ZoneHandle {
+            name: name.parse().unwrap(),
+            published: rx,
+            events: etx,
+            settings: Arc::new(ZoneSettings {
+                allow_transfer: Acl::default(),
+                also_notify: Vec::new(),
+                notify: true,
+            }),
+        })
+    }
+
+    #[test]
+    fn longest_match() {
+        let reg = Registry::default();
+        reg.insert(handle("example.com."));
+        reg.insert(handle("sub.example.com."));
+        let t = reg.snapshot();
+        let find = |q: &str| {
+            let n: Name = q.parse().unwrap();
+            t.find(n.to_lowercase().as_wire())
+                .map(|h| h.name.to_string())
+        };
+        assert_eq!(find("www.example.com.").as_deref(), Some("example.com."));
+        assert_eq!(
+            find("a.sub.example.com.").as_deref(),
+            Some("sub.example.com.")
+        );
+        assert_eq!(find("EXAMPLE.com.").as_deref(), Some("example.com."));
+        assert_eq!(find("example.org."), None);
+        assert_eq!(find("com."), None);
+        reg.remove(&"sub.example.com.".parse().unwrap());
+        // The old snapshot is unchanged; a new one sees the removal.
+        assert_eq!(
+            find("a.sub.example.com.").as_deref(),
+            Some("sub.example.com.")
+        );
+        let t2 = reg.snapshot();
+        let n: Name = "a.sub.example.com.".parse().unwrap();
+        assert_eq!(
+            t2.find(n.to_lowercase().as_wire())
+                .unwrap()
+                .name
+                .to_string(),
+            "example.com."
+        );
+    }
+}

@@ -1,0 +1,115 @@
+//! NOTIFY out: who to tell about a new serial, and the round of NOTIFYs that tells
+//! them (retransmitted with back-off until each answers).
+//!
+//! Called by zone tasks after they publish a new version (persist, publish, notify).
+//! A round runs in its own tasks inside the zone task's `JoinSet`, so a slow or dead
+//! secondary never holds the zone up, and a newer serial aborts the older round.
+//!
+//! # Standards
+//! - RFC 1996 §3.5: "the Notify set … the servers listed in the NS RRset, less the
+//!   one named in the SOA MNAME field", plus statically configured ones.
+//! - RFC 1996 §3.6: retransmit until answered; zonesync uses the sender of
+//!   [`crate::notify`] (back-off from 2 s, 5 retransmissions).
+//! - RFC 1996 §3.7: the new SOA goes in ANSWER as a hint.
+
+use std::net::{IpAddr, SocketAddr};
+
+use tokio::task::JoinSet;
+use tracing::{info, warn};
+
+use crate::addr::DNS_PORT;
+use crate::config::{Keys, NotifyTarget};
+use crate::notify::{NotifyOptions, send_notify};
+use crate::tsig::Key;
+use crate::zone::rrset::rdata_target;
+use crate::zone::version::ZoneVersion;
+use crate::zone::{Rtype, soa::Soa};
+
+/// A server to notify, and the key to sign with.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Where.
+    pub addr: SocketAddr,
+    /// Signing key.
+    pub key: Option<Key>,
+}
+
+/// The notify set of a zone version: the addresses of its NS hosts (other than the
+/// SOA MNAME) that the zone itself holds, on port 53, and `also_notify`.
+pub fn targets(version: &ZoneVersion, also_notify: &[NotifyTarget], keys: &Keys) -> Vec<Target> {
+    let mut out: Vec<Target> = Vec::new();
+    let mname = version
+        .soa()
+        .rdatas
+        .first()
+        .and_then(|r| Soa::from_rdata(r).ok())
+        .map(|s| s.mname);
+    if let Some(ns) = version.apex().rrset(Rtype::NS) {
+        for rdata in &ns.rdatas {
+            let Some(host) = rdata_target(Rtype::NS, rdata) else {
+                continue;
+            };
+            if Some(&host) == mname.as_ref() {
+                continue;
+            }
+            let Some(node) = version.get(&host) else {
+                continue;
+            };
+            for t in [Rtype::A, Rtype::AAAA] {
+                for rd in node.rrset(t).map(|s| s.rdatas.as_slice()).unwrap_or(&[]) {
+                    let ip = match rd.as_wire() {
+                        [a, b, c, d] => IpAddr::from([*a, *b, *c, *d]),
+                        w if w.len() == 16 => {
+                            let mut o = [0u8; 16];
+                            o.copy_from_slice(w);
+                            IpAddr::from(o)
+                        }
+                        _ => continue,
+                    };
+                    push(&mut out, SocketAddr::new(ip, DNS_PORT), None);
+                }
+            }
+        }
+    }
+    for t in also_notify {
+        let key = t.key.as_ref().and_then(|k| keys.get(k)).cloned();
+        push(&mut out, t.addr, key);
+    }
+    out
+}
+
+fn push(out: &mut Vec<Target>, addr: SocketAddr, key: Option<Key>) {
+    match out.iter_mut().find(|t| t.addr == addr) {
+        Some(t) if key.is_some() => t.key = key,
+        Some(_) => {}
+        None => out.push(Target { addr, key }),
+    }
+}
+
+/// Starts one NOTIFY per target for the version's serial, in `round`.
+pub fn spawn_round(round: &mut JoinSet<()>, version: &ZoneVersion, targets: Vec<Target>) {
+    let zone = version.origin().clone();
+    let serial = version.serial();
+    let hint = version.soa_record();
+    for target in targets {
+        let zone = zone.clone();
+        let opts = NotifyOptions {
+            key: target.key.clone(),
+            soa_hint: Some(hint.clone()),
+            ..NotifyOptions::default()
+        };
+        round.spawn(async move {
+            match send_notify(target.addr, &zone, &opts).await {
+                Ok(r) if r.is_success() => info!(
+                    zone = %zone, peer = %target.addr, serial, attempts = r.attempts,
+                    rtt_ms = r.rtt.as_millis() as u64, "NOTIFY-out, acknowledged"
+                ),
+                Ok(r) => warn!(
+                    zone = %zone, peer = %target.addr, serial, rcode = %r.rcode,
+                    "NOTIFY-out, not acknowledged"
+                ),
+                Err(e) => warn!(zone = %zone, peer = %target.addr, serial, error = %e, "NOTIFY-out, failed"),
+            }
+        });
+    }
+}

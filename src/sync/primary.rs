@@ -1,0 +1,399 @@
+//! The task that owns one primary zone: it loads the zone file, keeps the served
+//! serial moving forward, persists every change, publishes it, and sends NOTIFY.
+//!
+//! # Data flow
+//! `Reload` event → parse the file off the runtime → semantic checks → build a
+//! [`ZoneVersion`] → diff against what is served → pick the serial (serial policy) →
+//! [`Store::apply_changeset`] (one transaction) → publish → NOTIFY. A file that fails
+//! to parse or check is refused with its findings in the log; the previous version
+//! keeps being served.
+//!
+//! # Standards
+//! - RFC 1982: the served serial only ever moves forward. When the content changed and
+//!   the file's serial did not advance, the serial policy picks a newer one (and says
+//!   so in the log); a serial edited backwards is refused.
+//! - RFC 1996 §3.5: NOTIFY goes to the NS hosts other than the SOA MNAME, plus the
+//!   configured `also-notify`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+use tracing::{Instrument, debug, error, info, info_span, warn};
+
+use crate::config::{Keys, SerialPolicy};
+use crate::store::{JournalLimits, Source, Store};
+use crate::zone::changeset::{Changeset, diff};
+use crate::zone::serial::{Serial, next_serial};
+use crate::zone::version::ZoneVersion;
+use crate::zone::{Class, Name, ParseOptions, Severity, check_zone, parse_file, soa};
+
+use super::{Published, ZoneEvent, ZoneHandle, ZoneSettings, notify_out};
+
+/// Pending events per zone (more are merged: a full inbox already holds a reload).
+const INBOX: usize = 4;
+
+//----------- PrimaryZone ------------------------------------------------------------
+
+/// The state owned by a primary zone's task.
+pub struct PrimaryZone {
+    /// The zone's name.
+    name: Name,
+    /// Its zone file.
+    file: PathBuf,
+    /// What to do when the content changes and the file's serial does not.
+    policy: SerialPolicy,
+    /// Where changes are persisted.
+    store: Arc<Store>,
+    /// Where changes are published (this task is the only sender).
+    publish: watch::Sender<Option<Arc<Published>>>,
+    /// Settings shared with the listeners.
+    settings: Arc<ZoneSettings>,
+    /// TSIG keys, for signing NOTIFY.
+    keys: Arc<Keys>,
+    /// The file as last loaded (serial in the file, mtime, size).
+    source: Option<Source>,
+    /// The NOTIFY round in flight; a new serial aborts it and starts another.
+    notify_round: JoinSet<()>,
+}
+
+/// What a primary zone needs to start.
+pub struct PrimarySpec {
+    /// Zone name.
+    pub name: Name,
+    /// Zone file.
+    pub file: PathBuf,
+    /// Serial policy.
+    pub policy: SerialPolicy,
+    /// Settings shared with the listeners.
+    pub settings: Arc<ZoneSettings>,
+}
+
+/// Starts the task of a primary zone; returns its handle. The task runs until its
+/// inbox closes (the handle and every clone of its sender are dropped).
+pub fn spawn(
+    spec: PrimarySpec,
+    store: Arc<Store>,
+    keys: Arc<Keys>,
+    tasks: &mut JoinSet<()>,
+) -> Arc<ZoneHandle> {
+    let (publish, published) = watch::channel(None);
+    let (events, inbox) = mpsc::channel(INBOX);
+    let handle = Arc::new(ZoneHandle {
+        name: spec.name.clone(),
+        published,
+        events,
+        settings: spec.settings.clone(),
+    });
+    let zone = PrimaryZone {
+        name: spec.name.clone(),
+        file: spec.file,
+        policy: spec.policy,
+        store,
+        publish,
+        settings: spec.settings,
+        keys,
+        source: None,
+        notify_round: JoinSet::new(),
+    };
+    let span = info_span!("zone", zone = %spec.name);
+    tasks.spawn(zone.run(inbox).instrument(span));
+    handle
+}
+
+impl PrimaryZone {
+    /// Drives the zone until its inbox closes.
+    async fn run(mut self, mut inbox: mpsc::Receiver<ZoneEvent>) {
+        self.restore().await;
+        self.reload().await;
+        while let Some(event) = inbox.recv().await {
+            match event {
+                ZoneEvent::Reload => self.reload().await,
+                ZoneEvent::Notify => self.notify(),
+            }
+        }
+        self.notify_round.abort_all();
+        debug!("zone task stopped");
+    }
+
+    /// Serves what the store holds, if anything: the state of the last commit,
+    /// auto-advanced serial included.
+    async fn restore(&mut self) {
+        let store = self.store.clone();
+        let name = self.name.clone();
+        let loaded = tokio::task::spawn_blocking(move || {
+            let Some((meta, records)) = store.load_zone(&name)? else {
+                return Ok(None);
+            };
+            let version = ZoneVersion::from_records(name, Class::IN, records)
+                .map_err(|e| crate::store::StoreError::NoSoa(e.to_string()))?;
+            Ok::<_, crate::store::StoreError>(Some((meta, version)))
+        })
+        .await;
+        match loaded {
+            Ok(Ok(Some((meta, version)))) => {
+                info!(
+                    serial = version.serial(),
+                    records = version.record_count(),
+                    "restored from the store"
+                );
+                self.source = meta.source;
+                self.publish_version(version);
+            }
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => error!(error = %e, "cannot restore from the store; loading the file"),
+            Err(e) => error!(error = %e, "restore task failed"),
+        }
+    }
+
+    /// Reads the zone file and, when it changed, commits, publishes and notifies.
+    async fn reload(&mut self) {
+        let stamp = match file_stamp(&self.file).await {
+            Ok(s) => s,
+            Err(e) => {
+                error!(file = %self.file.display(), error = %e, "cannot read zone file; keeping the served version");
+                return;
+            }
+        };
+        let current = self.publish.borrow().clone();
+        if let (Some(_), Some(src)) = (&current, &self.source)
+            && (src.mtime_ns, src.len) == stamp
+        {
+            debug!("zone file unchanged");
+            return;
+        }
+        let Some(new) = self.load_file().await else {
+            return;
+        };
+        let source = Source {
+            serial: new.serial(),
+            mtime_ns: stamp.0,
+            len: stamp.1,
+        };
+        match current {
+            None => self.first_load(new, source).await,
+            Some(cur) => self.update(&cur.version, new, source).await,
+        }
+    }
+
+    /// Parses and checks the file off the runtime; logs findings; `None` when it
+    /// must not be served.
+    async fn load_file(&self) -> Option<ZoneVersion> {
+        let file = self.file.clone();
+        let origin = self.name.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let parsed = parse_file(&file, &origin, &ParseOptions::default())?;
+            let mut findings = parsed.findings.clone();
+            if !parsed.has_errors() {
+                findings.extend(check_zone(&parsed));
+            }
+            let fatal = findings.iter().any(|f| f.severity == Severity::Error);
+            let version = if fatal {
+                None
+            } else {
+                Some(ZoneVersion::from_records(origin, Class::IN, parsed.records))
+            };
+            Ok::<_, crate::zone::ParseError>((findings, version))
+        })
+        .await;
+        let (findings, version) = match result {
+            Ok(Ok(v)) => v,
+            Ok(Err(e)) => {
+                error!(error = %e, "cannot read zone file; keeping the served version");
+                return None;
+            }
+            Err(e) => {
+                error!(error = %e, "zone file loader failed");
+                return None;
+            }
+        };
+        for f in findings.iter().take(50) {
+            match f.severity {
+                Severity::Error => error!("{f}"),
+                Severity::Warning => warn!("{f}"),
+            }
+        }
+        match version {
+            None => {
+                let errors = findings
+                    .iter()
+                    .filter(|f| f.severity == Severity::Error)
+                    .count();
+                error!(errors, file = %self.file.display(), "zone file refused; keeping the served version");
+                None
+            }
+            Some(Err(e)) => {
+                error!(error = %e, "zone file refused; keeping the served version");
+                None
+            }
+            Some(Ok(v)) => Some(v),
+        }
+    }
+
+    /// The first version ever: serve it at once (the file is its own durable copy),
+    /// then store it.
+    async fn first_load(&mut self, new: ZoneVersion, source: Source) {
+        info!(
+            serial = new.serial(),
+            records = new.record_count(),
+            "loaded"
+        );
+        let version = self.publish_version(new);
+        let store = self.store.clone();
+        let name = self.name.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let records = version.records();
+            store.replace_zone(&name, &records, Some(source))
+        })
+        .await;
+        match result {
+            Ok(Ok(_)) => self.source = Some(source),
+            Ok(Err(e)) => error!(error = %e, "cannot store the zone"),
+            Err(e) => error!(error = %e, "store task failed"),
+        }
+        self.notify();
+    }
+
+    /// A new file content against the served version.
+    async fn update(&mut self, cur: &Arc<ZoneVersion>, new: ZoneVersion, source: Source) {
+        let mut cs = diff(cur, &new);
+        let content_changed = !cs.removed.is_empty()
+            || !cs.added.is_empty()
+            || cs.from_soa.ttl != cs.to_soa.ttl
+            || soa_body(&cs.from_soa) != soa_body(&cs.to_soa);
+        let served = Serial(cur.serial());
+        let file_serial = Serial(new.serial());
+        if !content_changed && (file_serial == served || !file_serial.is_newer_than(served)) {
+            debug!(
+                file_serial = file_serial.0,
+                served = served.0,
+                "zone file read, no change"
+            );
+            self.remember_source(source).await;
+            return;
+        }
+        if !file_serial.is_newer_than(served) {
+            let edited_backwards = self.source.is_some_and(|s| {
+                s.serial != file_serial.0 && !file_serial.is_newer_than(Serial(s.serial))
+            });
+            if edited_backwards {
+                error!(
+                    file_serial = file_serial.0,
+                    served = served.0,
+                    "zone file refused: its serial was edited backwards; keeping the served version"
+                );
+                return;
+            }
+            if self.policy == SerialPolicy::Keep {
+                error!(
+                    file_serial = file_serial.0,
+                    served = served.0,
+                    "zone file refused: content changed but the serial did not advance (serial-policy keep)"
+                );
+                return;
+            }
+            let next = next_serial(served, self.policy, SystemTime::now());
+            match soa::with_serial(&cs.to_soa.rdata, next.0) {
+                Ok(rdata) => cs.to_soa.rdata = rdata,
+                Err(e) => {
+                    error!(error = %e, "cannot set the serial");
+                    return;
+                }
+            }
+            info!(file_serial = file_serial.0, serial = next.0, policy = %self.policy,
+                "content changed without a serial increase; serial advanced");
+        }
+        let version = match cur.apply(&cs) {
+            Ok(v) => v,
+            Err(e) => {
+                error!(error = %e, "cannot apply the change");
+                return;
+            }
+        };
+        self.commit(cs, version, Some(source)).await;
+    }
+
+    /// Persists a changeset, then publishes the version it leads to, then notifies.
+    async fn commit(&mut self, cs: Changeset, version: ZoneVersion, source: Option<Source>) {
+        let store = self.store.clone();
+        let name = self.name.clone();
+        let (from, to) = (cs.from_serial().unwrap_or(0), cs.to_serial().unwrap_or(0));
+        let (removed, added) = (cs.removed.len(), cs.added.len());
+        let result = tokio::task::spawn_blocking(move || {
+            store.apply_changeset(&name, &cs, JournalLimits::default(), source)
+        })
+        .await;
+        match result {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                error!(error = %e, "cannot store the change; keeping the served version");
+                return;
+            }
+            Err(e) => {
+                error!(error = %e, "store task failed; keeping the served version");
+                return;
+            }
+        }
+        if source.is_some() {
+            self.source = source;
+        }
+        info!(
+            serial_from = from,
+            serial_to = to,
+            removed,
+            added,
+            "reloaded, serial {from} -> {to}"
+        );
+        self.publish_version(version);
+        self.notify();
+    }
+
+    /// Remembers the file's stamp so the watcher does not parse it again.
+    async fn remember_source(&mut self, source: Source) {
+        let store = self.store.clone();
+        let name = self.name.clone();
+        let _ = tokio::task::spawn_blocking(move || store.set_source(&name, source)).await;
+        self.source = Some(source);
+    }
+
+    /// Publishes a version to readers.
+    fn publish_version(&self, version: ZoneVersion) -> Arc<ZoneVersion> {
+        let version = Arc::new(version);
+        self.publish
+            .send_replace(Some(Arc::new(Published::new(version.clone()))));
+        version
+    }
+
+    /// Starts a NOTIFY round for the served serial, replacing one in flight.
+    fn notify(&mut self) {
+        if !self.settings.notify {
+            return;
+        }
+        let Some(current) = self.publish.borrow().clone() else {
+            return;
+        };
+        self.notify_round.abort_all();
+        let targets = notify_out::targets(&current.version, &self.settings.also_notify, &self.keys);
+        notify_out::spawn_round(&mut self.notify_round, &current.version, targets);
+    }
+}
+
+/// The SOA RDATA without the serial, to tell whether anything but the serial changed.
+fn soa_body(rec: &crate::zone::Record) -> Option<Vec<u8>> {
+    soa::with_serial(&rec.rdata, 0)
+        .ok()
+        .map(|r| r.as_wire().to_vec())
+}
+
+/// Modification time (ns since the epoch) and size of a file, off the runtime.
+pub async fn file_stamp(path: &std::path::Path) -> std::io::Result<(u64, u64)> {
+    let meta = tokio::fs::metadata(path).await?;
+    let mtime = meta
+        .modified()?
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    Ok((mtime, meta.len()))
+}

@@ -1,0 +1,382 @@
+//! Building messages: header, question, records with name compression, OPT, and a
+//! size limit that a record either fits under whole or is not added at all.
+//!
+//! Callers: the transfer client and NOTIFY build their queries here; the server (later)
+//! builds answers and AXFR/IXFR-out messages, which is why compression is a hash of
+//! suffixes (linear in the names written, not quadratic as hickory 0.25's was) and why
+//! a record that does not fit is rolled back cleanly, so the caller can start the next
+//! message with it. TSIG is appended after [`MessageBuilder::finish`] by
+//! `tsig::sign`.
+//!
+//! # Standards
+//! - RFC 1035 §4.1.4: pointers are 14-bit offsets, so only names starting below 0x4000
+//!   can be pointed at.
+//! - RFC 3597 §4: "servers MUST NOT compress domain names embedded in the RDATA of
+//!   types that are class-specific or not well-known" — only owners and the RDATA
+//!   names of NS, MD, MF, CNAME, SOA, MB, MG, MR, PTR, MINFO and MX are compressed
+//!   ([`Rtype::compressible_rdata`]).
+//! - RFC 6891 §6.1.2: OPT has the root owner, the UDP payload size in CLASS, and the
+//!   extended RCODE, version and DO bit in TTL.
+
+use std::collections::HashMap;
+
+use crate::zone::name::wire_name_len;
+use crate::zone::{Class, Name, Record, Rtype};
+
+use super::{HEADER_LEN, Header, Rcode, WireError};
+
+/// The sections records go into, in the order they must be written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Section {
+    /// ANSWER.
+    Answer,
+    /// AUTHORITY.
+    Authority,
+    /// ADDITIONAL.
+    Additional,
+}
+
+//----------- MessageBuilder ---------------------------------------------------------
+
+/// Assembles one message. Sections are filled in order; counts are kept in the header.
+#[derive(Debug)]
+pub struct MessageBuilder {
+    /// The message so far; the header's counts are patched as records are added.
+    buf: Vec<u8>,
+    /// The size the message must not exceed.
+    limit: usize,
+    /// Uncompressed name suffixes already written (exact case), with their offsets.
+    names: HashMap<Box<[u8]>, u16>,
+    /// 0 = question, 1.. = the section records last went into.
+    stage: u8,
+    /// QDCOUNT, ANCOUNT, NSCOUNT, ARCOUNT.
+    counts: [u16; 4],
+}
+
+impl MessageBuilder {
+    /// Starts a message with `header` (its counts are ignored) and a size limit.
+    pub fn new(header: Header, limit: usize) -> MessageBuilder {
+        let mut buf = Vec::with_capacity(limit.min(4096));
+        let mut h = header;
+        h.qdcount = 0;
+        h.ancount = 0;
+        h.nscount = 0;
+        h.arcount = 0;
+        buf.extend_from_slice(&h.to_bytes());
+        MessageBuilder {
+            buf,
+            limit: limit.max(HEADER_LEN),
+            names: HashMap::new(),
+            stage: 0,
+            counts: [0; 4],
+        }
+    }
+
+    /// Current length of the message.
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// True when nothing but the header has been written.
+    pub fn is_empty(&self) -> bool {
+        self.buf.len() == HEADER_LEN
+    }
+
+    /// Changes the size limit (for example to leave room for a TSIG RR).
+    pub fn set_limit(&mut self, limit: usize) {
+        self.limit = limit.max(HEADER_LEN);
+    }
+
+    /// The number of records in `section`.
+    pub fn count(&self, section: Section) -> u16 {
+        self.counts[section as usize + 1]
+    }
+
+    /// Sets the header's RCODE (the low 4 bits; see [`MessageBuilder::push_opt`] for
+    /// the upper ones).
+    pub fn set_rcode(&mut self, rcode: Rcode) {
+        self.buf[3] = (self.buf[3] & 0xf0) | (rcode.0 & 0xf) as u8;
+    }
+
+    /// Adds a question. Questions come before any record.
+    pub fn question(&mut self, name: &Name, qtype: Rtype, qclass: Class) -> Result<(), WireError> {
+        if self.stage != 0 || self.counts[0] == u16::MAX {
+            return Err(WireError::SectionOrder);
+        }
+        let mark = self.buf.len();
+        self.write_name(name.as_wire(), true);
+        self.buf.extend_from_slice(&qtype.0.to_be_bytes());
+        self.buf.extend_from_slice(&qclass.0.to_be_bytes());
+        self.commit_or_rollback(mark, 0)
+    }
+
+    /// Adds a record to `section`, compressing its owner and, for the RFC 1035
+    /// well-known types, the names in its RDATA. When it does not fit, nothing is added
+    /// and [`WireError::Full`] is returned.
+    pub fn push(&mut self, section: Section, record: &Record) -> Result<(), WireError> {
+        self.enter(section)?;
+        let mark = self.buf.len();
+        self.write_name(record.owner.as_wire(), true);
+        self.buf.extend_from_slice(&record.rtype.0.to_be_bytes());
+        self.buf.extend_from_slice(&record.class.0.to_be_bytes());
+        self.buf.extend_from_slice(&record.ttl.to_be_bytes());
+        let len_at = self.buf.len();
+        self.buf.extend_from_slice(&[0, 0]);
+        self.write_rdata(record.rtype, record.rdata.as_wire());
+        let rdlen = self.buf.len() - len_at - 2;
+        if rdlen > u16::MAX as usize {
+            self.rollback(mark);
+            return Err(WireError::Full);
+        }
+        self.buf[len_at..len_at + 2].copy_from_slice(&(rdlen as u16).to_be_bytes());
+        self.commit_or_rollback(mark, section as usize + 1)
+    }
+
+    /// Adds an OPT record to ADDITIONAL: UDP payload size, the upper 8 bits of the
+    /// extended RCODE, EDNS version 0, the DO bit, no options.
+    pub fn push_opt(
+        &mut self,
+        udp_size: u16,
+        rcode: Rcode,
+        dnssec_ok: bool,
+    ) -> Result<(), WireError> {
+        self.enter(Section::Additional)?;
+        let mark = self.buf.len();
+        self.buf.push(0);
+        self.buf.extend_from_slice(&Rtype::OPT.0.to_be_bytes());
+        self.buf.extend_from_slice(&udp_size.to_be_bytes());
+        let ttl = ((rcode.0 >> 4) as u32 & 0xff) << 24 | if dnssec_ok { 0x8000 } else { 0 };
+        self.buf.extend_from_slice(&ttl.to_be_bytes());
+        self.buf.extend_from_slice(&[0, 0]);
+        self.set_rcode(rcode);
+        self.commit_or_rollback(mark, 3)
+    }
+
+    /// The finished message.
+    pub fn finish(self) -> Vec<u8> {
+        self.buf
+    }
+
+    //--- Helpers
+
+    fn enter(&mut self, section: Section) -> Result<(), WireError> {
+        let stage = section as u8 + 1;
+        if stage < self.stage {
+            return Err(WireError::SectionOrder);
+        }
+        self.stage = stage;
+        Ok(())
+    }
+
+    fn commit_or_rollback(&mut self, mark: usize, count: usize) -> Result<(), WireError> {
+        if self.buf.len() > self.limit || self.counts[count] == u16::MAX {
+            self.rollback(mark);
+            return Err(WireError::Full);
+        }
+        self.counts[count] += 1;
+        let at = 4 + 2 * count;
+        self.buf[at..at + 2].copy_from_slice(&self.counts[count].to_be_bytes());
+        Ok(())
+    }
+
+    fn rollback(&mut self, mark: usize) {
+        self.buf.truncate(mark);
+        if self.names.values().any(|&o| o as usize >= mark) {
+            self.names.retain(|_, o| (*o as usize) < mark);
+        }
+    }
+
+    /// Writes an uncompressed wire name, compressed against the names already written
+    /// when `compress`, and remembers its suffixes.
+    fn write_name(&mut self, wire: &[u8], compress: bool) {
+        // Matching is case-sensitive so that every name decodes to the octets it was
+        // written with: RDATA stays byte-exact through a transfer.
+        let n = wire.len();
+        let suffixes = wire;
+        // Label start offsets within the name.
+        let mut starts = [0usize; 128];
+        let mut count = 0usize;
+        let mut p = 0usize;
+        while p < n && wire[p] != 0 && count < 128 {
+            starts[count] = p;
+            count += 1;
+            p += 1 + wire[p] as usize;
+        }
+        let mut hit = None;
+        let mut first_uncompressed = count;
+        if compress {
+            for (i, &s) in starts[..count].iter().enumerate() {
+                if let Some(&off) = self.names.get(&suffixes[s..]) {
+                    hit = Some(off);
+                    first_uncompressed = i;
+                    break;
+                }
+            }
+        }
+        for &s in &starts[..first_uncompressed] {
+            let here = self.buf.len();
+            if compress && here < 0x4000 {
+                self.names.insert(suffixes[s..].into(), here as u16);
+            }
+            let len = wire[s] as usize;
+            self.buf.extend_from_slice(&wire[s..s + 1 + len]);
+        }
+        match hit {
+            Some(off) => self.buf.extend_from_slice(&(0xc000 | off).to_be_bytes()),
+            None => self.buf.push(0),
+        }
+    }
+
+    /// Writes RDATA, compressing the names of the RFC 1035 well-known types.
+    fn write_rdata(&mut self, rtype: Rtype, rdata: &[u8]) {
+        if !rtype.compressible_rdata() {
+            self.buf.extend_from_slice(rdata);
+            return;
+        }
+        let (fixed, names) = match rtype {
+            Rtype::SOA | Rtype::MINFO => (0, 2),
+            Rtype::MX => (2, 1),
+            _ => (0, 1),
+        };
+        // Stored RDATA was checked when it was made; if it is not what the type says,
+        // copy it untouched rather than guess.
+        let mut ends = [0usize; 2];
+        let mut pos = fixed;
+        for end in ends.iter_mut().take(names) {
+            match rdata.get(pos..).map(wire_name_len) {
+                Some(Ok(len)) => {
+                    pos += len;
+                    *end = pos;
+                }
+                _ => {
+                    self.buf.extend_from_slice(rdata);
+                    return;
+                }
+            }
+        }
+        self.buf.extend_from_slice(&rdata[..fixed]);
+        let mut start = fixed;
+        for &end in &ends[..names] {
+            self.write_name(&rdata[start..end], true);
+            start = end;
+        }
+        self.buf.extend_from_slice(&rdata[start..]);
+    }
+}
+
+//============ Tests =================================================================
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{FLAG_AA, FLAG_QR, Message};
+    use crate::zone::Rdata;
+
+    fn n(s: &str) -> Name {
+        s.parse().unwrap()
+    }
+
+    fn rec(owner: &str, rtype: Rtype, rdata: &[u8]) -> Record {
+        Record::new(n(owner), Class::IN, rtype, 300, Rdata::from_wire(rdata))
+    }
+
+    fn mx(target: &str) -> Vec<u8> {
+        let mut v = vec![0, 10];
+        v.extend_from_slice(n(target).as_wire());
+        v
+    }
+
+    #[test]
+    fn round_trip_with_compression() {
+        let header = Header {
+            id: 7,
+            flags: FLAG_QR | FLAG_AA,
+            ..Default::default()
+        };
+        let mut b = MessageBuilder::new(header, 65_535);
+        b.question(&n("Example.com."), Rtype::AXFR, Class::IN)
+            .unwrap();
+        let records = vec![
+            rec("example.com.", Rtype::MX, &mx("mail.EXAMPLE.com.")),
+            rec(
+                "www.example.com.",
+                Rtype::CNAME,
+                n("example.com.").as_wire(),
+            ),
+            // SRV is not compressible: its target stays whole.
+            rec(
+                "_s._tcp.example.com.",
+                Rtype::SRV,
+                &[&[0, 1, 0, 2, 0, 3][..], n("www.example.com.").as_wire()].concat(),
+            ),
+        ];
+        for r in &records {
+            b.push(Section::Answer, r).unwrap();
+        }
+        b.push_opt(1232, Rcode::NOERROR, false).unwrap();
+        let buf = b.finish();
+        let msg = Message::parse(&buf).unwrap();
+        assert_eq!(msg.header().ancount, 3);
+        assert_eq!(msg.header().arcount, 1);
+        let back: Vec<Record> = msg.answers().map(|r| r.unwrap()).collect();
+        assert_eq!(back, records);
+        // Case is kept as written: the MX target keeps "EXAMPLE".
+        assert_eq!(back[0].rdata.as_wire(), &mx("mail.EXAMPLE.com.")[..]);
+        assert_eq!(back[1].owner.as_wire(), n("www.example.com.").as_wire());
+        // Compression happened: shorter than the uncompressed sum.
+        let plain: usize = records
+            .iter()
+            .map(|r| {
+                let mut v = Vec::new();
+                r.write_wire(&mut v);
+                v.len()
+            })
+            .sum();
+        assert!(buf.len() < 12 + 17 + plain, "{} vs {}", buf.len(), plain);
+        // The SRV target is written out in full.
+        let srv_target = n("www.example.com.");
+        assert!(
+            buf.windows(srv_target.wire_len())
+                .any(|w| w == srv_target.as_wire())
+        );
+    }
+
+    #[test]
+    fn full_rolls_back() {
+        let mut b = MessageBuilder::new(Header::default(), 100);
+        b.question(&n("example.com."), Rtype::SOA, Class::IN)
+            .unwrap();
+        let r = rec("a.example.com.", Rtype::TXT, &[10; 40]);
+        b.push(Section::Answer, &r).unwrap();
+        let len = b.len();
+        let r2 = rec("b.example.com.", Rtype::TXT, &[10; 40]);
+        assert_eq!(b.push(Section::Answer, &r2), Err(WireError::Full));
+        assert_eq!(b.len(), len);
+        assert_eq!(b.count(Section::Answer), 1);
+        // A small record with a compressed owner still fits, and decodes.
+        b.push(
+            Section::Answer,
+            &rec("a.example.com.", Rtype::A, &[1, 2, 3, 4]),
+        )
+        .unwrap();
+        let buf = b.finish();
+        let msg = Message::parse(&buf).unwrap();
+        assert_eq!(msg.answers().count(), 2);
+        assert!(msg.answers().all(|r| r.is_ok()));
+    }
+
+    #[test]
+    fn section_order_enforced() {
+        let mut b = MessageBuilder::new(Header::default(), 512);
+        b.push(Section::Additional, &rec("a.", Rtype::A, &[1, 2, 3, 4]))
+            .unwrap();
+        assert_eq!(
+            b.push(Section::Answer, &rec("a.", Rtype::A, &[1, 2, 3, 4])),
+            Err(WireError::SectionOrder)
+        );
+        assert_eq!(
+            b.question(&n("a."), Rtype::A, Class::IN),
+            Err(WireError::SectionOrder)
+        );
+    }
+}

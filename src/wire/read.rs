@@ -1,0 +1,690 @@
+//! Reading messages: header and question in place, section offsets found by one
+//! bounded walk, and an iterator that turns resource records into
+//! [`Record`]s with uncompressed owners and RDATA.
+//!
+//! Callers: the transfer interpreter (`xfr`) reads answer sections through
+//! [`Message::answers`], TSIG (`tsig::sign`) uses [`Message::tsig_offset`] to strip the
+//! signature, NOTIFY and the SOA query read the question and answers.
+//!
+//! # Standards
+//! - RFC 3597 §4: "Servers MUST also be able to decompress domain names in RRs of
+//!   well-known type and the following RR types: RP, AFSDB, RT, SIG, PX, NXT, NAPTR,
+//!   and SRV" (the RFC 2163, 2535, 2915, 2782 receiver rules) — decompressed here, plus
+//!   KX (RFC 2230), which older encoders compressed too. RDATA of every other type is
+//!   copied as it is: a pointer inside it could not be told from data.
+//! - RFC 1035 §4.1.4: pointers refer to a *prior* occurrence; a pointer to its own
+//!   position or later is rejected, so no chain can loop.
+//!
+//! # Limitations
+//! - Label type 0x40 (RFC 2673 binary labels, retired by RFC 6891) is rejected.
+
+use crate::zone::name::MAX_NAME_LEN;
+use crate::zone::{Class, Name, Rdata, Record, Rtype};
+
+use super::{HEADER_LEN, Header, Rcode, WireError};
+
+//----------- Message ----------------------------------------------------------------
+
+/// A parsed view of one message: the header, the question, and where each section
+/// starts. Records are decoded on demand by the iterators.
+#[derive(Clone, Debug)]
+pub struct Message<'a> {
+    /// The whole message.
+    buf: &'a [u8],
+    /// The header.
+    header: Header,
+    /// The first question, if QDCOUNT > 0.
+    question: Option<Question>,
+    /// Offsets of the answer, authority and additional sections, and of the end.
+    sections: [usize; 4],
+    /// Offset of the OPT record's TTL field, if there is an OPT in ADDITIONAL.
+    opt_ttl: Option<u32>,
+    /// OPT's advertised UDP payload size (the CLASS field).
+    opt_udp: Option<u16>,
+    /// Number of OPT records seen (more than one is FORMERR, RFC 6891 §6.1.1).
+    opt_count: u16,
+    /// Offset of the last ADDITIONAL record when it is a TSIG RR.
+    tsig_offset: Option<usize>,
+    /// True when a TSIG RR appears anywhere but last in ADDITIONAL.
+    misplaced_tsig: bool,
+}
+
+/// The question of a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Question {
+    /// QNAME.
+    pub name: Name,
+    /// QTYPE.
+    pub qtype: Rtype,
+    /// QCLASS.
+    pub qclass: Class,
+}
+
+impl<'a> Message<'a> {
+    /// Parses the header and question and walks every record once to find the
+    /// sections, OPT and TSIG. Extra questions (QDCOUNT > 1) are skipped; trailing
+    /// octets after the last record are an error.
+    pub fn parse(buf: &'a [u8]) -> Result<Message<'a>, WireError> {
+        let header = Header::parse(buf)?;
+        let mut pos = HEADER_LEN;
+        let mut question = None;
+        for i in 0..header.qdcount {
+            let mut name = Vec::with_capacity(64);
+            let next = read_name(buf, pos, &mut name)?;
+            let fixed = buf
+                .get(next..next + 4)
+                .ok_or(WireError::Truncated("question"))?;
+            if i == 0 {
+                question = Some(Question {
+                    name: name_from(&name)?,
+                    qtype: Rtype(u16::from_be_bytes([fixed[0], fixed[1]])),
+                    qclass: Class(u16::from_be_bytes([fixed[2], fixed[3]])),
+                });
+            }
+            pos = next + 4;
+        }
+        let mut sections = [pos, 0, 0, 0];
+        let mut opt_ttl = None;
+        let mut opt_udp = None;
+        let mut opt_count = 0u16;
+        let mut tsig_offset = None;
+        let mut misplaced_tsig = false;
+        let counts = [header.ancount, header.nscount, header.arcount];
+        for (s, &count) in counts.iter().enumerate() {
+            for i in 0..count {
+                let start = pos;
+                let raw = raw_record(buf, pos)?;
+                pos = raw.end;
+                if raw.rtype == Rtype::TSIG {
+                    if s == 2 && i + 1 == count {
+                        tsig_offset = Some(start);
+                    } else {
+                        misplaced_tsig = true;
+                    }
+                }
+                if s == 2 && raw.rtype == Rtype::OPT {
+                    opt_count += 1;
+                    opt_ttl = Some(raw.ttl);
+                    opt_udp = Some(raw.class.0);
+                }
+            }
+            sections[s + 1] = pos;
+        }
+        if pos != buf.len() {
+            return Err(WireError::TrailingData(buf.len() - pos));
+        }
+        Ok(Message {
+            buf,
+            header,
+            question,
+            sections,
+            opt_ttl,
+            opt_udp,
+            opt_count,
+            tsig_offset,
+            misplaced_tsig,
+        })
+    }
+
+    /// The raw message.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.buf
+    }
+
+    /// The header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The first question, if any.
+    pub fn question(&self) -> Option<&Question> {
+        self.question.as_ref()
+    }
+
+    /// The RCODE, extended with the OPT TTL's upper octet when OPT is present.
+    pub fn rcode(&self) -> Rcode {
+        let low = self.header.rcode().0;
+        match self.opt_ttl {
+            Some(ttl) => Rcode(((ttl >> 24) as u16) << 4 | low),
+            None => Rcode(low),
+        }
+    }
+
+    /// The UDP payload size the sender advertised in OPT, if any.
+    pub fn edns_udp_size(&self) -> Option<u16> {
+        self.opt_udp
+    }
+
+    /// How many OPT records ADDITIONAL holds (more than one is FORMERR).
+    pub fn opt_count(&self) -> u16 {
+        self.opt_count
+    }
+
+    /// Offset of the TSIG RR when it is the last record of ADDITIONAL.
+    pub fn tsig_offset(&self) -> Option<usize> {
+        self.tsig_offset
+    }
+
+    /// True when a TSIG RR sits anywhere but last in ADDITIONAL (FORMERR, RFC 8945
+    /// §5.1).
+    pub fn has_misplaced_tsig(&self) -> bool {
+        self.misplaced_tsig
+    }
+
+    /// The answer section.
+    pub fn answers(&self) -> RecordIter<'a> {
+        self.section(0, self.header.ancount)
+    }
+
+    /// The authority section.
+    pub fn authority(&self) -> RecordIter<'a> {
+        self.section(1, self.header.nscount)
+    }
+
+    /// The additional section (OPT and TSIG included).
+    pub fn additional(&self) -> RecordIter<'a> {
+        self.section(2, self.header.arcount)
+    }
+
+    /// Offset where the answer section starts (after the question).
+    pub fn answer_offset(&self) -> usize {
+        self.sections[0]
+    }
+
+    fn section(&self, index: usize, count: u16) -> RecordIter<'a> {
+        RecordIter {
+            buf: self.buf,
+            pos: self.sections[index],
+            remaining: count,
+            scratch: Vec::with_capacity(64),
+        }
+    }
+}
+
+//----------- RecordIter -------------------------------------------------------------
+
+/// Iterates the records of one section, decompressing names. Stops after the first
+/// error.
+#[derive(Clone, Debug)]
+pub struct RecordIter<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    remaining: u16,
+    /// Reused buffer for owner names.
+    scratch: Vec<u8>,
+}
+
+impl<'a> RecordIter<'a> {
+    /// Iterates `count` records starting at `pos` of `buf` (for callers that found a
+    /// section themselves).
+    pub fn new(buf: &'a [u8], pos: usize, count: u16) -> RecordIter<'a> {
+        RecordIter {
+            buf,
+            pos,
+            remaining: count,
+            scratch: Vec::with_capacity(64),
+        }
+    }
+
+    /// Offset of the next record.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+}
+
+impl Iterator for RecordIter<'_> {
+    type Item = Result<Record, WireError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.remaining == 0 {
+            return None;
+        }
+        self.remaining -= 1;
+        match decode_record(self.buf, self.pos, &mut self.scratch) {
+            Ok((record, end)) => {
+                self.pos = end;
+                Some(Ok(record))
+            }
+            Err(e) => {
+                self.remaining = 0;
+                Some(Err(e))
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.remaining as usize))
+    }
+}
+
+//----------- Records ----------------------------------------------------------------
+
+/// The fixed fields of a record, found without decoding its names.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RawRecord {
+    pub(crate) rtype: Rtype,
+    pub(crate) class: Class,
+    pub(crate) ttl: u32,
+    /// Offset of the RDATA.
+    pub(crate) rdata: usize,
+    /// Offset just after the record.
+    pub(crate) end: usize,
+}
+
+/// Reads the fixed part of the record at `pos`, skipping the owner.
+pub(crate) fn raw_record(buf: &[u8], pos: usize) -> Result<RawRecord, WireError> {
+    let p = skip_name(buf, pos)?;
+    let f = buf.get(p..p + 10).ok_or(WireError::Truncated("record"))?;
+    let rdlen = u16::from_be_bytes([f[8], f[9]]) as usize;
+    let rdata = p + 10;
+    let end = rdata + rdlen;
+    if end > buf.len() {
+        return Err(WireError::Truncated("RDATA"));
+    }
+    Ok(RawRecord {
+        rtype: Rtype(u16::from_be_bytes([f[0], f[1]])),
+        class: Class(u16::from_be_bytes([f[2], f[3]])),
+        ttl: u32::from_be_bytes([f[4], f[5], f[6], f[7]]),
+        rdata,
+        end,
+    })
+}
+
+/// Decodes the record at `pos`: owner and RDATA names decompressed. Returns the record
+/// and the offset after it.
+pub(crate) fn decode_record(
+    buf: &[u8],
+    pos: usize,
+    scratch: &mut Vec<u8>,
+) -> Result<(Record, usize), WireError> {
+    scratch.clear();
+    let p = read_name(buf, pos, scratch)?;
+    let owner = name_from(scratch)?;
+    let f = buf.get(p..p + 10).ok_or(WireError::Truncated("record"))?;
+    let rtype = Rtype(u16::from_be_bytes([f[0], f[1]]));
+    let class = Class(u16::from_be_bytes([f[2], f[3]]));
+    let ttl = u32::from_be_bytes([f[4], f[5], f[6], f[7]]);
+    let rdlen = u16::from_be_bytes([f[8], f[9]]) as usize;
+    let start = p + 10;
+    let end = start + rdlen;
+    if end > buf.len() {
+        return Err(WireError::Truncated("RDATA"));
+    }
+    let rdata = decompress_rdata(buf, start, end, rtype)?;
+    Ok((Record::new(owner, class, rtype, ttl, rdata), end))
+}
+
+/// The layout of RDATA whose names a receiver must decompress.
+enum Layout {
+    /// Fixed octets, then names, then (when `tail`) opaque octets to the end.
+    Fields {
+        fixed: usize,
+        names: usize,
+        tail: bool,
+    },
+    /// NAPTR: 4 fixed octets, three character strings, one name.
+    Naptr,
+    /// No names a receiver decompresses: copied as it is.
+    Opaque,
+}
+
+fn layout(rtype: Rtype) -> Layout {
+    let f = |fixed, names, tail| Layout::Fields { fixed, names, tail };
+    match rtype {
+        Rtype::NS
+        | Rtype::MD
+        | Rtype::MF
+        | Rtype::CNAME
+        | Rtype::MB
+        | Rtype::MG
+        | Rtype::MR
+        | Rtype::PTR => f(0, 1, false),
+        // SOA: MNAME RNAME + five 32-bit fields, checked below.
+        Rtype::SOA => f(0, 2, true),
+        Rtype::MINFO | Rtype::RP => f(0, 2, false),
+        Rtype::MX | Rtype::AFSDB | Rtype::RT | Rtype::KX => f(2, 1, false),
+        Rtype::PX => f(2, 2, false),
+        Rtype::SRV => f(6, 1, false),
+        // SIG: type covered, algorithm, labels, original TTL, expiration, inception,
+        // key tag (18 octets), signer's name, signature.
+        Rtype::SIG => f(18, 1, true),
+        // NXT: next domain name, type bitmap.
+        Rtype::NXT => f(0, 1, true),
+        Rtype::NAPTR => Layout::Naptr,
+        _ => Layout::Opaque,
+    }
+}
+
+/// Copies RDATA from `buf[start..end]`, decompressing the names of the types RFC 3597
+/// §4 lists.
+fn decompress_rdata(
+    buf: &[u8],
+    start: usize,
+    end: usize,
+    rtype: Rtype,
+) -> Result<Rdata, WireError> {
+    let bad = |reason| WireError::BadRdata { rtype, reason };
+    // Names inside RDATA must not reach past RDLENGTH; reading from a view that ends
+    // there keeps every pointer target inside the message and every label inside the
+    // RDATA.
+    let view = &buf[..end];
+    match layout(rtype) {
+        Layout::Opaque => Ok(Rdata::from_wire(&buf[start..end])),
+        Layout::Fields { fixed, names, tail } => {
+            let mut out = Vec::with_capacity(end - start + 32);
+            let mut pos = start + fixed;
+            if pos > end {
+                return Err(bad("too short"));
+            }
+            out.extend_from_slice(&buf[start..pos]);
+            for _ in 0..names {
+                pos = read_name(view, pos, &mut out).map_err(|_| bad("bad name"))?;
+            }
+            if rtype == Rtype::SOA && end - pos != 20 {
+                return Err(bad("expected 20 octets after the names"));
+            }
+            if tail {
+                out.extend_from_slice(&buf[pos..end]);
+            } else if pos != end {
+                return Err(bad("RDLENGTH does not match"));
+            }
+            Ok(Rdata::from_wire(out))
+        }
+        Layout::Naptr => {
+            let mut pos = start + 4;
+            if pos > end {
+                return Err(bad("too short"));
+            }
+            for _ in 0..3 {
+                let len = *view.get(pos).ok_or_else(|| bad("truncated string"))? as usize;
+                pos += 1 + len;
+                if pos > end {
+                    return Err(bad("truncated string"));
+                }
+            }
+            let mut out = Vec::with_capacity(end - start + 32);
+            out.extend_from_slice(&buf[start..pos]);
+            pos = read_name(view, pos, &mut out).map_err(|_| bad("bad name"))?;
+            if pos != end {
+                return Err(bad("RDLENGTH does not match"));
+            }
+            Ok(Rdata::from_wire(out))
+        }
+    }
+}
+
+//----------- Names ------------------------------------------------------------------
+
+/// Reads the possibly compressed name at `pos`, appending its uncompressed wire form
+/// to `out`. Returns the offset just after the name as it sits at `pos` (after the
+/// first pointer, if any).
+pub fn read_name(buf: &[u8], pos: usize, out: &mut Vec<u8>) -> Result<usize, WireError> {
+    let out_start = out.len();
+    let mut p = pos;
+    // Where the name at `pos` ends in the buffer; set at the first pointer.
+    let mut after: Option<usize> = None;
+    // Pointers must go strictly backwards: `limit` is the lowest offset reached so far.
+    let mut limit = pos;
+    loop {
+        let len = *buf.get(p).ok_or(WireError::Truncated("name"))?;
+        match len & 0xc0 {
+            0x00 => {
+                let len = len as usize;
+                if len == 0 {
+                    out.push(0);
+                    if out.len() - out_start > MAX_NAME_LEN {
+                        return Err(WireError::NameTooLong);
+                    }
+                    return Ok(after.unwrap_or(p + 1));
+                }
+                let label = buf
+                    .get(p + 1..p + 1 + len)
+                    .ok_or(WireError::Truncated("name"))?;
+                if out.len() - out_start + 1 + len + 1 > MAX_NAME_LEN {
+                    return Err(WireError::NameTooLong);
+                }
+                out.push(len as u8);
+                out.extend_from_slice(label);
+                p += 1 + len;
+            }
+            0xc0 => {
+                let low = *buf.get(p + 1).ok_or(WireError::Truncated("name"))?;
+                let target = (((len & 0x3f) as usize) << 8) | low as usize;
+                if target >= limit {
+                    return Err(WireError::BadPointer(p));
+                }
+                if after.is_none() {
+                    after = Some(p + 2);
+                }
+                limit = target;
+                p = target;
+            }
+            _ => return Err(WireError::BadLabel(p)),
+        }
+    }
+}
+
+/// Skips the name at `pos` without decoding it; returns the offset after it. Pointers
+/// are not followed (their targets are checked when the name is read).
+pub fn skip_name(buf: &[u8], pos: usize) -> Result<usize, WireError> {
+    let mut p = pos;
+    loop {
+        let len = *buf.get(p).ok_or(WireError::Truncated("name"))?;
+        match len & 0xc0 {
+            0x00 if len == 0 => return Ok(p + 1),
+            0x00 => {
+                p += 1 + len as usize;
+                if p - pos > MAX_NAME_LEN {
+                    return Err(WireError::NameTooLong);
+                }
+            }
+            0xc0 => {
+                if p + 2 > buf.len() {
+                    return Err(WireError::Truncated("name"));
+                }
+                return Ok(p + 2);
+            }
+            _ => return Err(WireError::BadLabel(p)),
+        }
+    }
+}
+
+fn name_from(wire: &[u8]) -> Result<Name, WireError> {
+    Name::from_wire(wire).map_err(|_| WireError::NameTooLong)
+}
+
+//============ Tests =================================================================
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A response with a compressed owner, a compressed MX target and an opaque TXT.
+    fn sample() -> Vec<u8> {
+        let mut m = vec![
+            0x12, 0x34, 0x84, 0x00, 0, 1, 0, 3, 0, 0, 0, 0, // header
+        ];
+        m.extend_from_slice(b"\x07example\x03com\x00\x00\x0f\x00\x01"); // q: example.com MX
+        // example.com MX 10 mail.example.com (owner ptr to 12, target compressed)
+        m.extend_from_slice(&[0xc0, 12, 0, 15, 0, 1, 0, 0, 0x0e, 0x10, 0, 9, 0, 10]);
+        m.extend_from_slice(b"\x04mail\xc0\x0c");
+        // www.example.com TXT "hi"
+        m.extend_from_slice(b"\x03www\xc0\x0c\x00\x10\x00\x01\x00\x00\x00\x3c\x00\x03\x02hi");
+        // SOA with both names compressed
+        m.extend_from_slice(&[0xc0, 12, 0, 6, 0, 1, 0, 0, 0, 60, 0, 32]);
+        m.extend_from_slice(b"\x02ns\xc0\x0c\x04host\xc0\x0c");
+        m.extend_from_slice(&[0, 0, 0, 7, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4]);
+        m
+    }
+
+    #[test]
+    fn parses_and_decompresses() {
+        let buf = sample();
+        let msg = Message::parse(&buf).unwrap();
+        assert_eq!(msg.header().id, 0x1234);
+        assert!(msg.header().qr() && msg.header().aa());
+        let q = msg.question().unwrap();
+        assert_eq!(q.name.to_string(), "example.com.");
+        assert_eq!(q.qtype, Rtype::MX);
+        let recs: Vec<Record> = msg.answers().map(|r| r.unwrap()).collect();
+        assert_eq!(recs.len(), 3);
+        assert_eq!(recs[0].owner.to_string(), "example.com.");
+        assert_eq!(
+            recs[0].rdata.as_wire(),
+            b"\x00\x0a\x04mail\x07example\x03com\x00"
+        );
+        assert_eq!(recs[1].owner.to_string(), "www.example.com.");
+        assert_eq!(recs[1].rdata.as_wire(), b"\x02hi");
+        assert_eq!(recs[2].rtype, Rtype::SOA);
+        assert_eq!(recs[2].rdata.len(), 16 + 18 + 20);
+        assert_eq!(msg.rcode(), Rcode::NOERROR);
+    }
+
+    #[test]
+    fn pointer_loops_and_forward_pointers_rejected() {
+        // A pointer to itself.
+        let buf = [0xc0u8, 0x00];
+        assert!(matches!(
+            read_name(&buf, 0, &mut Vec::new()),
+            Err(WireError::BadPointer(0))
+        ));
+        // Two pointers pointing at each other.
+        let buf = [0xc0u8, 0x02, 0xc0, 0x00];
+        assert!(read_name(&buf, 2, &mut Vec::new()).is_err());
+        // Forward pointer.
+        let buf = [0xc0u8, 0x02, 0x00];
+        assert!(read_name(&buf, 0, &mut Vec::new()).is_err());
+        // Label type 0x40.
+        assert!(matches!(
+            read_name(&[0x41, 0], 0, &mut Vec::new()),
+            Err(WireError::BadLabel(0))
+        ));
+    }
+
+    #[test]
+    fn long_names_rejected() {
+        // 130 labels of one octet = 261 octets.
+        let mut buf = Vec::new();
+        for _ in 0..130 {
+            buf.extend_from_slice(b"\x01a");
+        }
+        buf.push(0);
+        assert_eq!(
+            read_name(&buf, 0, &mut Vec::new()),
+            Err(WireError::NameTooLong)
+        );
+        // Pointer chains that build a long name: each step prepends a 63-octet label.
+        let mut buf = vec![0u8];
+        let mut prev = 0usize;
+        for _ in 0..6 {
+            let here = buf.len();
+            buf.push(63);
+            buf.extend(std::iter::repeat_n(b'x', 63));
+            buf.push(0xc0 | (prev >> 8) as u8);
+            buf.push(prev as u8);
+            prev = here;
+        }
+        assert_eq!(
+            read_name(&buf, prev, &mut Vec::new()),
+            Err(WireError::NameTooLong)
+        );
+    }
+
+    #[test]
+    fn rdata_bounds_checked() {
+        let mut buf = sample();
+        // Shrink the MX RDLENGTH so the target runs past it.
+        let mx_rdlen = 12 + 17 + 10;
+        assert_eq!(buf[mx_rdlen + 1], 9);
+        buf[mx_rdlen + 1] = 4;
+        let msg = Message::parse(&buf);
+        // Framing now breaks (the next record starts inside the name).
+        if let Ok(msg) = msg {
+            assert!(msg.answers().any(|r| r.is_err()));
+        }
+    }
+
+    #[test]
+    fn truncated_and_garbage_never_panic() {
+        let buf = sample();
+        for cut in 0..buf.len() {
+            let part = &buf[..cut];
+            if let Ok(m) = Message::parse(part) {
+                for r in m.answers().chain(m.authority()).chain(m.additional()) {
+                    let _ = r;
+                }
+            }
+        }
+        // Deterministic pseudo-random garbage, and bit flips of a valid message.
+        let mut x: u32 = 0x1234_5678;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
+        for _ in 0..20_000 {
+            let len = (next() % 120) as usize;
+            let mut g: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            if len > 12 {
+                // Small counts so the record walk is exercised.
+                for b in &mut g[4..12] {
+                    *b &= 0x03;
+                }
+            }
+            if let Ok(m) = Message::parse(&g) {
+                let _ = m.answers().chain(m.additional()).count();
+            }
+            let mut flipped = buf.clone();
+            let i = (next() as usize) % flipped.len();
+            flipped[i] ^= 1 << (next() % 8);
+            if let Ok(m) = Message::parse(&flipped) {
+                let _ = m.answers().count();
+            }
+        }
+    }
+
+    #[test]
+    fn naptr_srv_and_sig_decompressed() {
+        let mut m = vec![0, 1, 0x80, 0, 0, 0, 0, 3, 0, 0, 0, 0];
+        m.extend_from_slice(b"\x07example\x00"); // at 12
+        // SRV 1 2 3 <ptr 12>
+        m.extend_from_slice(&[
+            0xc0, 12, 0, 33, 0, 1, 0, 0, 0, 1, 0, 8, 0, 1, 0, 2, 0, 3, 0xc0, 12,
+        ]);
+        // NAPTR 1 2 "u" "" "" <ptr 12>
+        m.extend_from_slice(&[
+            0xc0, 12, 0, 35, 0, 1, 0, 0, 0, 1, 0, 10, 0, 1, 0, 2, 1, b'u', 0, 0, 0xc0, 12,
+        ]);
+        // SIG: 18 fixed, signer ptr, signature "ab"
+        m.extend_from_slice(&[0xc0, 12, 0, 24, 0, 1, 0, 0, 0, 1, 0, 22]);
+        m.extend_from_slice(&[0u8; 18]);
+        m.extend_from_slice(&[0xc0, 12, b'a', b'b']);
+        // Put the name at 12 into a question so the pointers have a target.
+        let mut q = vec![0, 1, 0x80, 0, 0, 1, 0, 3, 0, 0, 0, 0];
+        q.extend_from_slice(b"\x07example\x00\x00\x01\x00\x01");
+        q.extend_from_slice(&m[21..]);
+        let msg = Message::parse(&q).unwrap();
+        let recs: Vec<Record> = msg.answers().map(|r| r.unwrap()).collect();
+        assert_eq!(
+            recs[0].rdata.as_wire(),
+            b"\x00\x01\x00\x02\x00\x03\x07example\x00"
+        );
+        assert_eq!(
+            recs[1].rdata.as_wire(),
+            b"\x00\x01\x00\x02\x01u\x00\x00\x07example\x00"
+        );
+        assert_eq!(&recs[2].rdata.as_wire()[18..], b"\x07example\x00ab");
+    }
+
+    #[test]
+    fn extended_rcode_from_opt() {
+        // Header rcode 0, OPT with extended rcode 1 → 16 (BADVERS).
+        let mut m = vec![0, 1, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+        m.extend_from_slice(&[0, 0, 41, 0x04, 0xd0, 1, 0, 0, 0, 0, 0]);
+        let msg = Message::parse(&m).unwrap();
+        assert_eq!(msg.rcode(), Rcode::BADVERS);
+        assert_eq!(msg.edns_udp_size(), Some(1232));
+        assert_eq!(msg.opt_count(), 1);
+    }
+}

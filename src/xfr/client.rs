@@ -1,0 +1,612 @@
+//! The async transfer client: SOA query, AXFR, IXFR (TCP, or UDP first), with the
+//! IXFR → TCP retry → AXFR fallback ladder. A thin tokio shell around
+//! [`Interpreter`]; every protocol decision is made there.
+//!
+//! Callers: `zonesync axfr` / `zonesync ixfr` (the CLI), and later the secondary-zone
+//! task in `sync` (SOA check, then IXFR, then AXFR).
+//!
+//! Every wait is bounded: connecting, writing and each message read have their own
+//! [`ClientOptions::timeout`] — an idle timeout, not a whole-transfer one, so a large
+//! zone that keeps arriving never times out and a server that stops sending is noticed
+//! within one timeout (HICKORY.md: hickory's whole-transfer timeout ends the stream
+//! silently). UDP retries are counted; stray datagrams (wrong ID, not a response) are
+//! ignored until the attempt's deadline.
+//!
+//! # Standards
+//! - RFC 1035 §4.2.2 / RFC 7766 §8: over TCP each message is prefixed with its
+//!   two-octet length; the length and the message go out in one write.
+//! - RFC 1995 §2: the IXFR query carries our SOA in AUTHORITY. §4: over UDP a reply
+//!   that does not fit is a single SOA; the client then retries over TCP.
+//! - RFC 5936 §4.1: AXFR only over TCP.
+//! - RFC 5452 §9.2: random message IDs; answers with another ID are ignored.
+//!
+//! # Limitations
+//! - A host name resolving to several addresses: the caller picks one (the CLI takes
+//!   the first).
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpStream, UdpSocket};
+use tokio::time::timeout;
+
+use crate::tsig::Key;
+use crate::tsig::sign::{ClientTsig, now, split_parsed};
+use crate::wire::{
+    EDNS_UDP_SIZE, FLAG_QR, Header, Message, MessageBuilder, Rcode, Section, random_id,
+};
+use crate::zone::{Class, Name, Rdata, Record, Rtype};
+
+use super::interpret::{Interpreter, RecordSink, Step};
+use super::{Limits, Stats, Transfer, XfrError, soa_serial};
+
+//----------- Options and results ----------------------------------------------------
+
+/// How the client talks to a server.
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    /// Sign queries with this key and require signed answers.
+    pub key: Option<Key>,
+    /// Idle timeout: for connecting, writing, and each message (not the whole
+    /// transfer); for UDP, each attempt.
+    pub timeout: Duration,
+    /// UDP attempts (first send included) before a timeout is reported.
+    pub udp_attempts: u32,
+    /// Transfer size limits.
+    pub limits: Limits,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            key: None,
+            timeout: Duration::from_secs(10),
+            udp_attempts: 3,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// What IXFR may do beyond a plain TCP IXFR.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct IxfrOptions {
+    /// Ask over UDP first (TCP when the answer is a lone SOA or truncated).
+    pub udp: bool,
+    /// Fall back to AXFR when the server cannot serve IXFR.
+    pub fallback: bool,
+}
+
+/// The transport an answer came over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// UDP.
+    Udp,
+    /// TCP.
+    Tcp,
+}
+
+impl std::fmt::Display for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Transport::Udp => "UDP",
+            Transport::Tcp => "TCP",
+        })
+    }
+}
+
+/// The result of a transfer, with how it was obtained.
+#[derive(Clone, Debug)]
+pub struct XfrOutcome {
+    /// What the server sent.
+    pub transfer: Transfer,
+    /// Counters of the transfer that produced it.
+    pub stats: Stats,
+    /// The transport of that transfer.
+    pub transport: Transport,
+    /// True when the query was signed and every check of the answer's TSIG passed.
+    pub tsig_verified: bool,
+    /// Why a UDP IXFR was retried over TCP, if it was.
+    pub tcp_retry: Option<String>,
+    /// Why AXFR was used instead of IXFR, if it was (the IXFR's error).
+    pub fallback: Option<String>,
+}
+
+/// The result of an AXFR streamed to a sink.
+#[derive(Clone, Debug)]
+pub struct StreamedAxfr {
+    /// The zone's SOA.
+    pub soa: Record,
+    /// Counters.
+    pub stats: Stats,
+    /// True when the query was signed and every check of the answer's TSIG passed.
+    pub tsig_verified: bool,
+}
+
+/// An answer to an SOA query.
+#[derive(Clone, Debug)]
+pub struct SoaAnswer {
+    /// The SOA record.
+    pub soa: Record,
+    /// Its serial.
+    pub serial: u32,
+    /// UDP, or TCP after a truncated UDP answer.
+    pub transport: Transport,
+    /// True when the query was signed and the answer verified.
+    pub tsig_verified: bool,
+    /// Round trip of the exchange that answered.
+    pub rtt: Duration,
+}
+
+//----------- SOA query --------------------------------------------------------------
+
+/// Asks `peer` for the SOA of `zone` over UDP, and over TCP when the answer is
+/// truncated.
+pub async fn query_soa(
+    peer: SocketAddr,
+    zone: &Name,
+    opts: &ClientOptions,
+) -> Result<SoaAnswer, XfrError> {
+    let id = random_id();
+    let mut query = build_query(id, zone, Rtype::SOA, None, true);
+    let tsig = opts
+        .key
+        .as_ref()
+        .map(|k| ClientTsig::sign_request(k, &mut query, now()));
+    let started = Instant::now();
+    let answer = udp_exchange(peer, &query, id, opts).await?;
+    let (answer, transport) = if Message::parse(&answer).is_ok_and(|m| m.header().tc()) {
+        (tcp_exchange(peer, &query, opts).await?, Transport::Tcp)
+    } else {
+        (answer, Transport::Udp)
+    };
+    let rtt = started.elapsed();
+    let msg = check_single(peer, &answer, id, tsig)?;
+    if msg.header().tc() {
+        return Err(XfrError::Truncated { peer });
+    }
+    if !msg.header().aa() {
+        return Err(XfrError::Malformed {
+            peer,
+            reason: format!("the answer for {zone} SOA is not authoritative (AA not set)"),
+        });
+    }
+    for r in msg.answers() {
+        let r = r.map_err(|e| XfrError::Malformed {
+            peer,
+            reason: e.to_string(),
+        })?;
+        if r.rtype == Rtype::SOA && r.owner == *zone {
+            let serial = soa_serial(&r.rdata).ok_or_else(|| XfrError::Malformed {
+                peer,
+                reason: "SOA RDATA too short".into(),
+            })?;
+            return Ok(SoaAnswer {
+                soa: r,
+                serial,
+                transport,
+                tsig_verified: opts.key.is_some(),
+                rtt,
+            });
+        }
+    }
+    Err(XfrError::Malformed {
+        peer,
+        reason: format!("no SOA for {zone} in the answer"),
+    })
+}
+
+//----------- AXFR -------------------------------------------------------------------
+
+/// Transfers the whole of `zone` from `peer` over TCP, collecting the records.
+pub async fn axfr(
+    peer: SocketAddr,
+    zone: &Name,
+    opts: &ClientOptions,
+) -> Result<XfrOutcome, XfrError> {
+    let started = Instant::now();
+    let id = random_id();
+    let mut interp = Interpreter::axfr(zone.clone(), id, peer, opts.limits);
+    let query = signed_query(&mut interp, id, zone, Rtype::AXFR, None, false, opts);
+    tcp_transfer(peer, &query, &mut interp, opts, None).await?;
+    let (transfer, mut stats) = interp.finish()?;
+    stats.duration = started.elapsed();
+    Ok(XfrOutcome {
+        transfer,
+        stats,
+        transport: Transport::Tcp,
+        tsig_verified: opts.key.is_some(),
+        tcp_retry: None,
+        fallback: None,
+    })
+}
+
+/// Transfers the whole of `zone` from `peer` over TCP, handing each record to `sink`
+/// as it arrives (memory stays flat in the zone's size). The sink has seen a complete
+/// zone only when this returns `Ok`; on error the caller discards what it wrote.
+pub async fn axfr_to(
+    peer: SocketAddr,
+    zone: &Name,
+    opts: &ClientOptions,
+    sink: &mut (dyn RecordSink + Send),
+) -> Result<StreamedAxfr, XfrError> {
+    let started = Instant::now();
+    let id = random_id();
+    let mut interp = Interpreter::axfr(zone.clone(), id, peer, opts.limits);
+    let query = signed_query(&mut interp, id, zone, Rtype::AXFR, None, false, opts);
+    tcp_transfer(peer, &query, &mut interp, opts, Some(sink)).await?;
+    let soa = interp.soa().cloned();
+    let (_, mut stats) = interp.finish()?;
+    stats.duration = started.elapsed();
+    Ok(StreamedAxfr {
+        soa: soa.ok_or_else(|| XfrError::Incomplete {
+            peer,
+            reason: "no SOA".into(),
+        })?,
+        stats,
+        tsig_verified: opts.key.is_some(),
+    })
+}
+
+//----------- IXFR -------------------------------------------------------------------
+
+/// Asks `peer` for the changes to `zone` since `serial`: over UDP first when asked
+/// (TCP when the answer is a lone newer SOA, truncated, incomplete or lost), then TCP,
+/// then AXFR when the server cannot serve IXFR and fallback is allowed.
+pub async fn ixfr(
+    peer: SocketAddr,
+    zone: &Name,
+    serial: u32,
+    opts: &ClientOptions,
+    ixfr_opts: IxfrOptions,
+) -> Result<XfrOutcome, XfrError> {
+    let mut tcp_retry = None;
+    if ixfr_opts.udp {
+        match ixfr_udp(peer, zone, serial, opts).await {
+            Ok(Ok(outcome)) => return Ok(outcome),
+            Ok(Err(reason)) => tcp_retry = Some(reason),
+            Err(e @ XfrError::Timeout { .. }) => tcp_retry = Some(e.to_string()),
+            Err(e) if ixfr_opts.fallback && e.allows_axfr_fallback() => {
+                return fall_back(peer, zone, opts, e, None).await;
+            }
+            Err(e) => return Err(e),
+        }
+        tracing::debug!(%peer, reason = tcp_retry.as_deref().unwrap_or(""), "IXFR over UDP, retrying over TCP");
+    }
+    let started = Instant::now();
+    let id = random_id();
+    let mut interp = Interpreter::ixfr(zone.clone(), serial, id, peer, opts.limits);
+    let soa = query_soa_record(zone, serial);
+    let query = signed_query(&mut interp, id, zone, Rtype::IXFR, Some(&soa), false, opts);
+    let result = match tcp_transfer(peer, &query, &mut interp, opts, None).await {
+        Ok(()) => interp.finish(),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok((transfer, mut stats)) => {
+            stats.duration = started.elapsed();
+            Ok(XfrOutcome {
+                transfer,
+                stats,
+                transport: Transport::Tcp,
+                tsig_verified: opts.key.is_some(),
+                tcp_retry,
+                fallback: None,
+            })
+        }
+        Err(e) if ixfr_opts.fallback && e.allows_axfr_fallback() => {
+            fall_back(peer, zone, opts, e, tcp_retry).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn fall_back(
+    peer: SocketAddr,
+    zone: &Name,
+    opts: &ClientOptions,
+    error: XfrError,
+    tcp_retry: Option<String>,
+) -> Result<XfrOutcome, XfrError> {
+    tracing::info!(%peer, %error, "IXFR failed, falling back to AXFR");
+    let mut outcome = axfr(peer, zone, opts).await?;
+    outcome.fallback = Some(error.to_string());
+    outcome.tcp_retry = tcp_retry;
+    Ok(outcome)
+}
+
+/// One IXFR over UDP: the outcome, or why TCP is needed.
+async fn ixfr_udp(
+    peer: SocketAddr,
+    zone: &Name,
+    serial: u32,
+    opts: &ClientOptions,
+) -> Result<Result<XfrOutcome, String>, XfrError> {
+    let started = Instant::now();
+    let id = random_id();
+    let mut interp = Interpreter::ixfr(zone.clone(), serial, id, peer, opts.limits);
+    let soa = query_soa_record(zone, serial);
+    let query = signed_query(&mut interp, id, zone, Rtype::IXFR, Some(&soa), true, opts);
+    let answer = udp_exchange(peer, &query, id, opts).await?;
+    match interp.push(&answer, now()) {
+        Err(XfrError::Truncated { .. }) => Ok(Err("the UDP answer was truncated (TC)".into())),
+        Err(e) => Err(e),
+        Ok(Step::Done) => {
+            let (transfer, mut stats) = interp.finish()?;
+            stats.duration = started.elapsed();
+            Ok(Ok(XfrOutcome {
+                transfer,
+                stats,
+                transport: Transport::Udp,
+                tsig_verified: opts.key.is_some(),
+                tcp_retry: None,
+                fallback: None,
+            }))
+        }
+        Ok(Step::More) if interp.is_lone_newer_soa() => Ok(Err(format!(
+            "the UDP answer was a lone SOA (serial {}): the changes do not fit",
+            interp.soa().and_then(|s| soa_serial(&s.rdata)).unwrap_or(0)
+        ))),
+        Ok(Step::More) => Ok(Err("the UDP answer was incomplete".into())),
+    }
+}
+
+//----------- Queries ----------------------------------------------------------------
+
+/// The SOA an IXFR query carries in AUTHORITY: our serial, the other fields empty (as
+/// dig and kdig send it).
+fn query_soa_record(zone: &Name, serial: u32) -> Record {
+    let mut rd = vec![0u8, 0u8];
+    rd.extend_from_slice(&serial.to_be_bytes());
+    rd.extend_from_slice(&[0u8; 16]);
+    Record::new(zone.clone(), Class::IN, Rtype::SOA, 0, Rdata::from_wire(rd))
+}
+
+/// A query for `zone`/`qtype`, with `authority` in AUTHORITY and OPT when `edns`.
+pub(crate) fn build_query(
+    id: u16,
+    zone: &Name,
+    qtype: Rtype,
+    authority: Option<&Record>,
+    edns: bool,
+) -> Vec<u8> {
+    let mut b = MessageBuilder::new(
+        Header {
+            id,
+            ..Default::default()
+        },
+        crate::wire::MAX_TCP_MESSAGE,
+    );
+    // A query holds one name and at most one SOA: far below any limit.
+    let _ = b.question(zone, qtype, Class::IN);
+    if let Some(r) = authority {
+        let _ = b.push(Section::Authority, r);
+    }
+    if edns {
+        let _ = b.push_opt(EDNS_UDP_SIZE, Rcode::NOERROR, false);
+    }
+    b.finish()
+}
+
+/// Builds the query, signs it when a key is configured, and arms the interpreter's
+/// TSIG check.
+fn signed_query(
+    interp: &mut Interpreter,
+    id: u16,
+    zone: &Name,
+    qtype: Rtype,
+    authority: Option<&Record>,
+    edns: bool,
+    opts: &ClientOptions,
+) -> Vec<u8> {
+    let mut query = build_query(id, zone, qtype, authority, edns);
+    if let Some(key) = &opts.key {
+        interp.set_tsig(ClientTsig::sign_request(key, &mut query, now()));
+    }
+    query
+}
+
+/// Checks a single-message answer: parses, RCODE (with the TSIG error a NOTAUTH
+/// carries), then TSIG when the query was signed.
+pub(crate) fn check_single<'a>(
+    peer: SocketAddr,
+    answer: &'a [u8],
+    id: u16,
+    tsig: Option<ClientTsig>,
+) -> Result<Message<'a>, XfrError> {
+    let msg = Message::parse(answer).map_err(|e| XfrError::Malformed {
+        peer,
+        reason: e.to_string(),
+    })?;
+    if msg.header().id != id || !msg.header().qr() {
+        return Err(XfrError::Malformed {
+            peer,
+            reason: "not a response to our query".into(),
+        });
+    }
+    let rcode = msg.rcode();
+    if rcode != Rcode::NOERROR {
+        let tsig_error = split_parsed(&msg)
+            .ok()
+            .flatten()
+            .map(|s| s.tsig.error)
+            .filter(|e| e.0 != 0);
+        return Err(XfrError::from_rcode(peer, rcode, tsig_error));
+    }
+    if let Some(mut tsig) = tsig {
+        tsig.verify_parsed(&msg, now())
+            .and_then(|_| tsig.finish())
+            .map_err(|source| XfrError::Tsig { peer, source })?;
+    }
+    Ok(msg)
+}
+
+//----------- Transports -------------------------------------------------------------
+
+fn io_error(peer: SocketAddr) -> impl Fn(std::io::Error) -> XfrError {
+    move |source| XfrError::Io { peer, source }
+}
+
+/// Sends `query` over UDP and returns the first datagram that answers it (same ID,
+/// QR set), retrying [`ClientOptions::udp_attempts`] times.
+pub(crate) async fn udp_exchange(
+    peer: SocketAddr,
+    query: &[u8],
+    id: u16,
+    opts: &ClientOptions,
+) -> Result<Vec<u8>, XfrError> {
+    let local: SocketAddr = if peer.is_ipv4() {
+        SocketAddr::from(([0, 0, 0, 0], 0))
+    } else {
+        SocketAddr::from(([0u16; 8], 0))
+    };
+    let socket = UdpSocket::bind(local).await.map_err(io_error(peer))?;
+    socket.connect(peer).await.map_err(io_error(peer))?;
+    let mut buf = vec![0u8; 65_535];
+    for _ in 0..opts.udp_attempts.max(1) {
+        socket.send(query).await.map_err(io_error(peer))?;
+        let deadline = tokio::time::Instant::now() + opts.timeout;
+        loop {
+            match tokio::time::timeout_at(deadline, socket.recv(&mut buf)).await {
+                Err(_) => break,
+                Ok(Err(e)) => return Err(XfrError::Io { peer, source: e }),
+                Ok(Ok(n)) => {
+                    let Ok(h) = Header::parse(&buf[..n]) else {
+                        continue;
+                    };
+                    if h.id == id && h.flags & FLAG_QR != 0 {
+                        return Ok(buf[..n].to_vec());
+                    }
+                }
+            }
+        }
+    }
+    Err(XfrError::Timeout {
+        peer,
+        after: opts.timeout,
+        messages: 0,
+    })
+}
+
+/// Connects over TCP and sends one framed message, each step under the timeout.
+async fn tcp_connect_send(
+    peer: SocketAddr,
+    query: &[u8],
+    opts: &ClientOptions,
+) -> Result<TcpStream, XfrError> {
+    let timed_out = |messages| XfrError::Timeout {
+        peer,
+        after: opts.timeout,
+        messages,
+    };
+    let mut stream = timeout(opts.timeout, TcpStream::connect(peer))
+        .await
+        .map_err(|_| timed_out(0))?
+        .map_err(io_error(peer))?;
+    let _ = stream.set_nodelay(true);
+    let mut framed = Vec::with_capacity(query.len() + 2);
+    framed.extend_from_slice(&(query.len() as u16).to_be_bytes());
+    framed.extend_from_slice(query);
+    timeout(opts.timeout, stream.write_all(&framed))
+        .await
+        .map_err(|_| timed_out(0))?
+        .map_err(io_error(peer))?;
+    Ok(stream)
+}
+
+/// Reads one framed message into `buf`. `Ok(false)` on a clean end of stream before
+/// a new message.
+async fn read_framed<R: AsyncReadExt + Unpin>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    peer: SocketAddr,
+    opts: &ClientOptions,
+    messages: u64,
+) -> Result<bool, XfrError> {
+    let timed_out = || XfrError::Timeout {
+        peer,
+        after: opts.timeout,
+        messages,
+    };
+    let read = async {
+        let mut len = [0u8; 2];
+        // A clean close before the length is the end of the stream; anything cut
+        // shorter is a broken message.
+        let first = reader.read(&mut len[..1]).await?;
+        if first == 0 {
+            return Ok(false);
+        }
+        reader.read_exact(&mut len[1..]).await?;
+        let len = u16::from_be_bytes(len) as usize;
+        buf.resize(len, 0);
+        reader.read_exact(buf).await?;
+        Ok::<bool, std::io::Error>(true)
+    };
+    match timeout(opts.timeout, read).await {
+        Err(_) => Err(timed_out()),
+        Ok(Ok(more)) => Ok(more),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(XfrError::Incomplete {
+            peer,
+            reason: format!("connection closed inside a message after {messages} messages"),
+        }),
+        Ok(Err(e)) => Err(XfrError::Io { peer, source: e }),
+    }
+}
+
+/// A single request/answer over TCP.
+async fn tcp_exchange(
+    peer: SocketAddr,
+    query: &[u8],
+    opts: &ClientOptions,
+) -> Result<Vec<u8>, XfrError> {
+    let mut stream = tcp_connect_send(peer, query, opts).await?;
+    let mut buf = Vec::new();
+    if !read_framed(&mut stream, &mut buf, peer, opts, 0).await? {
+        return Err(XfrError::Incomplete {
+            peer,
+            reason: "connection closed without an answer".into(),
+        });
+    }
+    Ok(buf)
+}
+
+/// Runs one transfer over TCP: sends `query`, then feeds every message to `interp`
+/// until it says [`Step::Done`].
+async fn tcp_transfer(
+    peer: SocketAddr,
+    query: &[u8],
+    interp: &mut Interpreter,
+    opts: &ClientOptions,
+    mut sink: Option<&mut (dyn RecordSink + Send)>,
+) -> Result<(), XfrError> {
+    let stream = tcp_connect_send(peer, query, opts).await?;
+    let mut reader = BufReader::with_capacity(128 * 1024, stream);
+    let mut buf = Vec::with_capacity(65_535);
+    // Bounded: every message adds to the interpreter's byte count (limit), and an
+    // empty or malformed message ends the loop with an error.
+    loop {
+        let messages = interp.stats().messages;
+        if !read_framed(&mut reader, &mut buf, peer, opts, messages).await? {
+            return Err(XfrError::Incomplete {
+                peer,
+                reason: format!(
+                    "connection closed before the closing SOA ({} messages, {} records)",
+                    interp.stats().messages,
+                    interp.stats().records
+                ),
+            });
+        }
+        let step = match sink.as_deref_mut() {
+            Some(s) => {
+                let step = interp.push_to(&buf, now(), s)?;
+                s.progress(interp.stats());
+                step
+            }
+            None => interp.push(&buf, now())?,
+        };
+        if step == Step::Done {
+            return Ok(());
+        }
+    }
+}

@@ -1,0 +1,1249 @@
+//! Semantic checks of zone data: what `zonesync check` reports beyond syntax, and what
+//! `serve` logs when it loads a primary zone.
+//!
+//! Input is the parser's output shape — the records of one zone and their positions in
+//! the files (parallel slices) — so every finding points at the line of the offending
+//! record. Output is a list of [`Finding`]s in file order. The checks are the union of
+//! the defaults of BIND's `named-checkzone`, the mandatory checks of Knot's
+//! `kzonecheck` and `pdnsutil check-zone`; the severities follow DESIGN.md §4:
+//! errors make a zone unservable or wrong, warnings are what peers disagree on or what
+//! merely smells.
+//!
+//! | code | severity | what |
+//! |---|---|---|
+//! | `out-of-zone` | error | a record not at or below the origin |
+//! | `soa-count` | error | no SOA, or more than one, at the apex |
+//! | `soa-not-at-apex` | error | an SOA below the apex |
+//! | `no-apex-ns` | error | no NS RRset at the apex |
+//! | `cname-at-apex` | error | a CNAME at the apex |
+//! | `cname-and-other-data` | error | a CNAME beside other types (RRSIG, NSEC, NSEC3 allowed) |
+//! | `multiple-cname` | error | more than one CNAME at a name |
+//! | `dname-descendants` | error | data below a DNAME |
+//! | `multiple-dname` | error | more than one DNAME at a name |
+//! | `dname-and-ns` | error | a DNAME beside NS records below the apex |
+//! | `missing-glue` | error | an in-zone NS target without A/AAAA records |
+//! | `occluded` | warning | data below a delegation that is not glue |
+//! | `target-is-cname` | warning | an MX, SRV or NS target that is a CNAME |
+//! | `missing-address` | warning | an in-zone MX or SRV target without A/AAAA records |
+//! | `ttl-mismatch` | warning | records of one RRset with different TTLs |
+//! | `duplicate` | warning | the same record twice |
+//! | `soa-timers` | warning | retry ≥ refresh, expire ≤ refresh, expire < refresh + retry |
+//! | `ds-at-apex` | warning | a DS record at the apex (it belongs in the parent) |
+//! | `non-terminal-wildcard` | warning | a `*` label that is not the leftmost |
+//! | `bad-hostname` | warning | an A/AAAA owner or NS/MX/SRV target that is not a host name |
+//!
+//! Cost: one sort of record indices in canonical order (n log n), then linear passes
+//! and a binary search per NS, MX and SRV target. Extra memory is 4 octets per record
+//! and 12 per owner name; the records are not copied.
+//!
+//! # Standards
+//! - RFC 1035 §5.2: "Exactly one SOA RR should be present at the top of the zone."
+//!   RFC 1034 §4.2.1: the top node of a zone holds its SOA and the NS RRs naming its
+//!   servers.
+//! - RFC 1034 §3.6.2: "If a CNAME RR is present at a node, no other data should be
+//!   present"; RFC 2181 §10.1: for any name "exactly one of the following is true: one
+//!   CNAME record exists, optionally accompanied by SIG, NXT, and KEY RRs, one or more
+//!   records exist, none being CNAME records, …" — with DNSSEC (RFC 4035 §2.5, RFC
+//!   5155) RRSIG, NSEC and NSEC3 take those places.
+//! - RFC 6672 §2.4: "Resource records MUST NOT exist at any subdomain of the owner of
+//!   a DNAME RR." Knot's mandatory checks also refuse two DNAMEs at one name and a
+//!   DNAME beside NS below the apex (a DNAME at a delegation point).
+//! - RFC 1034 §4.2.1: data below a zone cut belongs to the child zone; the parent
+//!   holds the NS RRs of the cut and, for name servers named below it, their
+//!   addresses ("glue"). RFC 9471: in-domain glue must be sent with referrals, so it
+//!   must be in the zone.
+//! - RFC 2181 §10.3: "The domain name used as the value of a NS resource record, or
+//!   part of the value of a MX resource record must not be an alias." RFC 2782, of the
+//!   SRV target: "There MUST be one or more address records for this name, the name
+//!   MUST NOT be an alias".
+//! - RFC 2181 §5.2: "the TTLs of all RRs in an RRSet must be the same"; RFC 4034 §3
+//!   exempts RRSIGs covering different types, which are compared per covered type.
+//! - RFC 2181 §5: an RRset has no duplicate records.
+//! - RFC 1912 §2.2: retry below refresh, expire well above refresh plus retry.
+//! - RFC 4592 §2.1.1: a wildcard is a name whose *leftmost* label is `*`.
+//! - RFC 952 / RFC 1123 §2.1: host names are letters, digits and hyphens, neither
+//!   starting nor ending with a hyphen (BIND's `check-names`).
+//!
+//! # Limitations
+//! - Only the data of this zone is seen: targets outside it are not resolved, and
+//!   sibling zones served elsewhere are not consulted.
+//! - DNSSEC content (signature validity, NSEC/NSEC3 chains) is not checked.
+
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+
+use super::diag::{Finding, Pos, Severity};
+use super::name::Name;
+use super::parse::ParsedZone;
+use super::record::{Record, Rtype};
+use super::rrset::{rdata_eq, rdata_target, set_key};
+use super::soa::Soa;
+use super::version::canonical_order;
+
+//----------- Entry points -----------------------------------------------------------
+
+/// Checks a parsed zone file: its records, with findings at their positions.
+pub fn check_zone(zone: &ParsedZone) -> Vec<Finding> {
+    check_records(&zone.origin, &zone.records, &zone.positions)
+}
+
+/// Checks the records of the zone `origin`. `positions[i]` is where `records[i]` was
+/// read (missing positions, e.g. for records from a transfer, give findings without
+/// one). Findings come in file order, those without a position first.
+///
+/// At most [`MAX_PER_CODE`] findings of one code are kept (a wrong origin makes every
+/// record out of zone); one more finding, without a position, says how many were left
+/// out.
+pub fn check_records(origin: &Name, records: &[Record], positions: &[Pos]) -> Vec<Finding> {
+    let mut c = Checker {
+        origin,
+        records,
+        positions,
+        out: Vec::new(),
+        counts: Vec::new(),
+    };
+    c.run();
+    let mut out = c.out;
+    out.sort_by_key(|(at, _)| *at);
+    let mut findings: Vec<Finding> = out.into_iter().map(|(_, f)| f).collect();
+    for (code, severity, count) in c.counts {
+        if count > MAX_PER_CODE {
+            let more = count - MAX_PER_CODE;
+            let message = format!("{more} more {code} findings not shown");
+            findings.push(Finding {
+                severity,
+                pos: None,
+                code,
+                message,
+            });
+        }
+    }
+    findings
+}
+
+/// Findings of one code kept by [`check_records`]; the rest are counted.
+pub const MAX_PER_CODE: usize = 1000;
+
+/// Where a finding sorts: before every record (no position), or at a record index.
+type SortKey = Option<usize>;
+
+/// Owner-group flags.
+const F_ADDR: u16 = 1;
+const F_CNAME: u16 = 1 << 1;
+const F_NS: u16 = 1 << 2;
+const F_DNAME: u16 = 1 << 3;
+const F_MX_SRV: u16 = 1 << 4;
+
+/// No owner (in [`Owner::cut`] and [`Owner::dname`]).
+const NONE: u32 = u32::MAX;
+
+/// The records of one owner: a range of the sorted index, and where the owner sits.
+#[derive(Clone, Copy)]
+struct Owner {
+    start: u32,
+    end: u32,
+    /// The highest delegation point at or above this owner (below the apex), as a
+    /// position in `Tree::owners`, or [`NONE`].
+    cut: u32,
+    /// The highest DNAME owner strictly above this owner, or [`NONE`].
+    dname: u32,
+    flags: u16,
+}
+
+struct Checker<'a> {
+    origin: &'a Name,
+    records: &'a [Record],
+    positions: &'a [Pos],
+    out: Vec<(SortKey, Finding)>,
+    /// Findings made per code (kept or not), in order of first appearance.
+    counts: Vec<(&'static str, Severity, usize)>,
+}
+
+/// The in-zone records in canonical order, grouped by owner.
+struct Tree {
+    /// Record indices, sorted by owner, type, RDATA, then input position.
+    order: Vec<u32>,
+    /// Owner groups over `order`, in canonical order of their names.
+    owners: Vec<Owner>,
+    /// Owner name to position in `owners`, for the target lookups.
+    index: HashMap<Name, u32>,
+}
+
+impl<'a> Checker<'a> {
+    fn pos(&self, i: usize) -> Option<Pos> {
+        self.positions.get(i).cloned()
+    }
+
+    fn error(&mut self, at: Option<usize>, code: &'static str, message: String) {
+        self.push(at, Severity::Error, code, message);
+    }
+
+    fn warning(&mut self, at: Option<usize>, code: &'static str, message: String) {
+        self.push(at, Severity::Warning, code, message);
+    }
+
+    fn push(&mut self, at: Option<usize>, severity: Severity, code: &'static str, message: String) {
+        let count = match self.counts.iter_mut().find(|(c, _, _)| *c == code) {
+            Some((_, _, n)) => n,
+            None => {
+                self.counts.push((code, severity, 0));
+                &mut self.counts.last_mut().expect("pushed above").2
+            }
+        };
+        *count += 1;
+        if *count > MAX_PER_CODE {
+            return;
+        }
+        let pos = at.and_then(|i| self.pos(i));
+        self.out.push((
+            at,
+            Finding {
+                severity,
+                pos,
+                code,
+                message,
+            },
+        ));
+    }
+
+    fn rec(&self, i: u32) -> &'a Record {
+        &self.records[i as usize]
+    }
+
+    fn run(&mut self) {
+        let origin = self.origin;
+        let mut order = Vec::with_capacity(self.records.len());
+        for (i, r) in self.records.iter().enumerate() {
+            if r.owner.ends_with(origin) {
+                order.push(i as u32);
+            } else {
+                self.error(
+                    Some(i),
+                    "out-of-zone",
+                    format!("out-of-zone data at {} (the zone is {origin})", r.owner),
+                );
+            }
+        }
+        let order = canonical_order(origin, self.records, order);
+        let tree = self.group(order);
+        self.per_owner(&tree);
+        self.apex(&tree);
+        self.tree_walk(&tree);
+        self.targets(&tree);
+    }
+
+    /// Groups the sorted index by owner and computes each owner's flags.
+    fn group(&self, order: Vec<u32>) -> Tree {
+        let mut owners: Vec<Owner> = Vec::new();
+        for (k, &i) in order.iter().enumerate() {
+            let r = self.rec(i);
+            let same = owners
+                .last()
+                .is_some_and(|o| self.rec(order[o.start as usize]).owner == r.owner);
+            if !same {
+                owners.push(Owner {
+                    start: k as u32,
+                    end: k as u32,
+                    cut: NONE,
+                    dname: NONE,
+                    flags: 0,
+                });
+            }
+            let o = owners.last_mut().expect("pushed above");
+            o.end = k as u32 + 1;
+            o.flags |= match r.rtype {
+                Rtype::A | Rtype::AAAA => F_ADDR,
+                Rtype::CNAME => F_CNAME,
+                Rtype::NS => F_NS,
+                Rtype::DNAME => F_DNAME,
+                Rtype::MX | Rtype::SRV => F_MX_SRV,
+                _ => 0,
+            };
+        }
+        // Where each owner sits: canonical order lists a name's descendants right
+        // after it, so one running "current cut" and "current DNAME" suffice.
+        let name = |o: &Owner| &self.rec(order[o.start as usize]).owner;
+        let (mut cut, mut dname) = (NONE, NONE);
+        let mut index = HashMap::with_capacity(owners.len());
+        for k in 0..owners.len() {
+            let owner = name(&owners[k]);
+            index.insert(owner.clone(), k as u32);
+            if cut != NONE && !owner.ends_with(name(&owners[cut as usize])) {
+                cut = NONE;
+            }
+            if dname != NONE && !owner.is_below(name(&owners[dname as usize])) {
+                dname = NONE;
+            }
+            if cut == NONE && owners[k].flags & F_NS != 0 && owner != self.origin {
+                cut = k as u32;
+            }
+            owners[k].cut = cut;
+            owners[k].dname = dname;
+            if dname == NONE && owners[k].flags & F_DNAME != 0 {
+                dname = k as u32;
+            }
+        }
+        Tree {
+            order,
+            owners,
+            index,
+        }
+    }
+
+    fn owner_name(&self, tree: &Tree, o: &Owner) -> &'a Name {
+        &self.rec(tree.order[o.start as usize]).owner
+    }
+
+    /// The indices (into `records`) of one owner's records, in canonical order.
+    fn members<'t>(&self, tree: &'t Tree, o: &Owner) -> &'t [u32] {
+        &tree.order[o.start as usize..o.end as usize]
+    }
+
+    //--- Checks within one owner
+
+    fn per_owner(&mut self, tree: &Tree) {
+        for o in &tree.owners {
+            let members = self.members(tree, o);
+            let owner = self.owner_name(tree, o);
+            self.sets(members);
+            self.cname(members);
+            self.dname(members);
+            let inner_wildcard = owner.labels().skip(1).any(|l| l == b"*");
+            if inner_wildcard {
+                let first = members.iter().copied().min().unwrap_or(0);
+                let owner = &self.rec(first).owner;
+                self.warning(
+                    Some(first as usize),
+                    "non-terminal-wildcard",
+                    format!("non-terminal wildcard in {owner}"),
+                );
+            }
+            if o.flags & F_ADDR != 0 && !inner_wildcard && !is_hostname(owner, true) {
+                let first = members
+                    .iter()
+                    .copied()
+                    .filter(|&i| matches!(self.rec(i).rtype, Rtype::A | Rtype::AAAA))
+                    .min()
+                    .unwrap_or(0);
+                let (rtype, owner) = (self.rec(first).rtype, &self.rec(first).owner);
+                self.warning(
+                    Some(first as usize),
+                    "bad-hostname",
+                    format!("{rtype} record owner {owner} is not a valid host name"),
+                );
+            }
+        }
+    }
+
+    /// Duplicates and TTL mismatches, set by set.
+    fn sets(&mut self, members: &[u32]) {
+        let mut start = 0usize;
+        while start < members.len() {
+            let first = self.rec(members[start]);
+            let key = set_key(first.rtype, &first.rdata);
+            let mut end = start + 1;
+            while end < members.len() {
+                let r = self.rec(members[end]);
+                if set_key(r.rtype, &r.rdata) != key {
+                    break;
+                }
+                end += 1;
+            }
+            self.one_set(&members[start..end]);
+            start = end;
+        }
+    }
+
+    fn one_set(&mut self, set: &[u32]) {
+        let first = self.rec(set[0]);
+        let rtype = first.rtype;
+        // Duplicates: runs of canonically equal RDATA; the earliest record stays.
+        let mut run = 0usize;
+        while run < set.len() {
+            let r = self.rec(set[run]);
+            let mut end = run + 1;
+            while end < set.len()
+                && rdata_eq(rtype, r.rdata.as_wire(), self.rec(set[end]).rdata.as_wire())
+            {
+                end += 1;
+            }
+            let keep = set[run..end].iter().copied().min().unwrap_or(set[run]);
+            for &i in &set[run..end] {
+                if i != keep {
+                    let owner = &self.rec(i).owner;
+                    self.warning(
+                        Some(i as usize),
+                        "duplicate",
+                        format!("duplicate {rtype} record at {owner}"),
+                    );
+                }
+            }
+            run = end;
+        }
+        // TTLs: the first record in file order sets the expectation.
+        if rtype == Rtype::SOA {
+            return;
+        }
+        let earliest = set.iter().copied().min().unwrap_or(set[0]);
+        let ttl0 = self.rec(earliest).ttl;
+        let lowest = set.iter().map(|&i| self.rec(i).ttl).min().unwrap_or(ttl0);
+        if let Some(&odd) = set.iter().filter(|&&i| self.rec(i).ttl != ttl0).min() {
+            let what = match (rtype, first.rdata.as_wire()) {
+                (Rtype::RRSIG, [a, b, ..]) => {
+                    format!(
+                        "RRSIG RRset covering {}",
+                        Rtype(u16::from_be_bytes([*a, *b]))
+                    )
+                }
+                _ => format!("{rtype} RRset"),
+            };
+            let owner = &self.rec(odd).owner;
+            self.warning(
+                Some(odd as usize),
+                "ttl-mismatch",
+                format!(
+                    "TTLs differ in the {what} at {owner} ({ttl0} and {}); the lowest, {lowest}, is used",
+                    self.rec(odd).ttl
+                ),
+            );
+        }
+    }
+
+    /// The records of `rtype` among `members`, one per distinct RDATA (duplicates are
+    /// reported as such): the earliest of each, in file order.
+    fn distinct(&self, members: &[u32], rtype: Rtype) -> Vec<u32> {
+        let mut out: Vec<u32> = Vec::new();
+        for &i in members {
+            let r = self.rec(i);
+            if r.rtype != rtype {
+                continue;
+            }
+            let same = |c: &&mut u32| {
+                rdata_eq(
+                    rtype,
+                    self.records[**c as usize].rdata.as_wire(),
+                    r.rdata.as_wire(),
+                )
+            };
+            match out.iter_mut().find(same) {
+                Some(c) => *c = (*c).min(i),
+                None => out.push(i),
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// CNAME rules at one owner.
+    fn cname(&mut self, members: &[u32]) {
+        let cnames = self.distinct(members, Rtype::CNAME);
+        if cnames.is_empty() {
+            return;
+        }
+        let other = members
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let t = self.rec(i).rtype;
+                t != Rtype::CNAME && !t.is_dnssec_meta()
+            })
+            .min();
+        if self.rec(cnames[0]).owner == *self.origin {
+            let owner = self.origin;
+            self.error(
+                Some(cnames[0] as usize),
+                "cname-at-apex",
+                format!("CNAME at the zone apex {owner}"),
+            );
+        } else if let Some(o) = other {
+            let at = o.max(cnames[0]);
+            let owner = &self.rec(at).owner;
+            self.error(
+                Some(at as usize),
+                "cname-and-other-data",
+                format!("CNAME and other data at {owner}"),
+            );
+        }
+        if cnames.len() > 1 {
+            let owner = &self.rec(cnames[1]).owner;
+            self.error(
+                Some(cnames[1] as usize),
+                "multiple-cname",
+                format!("more than one CNAME record at {owner}"),
+            );
+        }
+    }
+
+    /// DNAME rules at one owner (RFC 6672 §2.4, Knot's mandatory checks).
+    fn dname(&mut self, members: &[u32]) {
+        let dnames = self.distinct(members, Rtype::DNAME);
+        let Some(&first) = dnames.first() else {
+            return;
+        };
+        if let Some(&second) = dnames.get(1) {
+            let owner = &self.rec(second).owner;
+            self.error(
+                Some(second as usize),
+                "multiple-dname",
+                format!("more than one DNAME record at {owner}"),
+            );
+        }
+        if self.rec(first).owner == *self.origin {
+            return; // a DNAME at the apex sits beside the apex NS (RFC 6672 §2.3)
+        }
+        let ns = members
+            .iter()
+            .copied()
+            .filter(|&i| self.rec(i).rtype == Rtype::NS)
+            .min();
+        if let Some(ns) = ns {
+            let at = ns.max(first);
+            let owner = &self.rec(at).owner;
+            self.error(
+                Some(at as usize),
+                "dname-and-ns",
+                format!("DNAME and NS at {owner}"),
+            );
+        }
+    }
+
+    //--- The apex
+
+    fn apex(&mut self, tree: &Tree) {
+        let origin = self.origin;
+        let apex = tree
+            .owners
+            .first()
+            .filter(|o| self.owner_name(tree, o) == origin);
+        let members: &[u32] = match apex {
+            Some(o) => self.members(tree, o),
+            None => &[],
+        };
+        let soas = self.distinct(members, Rtype::SOA);
+        match soas.as_slice() {
+            [] => self.error(
+                None,
+                "soa-count",
+                format!("no SOA record at the zone apex {origin}"),
+            ),
+            [first, rest @ ..] => {
+                if let Some(&second) = rest.first() {
+                    self.error(
+                        Some(second as usize),
+                        "soa-count",
+                        format!("more than one SOA record at {origin}"),
+                    );
+                }
+                self.soa_timers(*first);
+            }
+        }
+        let soa_at = soas.first().map(|&i| i as usize);
+        if apex.is_none_or(|o| o.flags & F_NS == 0) {
+            self.error(
+                soa_at,
+                "no-apex-ns",
+                format!("no NS records at the zone apex {origin}"),
+            );
+        }
+        if let Some(&ds) = members
+            .iter()
+            .filter(|&&i| self.rec(i).rtype == Rtype::DS)
+            .min()
+        {
+            self.warning(
+                Some(ds as usize),
+                "ds-at-apex",
+                format!(
+                    "DS record at the zone apex {origin} (DS records belong in the parent zone)"
+                ),
+            );
+        }
+    }
+
+    fn soa_timers(&mut self, i: u32) {
+        let origin = self.origin;
+        let Ok(soa) = Soa::from_rdata(&self.rec(i).rdata) else {
+            return;
+        };
+        let at = Some(i as usize);
+        if soa.retry >= soa.refresh {
+            self.warning(
+                at,
+                "soa-timers",
+                format!(
+                    "SOA retry ({}) is not less than refresh ({}) at {origin}",
+                    soa.retry, soa.refresh
+                ),
+            );
+        }
+        if soa.expire <= soa.refresh {
+            self.warning(
+                at,
+                "soa-timers",
+                format!(
+                    "SOA expire ({}) is not greater than refresh ({}) at {origin}",
+                    soa.expire, soa.refresh
+                ),
+            );
+        } else if u64::from(soa.expire) < u64::from(soa.refresh) + u64::from(soa.retry) {
+            self.warning(
+                at,
+                "soa-timers",
+                format!(
+                    "SOA expire ({}) is less than refresh + retry ({}) at {origin}",
+                    soa.expire,
+                    u64::from(soa.refresh) + u64::from(soa.retry)
+                ),
+            );
+        }
+    }
+
+    //--- Cuts, DNAMEs and SOAs off the apex: one walk in canonical order
+
+    fn tree_walk(&mut self, tree: &Tree) {
+        let origin = self.origin;
+        let glue_names = self.in_zone_ns_targets(tree);
+        for o in &tree.owners {
+            let owner = self.owner_name(tree, o);
+            let members = self.members(tree, o);
+            if owner != origin {
+                for &i in members {
+                    if self.rec(i).rtype == Rtype::SOA {
+                        self.error(
+                            Some(i as usize),
+                            "soa-not-at-apex",
+                            format!("SOA record at {owner}, which is not the zone apex"),
+                        );
+                    }
+                }
+            }
+            if o.dname != NONE {
+                let d = self.owner_name(tree, &tree.owners[o.dname as usize]);
+                let first = members.iter().copied().min().unwrap_or(0);
+                self.error(
+                    Some(first as usize),
+                    "dname-descendants",
+                    format!("data at {owner} below the DNAME at {d}"),
+                );
+                continue;
+            }
+            if o.cut == NONE {
+                continue;
+            }
+            let c = self.owner_name(tree, &tree.owners[o.cut as usize]);
+            let at_cut = owner == c;
+            let glue = glue_names.contains(owner);
+            let occluded = members
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    let t = self.rec(i).rtype;
+                    // At the cut: the delegation itself, and a DNAME (`dname-and-ns`).
+                    let delegation = at_cut
+                        && matches!(
+                            t,
+                            Rtype::NS | Rtype::DS | Rtype::RRSIG | Rtype::NSEC | Rtype::DNAME
+                        );
+                    let is_glue = glue && matches!(t, Rtype::A | Rtype::AAAA);
+                    !delegation && !is_glue
+                })
+                .min();
+            if let Some(i) = occluded {
+                let rtype = self.rec(i).rtype;
+                self.warning(
+                    Some(i as usize),
+                    "occluded",
+                    format!("{rtype} at {owner} is occluded by the delegation at {c}"),
+                );
+            }
+        }
+    }
+
+    /// The in-zone targets of the NS records, sorted and deduplicated.
+    fn in_zone_ns_targets(&self, tree: &Tree) -> HashSet<Name> {
+        let mut names = HashSet::new();
+        for o in tree.owners.iter().filter(|o| o.flags & F_NS != 0) {
+            for &i in self.members(tree, o) {
+                let r = self.rec(i);
+                if r.rtype == Rtype::NS
+                    && let Some(t) = rdata_target(Rtype::NS, &r.rdata)
+                    && t.ends_with(self.origin)
+                {
+                    names.insert(t);
+                }
+            }
+        }
+        names
+    }
+
+    //--- NS, MX and SRV targets
+
+    fn targets(&mut self, tree: &Tree) {
+        let origin = self.origin;
+        // Only authoritative records: NS at or above the highest cut, MX/SRV above it.
+        for o in &tree.owners {
+            if o.flags & (F_NS | F_MX_SRV) == 0 {
+                continue;
+            }
+            let owner = self.owner_name(tree, o);
+            let at_cut = o.cut != NONE && tree.owners[o.cut as usize].start == o.start;
+            for &i in self.members(tree, o) {
+                let r = self.rec(i);
+                let kind = match r.rtype {
+                    Rtype::NS | Rtype::MX | Rtype::SRV => r.rtype,
+                    _ => continue,
+                };
+                // NS at a cut are authoritative for the delegation; below it, nothing is.
+                let authoritative = o.cut == NONE || (kind == Rtype::NS && at_cut);
+                if !authoritative || o.dname != NONE {
+                    continue;
+                }
+                let Some(target) = rdata_target(kind, &r.rdata) else {
+                    continue;
+                };
+                if target.is_root() {
+                    continue; // null MX (RFC 7505), "no service" SRV (RFC 2782)
+                }
+                if !is_hostname(&target, false) {
+                    self.warning(
+                        Some(i as usize),
+                        "bad-hostname",
+                        format!("{kind} target {target} of {owner} is not a valid host name"),
+                    );
+                }
+                if !target.ends_with(origin) {
+                    continue;
+                }
+                let found = self.find(tree, &target);
+                let redirected = match found {
+                    Some(t) => t.dname != NONE,
+                    None => self.under_dname(tree, &target),
+                };
+                if redirected {
+                    continue;
+                }
+                if found.is_some_and(|t| t.flags & F_CNAME != 0) {
+                    self.warning(
+                        Some(i as usize),
+                        "target-is-cname",
+                        format!("{kind} target {target} of {owner} is a CNAME"),
+                    );
+                    continue;
+                }
+                if found.is_some_and(|t| t.flags & F_ADDR != 0) {
+                    continue;
+                }
+                // A name that does not exist, outside any delegation, may be answered
+                // from a wildcard; glue below a cut may not.
+                if found.is_none()
+                    && !self.below_cut(tree, &target)
+                    && self.wildcard_has_addr(tree, &target)
+                {
+                    continue;
+                }
+                let message = format!("{kind} target {target} of {owner} has no A or AAAA records");
+                if kind == Rtype::NS {
+                    self.error(Some(i as usize), "missing-glue", message);
+                } else {
+                    self.warning(Some(i as usize), "missing-address", message);
+                }
+            }
+        }
+    }
+
+    //--- Lookups over the sorted owners
+
+    /// Position of the first owner at or after `name` in canonical order.
+    fn lower_bound(&self, tree: &Tree, name: &Name) -> usize {
+        tree.owners
+            .partition_point(|o| self.owner_name(tree, o).cmp(name) == Ordering::Less)
+    }
+
+    fn find<'t>(&self, tree: &'t Tree, name: &Name) -> Option<&'t Owner> {
+        tree.index.get(name).map(|&k| &tree.owners[k as usize])
+    }
+
+    /// True when `name` owns records or is an empty non-terminal.
+    fn exists(&self, tree: &Tree, name: &Name) -> bool {
+        let k = self.lower_bound(tree, name);
+        tree.owners
+            .get(k)
+            .is_some_and(|o| self.owner_name(tree, o).ends_with(name))
+    }
+
+    /// True when a delegation point is at or above `name` (strictly below the apex).
+    fn below_cut(&self, tree: &Tree, name: &Name) -> bool {
+        let depth = name.label_count();
+        let apex_depth = self.origin.label_count();
+        (apex_depth + 1..=depth).any(|d| {
+            self.find(tree, &name.trim_labels(depth - d))
+                .is_some_and(|o| o.flags & F_NS != 0)
+        })
+    }
+
+    /// True when a DNAME at a strict ancestor of `name` redirects it.
+    fn under_dname(&self, tree: &Tree, name: &Name) -> bool {
+        let depth = name.label_count();
+        let apex_depth = self.origin.label_count();
+        (apex_depth..depth).any(|d| {
+            let ancestor = name.trim_labels(depth - d);
+            self.find(tree, &ancestor)
+                .is_some_and(|o| o.flags & F_DNAME != 0)
+        })
+    }
+
+    /// True when `name` (which does not exist) is answered from a wildcard with
+    /// address records (RFC 4592: the wildcard child of the closest encloser).
+    fn wildcard_has_addr(&self, tree: &Tree, name: &Name) -> bool {
+        if self.exists(tree, name) {
+            return false; // an empty non-terminal: no data, no wildcard
+        }
+        let mut encloser = name.clone();
+        while let Some(parent) = encloser.parent() {
+            encloser = parent;
+            if self.exists(tree, &encloser) || encloser == *self.origin {
+                break;
+            }
+        }
+        match encloser.prepend(b"*") {
+            Ok(wild) => self
+                .find(tree, &wild)
+                .is_some_and(|o| o.flags & F_ADDR != 0),
+            Err(_) => false,
+        }
+    }
+}
+
+/// True when `name` is a host name (RFC 952, RFC 1123 §2.1): labels of letters,
+/// digits and hyphens, starting and ending with a letter or digit. With `wildcard`, a
+/// leftmost `*` label is allowed (an owner name).
+fn is_hostname(name: &Name, wildcard: bool) -> bool {
+    let mut labels = name.labels().peekable();
+    if wildcard && labels.peek() == Some(&&b"*"[..]) {
+        labels.next();
+    }
+    labels.all(|l| {
+        let border = |c: &u8| c.is_ascii_alphanumeric();
+        l.first().is_some_and(border)
+            && l.last().is_some_and(border)
+            && l.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+    })
+}
+
+//============ Tests =================================================================
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zone::diag::Severity;
+    use crate::zone::version::tests::rr::*;
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    /// Records at lines 1, 2, 3 … of `zone.db`.
+    fn run(records: Vec<Record>) -> Vec<Finding> {
+        let file = Arc::new(PathBuf::from("zone.db"));
+        let positions: Vec<Pos> = (0..records.len())
+            .map(|i| Pos {
+                file: file.clone(),
+                line: i as u32 + 1,
+                column: 1,
+            })
+            .collect();
+        check_records(&n("example.com."), &records, &positions)
+    }
+
+    /// `code@line: message` for compact assertions.
+    fn summary(findings: &[Finding]) -> Vec<String> {
+        findings
+            .iter()
+            .map(|f| {
+                let line = f.pos.as_ref().map_or(0, |p| p.line);
+                format!("{} {}@{}: {}", f.severity, f.code, line, f.message)
+            })
+            .collect()
+    }
+
+    fn base() -> Vec<Record> {
+        vec![
+            soa("example.com.", 1),
+            ns("example.com.", "ns1.example.com."),
+            ns("example.com.", "ns.example.net."),
+            a("ns1.example.com.", [192, 0, 2, 1]),
+        ]
+    }
+
+    fn with(extra: Vec<Record>) -> Vec<String> {
+        let mut recs = base();
+        recs.extend(extra);
+        summary(&run(recs))
+    }
+
+    #[test]
+    fn clean_zone_has_no_findings() {
+        assert_eq!(with(vec![]), Vec::<String>::new());
+        assert_eq!(
+            with(vec![
+                a("www.example.com.", [192, 0, 2, 2]),
+                aaaa("www.example.com.", 2),
+                mx("example.com.", 10, "mail.example.com."),
+                a("mail.example.com.", [192, 0, 2, 3]),
+                mx("example.com.", 20, "mx.example.net."),
+                srv("_sip._tcp.example.com.", 5060, "www.example.com."),
+                cname("alias.example.com.", "www.example.com."),
+                rrsig("alias.example.com.", Rtype::CNAME, 300, 1),
+                ns("sub.example.com.", "ns.sub.example.com."),
+                a("ns.sub.example.com.", [192, 0, 2, 53]),
+                rec("sub.example.com.", Rtype::DS, 300, vec![0, 1, 8, 2, 0xaa]),
+                dname("old.example.com.", "new.example.net."),
+                txt("*.wild.example.com.", "x"),
+                mx("example.com.", 0, "."),
+            ]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn out_of_zone() {
+        assert_eq!(
+            with(vec![a("www.example.org.", [1, 2, 3, 4])]),
+            [
+                "error out-of-zone@5: out-of-zone data at www.example.org. (the zone is example.com.)"
+            ]
+        );
+    }
+
+    #[test]
+    fn soa_count_and_position() {
+        let recs = vec![ns("example.com.", "ns.example.net.")];
+        assert_eq!(
+            summary(&run(recs)),
+            ["error soa-count@0: no SOA record at the zone apex example.com."]
+        );
+        assert_eq!(
+            with(vec![soa("example.com.", 2), soa("example.com.", 1)]),
+            [
+                "error soa-count@5: more than one SOA record at example.com.",
+                "warning duplicate@6: duplicate SOA record at example.com.",
+            ]
+        );
+        assert_eq!(
+            with(vec![soa("sub.example.com.", 1)]),
+            ["error soa-not-at-apex@5: SOA record at sub.example.com., which is not the zone apex"]
+        );
+    }
+
+    #[test]
+    fn apex_ns() {
+        let recs = vec![soa("example.com.", 1), a("www.example.com.", [1, 2, 3, 4])];
+        assert_eq!(
+            summary(&run(recs)),
+            ["error no-apex-ns@1: no NS records at the zone apex example.com."]
+        );
+    }
+
+    #[test]
+    fn cname_rules() {
+        assert_eq!(
+            with(vec![
+                a("www.example.com.", [1, 2, 3, 4]),
+                cname("www.example.com.", "other.example.net."),
+            ]),
+            ["error cname-and-other-data@6: CNAME and other data at www.example.com."]
+        );
+        assert_eq!(
+            with(vec![
+                cname("www.example.com.", "a.example.net."),
+                txt("www.example.com.", "x"),
+                cname("www.example.com.", "b.example.net."),
+            ]),
+            [
+                "error cname-and-other-data@6: CNAME and other data at www.example.com.",
+                "error multiple-cname@7: more than one CNAME record at www.example.com.",
+            ]
+        );
+        assert_eq!(
+            with(vec![cname("example.com.", "example.net.")]),
+            ["error cname-at-apex@5: CNAME at the zone apex example.com."]
+        );
+        // DNSSEC types beside a CNAME are fine.
+        assert_eq!(
+            with(vec![
+                cname("www.example.com.", "a.example.net."),
+                rrsig("www.example.com.", Rtype::CNAME, 300, 1),
+                rec("www.example.com.", Rtype::NSEC, 300, vec![0, 0, 6, 0x04]),
+            ]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn dname_descendants() {
+        assert_eq!(
+            with(vec![
+                dname("d.example.com.", "example.net."),
+                a("x.d.example.com.", [1, 2, 3, 4]),
+                a("y.x.d.example.com.", [1, 2, 3, 4]),
+                a("e.example.com.", [1, 2, 3, 4]),
+            ]),
+            [
+                "error dname-descendants@6: data at x.d.example.com. below the DNAME at d.example.com.",
+                "error dname-descendants@7: data at y.x.d.example.com. below the DNAME at d.example.com.",
+            ]
+        );
+    }
+
+    #[test]
+    fn dname_rules() {
+        assert_eq!(
+            with(vec![
+                dname("d.example.com.", "example.net."),
+                dname("d.example.com.", "example.org."),
+                ns("d.example.com.", "ns.example.net."),
+            ]),
+            [
+                "error multiple-dname@6: more than one DNAME record at d.example.com.",
+                "error dname-and-ns@7: DNAME and NS at d.example.com.",
+            ]
+        );
+        // At the apex, beside the apex NS, a DNAME is fine; nothing may be below it.
+        let recs = vec![
+            soa("example.com.", 1),
+            ns("example.com.", "ns.example.net."),
+            dname("example.com.", "example.net."),
+        ];
+        assert_eq!(summary(&run(recs.clone())), Vec::<String>::new());
+        let mut below = recs;
+        below.push(a("www.example.com.", [192, 0, 2, 1]));
+        assert_eq!(
+            summary(&run(below)),
+            ["error dname-descendants@4: data at www.example.com. below the DNAME at example.com."]
+        );
+    }
+
+    #[test]
+    fn glue() {
+        assert_eq!(
+            with(vec![ns("sub.example.com.", "ns.sub.example.com.")]),
+            [
+                "error missing-glue@5: NS target ns.sub.example.com. of sub.example.com. has no A or AAAA records"
+            ]
+        );
+        // Apex NS target inside the zone, authoritative, no address.
+        let recs = vec![
+            soa("example.com.", 1),
+            ns("example.com.", "ns1.example.com."),
+        ];
+        assert_eq!(
+            summary(&run(recs)),
+            [
+                "error missing-glue@2: NS target ns1.example.com. of example.com. has no A or AAAA records"
+            ]
+        );
+        // A wildcard answers for an authoritative target, not for glue below a cut.
+        assert_eq!(
+            with(vec![
+                ns("a.example.com.", "ns.w.example.com."),
+                a("*.w.example.com.", [1, 2, 3, 4]),
+            ]),
+            Vec::<String>::new()
+        );
+        // Sibling glue: a target below another delegation.
+        assert_eq!(
+            with(vec![
+                ns("a.example.com.", "ns.b.example.com."),
+                ns("b.example.com.", "ns.example.net."),
+                a("ns.b.example.com.", [1, 2, 3, 4]),
+            ]),
+            Vec::<String>::new()
+        );
+        // AAAA only is fine.
+        assert_eq!(
+            with(vec![
+                ns("sub.example.com.", "ns.sub.example.com."),
+                aaaa("ns.sub.example.com.", 1)
+            ]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn occluded_data() {
+        assert_eq!(
+            with(vec![
+                ns("sub.example.com.", "ns.example.net."),
+                a("www.sub.example.com.", [1, 2, 3, 4]),
+                txt("sub.example.com.", "hidden"),
+                ns("deeper.sub.example.com.", "ns.example.net."),
+            ]),
+            [
+                "warning occluded@6: A at www.sub.example.com. is occluded by the delegation at sub.example.com.",
+                "warning occluded@7: TXT at sub.example.com. is occluded by the delegation at sub.example.com.",
+                "warning occluded@8: NS at deeper.sub.example.com. is occluded by the delegation at sub.example.com.",
+            ]
+        );
+    }
+
+    #[test]
+    fn targets_that_are_cnames() {
+        assert_eq!(
+            with(vec![
+                cname("alias.example.com.", "www.example.net."),
+                mx("example.com.", 10, "alias.example.com."),
+                srv("_sip._tcp.example.com.", 5060, "alias.example.com."),
+                ns("sub.example.com.", "alias.example.com."),
+            ]),
+            [
+                "warning target-is-cname@6: MX target alias.example.com. of example.com. is a CNAME",
+                "warning target-is-cname@7: SRV target alias.example.com. of _sip._tcp.example.com. is a CNAME",
+                "warning target-is-cname@8: NS target alias.example.com. of sub.example.com. is a CNAME",
+            ]
+        );
+        assert_eq!(
+            with(vec![mx("example.com.", 10, "mail.example.com.")]),
+            [
+                "warning missing-address@5: MX target mail.example.com. of example.com. has no A or AAAA records"
+            ]
+        );
+    }
+
+    #[test]
+    fn ttl_mismatch_and_duplicates() {
+        assert_eq!(
+            with(vec![
+                a("www.example.com.", [1, 2, 3, 4]),
+                with_ttl(a("www.example.com.", [1, 2, 3, 5]), 60),
+                with_ttl(a("WWW.example.com.", [1, 2, 3, 4]), 900),
+                rrsig("www.example.com.", Rtype::A, 300, 1),
+                rrsig("www.example.com.", Rtype::MX, 3600, 2),
+            ]),
+            [
+                "warning ttl-mismatch@6: TTLs differ in the A RRset at www.example.com. (300 and 60); the lowest, 60, is used",
+                "warning duplicate@7: duplicate A record at WWW.example.com.",
+            ]
+        );
+        assert_eq!(
+            with(vec![
+                rrsig("www.example.com.", Rtype::A, 300, 1),
+                rrsig("www.example.com.", Rtype::A, 600, 2),
+                a("www.example.com.", [1, 2, 3, 4]),
+            ]),
+            [
+                "warning ttl-mismatch@6: TTLs differ in the RRSIG RRset covering A at www.example.com. (300 and 600); the lowest, 300, is used"
+            ]
+        );
+    }
+
+    #[test]
+    fn soa_timer_sanity() {
+        let mut recs = base();
+        recs[0] = soa_timers("example.com.", 1, 3600, 7200, 1_209_600);
+        assert_eq!(
+            summary(&run(recs.clone())),
+            [
+                "warning soa-timers@1: SOA retry (7200) is not less than refresh (3600) at example.com."
+            ]
+        );
+        recs[0] = soa_timers("example.com.", 1, 3600, 600, 3600);
+        assert_eq!(
+            summary(&run(recs.clone())),
+            [
+                "warning soa-timers@1: SOA expire (3600) is not greater than refresh (3600) at example.com."
+            ]
+        );
+        recs[0] = soa_timers("example.com.", 1, 3600, 600, 4000);
+        assert_eq!(
+            summary(&run(recs)),
+            [
+                "warning soa-timers@1: SOA expire (4000) is less than refresh + retry (4200) at example.com."
+            ]
+        );
+    }
+
+    #[test]
+    fn extras() {
+        assert_eq!(
+            with(vec![
+                rec("example.com.", Rtype::DS, 300, vec![0, 1, 8, 2, 0xaa]),
+                a("a.*.example.com.", [1, 2, 3, 4]),
+                a("bad_host.example.com.", [1, 2, 3, 4]),
+                a("*.example.com.", [1, 2, 3, 4]),
+                mx("example.com.", 10, "mail_x.example.net."),
+            ]),
+            [
+                "warning ds-at-apex@5: DS record at the zone apex example.com. (DS records belong in the parent zone)",
+                "warning non-terminal-wildcard@6: non-terminal wildcard in a.*.example.com.",
+                "warning bad-hostname@7: A record owner bad_host.example.com. is not a valid host name",
+                "warning bad-hostname@9: MX target mail_x.example.net. of example.com. is not a valid host name",
+            ]
+        );
+    }
+
+    #[test]
+    fn findings_per_code_are_capped() {
+        let mut recs = base();
+        for i in 0..(MAX_PER_CODE + 5) {
+            recs.push(a(&format!("h{i}.example.org."), [192, 0, 2, 1]));
+        }
+        let found = run(recs);
+        assert_eq!(found.len(), MAX_PER_CODE + 1);
+        let last = found.last().unwrap();
+        assert_eq!(last.message, "5 more out-of-zone findings not shown");
+        assert_eq!((last.severity, last.pos.is_none()), (Severity::Error, true));
+    }
+
+    #[test]
+    fn severities() {
+        let f = run(vec![soa("example.com.", 1)]);
+        assert!(f.iter().all(|f| f.severity == Severity::Error));
+    }
+
+    #[test]
+    fn missing_positions_are_fine() {
+        let f = check_records(
+            &n("example.com."),
+            &[a("www.example.com.", [1, 2, 3, 4])],
+            &[],
+        );
+        assert_eq!(f.len(), 2);
+        assert!(f.iter().all(|f| f.pos.is_none()));
+    }
+
+    #[test]
+    fn parsed_zone_positions() {
+        use crate::zone::parse::{ParseOptions, parse_bytes};
+        let text = "$TTL 300\n\
+                    @ IN SOA ns1 host 1 3600 600 1209600 300\n\
+                    \x20 IN NS ns1\n\
+                    ns1 IN A 192.0.2.1\n\
+                    www IN A 192.0.2.2\n\
+                    \x20   IN CNAME other.example.net.\n\
+                    mail.example.org. IN A 192.0.2.3\n";
+        let zone = parse_bytes(
+            text.as_bytes(),
+            std::path::Path::new("z.zone"),
+            &n("example.com."),
+            &ParseOptions::default(),
+        );
+        assert_eq!(zone.findings, []);
+        let found: Vec<String> = check_zone(&zone).iter().map(|f| f.to_string()).collect();
+        assert_eq!(
+            found,
+            [
+                // A blank owner: the record starts at its first token.
+                "z.zone:6:5: error: CNAME and other data at www.example.com.",
+                "z.zone:7:1: error: out-of-zone data at mail.example.org. (the zone is example.com.)",
+            ]
+        );
+    }
+
+    #[test]
+    fn hostnames() {
+        assert!(is_hostname(&n("a-b.c1.example."), false));
+        assert!(is_hostname(&n("*.example."), true));
+        assert!(!is_hostname(&n("*.example."), false));
+        assert!(!is_hostname(&n("-a.example."), false));
+        assert!(!is_hostname(&n("a-.example."), false));
+        assert!(!is_hostname(&n("_dmarc.example."), false));
+    }
+}
