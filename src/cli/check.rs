@@ -91,18 +91,21 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Status> {
     if args.fleet.is_some() {
         return super::not_built("zonesync check --fleet", "Operating it");
     }
-    if args.config.is_some() {
-        return super::not_built("zonesync check --config", "serve, primary side");
-    }
-    let origin = match &args.origin {
-        Some(text) => Some(parse_origin(text)?),
-        None => None,
+    let reports = match &args.config {
+        Some(config) => check_config(config)?,
+        None => {
+            let origin = match &args.origin {
+                Some(text) => Some(parse_origin(text)?),
+                None => None,
+            };
+            // One file at a time: only its findings outlive it, not its records.
+            let mut reports = Vec::with_capacity(args.files.len());
+            for file in &args.files {
+                reports.push(check_file(file, origin.as_ref())?);
+            }
+            reports
+        }
     };
-    // One file at a time: only its findings outlive it, not its records.
-    let mut reports = Vec::with_capacity(args.files.len());
-    for file in &args.files {
-        reports.push(check_file(file, origin.as_ref())?);
-    }
     match args.format {
         CheckFormat::Text => findings::print_text(&reports)?,
         CheckFormat::Json => findings::print_json(&reports)?,
@@ -115,6 +118,97 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Status> {
     } else {
         Status::Success
     })
+}
+
+//----------- A serve config ---------------------------------------------------------
+
+/// `--config`: the config's own problems (each with its path), then every zone file it
+/// names (primary zones and the `<name>.zone` files of `zones-dir`), each checked with
+/// its configured origin.
+fn check_config(path: &Path) -> Result<Vec<FileReport>, UsageError> {
+    use crate::config::{Config, ConfigError, ZoneSource};
+    let config_report = |findings: Vec<Finding>| FileReport {
+        file: path.to_path_buf(),
+        origin: None,
+        records: 0,
+        serial: None,
+        findings,
+    };
+    let config = match Config::load(path) {
+        Ok(c) => c,
+        Err(ConfigError::Invalid { problems, .. }) => {
+            let findings = problems
+                .iter()
+                .map(|p| Finding::error(None, "config", p.to_string()))
+                .collect();
+            return Ok(vec![config_report(findings)]);
+        }
+        Err(ConfigError::Syntax { line, reason, .. }) => {
+            let pos = line.map(|line| crate::zone::Pos {
+                file: std::sync::Arc::new(path.to_path_buf()),
+                line: line as u32,
+                column: 1,
+            });
+            return Ok(vec![config_report(vec![Finding::error(
+                pos, "config", reason,
+            )])]);
+        }
+        Err(e @ ConfigError::Io { .. }) => return Err(UsageError(e.to_string())),
+    };
+    let mut reports = vec![config_report(Vec::new())];
+    let mut configured = Vec::new();
+    for zone in &config.zones {
+        configured.push(zone.name.clone());
+        if let ZoneSource::Primary { file, .. } = &zone.source {
+            reports.push(check_file(file, Some(&zone.name))?);
+        }
+    }
+    if let Some(dir) = &config.zones_dir {
+        let mut files: Vec<_> = match std::fs::read_dir(dir) {
+            Ok(entries) => entries.flatten().map(|e| e.path()).collect(),
+            Err(e) => {
+                reports[0].findings.push(Finding::error(
+                    None,
+                    "config",
+                    format!("zones-dir {}: {e}", dir.display()),
+                ));
+                Vec::new()
+            }
+        };
+        files.sort();
+        for file in files {
+            let Some(stem) = file
+                .file_name()
+                .and_then(|f| f.to_str())
+                .and_then(|f| f.strip_suffix(".zone"))
+                .filter(|s| !s.is_empty() && !s.starts_with('.'))
+            else {
+                continue;
+            };
+            match Name::parse(stem, Some(&Name::root())) {
+                Ok(name) if configured.contains(&name) => {
+                    reports[0].findings.push(Finding::warning(
+                        None,
+                        "config",
+                        format!(
+                            "zones-dir file {} is ignored: zone {name} is configured in zones",
+                            file.display()
+                        ),
+                    ))
+                }
+                Ok(name) => reports.push(check_file(&file, Some(&name))?),
+                Err(e) => reports[0].findings.push(Finding::warning(
+                    None,
+                    "config",
+                    format!(
+                        "zones-dir file {} is ignored: not a zone name ({e})",
+                        file.display()
+                    ),
+                )),
+            }
+        }
+    }
+    Ok(reports)
 }
 
 //----------- One file ---------------------------------------------------------------

@@ -416,3 +416,57 @@ fn unreadable_file_is_an_error() {
         "{lines:?}"
     );
 }
+
+//----------- --config ---------------------------------------------------------------
+
+#[test]
+fn config_example_and_its_zone_files_pass() {
+    let o = check(&["--config", "examples/primary.yaml"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    // The config, its listed zone and the zones-dir zone are all in the summary.
+    for want in [
+        "examples/primary.yaml",
+        "examples/zones/example.com.zone",
+        "examples/zones.d/example.org.zone",
+    ] {
+        assert!(out.contains(want), "{want} missing from:\n{out}");
+    }
+}
+
+#[test]
+fn config_problems_are_named_by_path_and_zone_files_checked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("zonesync.yaml");
+    std::fs::write(
+        &config,
+        "listen: [\"127.0.0.1:5300\"]\nzones:\n  - name: example.com\n    file: example.com.zone\n    allow-transfer: [ { key: xfr } ]\n",
+    )
+    .expect("write");
+    let o = check(&["--config", &config.display().to_string()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("error: zones[0].allow-transfer[0].key: no key named \"xfr\""),
+        "{}",
+        stdout(&o)
+    );
+    // A valid config whose zone file has an error: the zone file's finding, exit 1.
+    std::fs::write(
+        &config,
+        "listen: [\"127.0.0.1:5300\"]\nzones:\n  - name: example.com\n    file: example.com.zone\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("example.com.zone"),
+        "$TTL 300\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\nwww CNAME ns\nwww A 192.0.2.2\n",
+    )
+    .expect("write");
+    let o = check(&["--config", &config.display().to_string()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o)
+            .contains("example.com.zone:6:1: error: CNAME and other data at www.example.com."),
+        "{}",
+        stdout(&o)
+    );
+}
