@@ -22,7 +22,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use crate::tsig::sign::{RequestTsig, ServerTsig, VerifyPolicy, now, verify_request};
 use crate::wire::{FLAG_QR, Header, MessageBuilder, Opcode, Rcode, read::Message};
@@ -230,8 +230,10 @@ fn query(
     signed(out, tsig)
 }
 
-/// NOTIFY in. Only secondary zones take NOTIFY; zonesync has none yet, so every
-/// NOTIFY is answered NOTAUTH (we are not a secondary for the zone) and logged.
+/// NOTIFY in (RFC 1996 §3.10–3.11): for a secondary zone, from one of its primaries
+/// (with its key when one is configured), answered at once and handed to the zone's
+/// task; from anyone else REFUSED and logged; for a zone we do not have, or are
+/// primary for, NOTAUTH.
 fn notify_in(state: &ServerState, msg: &[u8], peer: SocketAddr, tsig: Option<ServerTsig>) -> Reply {
     let req = match crate::notify::parse_notify(msg) {
         Ok(r) => r,
@@ -242,11 +244,31 @@ fn notify_in(state: &ServerState, msg: &[u8], peer: SocketAddr, tsig: Option<Ser
             return Reply::Message(error_reply(msg, &h, Rcode::FORMERR));
         }
     };
-    let known = state.registry.snapshot().get(&req.zone).is_some();
-    info!(%peer, zone = %req.zone, serial = ?req.serial_hint, known,
-        "NOTIFY-in refused: not a secondary zone here (NOTAUTH)");
+    let table = state.registry.snapshot();
+    let zone = table.get(&req.zone).filter(|z| z.settings.secondary);
+    let Some(zone) = zone else {
+        info!(%peer, zone = %req.zone, serial = ?req.serial_hint,
+            "NOTIFY-in refused: not a secondary zone here (NOTAUTH)");
+        return Reply::Message(signed(
+            crate::notify::notify_response(&req, Rcode::NOTAUTH),
+            tsig,
+        ));
+    };
+    let key = tsig.as_ref().map(|t| t.key().name().clone());
+    if !zone.settings.allow_notify.allows(peer.ip(), key.as_ref()) {
+        warn!(%peer, zone = %req.zone, key = ?key.as_ref().map(|k| k.to_string()),
+            "NOTIFY-in refused: not from a primary of the zone (or without its key)");
+        return Reply::Message(signed(
+            crate::notify::notify_response(&req, Rcode::REFUSED),
+            tsig,
+        ));
+    }
+    info!(%peer, zone = %req.zone, serial = ?req.serial_hint, "NOTIFY-in, accepted");
+    zone.send(crate::sync::ZoneEvent::NotifyIn {
+        serial: req.serial_hint,
+    });
     Reply::Message(signed(
-        crate::notify::notify_response(&req, Rcode::NOTAUTH),
+        crate::notify::notify_response(&req, Rcode::NOERROR),
         tsig,
     ))
 }

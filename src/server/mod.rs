@@ -30,10 +30,12 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tracing::{error, info, warn};
 
+use crate::acl::{Acl, AclEntry};
 use crate::config::{Config, Keys, ZoneSource};
 use crate::store::{Store, StoreError};
 use crate::sync::primary::{self, PrimarySpec};
-use crate::sync::{Registry, ZoneEvent, ZoneHandle, ZoneSettings};
+use crate::sync::secondary::{self, PrimaryServer, SecondarySpec};
+use crate::sync::{Registry, TransferSlots, ZoneEvent, ZoneHandle, ZoneSettings};
 use crate::zone::Name;
 
 //----------- ServerState ------------------------------------------------------------
@@ -58,18 +60,6 @@ pub struct ServerState {
 
 /// Runs the server for `config` until SIGINT or SIGTERM.
 pub async fn run(config: Config) -> Result<(), ServerError> {
-    let secondaries: Vec<String> = config
-        .zones
-        .iter()
-        .filter(|z| matches!(z.source, ZoneSource::Secondary { .. }))
-        .map(|z| z.name.to_string())
-        .collect();
-    if !secondaries.is_empty() {
-        return Err(ServerError::NotBuilt(format!(
-            "secondary zones ({}) arrive with the issue \"serve, secondary side\"",
-            secondaries.join(", ")
-        )));
-    }
     if config.super_slaves.is_some() || !config.super_masters.is_empty() {
         return Err(ServerError::NotBuilt(
             "super-slaves / super-masters arrive with the issue \"Super master/slave\"".into(),
@@ -115,6 +105,10 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         registry,
         store,
         keys,
+        slots: Arc::new(TransferSlots::new(
+            config.limits.transfers_in,
+            config.limits.transfers_in_per_primary,
+        )),
         config: &config,
         running: HashMap::new(),
         tasks: JoinSet::new(),
@@ -159,9 +153,11 @@ struct ZoneSet<'a> {
     registry: Arc<Registry>,
     store: Arc<Store>,
     keys: Arc<Keys>,
+    /// Limits on transfers in, shared by every secondary zone.
+    slots: Arc<TransferSlots>,
     config: &'a Config,
-    /// Running zones: handle and zone file.
-    running: HashMap<Name, (Arc<ZoneHandle>, PathBuf)>,
+    /// Running zones: handle, and zone file for primary zones.
+    running: HashMap<Name, (Arc<ZoneHandle>, Option<PathBuf>)>,
     /// Every zone task.
     tasks: JoinSet<()>,
 }
@@ -169,17 +165,67 @@ struct ZoneSet<'a> {
 impl ZoneSet<'_> {
     fn start_configured(&mut self) {
         for z in &self.config.zones {
-            if let ZoneSource::Primary {
-                file,
-                serial_policy,
-            } = &z.source
-            {
-                let settings = Arc::new(ZoneSettings {
-                    allow_transfer: z.allow_transfer.clone(),
-                    also_notify: z.also_notify.clone(),
-                    notify: z.notify,
-                });
-                self.start(z.name.clone(), file.clone(), *serial_policy, settings);
+            match &z.source {
+                ZoneSource::Primary {
+                    file,
+                    serial_policy,
+                } => {
+                    let settings = Arc::new(ZoneSettings {
+                        allow_transfer: z.allow_transfer.clone(),
+                        also_notify: z.also_notify.clone(),
+                        notify: z.notify,
+                        allow_notify: Acl::default(),
+                        secondary: false,
+                    });
+                    self.start(z.name.clone(), file.clone(), *serial_policy, settings);
+                }
+                ZoneSource::Secondary { primaries } => {
+                    let servers: Vec<PrimaryServer> = primaries
+                        .iter()
+                        .map(|p| PrimaryServer {
+                            addr: p.addr,
+                            key: p.key.as_ref().and_then(|k| self.keys.get(k)).cloned(),
+                            ixfr: p.ixfr,
+                            ixfr_udp: p.ixfr_udp,
+                        })
+                        .collect();
+                    // NOTIFY is accepted from the primaries only, with their keys.
+                    let allow_notify = Acl {
+                        entries: primaries
+                            .iter()
+                            .map(|p| AclEntry {
+                                prefix: Some(ipnet::IpNet::from(p.addr.ip())),
+                                key: p.key.clone(),
+                            })
+                            .collect(),
+                    };
+                    let settings = Arc::new(ZoneSettings {
+                        allow_transfer: z.allow_transfer.clone(),
+                        also_notify: z.also_notify.clone(),
+                        notify: z.notify,
+                        allow_notify,
+                        secondary: true,
+                    });
+                    let spec = SecondarySpec {
+                        name: z.name.clone(),
+                        primaries: servers,
+                        settings,
+                        bounds: z.timers,
+                        limits: crate::xfr::Limits {
+                            max_records: self.config.limits.max_zone_records,
+                            max_bytes: self.config.limits.max_zone_bytes,
+                        },
+                    };
+                    let handle = secondary::spawn(
+                        spec,
+                        self.store.clone(),
+                        self.keys.clone(),
+                        self.slots.clone(),
+                        &mut self.tasks,
+                    );
+                    self.registry.insert(handle.clone());
+                    self.running.insert(z.name.clone(), (handle, None));
+                }
             }
         }
     }
@@ -199,7 +245,7 @@ impl ZoneSet<'_> {
         };
         let handle = primary::spawn(spec, self.store.clone(), self.keys.clone(), &mut self.tasks);
         self.registry.insert(handle.clone());
-        self.running.insert(name, (handle, file));
+        self.running.insert(name, (handle, Some(file)));
     }
 
     /// Starts zones whose files appeared in `zones-dir` and stops those whose files
@@ -227,6 +273,8 @@ impl ZoneSet<'_> {
                 allow_transfer: d.allow_transfer.clone(),
                 also_notify: d.also_notify.clone(),
                 notify: true,
+                allow_notify: Acl::default(),
+                secondary: false,
             });
             self.start(name.clone(), file.clone(), d.serial_policy, settings);
         }
@@ -269,8 +317,10 @@ impl ZoneSet<'_> {
 
     /// Asks every zone to check its file, and rescans `zones-dir`.
     async fn check_files(&mut self) {
-        for (handle, _) in self.running.values() {
-            handle.send(ZoneEvent::Reload);
+        for (handle, file) in self.running.values() {
+            if file.is_some() {
+                handle.send(ZoneEvent::Reload);
+            }
         }
         self.scan_zones_dir().await;
         while self.tasks.try_join_next().is_some() {}

@@ -69,6 +69,22 @@ pub struct ZoneMeta {
     /// served serial may have moved past, and its modification time and size).
     #[serde(default)]
     pub source: Option<Source>,
+    /// For a secondary zone: its refresh timers (persisted so that a restart neither
+    /// retransfers everything nor resets the expire clock).
+    #[serde(default)]
+    pub timers: Option<Timers>,
+}
+
+/// A secondary zone's timers, in seconds since the Unix epoch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timers {
+    /// The last refresh that reached a primary and found the zone current (or made it
+    /// so); 0 for never.
+    pub last_ok: u64,
+    /// When the next refresh is due.
+    pub next_refresh: u64,
+    /// When the zone expires unless a refresh succeeds first.
+    pub expire_at: u64,
 }
 
 /// The zone file a primary zone's stored version came from.
@@ -186,6 +202,18 @@ impl Store {
         records: &[Record],
         source: Option<Source>,
     ) -> Result<ZoneMeta, StoreError> {
+        self.replace_zone_with(zone, records, source, None)
+    }
+
+    /// [`Store::replace_zone`] that also stores a secondary zone's timers, in the same
+    /// transaction.
+    pub fn replace_zone_with(
+        &self,
+        zone: &Name,
+        records: &[Record],
+        source: Option<Source>,
+        timers: Option<Timers>,
+    ) -> Result<ZoneMeta, StoreError> {
         let serial = soa_serial_of(records).ok_or_else(|| StoreError::NoSoa(zone.to_string()))?;
         let rec_name = records_table(zone);
         let jnl_name = journal_table(zone);
@@ -206,6 +234,7 @@ impl Store {
                 records: table.len()?,
                 bytes,
                 source,
+                timers,
                 ..ZoneMeta::default()
             };
             let mut zones = txn.open_table(ZONES)?;
@@ -225,8 +254,19 @@ impl Store {
         limits: JournalLimits,
         source: Option<Source>,
     ) -> Result<ZoneMeta, StoreError> {
-        let from = soa_serial(&cs.from_soa).ok_or_else(|| StoreError::NoSoa(zone.to_string()))?;
-        let to = soa_serial(&cs.to_soa).ok_or_else(|| StoreError::NoSoa(zone.to_string()))?;
+        self.apply_changesets(zone, std::slice::from_ref(cs), limits, source, None)
+    }
+
+    /// Applies several changesets in order (an IXFR of several versions), with their
+    /// journal entries and the new timers, in one transaction: all or nothing.
+    pub fn apply_changesets(
+        &self,
+        zone: &Name,
+        changesets: &[Changeset],
+        limits: JournalLimits,
+        source: Option<Source>,
+        timers: Option<Timers>,
+    ) -> Result<ZoneMeta, StoreError> {
         let rec_name = records_table(zone);
         let jnl_name = journal_table(zone);
         let zkey = zone_key(zone);
@@ -237,50 +277,52 @@ impl Store {
                 None => Err(StoreError::UnknownZone(zone.to_string())),
             }
             .map_err(Abort)?;
-            if meta.serial != from {
-                return Err(Abort(StoreError::SerialMismatch {
-                    zone: zone.to_string(),
-                    stored: meta.serial,
-                    changeset: from,
-                })
-                .into());
-            }
             let mut table = txn.open_table(TableDefinition::<&[u8], &[u8]>::new(&rec_name))?;
-            for r in std::iter::once(&cs.from_soa).chain(&cs.removed) {
-                if table.remove(codec::record_key(r).as_slice())?.is_none() {
-                    return Err(Abort(StoreError::MissingRecord {
+            let mut journal = txn.open_table(TableDefinition::<u64, &[u8]>::new(&jnl_name))?;
+            for cs in changesets {
+                let from = soa_serial(&cs.from_soa)
+                    .ok_or_else(|| Abort(StoreError::NoSoa(zone.to_string())))?;
+                let to = soa_serial(&cs.to_soa)
+                    .ok_or_else(|| Abort(StoreError::NoSoa(zone.to_string())))?;
+                if meta.serial != from {
+                    return Err(Abort(StoreError::SerialMismatch {
                         zone: zone.to_string(),
-                        record: describe(r),
+                        stored: meta.serial,
+                        changeset: from,
                     })
                     .into());
                 }
-                meta.bytes = meta.bytes.saturating_sub(wire_size(r));
-            }
-            for r in std::iter::once(&cs.to_soa).chain(&cs.added) {
-                let key = codec::record_key(r);
-                if table
-                    .insert(key.as_slice(), codec::record_value(r).as_slice())?
-                    .is_some()
-                {
-                    return Err(Abort(StoreError::DuplicateRecord {
-                        zone: zone.to_string(),
-                        record: describe(r),
-                    })
-                    .into());
+                for r in std::iter::once(&cs.from_soa).chain(&cs.removed) {
+                    if table.remove(codec::record_key(r).as_slice())?.is_none() {
+                        return Err(Abort(StoreError::MissingRecord {
+                            zone: zone.to_string(),
+                            record: describe(r),
+                        })
+                        .into());
+                    }
+                    meta.bytes = meta.bytes.saturating_sub(wire_size(r));
                 }
-                meta.bytes += wire_size(r);
+                for r in std::iter::once(&cs.to_soa).chain(&cs.added) {
+                    let key = codec::record_key(r);
+                    if table
+                        .insert(key.as_slice(), codec::record_value(r).as_slice())?
+                        .is_some()
+                    {
+                        return Err(Abort(StoreError::DuplicateRecord {
+                            zone: zone.to_string(),
+                            record: describe(r),
+                        })
+                        .into());
+                    }
+                    meta.bytes += wire_size(r);
+                }
+                meta.serial = to;
+                let entry = codec::encode_changeset(cs);
+                journal.insert(meta.journal_next, entry.as_slice())?;
+                meta.journal_next += 1;
+                meta.journal_bytes += entry.len() as u64;
             }
             meta.records = table.len()?;
-            meta.serial = to;
-            if source.is_some() {
-                meta.source = source;
-            }
-
-            let mut journal = txn.open_table(TableDefinition::<u64, &[u8]>::new(&jnl_name))?;
-            let entry = codec::encode_changeset(cs);
-            journal.insert(meta.journal_next, entry.as_slice())?;
-            meta.journal_next += 1;
-            meta.journal_bytes += entry.len() as u64;
             // Purge the oldest entries past either limit, but always keep the newest.
             let max_bytes =
                 (meta.bytes.saturating_mul(limits.max_percent_of_zone) / 100).max(limits.min_bytes);
@@ -294,9 +336,21 @@ impl Store {
                 }
                 meta.journal_first += 1;
             }
+            if source.is_some() {
+                meta.source = source;
+            }
+            if timers.is_some() {
+                meta.timers = timers;
+            }
             zones.insert(zkey.as_slice(), encode_meta(&meta).as_slice())?;
             Ok(meta)
         })
+    }
+
+    /// Persists a secondary zone's timers alone (a refresh that found it current, or
+    /// failed).
+    pub fn set_timers(&self, zone: &Name, timers: Timers) -> Result<(), StoreError> {
+        self.update_meta(zone, |m| m.timers = Some(timers))
     }
 
     /// The changesets that lead from `serial` to the stored version, oldest first;
@@ -338,6 +392,15 @@ impl Store {
 
     /// Records that the zone file was read again without a change to the zone.
     pub fn set_source(&self, zone: &Name, source: Source) -> Result<(), StoreError> {
+        self.update_meta(zone, |m| m.source = Some(source))
+    }
+
+    /// Changes a stored zone's meta in place (nothing when the zone is not stored).
+    fn update_meta(
+        &self,
+        zone: &Name,
+        change: impl FnOnce(&mut ZoneMeta),
+    ) -> Result<(), StoreError> {
         let zkey = zone_key(zone);
         self.write(|txn| {
             let mut zones = txn.open_table(ZONES)?;
@@ -346,7 +409,7 @@ impl Store {
                 None => None,
             };
             if let Some(mut meta) = meta {
-                meta.source = Some(source);
+                change(&mut meta);
                 zones.insert(zkey.as_slice(), encode_meta(&meta).as_slice())?;
             }
             Ok(())

@@ -15,6 +15,8 @@
 
 pub mod notify_out;
 pub mod primary;
+pub mod secondary;
+pub mod timers;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -53,10 +55,19 @@ impl Published {
 /// Events a zone task acts on. Repeated events merge into one pending action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ZoneEvent {
-    /// Re-read the zone file (it changed, or SIGHUP).
+    /// Primary zones: re-read the zone file (it changed, or SIGHUP).
     Reload,
+    /// Secondary zones: a primary sent NOTIFY (with its SOA hint, if any).
+    NotifyIn {
+        /// The serial of the NOTIFY's SOA hint.
+        serial: Option<u32>,
+    },
+    /// Secondary zones: check the primary now.
+    Refresh,
+    /// Secondary zones: transfer the whole zone now.
+    Retransfer,
     /// Send NOTIFY for the current serial again.
-    Notify,
+    SendNotify,
 }
 
 /// Settings of a zone that the listeners need (who may transfer it).
@@ -68,6 +79,63 @@ pub struct ZoneSettings {
     pub also_notify: Vec<NotifyTarget>,
     /// Whether NOTIFY is sent at all.
     pub notify: bool,
+    /// For secondary zones: who may NOTIFY us (the primaries, with their keys); empty
+    /// for primary zones.
+    pub allow_notify: Acl,
+    /// True for secondary zones.
+    pub secondary: bool,
+}
+
+//----------- TransferSlots ----------------------------------------------------------
+
+/// Concurrency limits for transfers in: in total, and per primary (STYLE.md rule 8).
+#[derive(Debug)]
+pub struct TransferSlots {
+    /// All transfers in.
+    total: Arc<tokio::sync::Semaphore>,
+    /// Per primary, created on first use.
+    per_primary: std::sync::Mutex<HashMap<std::net::SocketAddr, Arc<tokio::sync::Semaphore>>>,
+    /// The per-primary limit.
+    per_primary_limit: usize,
+}
+
+/// Permits held for the length of one transfer.
+pub struct TransferPermits {
+    _total: tokio::sync::OwnedSemaphorePermit,
+    _primary: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl TransferSlots {
+    /// Limits of `total` transfers at once, `per_primary` from one primary.
+    pub fn new(total: usize, per_primary: usize) -> TransferSlots {
+        TransferSlots {
+            total: Arc::new(tokio::sync::Semaphore::new(total.max(1))),
+            per_primary: std::sync::Mutex::new(HashMap::new()),
+            per_primary_limit: per_primary.max(1),
+        }
+    }
+
+    /// Waits for a slot from `primary`, then for one in total.
+    pub async fn acquire(&self, primary: std::net::SocketAddr) -> TransferPermits {
+        let sem = self
+            .per_primary
+            .lock()
+            .expect("transfer slots lock poisoned")
+            .entry(primary)
+            .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(self.per_primary_limit)))
+            .clone();
+        let primary = sem.acquire_owned().await.expect("never closed");
+        let total = self
+            .total
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("never closed");
+        TransferPermits {
+            _total: total,
+            _primary: primary,
+        }
+    }
 }
 
 /// A zone as the rest of the server sees it: its name, its current content, its
@@ -194,6 +262,8 @@ mod tests {
                 allow_transfer: Acl::default(),
                 also_notify: Vec::new(),
                 notify: true,
+                allow_notify: Acl::default(),
+                secondary: false,
             }),
         })
     }

@@ -111,7 +111,9 @@ impl PrimaryZone {
         while let Some(event) = inbox.recv().await {
             match event {
                 ZoneEvent::Reload => self.reload().await,
-                ZoneEvent::Notify => self.notify(),
+                ZoneEvent::SendNotify => self.notify(),
+                // Primary zones take no NOTIFY and have nothing to refresh from.
+                ZoneEvent::NotifyIn { .. } | ZoneEvent::Refresh | ZoneEvent::Retransfer => {}
             }
         }
         self.notify_round.abort_all();

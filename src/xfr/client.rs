@@ -148,6 +148,25 @@ pub async fn query_soa(
     zone: &Name,
     opts: &ClientOptions,
 ) -> Result<SoaAnswer, XfrError> {
+    query_soa_via(peer, zone, opts, false).await
+}
+
+/// [`query_soa`] over TCP only: what a refresh tries when the UDP query failed
+/// (some primaries answer UDP SOA queries for catalogs with an unsigned REFUSED).
+pub async fn query_soa_tcp(
+    peer: SocketAddr,
+    zone: &Name,
+    opts: &ClientOptions,
+) -> Result<SoaAnswer, XfrError> {
+    query_soa_via(peer, zone, opts, true).await
+}
+
+async fn query_soa_via(
+    peer: SocketAddr,
+    zone: &Name,
+    opts: &ClientOptions,
+    tcp_only: bool,
+) -> Result<SoaAnswer, XfrError> {
     let id = random_id();
     let mut query = build_query(id, zone, Rtype::SOA, None, true);
     let tsig = opts
@@ -155,11 +174,15 @@ pub async fn query_soa(
         .as_ref()
         .map(|k| ClientTsig::sign_request(k, &mut query, now()));
     let started = Instant::now();
-    let answer = udp_exchange(peer, &query, id, opts).await?;
-    let (answer, transport) = if Message::parse(&answer).is_ok_and(|m| m.header().tc()) {
+    let (answer, transport) = if tcp_only {
         (tcp_exchange(peer, &query, opts).await?, Transport::Tcp)
     } else {
-        (answer, Transport::Udp)
+        let answer = udp_exchange(peer, &query, id, opts).await?;
+        if Message::parse(&answer).is_ok_and(|m| m.header().tc()) {
+            (tcp_exchange(peer, &query, opts).await?, Transport::Tcp)
+        } else {
+            (answer, Transport::Udp)
+        }
     };
     let rtt = started.elapsed();
     let msg = check_single(peer, &answer, id, tsig)?;

@@ -39,7 +39,7 @@ use crate::zone::{Rdata, Record, Serial};
 
 pub use client::{
     ClientOptions, IxfrOptions, SoaAnswer, StreamedAxfr, Transport, XfrOutcome, axfr, axfr_to,
-    ixfr, query_soa,
+    ixfr, query_soa, query_soa_tcp,
 };
 pub use interpret::{Interpreter, RecordSink, Step};
 

@@ -1,0 +1,537 @@
+//! The task that owns one secondary zone: it refreshes the zone from its primaries on
+//! NOTIFY and on the SOA timers, by IXFR with AXFR fallback, commits each transfer,
+//! publishes it, and notifies its own secondaries.
+//!
+//! # Data flow
+//! event (NOTIFY in, timer, control) → SOA query (UDP; TCP when UDP fails) → if the
+//! primary is newer (RFC 1982): IXFR (UDP first when configured), else AXFR → the
+//! transfer is validated by `xfr` → applied to the current version off the runtime →
+//! [`Store::apply_changesets`] / [`Store::replace_zone_with`] (records, journal and
+//! timers in one transaction) → publish → NOTIFY downstream. A failed refresh tries the
+//! next primary, then waits RETRY; past EXPIRE the zone answers SERVFAIL until a
+//! refresh succeeds.
+//!
+//! Events that arrive while a refresh runs are merged into one follow-up refresh
+//! (RFC 1996 §4.4; STYLE.md trap 8).
+//!
+//! # Standards
+//! - RFC 1996 §3.11: on NOTIFY the secondary "should query the primary for the SOA"
+//!   and transfer when the serial is newer; the SOA hint (§3.7) only lets us skip a
+//!   query when it is not newer than ours.
+//! - RFC 1982: a primary's serial must be newer to be taken; an older one is never
+//!   accepted (logged).
+//! - RFC 1995 §4: IXFR falls back to AXFR when the primary cannot serve it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+use tracing::{Instrument, debug, error, info, info_span, warn};
+
+use crate::config::{Keys, TimerBounds};
+use crate::store::{JournalLimits, Store, Timers};
+use crate::tsig::Key;
+use crate::xfr::{ClientOptions, IxfrOptions, Limits, Transfer, XfrError, XfrOutcome};
+use crate::zone::changeset::{Changeset, diff};
+use crate::zone::serial::Serial;
+use crate::zone::soa::Soa;
+use crate::zone::version::ZoneVersion;
+use crate::zone::{Class, Name};
+
+use super::timers::{self, ZoneState, unix_now};
+use super::{Published, TransferSlots, ZoneEvent, ZoneHandle, ZoneSettings, notify_out};
+
+/// Pending events per zone; more merge (a full inbox already holds a refresh).
+const INBOX: usize = 4;
+
+//----------- Spec -------------------------------------------------------------------
+
+/// A primary of a secondary zone, keys resolved.
+#[derive(Debug, Clone)]
+pub struct PrimaryServer {
+    /// Where it answers.
+    pub addr: SocketAddr,
+    /// The key for SOA queries and transfers.
+    pub key: Option<Key>,
+    /// Ask for IXFR.
+    pub ixfr: bool,
+    /// Try IXFR over UDP first.
+    pub ixfr_udp: bool,
+}
+
+/// What a secondary zone needs to start.
+pub struct SecondarySpec {
+    /// Zone name.
+    pub name: Name,
+    /// Its primaries, tried in order.
+    pub primaries: Vec<PrimaryServer>,
+    /// Settings shared with the listeners (including who may NOTIFY).
+    pub settings: Arc<ZoneSettings>,
+    /// Bounds on the SOA timers.
+    pub bounds: TimerBounds,
+    /// Size limits on transfers in.
+    pub limits: Limits,
+}
+
+/// Starts a secondary zone's task; returns its handle.
+pub fn spawn(
+    spec: SecondarySpec,
+    store: Arc<Store>,
+    keys: Arc<Keys>,
+    slots: Arc<TransferSlots>,
+    tasks: &mut JoinSet<()>,
+) -> Arc<ZoneHandle> {
+    let (publish, published) = watch::channel(None);
+    let (events, inbox) = mpsc::channel(INBOX);
+    let handle = Arc::new(ZoneHandle {
+        name: spec.name.clone(),
+        published,
+        events,
+        settings: spec.settings.clone(),
+    });
+    let span = info_span!("zone", zone = %spec.name);
+    let zone = SecondaryZone {
+        spec,
+        store,
+        keys,
+        slots,
+        publish,
+        version: None,
+        timers: Timers::default(),
+        notify_round: JoinSet::new(),
+    };
+    tasks.spawn(zone.run(inbox).instrument(span));
+    handle
+}
+
+//----------- SecondaryZone ----------------------------------------------------------
+
+/// The state owned by a secondary zone's task.
+struct SecondaryZone {
+    spec: SecondarySpec,
+    store: Arc<Store>,
+    keys: Arc<Keys>,
+    slots: Arc<TransferSlots>,
+    /// Where versions are published (this task is the only sender); `None` while
+    /// loading or expired.
+    publish: watch::Sender<Option<Arc<Published>>>,
+    /// The last committed version, kept while expired (IXFR can start from it).
+    version: Option<Arc<ZoneVersion>>,
+    /// Refresh, retry and expire, persisted with the zone.
+    timers: Timers,
+    /// The NOTIFY round in flight downstream.
+    notify_round: JoinSet<()>,
+}
+
+/// What to do on the next refresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refresh {
+    /// Check the SOA, transfer when newer.
+    Check,
+    /// Transfer the whole zone regardless (control `retransfer`).
+    Axfr,
+}
+
+impl SecondaryZone {
+    async fn run(mut self, mut inbox: mpsc::Receiver<ZoneEvent>) {
+        self.restore().await;
+        loop {
+            let now = unix_now();
+            let due = if self.version.is_none() && self.timers.next_refresh == 0 {
+                now
+            } else {
+                self.timers.next_refresh
+            };
+            let expire = match self.state(now) {
+                ZoneState::Ok => self.timers.expire_at,
+                _ => u64::MAX,
+            };
+            let wake = Instant::now() + Duration::from_secs(due.min(expire).saturating_sub(now));
+            let first = tokio::select! {
+                ev = inbox.recv() => match ev {
+                    Some(ev) => self.action(ev),
+                    None => break,
+                },
+                _ = tokio::time::sleep_until(wake.into()) => {
+                    if unix_now() >= expire {
+                        self.expire();
+                        None
+                    } else {
+                        Some(Refresh::Check)
+                    }
+                }
+            };
+            let mut next = first;
+            // Refresh, then merge what arrived meanwhile into one follow-up.
+            while let Some(kind) = next {
+                self.refresh(kind).await;
+                next = None;
+                while let Ok(ev) = inbox.try_recv() {
+                    next = merge(next, self.action(ev));
+                }
+            }
+        }
+        self.notify_round.abort_all();
+        debug!("zone task stopped");
+    }
+
+    /// What an event asks for.
+    fn action(&mut self, ev: ZoneEvent) -> Option<Refresh> {
+        match ev {
+            ZoneEvent::NotifyIn { serial } => {
+                if let (Some(hint), Some(v)) = (serial, &self.version)
+                    && self.state(unix_now()) == ZoneState::Ok
+                    && !Serial(hint).is_newer_than(Serial(v.serial()))
+                {
+                    debug!(
+                        hint,
+                        serial = v.serial(),
+                        "NOTIFY-in, serial not newer; no refresh"
+                    );
+                    return None;
+                }
+                Some(Refresh::Check)
+            }
+            ZoneEvent::Refresh => Some(Refresh::Check),
+            ZoneEvent::Retransfer => Some(Refresh::Axfr),
+            ZoneEvent::SendNotify => {
+                self.notify();
+                None
+            }
+            ZoneEvent::Reload => None,
+        }
+    }
+
+    fn state(&self, now: u64) -> ZoneState {
+        timers::state(&self.timers, now, self.version.is_some())
+    }
+
+    /// Loads the last committed version and its timers from the store.
+    async fn restore(&mut self) {
+        let store = self.store.clone();
+        let name = self.spec.name.clone();
+        let loaded = tokio::task::spawn_blocking(move || {
+            let Some((meta, records)) = store.load_zone(&name)? else {
+                return Ok(None);
+            };
+            let version = ZoneVersion::from_records(name, Class::IN, records)
+                .map_err(|e| crate::store::StoreError::NoSoa(e.to_string()))?;
+            Ok::<_, crate::store::StoreError>(Some((meta, version)))
+        })
+        .await;
+        match loaded {
+            Ok(Ok(Some((meta, version)))) => {
+                self.timers = meta.timers.unwrap_or_default();
+                self.version = Some(Arc::new(version));
+                let now = unix_now();
+                match self.state(now) {
+                    ZoneState::Ok => {
+                        info!(
+                            serial = meta.serial,
+                            "restored from the store; next refresh in {}s",
+                            self.timers.next_refresh.saturating_sub(now)
+                        );
+                        self.publish_current();
+                    }
+                    _ => warn!(
+                        serial = meta.serial,
+                        "restored from the store, but expired: SERVFAIL until a refresh succeeds"
+                    ),
+                }
+            }
+            Ok(Ok(None)) => info!("not transferred yet: SERVFAIL until the first transfer"),
+            Ok(Err(e)) => error!(error = %e, "cannot restore from the store; transferring anew"),
+            Err(e) => error!(error = %e, "restore task failed"),
+        }
+    }
+
+    /// Past EXPIRE: stop serving (SERVFAIL) until a refresh succeeds.
+    fn expire(&mut self) {
+        if self.publish.borrow().is_some() {
+            error!(
+                last_ok = self.timers.last_ok,
+                "zone expired: no successful refresh within EXPIRE; answering SERVFAIL"
+            );
+            self.publish.send_replace(None);
+        }
+    }
+
+    /// Refreshes from the first primary that answers.
+    async fn refresh(&mut self, kind: Refresh) {
+        let mut errors = Vec::new();
+        for primary in self.spec.primaries.clone() {
+            match self.refresh_from(&primary, kind).await {
+                Ok(()) => return,
+                Err(e) => {
+                    warn!(peer = %primary.addr, error = %e, "refresh from this primary failed");
+                    errors.push(e);
+                }
+            }
+        }
+        let now = unix_now();
+        let soa = self.current_soa();
+        self.timers = timers::after_failure(
+            now,
+            self.timers,
+            soa.as_ref(),
+            &self.spec.bounds,
+            timers::random(),
+        );
+        let retry = self.timers.next_refresh.saturating_sub(now);
+        let last = errors
+            .last()
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| "no primaries".into());
+        warn!(error = %last, "refresh, failed, next retry in {retry}s");
+        self.persist_timers().await;
+        if self.state(now) == ZoneState::Expired {
+            self.expire();
+        }
+    }
+
+    /// One primary: SOA check, then the transfer if needed.
+    async fn refresh_from(&mut self, p: &PrimaryServer, kind: Refresh) -> Result<(), String> {
+        let opts = ClientOptions {
+            key: p.key.clone(),
+            timeout: Duration::from_secs(10),
+            udp_attempts: 2,
+            limits: self.spec.limits,
+        };
+        let zone = self.spec.name.clone();
+        let have = self.version.clone();
+        if kind == Refresh::Check {
+            // DESIGN.md §4: a failed UDP SOA query is retried over TCP before it counts.
+            let soa = match crate::xfr::query_soa(p.addr, &zone, &opts).await {
+                Ok(s) => s,
+                Err(udp) => {
+                    debug!(peer = %p.addr, error = %udp, "SOA query over UDP failed; trying TCP");
+                    crate::xfr::query_soa_tcp(p.addr, &zone, &opts)
+                        .await
+                        .map_err(|e| e.to_string())?
+                }
+            };
+            if let Some(v) = &have {
+                let ours = Serial(v.serial());
+                let theirs = Serial(soa.serial);
+                if !theirs.is_newer_than(ours) {
+                    if theirs != ours {
+                        warn!(peer = %p.addr, ours = ours.0, theirs = theirs.0,
+                            "primary's serial is older than ours; keeping ours (RFC 1982)");
+                    } else {
+                        info!(serial = ours.0, peer = %p.addr, "refresh, up to date");
+                    }
+                    self.succeeded(None).await;
+                    return Ok(());
+                }
+            }
+        }
+
+        let _permits = self.slots.acquire(p.addr).await;
+        let started = Instant::now();
+        let use_ixfr = kind == Refresh::Check && p.ixfr && have.is_some();
+        let outcome: XfrOutcome = match &have {
+            Some(v) if use_ixfr => {
+                crate::xfr::ixfr(
+                    p.addr,
+                    &zone,
+                    v.serial(),
+                    &opts,
+                    IxfrOptions {
+                        udp: p.ixfr_udp,
+                        fallback: true,
+                    },
+                )
+                .await
+            }
+            _ => crate::xfr::axfr(p.addr, &zone, &opts).await,
+        }
+        .map_err(|e: XfrError| e.to_string())?;
+        let what = match (&outcome.transfer, use_ixfr, &outcome.fallback) {
+            (Transfer::Incremental(_), _, _) => "IXFR",
+            (Transfer::Full(_), true, Some(_)) => "AXFR (fallback from IXFR)",
+            (Transfer::Full(_), true, None) => "AXFR-style IXFR",
+            (Transfer::Full(_), false, _) => "AXFR",
+            (Transfer::UpToDate(_), _, _) => "IXFR (up to date)",
+        };
+        let from = have.as_ref().map(|v| v.serial());
+        let (messages, records, bytes) = (
+            outcome.stats.messages,
+            outcome.stats.records,
+            outcome.stats.bytes,
+        );
+        let key = p
+            .key
+            .as_ref()
+            .map_or("none".to_string(), |k| k.name().to_string());
+        let transport = outcome.transport;
+        let fallback = outcome.fallback.clone();
+        let committed = match outcome.transfer {
+            Transfer::UpToDate(_) => {
+                self.succeeded(None).await;
+                return Ok(());
+            }
+            Transfer::Full(records) => self.commit_full(records).await?,
+            Transfer::Incremental(changesets) => self.commit_incremental(changesets).await?,
+        };
+        info!(
+            peer = %p.addr, %transport, key, messages, records, bytes,
+            ms = started.elapsed().as_millis() as u64, fallback = ?fallback,
+            "{what}-in, serial {} -> {committed}",
+            from.map_or("none".to_string(), |s| s.to_string())
+        );
+        Ok(())
+    }
+
+    /// A full zone: diffed against ours when we have one (so the journal keeps the
+    /// change for IXFR-out), committed, published.
+    async fn commit_full(&mut self, records: Vec<crate::zone::Record>) -> Result<u32, String> {
+        let zone = self.spec.name.clone();
+        let old = self.version.clone();
+        let built = tokio::task::spawn_blocking(move || {
+            let new =
+                ZoneVersion::from_records(zone, Class::IN, records).map_err(|e| e.to_string())?;
+            let cs = old.as_ref().map(|o| diff(o, &new));
+            Ok::<_, String>((new, cs))
+        })
+        .await
+        .map_err(|e| e.to_string())??;
+        let (new, cs) = built;
+        let new = Arc::new(new);
+        let timers = self.success_timers(&new);
+        let store = self.store.clone();
+        let zone = self.spec.name.clone();
+        let for_store = new.clone();
+        tokio::task::spawn_blocking(move || match cs {
+            Some(cs) if cs.from_serial() != cs.to_serial() || !cs.is_empty() => {
+                store.apply_changesets(&zone, &[cs], JournalLimits::default(), None, Some(timers))
+            }
+            Some(_) => store.set_timers(&zone, timers).map(|_| Default::default()),
+            None => store.replace_zone_with(&zone, &for_store.records(), None, Some(timers)),
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+        let serial = new.serial();
+        self.install(new, timers);
+        Ok(serial)
+    }
+
+    /// Changesets: applied to our version in order, then committed in one
+    /// transaction.
+    async fn commit_incremental(&mut self, changesets: Vec<Changeset>) -> Result<u32, String> {
+        let Some(old) = self.version.clone() else {
+            return Err("IXFR answer without a version to apply it to".into());
+        };
+        let (new, changesets) = tokio::task::spawn_blocking(move || {
+            let mut v: ZoneVersion = (*old).clone();
+            for cs in &changesets {
+                v = v.apply(cs).map_err(|e| e.to_string())?;
+            }
+            Ok::<_, String>((v, changesets))
+        })
+        .await
+        .map_err(|e| e.to_string())??;
+        let new = Arc::new(new);
+        let timers = self.success_timers(&new);
+        let store = self.store.clone();
+        let zone = self.spec.name.clone();
+        tokio::task::spawn_blocking(move || {
+            store.apply_changesets(
+                &zone,
+                &changesets,
+                JournalLimits::default(),
+                None,
+                Some(timers),
+            )
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+        let serial = new.serial();
+        self.install(new, timers);
+        Ok(serial)
+    }
+
+    /// After a commit: the new version is served and its secondaries notified.
+    fn install(&mut self, version: Arc<ZoneVersion>, timers: Timers) {
+        self.version = Some(version);
+        self.timers = timers;
+        self.publish_current();
+        self.notify();
+    }
+
+    /// A refresh that found the zone current.
+    async fn succeeded(&mut self, _serial: Option<u32>) {
+        let Some(v) = self.version.clone() else {
+            return;
+        };
+        self.timers = self.success_timers(&v);
+        self.persist_timers().await;
+        if self.publish.borrow().is_none() {
+            info!(serial = v.serial(), "zone current again: serving");
+            self.publish_current();
+        }
+    }
+
+    fn success_timers(&self, v: &ZoneVersion) -> Timers {
+        let soa = soa_of(v);
+        match soa {
+            Some(soa) => {
+                timers::after_success(unix_now(), &soa, &self.spec.bounds, timers::random())
+            }
+            None => self.timers,
+        }
+    }
+
+    fn current_soa(&self) -> Option<Soa> {
+        self.version.as_deref().and_then(soa_of)
+    }
+
+    async fn persist_timers(&self) {
+        let store = self.store.clone();
+        let zone = self.spec.name.clone();
+        let t = self.timers;
+        if let Ok(Err(e)) = tokio::task::spawn_blocking(move || store.set_timers(&zone, t)).await {
+            warn!(error = %e, "cannot persist timers");
+        }
+    }
+
+    fn publish_current(&self) {
+        if let Some(v) = &self.version {
+            self.publish
+                .send_replace(Some(Arc::new(Published::new(v.clone()))));
+        }
+    }
+
+    /// NOTIFY our own secondaries (a secondary in the middle of a chain).
+    fn notify(&mut self) {
+        if !self.spec.settings.notify {
+            return;
+        }
+        let Some(v) = self.version.clone() else {
+            return;
+        };
+        self.notify_round.abort_all();
+        let targets = notify_out::targets(&v, &self.spec.settings.also_notify, &self.keys)
+            .into_iter()
+            // Never notify our own primaries about their own zone.
+            .filter(|t| !self.spec.primaries.iter().any(|p| p.addr == t.addr))
+            .collect();
+        notify_out::spawn_round(&mut self.notify_round, &v, targets);
+    }
+}
+
+/// Merges two pending refreshes: a forced AXFR wins over a check.
+fn merge(a: Option<Refresh>, b: Option<Refresh>) -> Option<Refresh> {
+    match (a, b) {
+        (Some(Refresh::Axfr), _) | (_, Some(Refresh::Axfr)) => Some(Refresh::Axfr),
+        (Some(x), _) | (None, Some(x)) => Some(x),
+        (None, None) => None,
+    }
+}
+
+fn soa_of(v: &ZoneVersion) -> Option<Soa> {
+    v.soa().rdatas.first().and_then(|r| Soa::from_rdata(r).ok())
+}
