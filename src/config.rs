@@ -176,6 +176,9 @@ pub struct SuperMaster {
     pub key: Option<Name>,
     /// The catalog zone it publishes.
     pub catalog: Name,
+    /// Most member zones one catalog update may delete; a larger deletion is refused
+    /// and logged (a guard against a master that lost its zone list).
+    pub max_deletions: usize,
 }
 
 /// Bounds on SOA refresh, retry and expire (BIND's names), as durations.
@@ -423,7 +426,12 @@ impl Resolver<'_> {
                     &format!("{p}.catalog"),
                     m.catalog.as_deref().unwrap_or("catalog.invalid."),
                 );
-                Some(SuperMaster { addr, key, catalog })
+                Some(SuperMaster {
+                    addr,
+                    key,
+                    catalog,
+                    max_deletions: m.max_deletions.unwrap_or(100),
+                })
             })
             .collect::<Vec<_>>();
 
@@ -861,6 +869,7 @@ struct RawSuperMaster {
     address: String,
     key: Option<String>,
     catalog: Option<String>,
+    max_deletions: Option<usize>,
 }
 
 // Flattened into both the top level and each zone, so it cannot deny unknown fields

@@ -173,6 +173,10 @@ fn query(
     let Some(zone) = table.find(lower.as_wire()) else {
         return signed(error_reply(msg, header, Rcode::REFUSED), tsig);
     };
+    if zone.settings.catalog && qtype != Rtype::SOA {
+        // RFC 9432 §7: a catalog is for transfers, not for queries.
+        return signed(error_reply(msg, header, Rcode::REFUSED), tsig);
+    }
     let Some(published) = zone.current() else {
         // A zone that has not loaded yet is not served from nothing (not NXDOMAIN).
         return signed(error_reply(msg, header, Rcode::SERVFAIL), tsig);
@@ -246,7 +250,26 @@ fn notify_in(state: &ServerState, msg: &[u8], peer: SocketAddr, tsig: Option<Ser
     };
     let table = state.registry.snapshot();
     let zone = table.get(&req.zone).filter(|z| z.settings.secondary);
+    let key = tsig.as_ref().map(|t| t.key().name().clone());
     let Some(zone) = zone else {
+        // A zone we do not have, from a super master: created at once (the catalog
+        // will list it soon).
+        if table.get(&req.zone).is_none()
+            && let Some(masters) = state.super_masters.get()
+            && let Some(master) = masters.find(peer.ip(), key.as_ref())
+        {
+            info!(%peer, zone = %req.zone, "NOTIFY-in for a new zone from a super master");
+            let cmd = crate::sync::zoneset::ZoneCommand::NotifyUnknown {
+                master,
+                zone: req.zone.clone(),
+            };
+            if masters.commands.try_send(cmd).is_ok() {
+                return Reply::Message(signed(
+                    crate::notify::notify_response(&req, Rcode::NOERROR),
+                    tsig,
+                ));
+            }
+        }
         info!(%peer, zone = %req.zone, serial = ?req.serial_hint,
             "NOTIFY-in refused: not a secondary zone here (NOTAUTH)");
         return Reply::Message(signed(
@@ -254,7 +277,6 @@ fn notify_in(state: &ServerState, msg: &[u8], peer: SocketAddr, tsig: Option<Ser
             tsig,
         ));
     };
-    let key = tsig.as_ref().map(|t| t.key().name().clone());
     if !zone.settings.allow_notify.allows(peer.ip(), key.as_ref()) {
         warn!(%peer, zone = %req.zone, key = ?key.as_ref().map(|k| k.to_string()),
             "NOTIFY-in refused: not from a primary of the zone (or without its key)");

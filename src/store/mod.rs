@@ -38,6 +38,8 @@ pub use codec::CodecError;
 pub const DB_FILE: &str = "zonesync.redb";
 
 const ZONES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("zones");
+/// Zones a super slave created from a catalog: zone → [`Provision`] (JSON).
+const PROVISIONED: TableDefinition<&[u8], &[u8]> = TableDefinition::new("provisioned");
 
 //----------- Store ------------------------------------------------------------------
 
@@ -73,6 +75,20 @@ pub struct ZoneMeta {
     /// retransfers everything nor resets the expire clock).
     #[serde(default)]
     pub timers: Option<Timers>,
+}
+
+/// Who created a zone on a super slave, and from where it is transferred.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provision {
+    /// The catalog that owns the zone (RFC 9432 §5.4: only it may delete the zone).
+    pub catalog: String,
+    /// The super master the zone is transferred from (`addr:port`).
+    pub master: String,
+    /// False for a zone created by a NOTIFY before its catalog listed it.
+    pub confirmed: bool,
+    /// For unconfirmed zones: the catalog serial current when the zone was created; a
+    /// catalog newer than that which still does not list the zone deletes it.
+    pub catalog_serial: u32,
 }
 
 /// A secondary zone's timers, in seconds since the Unix epoch.
@@ -135,9 +151,10 @@ impl Store {
             reason: e.to_string(),
         })?;
         let store = Store { db, path };
-        // Create the zones table so that readers never see it missing.
+        // Create the tables so that readers never see them missing.
         store.write(|txn| {
             txn.open_table(ZONES)?;
+            txn.open_table(PROVISIONED)?;
             Ok(())
         })?;
         Ok(store)
@@ -412,6 +429,56 @@ impl Store {
                 change(&mut meta);
                 zones.insert(zkey.as_slice(), encode_meta(&meta).as_slice())?;
             }
+            Ok(())
+        })
+    }
+
+    /// Every provisioned zone with its owner.
+    pub fn provisioned(&self) -> Result<Vec<(Name, Provision)>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.db_err(e))?;
+        let table = txn.open_table(PROVISIONED).map_err(|e| self.db_err(e))?;
+        let mut out = Vec::new();
+        for row in table.iter().map_err(|e| self.db_err(e))? {
+            let (k, v) = row.map_err(|e| self.db_err(e))?;
+            let name = Name::from_wire(k.value())
+                .map_err(|_| StoreError::Codec(CodecError("bad zone name")))?;
+            let p: Provision = serde_json::from_slice(v.value())
+                .map_err(|_| StoreError::Codec(CodecError("bad provisioning record")))?;
+            out.push((name, p));
+        }
+        Ok(out)
+    }
+
+    /// Records (or updates) who provisioned a zone.
+    pub fn set_provisioned(&self, zone: &Name, p: &Provision) -> Result<(), StoreError> {
+        let value = serde_json::to_vec(p).expect("Provision serialises");
+        self.write(|txn| {
+            let mut t = txn.open_table(PROVISIONED)?;
+            t.insert(zone_key(zone).as_slice(), value.as_slice())?;
+            Ok(())
+        })
+    }
+
+    /// Forgets who provisioned a zone, keeping its data (it became a local zone).
+    pub fn unprovision(&self, zone: &Name) -> Result<(), StoreError> {
+        self.write(|txn| {
+            txn.open_table(PROVISIONED)?
+                .remove(zone_key(zone).as_slice())?;
+            Ok(())
+        })
+    }
+
+    /// Deletes a provisioned zone: its ownership record and all its data, in one
+    /// transaction.
+    pub fn delete_provisioned(&self, zone: &Name) -> Result<(), StoreError> {
+        let rec_name = records_table(zone);
+        let jnl_name = journal_table(zone);
+        self.write(|txn| {
+            txn.delete_table(TableDefinition::<&[u8], &[u8]>::new(&rec_name))?;
+            txn.delete_table(TableDefinition::<u64, &[u8]>::new(&jnl_name))?;
+            txn.open_table(ZONES)?.remove(zone_key(zone).as_slice())?;
+            txn.open_table(PROVISIONED)?
+                .remove(zone_key(zone).as_slice())?;
             Ok(())
         })
     }

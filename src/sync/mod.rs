@@ -13,10 +13,13 @@
 //! removing a zone builds a new table and swaps it in, so a query's lookup takes no
 //! lock that a writer could hold for long.
 
+pub mod catalog;
 pub mod notify_out;
 pub mod primary;
+pub mod producer;
 pub mod secondary;
 pub mod timers;
+pub mod zoneset;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -64,6 +67,18 @@ pub enum ZoneEvent {
     },
     /// Secondary zones: check the primary now.
     Refresh,
+    /// Secondary zones: the super master's catalog says the primary serves `serial`;
+    /// when that is newer than ours, transfer without asking for the SOA first.
+    Newer {
+        /// The primary's serial.
+        serial: u32,
+    },
+    /// Secondary zones: the catalog confirms the primary serves `serial`; when that is
+    /// ours, the zone is current (timers restart, no query is sent).
+    Current {
+        /// The primary's serial.
+        serial: u32,
+    },
     /// Secondary zones: transfer the whole zone now.
     Retransfer,
     /// Send NOTIFY for the current serial again.
@@ -84,6 +99,9 @@ pub struct ZoneSettings {
     pub allow_notify: Acl,
     /// True for secondary zones.
     pub secondary: bool,
+    /// True for catalog zones: only SOA queries and transfers are answered (RFC 9432
+    /// §7), other queries are REFUSED.
+    pub catalog: bool,
 }
 
 //----------- TransferSlots ----------------------------------------------------------
@@ -264,6 +282,7 @@ mod tests {
                 notify: true,
                 allow_notify: Acl::default(),
                 secondary: false,
+                catalog: false,
             }),
         })
     }

@@ -30,6 +30,7 @@ use crate::zone::serial::{Serial, next_serial};
 use crate::zone::version::ZoneVersion;
 use crate::zone::{Class, Name, ParseOptions, Severity, check_zone, parse_file, soa};
 
+use super::producer::CatalogFeed;
 use super::{Published, ZoneEvent, ZoneHandle, ZoneSettings, notify_out};
 
 /// Pending events per zone (more are merged: a full inbox already holds a reload).
@@ -57,6 +58,8 @@ pub struct PrimaryZone {
     source: Option<Source>,
     /// The NOTIFY round in flight; a new serial aborts it and starts another.
     notify_round: JoinSet<()>,
+    /// The super master's catalog, told of every serial published.
+    catalog: Option<Arc<CatalogFeed>>,
 }
 
 /// What a primary zone needs to start.
@@ -69,6 +72,8 @@ pub struct PrimarySpec {
     pub policy: SerialPolicy,
     /// Settings shared with the listeners.
     pub settings: Arc<ZoneSettings>,
+    /// The super master's catalog, told of every serial this zone serves.
+    pub catalog: Option<Arc<CatalogFeed>>,
 }
 
 /// Starts the task of a primary zone; returns its handle. The task runs until its
@@ -97,6 +102,7 @@ pub fn spawn(
         keys,
         source: None,
         notify_round: JoinSet::new(),
+        catalog: spec.catalog,
     };
     let span = info_span!("zone", zone = %spec.name);
     tasks.spawn(zone.run(inbox).instrument(span));
@@ -113,7 +119,11 @@ impl PrimaryZone {
                 ZoneEvent::Reload => self.reload().await,
                 ZoneEvent::SendNotify => self.notify(),
                 // Primary zones take no NOTIFY and have nothing to refresh from.
-                ZoneEvent::NotifyIn { .. } | ZoneEvent::Refresh | ZoneEvent::Retransfer => {}
+                ZoneEvent::NotifyIn { .. }
+                | ZoneEvent::Refresh
+                | ZoneEvent::Retransfer
+                | ZoneEvent::Newer { .. }
+                | ZoneEvent::Current { .. } => {}
             }
         }
         self.notify_round.abort_all();
@@ -365,6 +375,9 @@ impl PrimaryZone {
         let version = Arc::new(version);
         self.publish
             .send_replace(Some(Arc::new(Published::new(version.clone()))));
+        if let Some(feed) = &self.catalog {
+            feed.member(&self.name, Some(version.serial()));
+        }
         version
     }
 

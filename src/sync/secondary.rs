@@ -125,11 +125,15 @@ struct SecondaryZone {
     notify_round: JoinSet<()>,
 }
 
-/// What to do on the next refresh.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What to do on the next refresh, weakest first (merging keeps the strongest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Refresh {
+    /// The catalog says the primary serves our serial: the zone is current.
+    Confirm(u32),
     /// Check the SOA, transfer when newer.
     Check,
+    /// The primary is known to be newer (catalog): transfer without the SOA query.
+    Known,
     /// Transfer the whole zone regardless (control `retransfer`).
     Axfr,
 }
@@ -195,6 +199,14 @@ impl SecondaryZone {
                 Some(Refresh::Check)
             }
             ZoneEvent::Refresh => Some(Refresh::Check),
+            ZoneEvent::Newer { serial } => match &self.version {
+                Some(v) if !Serial(serial).is_newer_than(Serial(v.serial())) => None,
+                _ => Some(Refresh::Known),
+            },
+            ZoneEvent::Current { serial } => match &self.version {
+                Some(v) if v.serial() == serial => Some(Refresh::Confirm(serial)),
+                _ => Some(Refresh::Check),
+            },
             ZoneEvent::Retransfer => Some(Refresh::Axfr),
             ZoneEvent::SendNotify => {
                 self.notify();
@@ -260,6 +272,13 @@ impl SecondaryZone {
 
     /// Refreshes from the first primary that answers.
     async fn refresh(&mut self, kind: Refresh) {
+        if let Refresh::Confirm(serial) = kind
+            && self.version.as_ref().is_some_and(|v| v.serial() == serial)
+        {
+            debug!(serial, "catalog confirms the serial; zone current");
+            self.succeeded(None).await;
+            return;
+        }
         let mut errors = Vec::new();
         for primary in self.spec.primaries.clone() {
             match self.refresh_from(&primary, kind).await {
@@ -330,7 +349,7 @@ impl SecondaryZone {
 
         let _permits = self.slots.acquire(p.addr).await;
         let started = Instant::now();
-        let use_ixfr = kind == Refresh::Check && p.ixfr && have.is_some();
+        let use_ixfr = kind != Refresh::Axfr && p.ixfr && have.is_some();
         let outcome: XfrOutcome = match &have {
             Some(v) if use_ixfr => {
                 crate::xfr::ixfr(
@@ -523,13 +542,10 @@ impl SecondaryZone {
     }
 }
 
-/// Merges two pending refreshes: a forced AXFR wins over a check.
+/// Merges two pending refreshes: the stronger wins (a forced AXFR over a transfer
+/// over a check over a confirmation).
 fn merge(a: Option<Refresh>, b: Option<Refresh>) -> Option<Refresh> {
-    match (a, b) {
-        (Some(Refresh::Axfr), _) | (_, Some(Refresh::Axfr)) => Some(Refresh::Axfr),
-        (Some(x), _) | (None, Some(x)) => Some(x),
-        (None, None) => None,
-    }
+    a.max(b)
 }
 
 fn soa_of(v: &ZoneVersion) -> Option<Soa> {

@@ -1,0 +1,882 @@
+//! The zone-set manager: the one writer of the [`Registry`]. It starts and stops zone
+//! tasks as the config, `zones-dir` and the super masters' catalogs say, and drives
+//! the bulk refresh.
+//!
+//! # Data flow
+//! - Config and `zones-dir` → primary zone tasks; secondary zones → secondary tasks.
+//! - Super master (`super-slaves:`): a catalog producer lists every primary zone
+//!   (fed by the primary tasks); the super slaves are added to every primary zone's
+//!   `allow-transfer` (with the key, or unsigned when `allow-unsigned`) and NOTIFY
+//!   targets.
+//! - Super slave (`super-masters:`): each master's catalog is a secondary zone; a
+//!   watcher parses every new version and sends it here as a [`ZoneCommand`]; the
+//!   reconciliation provisions new members as secondary zones of that master, deletes
+//!   the members that left (only those that catalog owns, at most `max-deletions` at
+//!   once), and tells members whose serial the catalog lists whether they are current.
+//!   A NOTIFY for an unknown zone from a super master provisions the zone at once.
+//!   Ownership survives restarts (store table `provisioned`).
+//!
+//! # Standards
+//! - RFC 9432 §5.4: "a consumer … MUST NOT remove a member zone … provisioned by
+//!   another catalog"; §5.6: a `coo` property permits the new catalog to take over;
+//!   §6: consumers should restrict what they accept — here only members of catalogs
+//!   from the configured super masters, transferred from that master with its key.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tracing::{debug, error, info, warn};
+
+use crate::acl::{Acl, AclEntry};
+use crate::config::{Config, Keys, NotifyTarget, SuperMaster, ZoneSource};
+use crate::store::{Provision, Store};
+use crate::zone::Name;
+use crate::zone::serial::Serial;
+
+use super::catalog::{self, Catalog};
+use super::notify_out::Target;
+use super::primary::{self, PrimarySpec};
+use super::producer::{self, CatalogFeed};
+use super::secondary::{self, PrimaryServer, SecondarySpec};
+use super::{Registry, TransferSlots, ZoneEvent, ZoneHandle, ZoneSettings};
+
+/// Commands queued for the zone-set manager.
+const COMMANDS: usize = 256;
+
+//----------- ZoneCommand ------------------------------------------------------------
+
+/// Work for the zone-set manager from other tasks.
+#[derive(Debug)]
+pub enum ZoneCommand {
+    /// Super master `master` (index into the config's list) published a catalog
+    /// version.
+    Catalog {
+        /// Which super master.
+        master: usize,
+        /// The parsed catalog.
+        catalog: Catalog,
+    },
+    /// Super master `master` sent NOTIFY for a zone we do not have.
+    NotifyUnknown {
+        /// Which super master.
+        master: usize,
+        /// The zone.
+        zone: Name,
+    },
+}
+
+/// What handles a NOTIFY for an unknown zone needs to know: the super masters and
+/// the way to ask the zone-set manager for the zone.
+#[derive(Debug, Clone)]
+pub struct SuperMasters {
+    /// Each master's address and key (in config order).
+    pub masters: Vec<(IpAddr, Option<Name>)>,
+    /// The zone-set manager's inbox.
+    pub commands: mpsc::Sender<ZoneCommand>,
+}
+
+impl SuperMasters {
+    /// The index of the super master that `peer`, signed with `key`, is.
+    pub fn find(&self, peer: IpAddr, key: Option<&Name>) -> Option<usize> {
+        self.masters
+            .iter()
+            .position(|(ip, k)| *ip == peer && (k.is_none() || k.as_ref() == key))
+    }
+}
+
+//----------- ZoneSet ----------------------------------------------------------------
+
+/// Why a zone runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// Listed in the config.
+    Configured,
+    /// A file in `zones-dir`.
+    ZonesDir,
+    /// Our own catalog (super master) or a consumed one (super slave).
+    Catalog,
+    /// Created by a super master's catalog or NOTIFY.
+    Provisioned,
+}
+
+/// A running zone.
+struct Running {
+    handle: Arc<ZoneHandle>,
+    /// The zone file, for primary zones.
+    file: Option<PathBuf>,
+    origin: Origin,
+}
+
+/// A consumed catalog (super slave side).
+struct Consumed {
+    /// The catalog's name.
+    name: Name,
+    /// Its last parsed version.
+    last: Option<Catalog>,
+}
+
+/// The zone-set manager.
+pub struct ZoneSet {
+    registry: Arc<Registry>,
+    store: Arc<Store>,
+    keys: Arc<Keys>,
+    slots: Arc<TransferSlots>,
+    config: Arc<Config>,
+    running: HashMap<Name, Running>,
+    /// Every zone task and watcher.
+    tasks: JoinSet<()>,
+    /// Super master: our catalog's feed.
+    feed: Option<Arc<CatalogFeed>>,
+    /// Super master: ACL entries and NOTIFY targets added to every primary zone.
+    slave_acl: Vec<AclEntry>,
+    slave_notify: Vec<NotifyTarget>,
+    /// Super slave: one per super master, in config order.
+    consumed: Vec<Consumed>,
+    /// Super slave: who provisioned which zone.
+    provisioned: HashMap<Name, Provision>,
+    /// Our own inbox's sender (for watchers and handlers).
+    commands: mpsc::Sender<ZoneCommand>,
+}
+
+impl ZoneSet {
+    /// A zone-set manager and its inbox.
+    pub fn new(
+        registry: Arc<Registry>,
+        store: Arc<Store>,
+        keys: Arc<Keys>,
+        config: Arc<Config>,
+    ) -> (ZoneSet, mpsc::Receiver<ZoneCommand>) {
+        let (commands, inbox) = mpsc::channel(COMMANDS);
+        let mut slave_acl = Vec::new();
+        let mut slave_notify = Vec::new();
+        if let Some(s) = &config.super_slaves {
+            for addr in &s.servers {
+                let prefix = Some(ipnet::IpNet::from(addr.ip()));
+                if let Some(key) = &s.key {
+                    slave_acl.push(AclEntry {
+                        prefix,
+                        key: Some(key.clone()),
+                    });
+                }
+                if s.allow_unsigned {
+                    slave_acl.push(AclEntry { prefix, key: None });
+                }
+                slave_notify.push(NotifyTarget {
+                    addr: *addr,
+                    key: s.key.clone(),
+                });
+            }
+        }
+        let slots = Arc::new(TransferSlots::new(
+            config.limits.transfers_in,
+            config.limits.transfers_in_per_primary,
+        ));
+        let set = ZoneSet {
+            registry,
+            store,
+            keys,
+            slots,
+            consumed: config
+                .super_masters
+                .iter()
+                .map(|m| Consumed {
+                    name: m.catalog.clone(),
+                    last: None,
+                })
+                .collect(),
+            config,
+            running: HashMap::new(),
+            tasks: JoinSet::new(),
+            feed: None,
+            slave_acl,
+            slave_notify,
+            provisioned: HashMap::new(),
+            commands,
+        };
+        (set, inbox)
+    }
+
+    /// What NOTIFY handling needs to provision zones for super masters.
+    pub fn super_masters(&self) -> SuperMasters {
+        SuperMasters {
+            masters: self
+                .config
+                .super_masters
+                .iter()
+                .map(|m| (m.addr.ip(), m.key.clone()))
+                .collect(),
+            commands: self.commands.clone(),
+        }
+    }
+
+    /// Number of zones running (catalogs included).
+    pub fn len(&self) -> usize {
+        self.running.len()
+    }
+
+    /// True when no zone runs.
+    pub fn is_empty(&self) -> bool {
+        self.running.is_empty()
+    }
+
+    /// Starts everything: the producer, configured zones, `zones-dir`, consumed
+    /// catalogs and the zones they provisioned; then forgets stored zones that are none
+    /// of these.
+    pub async fn start(&mut self) {
+        self.start_producer();
+        self.start_configured();
+        self.scan_zones_dir().await;
+        self.start_consumers().await;
+        if let Some(feed) = &self.feed {
+            feed.all_members(self.primary_names());
+        }
+        self.forget_unconfigured().await;
+    }
+
+    fn primary_names(&self) -> Vec<Name> {
+        self.running
+            .iter()
+            .filter(|(_, r)| r.file.is_some())
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+
+    //--- Super master
+
+    fn start_producer(&mut self) {
+        let Some(s) = self.config.super_slaves.clone() else {
+            return;
+        };
+        let targets = self
+            .slave_notify
+            .iter()
+            .map(|t| Target {
+                addr: t.addr,
+                key: t.key.as_ref().and_then(|k| self.keys.get(k)).cloned(),
+            })
+            .collect();
+        let settings = Arc::new(ZoneSettings {
+            allow_transfer: Acl {
+                entries: self.slave_acl.clone(),
+            },
+            also_notify: Vec::new(),
+            notify: true,
+            allow_notify: Acl::default(),
+            secondary: false,
+            catalog: true,
+        });
+        let (handle, feed) = producer::spawn(
+            s.catalog.clone(),
+            settings,
+            targets,
+            self.store.clone(),
+            &mut self.tasks,
+        );
+        info!(catalog = %s.catalog, super_slaves = s.servers.len(), "super master: publishing catalog");
+        self.registry.insert(handle.clone());
+        self.running.insert(
+            s.catalog,
+            Running {
+                handle,
+                file: None,
+                origin: Origin::Catalog,
+            },
+        );
+        self.feed = Some(feed);
+    }
+
+    //--- Configured and zones-dir zones
+
+    fn start_configured(&mut self) {
+        let config = self.config.clone();
+        for z in &config.zones {
+            match &z.source {
+                ZoneSource::Primary {
+                    file,
+                    serial_policy,
+                } => {
+                    let settings =
+                        self.primary_settings(&z.allow_transfer, &z.also_notify, z.notify);
+                    self.start_primary(
+                        z.name.clone(),
+                        file.clone(),
+                        *serial_policy,
+                        settings,
+                        Origin::Configured,
+                    );
+                }
+                ZoneSource::Secondary { primaries } => {
+                    let servers = primaries
+                        .iter()
+                        .map(|p| PrimaryServer {
+                            addr: p.addr,
+                            key: p.key.as_ref().and_then(|k| self.keys.get(k)).cloned(),
+                            ixfr: p.ixfr,
+                            ixfr_udp: p.ixfr_udp,
+                        })
+                        .collect();
+                    let allow_notify = Acl {
+                        entries: primaries
+                            .iter()
+                            .map(|p| AclEntry {
+                                prefix: Some(ipnet::IpNet::from(p.addr.ip())),
+                                key: p.key.clone(),
+                            })
+                            .collect(),
+                    };
+                    let settings = Arc::new(ZoneSettings {
+                        allow_transfer: z.allow_transfer.clone(),
+                        also_notify: z.also_notify.clone(),
+                        notify: z.notify,
+                        allow_notify,
+                        secondary: true,
+                        catalog: false,
+                    });
+                    self.start_secondary(
+                        z.name.clone(),
+                        servers,
+                        settings,
+                        z.timers,
+                        Origin::Configured,
+                    );
+                }
+            }
+        }
+    }
+
+    /// A primary zone's settings, with the super slaves added (super master).
+    fn primary_settings(
+        &self,
+        acl: &Acl,
+        also_notify: &[NotifyTarget],
+        notify: bool,
+    ) -> Arc<ZoneSettings> {
+        let mut allow_transfer = acl.clone();
+        allow_transfer
+            .entries
+            .extend(self.slave_acl.iter().cloned());
+        let mut also = also_notify.to_vec();
+        also.extend(self.slave_notify.iter().cloned());
+        Arc::new(ZoneSettings {
+            allow_transfer,
+            also_notify: also,
+            notify,
+            allow_notify: Acl::default(),
+            secondary: false,
+            catalog: false,
+        })
+    }
+
+    fn start_primary(
+        &mut self,
+        name: Name,
+        file: PathBuf,
+        policy: crate::config::SerialPolicy,
+        settings: Arc<ZoneSettings>,
+        origin: Origin,
+    ) {
+        let spec = PrimarySpec {
+            name: name.clone(),
+            file: file.clone(),
+            policy,
+            settings,
+            catalog: self.feed.clone(),
+        };
+        let handle = primary::spawn(spec, self.store.clone(), self.keys.clone(), &mut self.tasks);
+        self.registry.insert(handle.clone());
+        self.running.insert(
+            name,
+            Running {
+                handle,
+                file: Some(file),
+                origin,
+            },
+        );
+    }
+
+    fn start_secondary(
+        &mut self,
+        name: Name,
+        primaries: Vec<PrimaryServer>,
+        settings: Arc<ZoneSettings>,
+        bounds: crate::config::TimerBounds,
+        origin: Origin,
+    ) -> Arc<ZoneHandle> {
+        let spec = SecondarySpec {
+            name: name.clone(),
+            primaries,
+            settings,
+            bounds,
+            limits: crate::xfr::Limits {
+                max_records: self.config.limits.max_zone_records,
+                max_bytes: self.config.limits.max_zone_bytes,
+            },
+        };
+        let handle = secondary::spawn(
+            spec,
+            self.store.clone(),
+            self.keys.clone(),
+            self.slots.clone(),
+            &mut self.tasks,
+        );
+        self.registry.insert(handle.clone());
+        self.running.insert(
+            name,
+            Running {
+                handle: handle.clone(),
+                file: None,
+                origin,
+            },
+        );
+        handle
+    }
+
+    /// Starts zones whose files appeared in `zones-dir` and deletes those whose files
+    /// went away.
+    pub async fn scan_zones_dir(&mut self) {
+        let Some(dir) = self.config.zones_dir.clone() else {
+            return;
+        };
+        let found = match tokio::task::spawn_blocking(move || list_zone_files(&dir)).await {
+            Ok(Ok(found)) => found,
+            Ok(Err(e)) => {
+                warn!(error = %e, "cannot read zones-dir");
+                return;
+            }
+            Err(_) => return,
+        };
+        for (name, file) in &found {
+            if self.running.contains_key(name) {
+                continue;
+            }
+            info!(zone = %name, file = %file.display(), "zone file appeared in zones-dir: new zone");
+            let d = self.config.defaults.clone();
+            let settings = self.primary_settings(&d.allow_transfer, &d.also_notify, true);
+            self.start_primary(
+                name.clone(),
+                file.clone(),
+                d.serial_policy,
+                settings,
+                Origin::ZonesDir,
+            );
+        }
+        let gone: Vec<Name> = self
+            .running
+            .iter()
+            .filter(|(n, r)| r.origin == Origin::ZonesDir && !found.iter().any(|(f, _)| f == *n))
+            .map(|(n, _)| n.clone())
+            .collect();
+        for name in gone {
+            info!(zone = %name, "zone file left zones-dir: zone deleted");
+            self.delete(&name).await;
+        }
+    }
+
+    //--- Super slave
+
+    async fn start_consumers(&mut self) {
+        let masters = self.config.super_masters.clone();
+        for (i, m) in masters.iter().enumerate() {
+            let settings = Arc::new(ZoneSettings {
+                allow_transfer: Acl::default(),
+                also_notify: Vec::new(),
+                notify: false,
+                allow_notify: master_acl(m),
+                secondary: true,
+                catalog: true,
+            });
+            let handle = self.start_secondary(
+                m.catalog.clone(),
+                vec![self.master_server(m)],
+                settings,
+                self.config.timers,
+                Origin::Catalog,
+            );
+            info!(catalog = %m.catalog, master = %m.addr, "super slave: consuming catalog");
+            // Watch the catalog: every published version goes to the manager.
+            let mut rx = handle.published.clone();
+            rx.mark_changed();
+            let commands = self.commands.clone();
+            let catalog_name = m.catalog.clone();
+            self.tasks.spawn(async move {
+                while rx.changed().await.is_ok() {
+                    let Some(published) = rx.borrow_and_update().clone() else {
+                        continue;
+                    };
+                    match catalog::parse(&published.version) {
+                        Ok(catalog) => {
+                            if commands
+                                .send(ZoneCommand::Catalog { master: i, catalog })
+                                .await
+                                .is_err()
+                            {
+                                break;
+                            }
+                        }
+                        Err(e) => {
+                            error!(catalog = %catalog_name, error = %e, "catalog not processed")
+                        }
+                    }
+                }
+            });
+        }
+        // The zones provisioned before a restart, with their owners.
+        let store = self.store.clone();
+        let stored = match tokio::task::spawn_blocking(move || store.provisioned()).await {
+            Ok(Ok(p)) => p,
+            Ok(Err(e)) => {
+                error!(error = %e, "cannot read provisioned zones");
+                Vec::new()
+            }
+            Err(_) => Vec::new(),
+        };
+        for (zone, p) in stored {
+            if self.running.contains_key(&zone) {
+                // Configured locally since: the local zone wins; forget the ownership.
+                let store = self.store.clone();
+                let z = zone.clone();
+                let _ = tokio::task::spawn_blocking(move || store.unprovision(&z)).await;
+                continue;
+            }
+            let Some(i) = masters
+                .iter()
+                .position(|m| m.catalog.to_string() == p.catalog)
+            else {
+                warn!(zone = %zone, catalog = %p.catalog, "provisioned by a catalog no longer configured; deleting");
+                let store = self.store.clone();
+                let _ = tokio::task::spawn_blocking(move || store.delete_provisioned(&zone)).await;
+                continue;
+            };
+            self.start_provisioned(zone.clone(), i);
+            self.provisioned.insert(zone, p);
+        }
+    }
+
+    fn master_server(&self, m: &SuperMaster) -> PrimaryServer {
+        PrimaryServer {
+            addr: m.addr,
+            key: m.key.as_ref().and_then(|k| self.keys.get(k)).cloned(),
+            ixfr: true,
+            ixfr_udp: false,
+        }
+    }
+
+    fn start_provisioned(&mut self, zone: Name, master: usize) {
+        let m = self.config.super_masters[master].clone();
+        let d = &self.config.defaults;
+        let settings = Arc::new(ZoneSettings {
+            allow_transfer: d.allow_transfer.clone(),
+            also_notify: d.also_notify.clone(),
+            notify: true,
+            allow_notify: master_acl(&m),
+            secondary: true,
+            catalog: false,
+        });
+        let server = self.master_server(&m);
+        self.start_secondary(
+            zone,
+            vec![server],
+            settings,
+            self.config.timers,
+            Origin::Provisioned,
+        );
+    }
+
+    /// Provisions `zone` as a secondary zone of super master `master`, owned by its
+    /// catalog.
+    async fn provision(&mut self, zone: Name, master: usize, confirmed: bool, catalog_serial: u32) {
+        let m = &self.config.super_masters[master];
+        let p = Provision {
+            catalog: m.catalog.to_string(),
+            master: m.addr.to_string(),
+            confirmed,
+            catalog_serial,
+        };
+        let store = self.store.clone();
+        let (z, pp) = (zone.clone(), p.clone());
+        match tokio::task::spawn_blocking(move || store.set_provisioned(&z, &pp)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                error!(zone = %zone, error = %e, "cannot record the provisioned zone; not creating it");
+                return;
+            }
+            Err(_) => return,
+        }
+        self.start_provisioned(zone.clone(), master);
+        self.provisioned.insert(zone, p);
+    }
+
+    /// Handles one command.
+    pub async fn command(&mut self, cmd: ZoneCommand) {
+        match cmd {
+            ZoneCommand::Catalog { master, catalog } => self.reconcile(master, catalog).await,
+            ZoneCommand::NotifyUnknown { master, zone } => {
+                if self.running.contains_key(&zone) {
+                    return;
+                }
+                let serial = self.consumed[master].last.as_ref().map_or(0, |c| c.serial);
+                info!(zone = %zone, master = %self.config.super_masters[master].addr,
+                    "NOTIFY for a new zone from a super master: zone created");
+                self.provision(zone, master, false, serial).await;
+            }
+        }
+    }
+
+    /// Brings the zones of super master `master` in line with its catalog.
+    async fn reconcile(&mut self, master: usize, catalog: Catalog) {
+        let m = self.config.super_masters[master].clone();
+        let owner = m.catalog.to_string();
+        let (mut added, mut migrated) = (0usize, 0usize);
+        for (zone, member) in &catalog.members {
+            match self.running.get(zone).map(|r| r.origin) {
+                None => {
+                    self.provision(zone.clone(), master, true, catalog.serial)
+                        .await;
+                    added += 1;
+                }
+                Some(Origin::Provisioned) => {
+                    let Some(p) = self.provisioned.get(zone).cloned() else {
+                        continue;
+                    };
+                    if p.catalog == owner {
+                        if !p.confirmed {
+                            self.provision_record(
+                                zone,
+                                Provision {
+                                    confirmed: true,
+                                    ..p
+                                },
+                            )
+                            .await;
+                        }
+                    } else if self.coo_permits(zone, &p.catalog, &m.catalog) {
+                        info!(zone = %zone, from = %p.catalog, to = %owner, "member migrated (coo)");
+                        self.delete(zone).await;
+                        self.provision(zone.clone(), master, true, catalog.serial)
+                            .await;
+                        migrated += 1;
+                    } else {
+                        debug!(zone = %zone, owner = %p.catalog, "member of two catalogs; the first keeps it (RFC 9432 §5.4)");
+                    }
+                }
+                Some(_) => {
+                    debug!(zone = %zone, "member is configured locally; the local zone wins")
+                }
+            }
+            // Bulk refresh by catalog serials: transfer what changed, confirm the rest.
+            if catalog.has_serials
+                && let (Some(serial), Some(r)) = (member.serial, self.running.get(zone))
+                && r.origin == Origin::Provisioned
+            {
+                let ours = r.handle.current().map(|p| p.version.serial());
+                match ours {
+                    Some(s) if s == serial => r.handle.send(ZoneEvent::Current { serial }),
+                    Some(s) if !Serial(serial).is_newer_than(Serial(s)) => {}
+                    _ => r.handle.send(ZoneEvent::Newer { serial }),
+                }
+            }
+        }
+        let doomed: Vec<Name> = self
+            .provisioned
+            .iter()
+            .filter(|(z, p)| {
+                p.catalog == owner
+                    && !catalog.members.contains_key(*z)
+                    && (p.confirmed
+                        || Serial(catalog.serial).is_newer_than(Serial(p.catalog_serial)))
+            })
+            .map(|(z, _)| z.clone())
+            .collect();
+        let mut removed = 0;
+        if doomed.len() > m.max_deletions {
+            error!(catalog = %owner, would_delete = doomed.len(), max_deletions = m.max_deletions,
+                "catalog update would delete more zones than max-deletions allows; refusing (no zone deleted)");
+        } else {
+            for zone in &doomed {
+                info!(zone = %zone, catalog = %owner, "member left the catalog: zone deleted");
+                self.delete(zone).await;
+                removed += 1;
+            }
+        }
+        info!(catalog = %owner, serial = catalog.serial, members = catalog.members.len(), added, removed, migrated,
+            "catalog processed");
+        self.consumed[master].last = Some(catalog);
+    }
+
+    /// True when the catalog that owns `zone` lists it with `coo` pointing at
+    /// `new_catalog` (RFC 9432 §5.6).
+    fn coo_permits(&self, zone: &Name, owner: &str, new_catalog: &Name) -> bool {
+        self.consumed.iter().any(|c| {
+            c.name.to_string() == owner
+                && c.last
+                    .as_ref()
+                    .and_then(|cat| cat.members.get(zone))
+                    .and_then(|m| m.coo.as_ref())
+                    == Some(new_catalog)
+        })
+    }
+
+    async fn provision_record(&mut self, zone: &Name, p: Provision) {
+        let store = self.store.clone();
+        let (z, pp) = (zone.clone(), p.clone());
+        if let Ok(Ok(())) =
+            tokio::task::spawn_blocking(move || store.set_provisioned(&z, &pp)).await
+        {
+            self.provisioned.insert(zone.clone(), p);
+        }
+    }
+
+    /// Bulk refresh: every consumed catalog is refreshed, and its members are checked
+    /// against it — by their serials when the catalog lists them, else by SOA queries
+    /// paced over time.
+    pub fn bulk_refresh(&mut self) {
+        for c in &self.consumed {
+            if let Some(r) = self.running.get(&c.name) {
+                r.handle.send(ZoneEvent::Refresh);
+            }
+            let Some(cat) = &c.last else {
+                continue;
+            };
+            if cat.has_serials {
+                for (zone, member) in &cat.members {
+                    let (Some(serial), Some(r)) = (member.serial, self.running.get(zone)) else {
+                        continue;
+                    };
+                    if r.origin != Origin::Provisioned {
+                        continue;
+                    }
+                    match r.handle.current().map(|p| p.version.serial()) {
+                        Some(s) if s == serial => r.handle.send(ZoneEvent::Current { serial }),
+                        Some(s) if !Serial(serial).is_newer_than(Serial(s)) => {}
+                        _ => r.handle.send(ZoneEvent::Newer { serial }),
+                    }
+                }
+            } else {
+                // A foreign catalog: SOA checks, paced and jittered.
+                let handles: Vec<Arc<ZoneHandle>> = cat
+                    .members
+                    .keys()
+                    .filter_map(|z| self.running.get(z))
+                    .filter(|r| r.origin == Origin::Provisioned)
+                    .map(|r| r.handle.clone())
+                    .collect();
+                self.tasks.spawn(async move {
+                    for h in handles {
+                        h.send(ZoneEvent::Refresh);
+                        let pause = 20 + super::timers::random() % 30;
+                        tokio::time::sleep(Duration::from_millis(pause)).await;
+                    }
+                });
+            }
+        }
+    }
+
+    //--- Common
+
+    /// Deletes from the store the zones that are neither running nor provisioned.
+    async fn forget_unconfigured(&mut self) {
+        let store = self.store.clone();
+        let Ok(Ok(stored)) = tokio::task::spawn_blocking(move || store.zones()).await else {
+            return;
+        };
+        for (name, _) in stored {
+            if !self.running.contains_key(&name) {
+                info!(zone = %name, "zone no longer configured: removing its stored data");
+                let store = self.store.clone();
+                let _ = tokio::task::spawn_blocking(move || store.delete_zone(&name)).await;
+            }
+        }
+    }
+
+    /// Stops a zone and deletes its data (and its provisioning record).
+    async fn delete(&mut self, name: &Name) {
+        self.registry.remove(name);
+        // Dropping the last sender closes the zone task's inbox: it stops.
+        if let Some(r) = self.running.remove(name)
+            && r.file.is_some()
+            && let Some(feed) = &self.feed
+        {
+            feed.member(name, None);
+        }
+        let was_provisioned = self.provisioned.remove(name).is_some();
+        let store = self.store.clone();
+        let name = name.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            if was_provisioned {
+                store.delete_provisioned(&name)
+            } else {
+                store.delete_zone(&name).map(|_| ())
+            }
+        })
+        .await;
+    }
+
+    /// Rescans `zones-dir`, and asks every primary zone to check its file.
+    pub async fn check_files(&mut self) {
+        // Rescan first, so that a zone whose file left zones-dir is deleted rather
+        // than asked to reload a file that is gone.
+        self.scan_zones_dir().await;
+        for r in self.running.values() {
+            if r.file.is_some() {
+                r.handle.send(ZoneEvent::Reload);
+            }
+        }
+        while self.tasks.try_join_next().is_some() {}
+    }
+
+    /// Stops every zone task (waits up to 5 s, then aborts).
+    pub async fn stop(mut self) {
+        for name in self.running.keys() {
+            self.registry.remove(name);
+        }
+        self.running.clear();
+        let wait = async { while self.tasks.join_next().await.is_some() {} };
+        if tokio::time::timeout(Duration::from_secs(5), wait)
+            .await
+            .is_err()
+        {
+            self.tasks.abort_all();
+        }
+    }
+}
+
+/// NOTIFY for a provisioned zone or a catalog is accepted from its master (with its
+/// key).
+fn master_acl(m: &SuperMaster) -> Acl {
+    Acl {
+        entries: vec![AclEntry {
+            prefix: Some(ipnet::IpNet::from(m.addr.ip())),
+            key: m.key.clone(),
+        }],
+    }
+}
+
+/// The `<name>.zone` files of a folder, with their zone names. Blocking.
+fn list_zone_files(dir: &Path) -> std::io::Result<Vec<(Name, PathBuf)>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let Some(file_name) = path.file_name().and_then(|f| f.to_str()) else {
+            continue;
+        };
+        let Some(stem) = file_name.strip_suffix(".zone") else {
+            continue;
+        };
+        if stem.starts_with('.') || stem.is_empty() || !entry.file_type()?.is_file() {
+            continue;
+        }
+        match Name::parse(stem, Some(&Name::root())) {
+            Ok(name) => out.push((name, path)),
+            Err(e) => {
+                warn!(file = %path.display(), error = %e, "zones-dir: file name is not a zone name; ignored")
+            }
+        }
+    }
+    Ok(out)
+}
