@@ -31,6 +31,7 @@ pub mod addr;
 pub mod cli;
 pub mod config;
 pub mod duration;
+pub mod fleet;
 pub mod notify;
 pub mod output;
 pub mod server;

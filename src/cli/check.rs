@@ -88,8 +88,8 @@ pub enum CheckFormat {
 
 /// Runs the check.
 pub fn run(args: CheckArgs) -> anyhow::Result<Status> {
-    if args.fleet.is_some() {
-        return super::not_built("zonesync check --fleet", "Operating it");
+    if let Some(zone) = &args.fleet {
+        return check_fleet(zone, &args);
     }
     let reports = match &args.config {
         Some(config) => check_config(config)?,
@@ -117,6 +117,39 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Status> {
         Status::Failure
     } else {
         Status::Success
+    })
+}
+
+//----------- A fleet ----------------------------------------------------------------
+
+/// `--fleet ZONE`: every server's SOA (and with `--content` its records) against the
+/// primary's; exit 1 on any drift or unreachable server.
+fn check_fleet(zone: &str, args: &CheckArgs) -> anyhow::Result<Status> {
+    let zone = parse_origin(zone)?;
+    if args.servers.is_empty() {
+        return Err(
+            UsageError("--fleet needs at least one -s SERVER (the primary first)".into()).into(),
+        );
+    }
+    let opts = crate::fleet::FleetOptions {
+        key: args.key.resolve()?,
+        ns: args.ns,
+        content: args.content,
+        timeout: std::time::Duration::from_secs(5),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let report = runtime.block_on(crate::fleet::check(&zone, &args.servers, &opts));
+    match args.format {
+        CheckFormat::Text => crate::output::fleet::print_text(&report)?,
+        CheckFormat::Json => crate::output::json(&report)?,
+    }
+    Ok(if report.consistent {
+        Status::Success
+    } else {
+        Status::Failure
     })
 }
 

@@ -8,6 +8,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod findings;
+pub mod fleet;
 pub mod progress;
 
 use std::io::{self, IsTerminal, Write};

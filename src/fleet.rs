@@ -1,0 +1,339 @@
+//! Fleet consistency: do the primary and every secondary serve the same zone?
+//!
+//! [`check`] asks each server for the zone's SOA (concurrently), optionally adds the
+//! hosts the zone's NS records name, and with `content` transfers the zone from each
+//! and compares the records with the primary's. `zonesync check --fleet` prints the
+//! [`FleetReport`]; CI pipelines and cron jobs use its exit status.
+//!
+//! # Standards
+//! - RFC 1982: "behind by" is the serial distance, so a primary that wrapped around
+//!   is not mistaken for one far behind.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::addr::{DNS_PORT, ServerAddr};
+use crate::tsig::Key;
+use crate::wire::{Header, MessageBuilder, Rcode, read::Message};
+use crate::xfr::{ClientOptions, Transfer};
+use crate::zone::rrset::rdata_target;
+use crate::zone::write::format_record;
+use crate::zone::{Class, Name, Record, Rtype};
+
+/// Most differences listed per server.
+const MAX_LISTED: usize = 20;
+
+//----------- Options and reports ----------------------------------------------------
+
+/// What to check.
+#[derive(Debug, Clone)]
+pub struct FleetOptions {
+    /// Key for the transfers (and SOA queries).
+    pub key: Option<Key>,
+    /// Add the hosts named by the zone's NS records.
+    pub ns: bool,
+    /// Transfer the zone from every server and compare the records.
+    pub content: bool,
+    /// Per-query (per-message) timeout.
+    pub timeout: Duration,
+}
+
+/// What one server said.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerReport {
+    /// The server, as given or as found in NS.
+    pub server: String,
+    /// The NS name it was found under (`--ns`).
+    pub ns: Option<String>,
+    /// Its serial.
+    pub serial: Option<u32>,
+    /// How far behind the primary (RFC 1982 distance; negative: ahead).
+    pub behind: Option<i64>,
+    /// Round trip of the SOA query, in milliseconds.
+    pub rtt_ms: Option<f64>,
+    /// What went wrong.
+    pub error: Option<String>,
+    /// Records transferred (`content`).
+    pub records: Option<usize>,
+    /// Records the primary has and this server lacks (`content`, at most 20 listed).
+    pub missing: Vec<String>,
+    /// Records this server has and the primary lacks (`content`, at most 20 listed).
+    pub extra: Vec<String>,
+    /// Total differences (`content`).
+    pub differences: usize,
+}
+
+impl ServerReport {
+    /// True when the server agrees with the primary.
+    pub fn agrees(&self) -> bool {
+        self.error.is_none() && self.behind == Some(0) && self.differences == 0
+    }
+}
+
+/// The whole check.
+#[derive(Debug, Clone, Serialize)]
+pub struct FleetReport {
+    /// The zone.
+    pub zone: String,
+    /// The primary's serial (the first server's).
+    pub primary_serial: Option<u32>,
+    /// Every server, the primary first.
+    pub servers: Vec<ServerReport>,
+    /// True when every server answered and agrees.
+    pub consistent: bool,
+}
+
+//----------- check ------------------------------------------------------------------
+
+/// Checks `zone` on `servers` (the first is the primary).
+pub async fn check(zone: &Name, servers: &[ServerAddr], opts: &FleetOptions) -> FleetReport {
+    let client = ClientOptions {
+        key: opts.key.clone(),
+        timeout: opts.timeout,
+        ..ClientOptions::default()
+    };
+    // Every given server, resolved; then the NS hosts not given already.
+    let mut targets: Vec<(String, Option<String>, Result<SocketAddr, String>)> = Vec::new();
+    for s in servers {
+        let resolved = match s.resolve().await {
+            Ok(addrs) if !addrs.is_empty() => Ok(addrs[0]),
+            Ok(_) => Err(format!("{s}: no address")),
+            Err(e) => Err(format!("{s}: {e}")),
+        };
+        targets.push((s.to_string(), None, resolved));
+    }
+    if opts.ns
+        && let Some((_, _, Ok(primary))) = targets.first().cloned()
+    {
+        for (host, addr) in ns_hosts(primary, zone, &client).await {
+            let known = targets
+                .iter()
+                .any(|(_, _, a)| a.as_ref().ok() == addr.as_ref().ok());
+            if !known {
+                let label = addr
+                    .as_ref()
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|_| host.to_string());
+                targets.push((label, Some(host.to_string()), addr));
+            }
+        }
+    }
+
+    let soa_answers = futures_join(targets.iter().map(|(_, _, addr)| {
+        let client = client.clone();
+        let addr = addr.clone();
+        let zone = zone.clone();
+        async move {
+            let addr = addr?;
+            let started = Instant::now();
+            match crate::xfr::query_soa(addr, &zone, &client).await {
+                Ok(a) => Ok((a.serial, started.elapsed())),
+                Err(_) => crate::xfr::query_soa_tcp(addr, &zone, &client)
+                    .await
+                    .map(|a| (a.serial, started.elapsed()))
+                    .map_err(|e| e.to_string()),
+            }
+        }
+    }))
+    .await;
+
+    let primary_serial = soa_answers
+        .first()
+        .and_then(|r| r.as_ref().ok())
+        .map(|(s, _)| *s);
+    let mut reports: Vec<ServerReport> = targets
+        .iter()
+        .zip(&soa_answers)
+        .map(|((label, ns, _), answer)| {
+            let (serial, rtt, error) = match answer {
+                Ok((s, rtt)) => (Some(*s), Some(rtt.as_secs_f64() * 1000.0), None),
+                Err(e) => (None, None, Some(e.clone())),
+            };
+            ServerReport {
+                server: label.clone(),
+                ns: ns.clone(),
+                serial,
+                behind: match (primary_serial, serial) {
+                    (Some(p), Some(s)) => Some(p.wrapping_sub(s) as i32 as i64),
+                    _ => None,
+                },
+                rtt_ms: rtt,
+                error,
+                records: None,
+                missing: Vec::new(),
+                extra: Vec::new(),
+                differences: 0,
+            }
+        })
+        .collect();
+
+    if opts.content {
+        let contents = futures_join(targets.iter().map(|(_, _, addr)| {
+            let client = client.clone();
+            let addr = addr.clone();
+            let zone = zone.clone();
+            async move {
+                let addr = addr?;
+                match crate::xfr::axfr(addr, &zone, &client).await {
+                    Ok(outcome) => match outcome.transfer {
+                        Transfer::Full(records) => Ok(presentation_set(&records)),
+                        other => Err(format!("unexpected {} answer to AXFR", other.kind())),
+                    },
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+        }))
+        .await;
+        let primary = contents.first().and_then(|c| c.as_ref().ok()).cloned();
+        for (report, content) in reports.iter_mut().zip(contents) {
+            match content {
+                Ok(set) => {
+                    report.records = Some(set.len());
+                    if let Some(p) = &primary {
+                        let missing: Vec<&String> = p.difference(&set).collect();
+                        let extra: Vec<&String> = set.difference(p).collect();
+                        report.differences = missing.len() + extra.len();
+                        report.missing = missing.into_iter().take(MAX_LISTED).cloned().collect();
+                        report.extra = extra.into_iter().take(MAX_LISTED).cloned().collect();
+                    }
+                }
+                Err(e) => {
+                    if report.error.is_none() {
+                        report.error = Some(format!("AXFR: {e}"));
+                    }
+                }
+            }
+        }
+    }
+    let consistent = !reports.is_empty() && reports.iter().all(ServerReport::agrees);
+    FleetReport {
+        zone: zone.to_string(),
+        primary_serial,
+        servers: reports,
+        consistent,
+    }
+}
+
+/// Records as comparable presentation lines (owner lower-cased: DNS names compare
+/// case-insensitively).
+fn presentation_set(records: &[Record]) -> BTreeSet<String> {
+    records
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.owner = r.owner.to_lowercase();
+            format_record(&r, None)
+        })
+        .collect()
+}
+
+/// Runs futures concurrently and collects their outputs in order.
+async fn futures_join<F, T>(futures: impl Iterator<Item = F>) -> Vec<T>
+where
+    F: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut out = Vec::with_capacity(handles.len());
+    for h in handles {
+        out.push(h.await.expect("fleet task panicked"));
+    }
+    out
+}
+
+/// The zone's NS hosts with an address each: from the primary's answer (its
+/// additional section, then A queries to it), else the system resolver.
+async fn ns_hosts(
+    primary: SocketAddr,
+    zone: &Name,
+    opts: &ClientOptions,
+) -> Vec<(Name, Result<SocketAddr, String>)> {
+    let Ok(answer) = query(primary, zone, Rtype::NS, opts).await else {
+        return Vec::new();
+    };
+    let Ok(msg) = Message::parse(&answer) else {
+        return Vec::new();
+    };
+    let hosts: Vec<Name> = msg
+        .answers()
+        .flatten()
+        .filter(|r| r.rtype == Rtype::NS)
+        .filter_map(|r| rdata_target(Rtype::NS, &r.rdata))
+        .collect();
+    let mut out = Vec::new();
+    for host in hosts {
+        let mut addr = None;
+        if let Ok(a) = query(primary, &host, Rtype::A, opts).await
+            && let Ok(m) = Message::parse(&a)
+            && let Some(r) = m
+                .answers()
+                .flatten()
+                .find(|r| r.rtype == Rtype::A && r.rdata.len() == 4)
+        {
+            let b = r.rdata.as_wire();
+            addr = Some(SocketAddr::from(([b[0], b[1], b[2], b[3]], DNS_PORT)));
+        }
+        let addr = match addr {
+            Some(a) => Ok(a),
+            None => {
+                let text = host.to_string();
+                match tokio::net::lookup_host((text.trim_end_matches('.'), DNS_PORT)).await {
+                    Ok(mut it) => it.next().ok_or_else(|| format!("{host}: no address")),
+                    Err(e) => Err(format!("{host}: {e}")),
+                }
+            }
+        };
+        out.push((host, addr));
+    }
+    out
+}
+
+/// One plain query over UDP (no TSIG: NS and A data are public).
+async fn query(
+    peer: SocketAddr,
+    name: &Name,
+    rtype: Rtype,
+    opts: &ClientOptions,
+) -> Result<Vec<u8>, String> {
+    let id = crate::wire::random_id();
+    let mut b = MessageBuilder::new(
+        Header {
+            id,
+            ..Header::default()
+        },
+        crate::wire::MAX_UDP_PLAIN,
+    );
+    b.question(name, rtype, Class::IN)
+        .map_err(|e| e.to_string())?;
+    let msg = b.finish();
+    let bind: SocketAddr = if peer.is_ipv6() {
+        "[::]:0"
+    } else {
+        "0.0.0.0:0"
+    }
+    .parse()
+    .expect("valid");
+    let sock = tokio::net::UdpSocket::bind(bind)
+        .await
+        .map_err(|e| e.to_string())?;
+    sock.send_to(&msg, peer).await.map_err(|e| e.to_string())?;
+    let mut buf = vec![0u8; 65_535];
+    let deadline = Instant::now() + opts.timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let (n, from) = tokio::time::timeout(left, sock.recv_from(&mut buf))
+            .await
+            .map_err(|_| format!("timeout from {peer}"))?
+            .map_err(|e| e.to_string())?;
+        if from == peer && n >= 12 && u16::from_be_bytes([buf[0], buf[1]]) == id {
+            let h = Header::parse(&buf[..n]).map_err(|e| e.to_string())?;
+            if h.rcode() != Rcode::NOERROR {
+                return Err(format!("{} from {peer}", h.rcode()));
+            }
+            return Ok(buf[..n].to_vec());
+        }
+    }
+}

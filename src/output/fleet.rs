@@ -1,0 +1,61 @@
+//! Printing a fleet consistency report (`zonesync check --fleet`).
+
+use std::io;
+
+use comfy_table::Cell;
+
+use crate::fleet::FleetReport;
+
+use super::{line, print_table, table};
+
+/// The report as a table (server, serial, behind by, answer time, error; records and
+/// differences with `--content`), the listed differences below it, and a verdict.
+pub fn print_text(report: &FleetReport) -> io::Result<()> {
+    let content = report.servers.iter().any(|s| s.records.is_some());
+    let mut header = vec!["server", "serial", "behind by", "answer time", "error"];
+    if content {
+        header.extend(["records", "differences"]);
+    }
+    let mut t = table(&header);
+    for (i, s) in report.servers.iter().enumerate() {
+        let name = match (&s.ns, i) {
+            (Some(ns), _) => format!("{} ({ns})", s.server),
+            (None, 0) => format!("{} (primary)", s.server),
+            (None, _) => s.server.clone(),
+        };
+        let mut row = vec![
+            Cell::new(name),
+            Cell::new(s.serial.map_or("-".into(), |v| v.to_string())),
+            Cell::new(s.behind.map_or("-".into(), |v| v.to_string())),
+            Cell::new(s.rtt_ms.map_or("-".into(), |v| format!("{v:.1} ms"))),
+            Cell::new(s.error.clone().unwrap_or_default()),
+        ];
+        if content {
+            row.push(Cell::new(s.records.map_or("-".into(), |v| v.to_string())));
+            row.push(Cell::new(s.differences.to_string()));
+        }
+        t.add_row(row);
+    }
+    print_table(&t)?;
+    for s in &report.servers {
+        for r in &s.missing {
+            line(&format!("{}: missing: {r}", s.server))?;
+        }
+        for r in &s.extra {
+            line(&format!("{}: extra:   {r}", s.server))?;
+        }
+        let listed = s.missing.len() + s.extra.len();
+        if s.differences > listed {
+            line(&format!(
+                "{}: … and {} more differences",
+                s.server,
+                s.differences - listed
+            ))?;
+        }
+    }
+    line(if report.consistent {
+        "consistent: every server serves the same zone"
+    } else {
+        "DRIFT: not every server serves the same zone"
+    })
+}
