@@ -30,7 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'zonesync' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the authoritative server')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the authoritative server, or steer a running one')
             [CompletionResult]::new('axfr', 'axfr', [CompletionResultType]::ParameterValue, 'Fetch a whole zone by AXFR (RFC 5936) and write it as a zone file')
             [CompletionResult]::new('ixfr', 'ixfr', [CompletionResultType]::ParameterValue, 'Fetch the changes to a zone since a serial by IXFR (RFC 1995)')
             [CompletionResult]::new('notify', 'notify', [CompletionResultType]::ParameterValue, 'Send NOTIFY (RFC 1996) for a zone to one or more servers')
@@ -43,6 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'zonesync' -ScriptBlock {
         'zonesync;serve' {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The YAML configuration file')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The YAML configuration file')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of the control commands')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
@@ -52,6 +53,122 @@ Register-ArgumentCompleter -Native -CommandName 'zonesync' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the server and its zones: role, serial, state, refresh times, last error')
+            [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Secondary zone: check the primary now. Primary zone: re-read the zone file')
+            [CompletionResult]::new('retransfer', 'retransfer', [CompletionResultType]::ParameterValue, 'Secondary zone: transfer the whole zone now (AXFR)')
+            [CompletionResult]::new('notify', 'notify', [CompletionResultType]::ParameterValue, 'Send NOTIFY for the zone''s current serial to its secondaries')
+            [CompletionResult]::new('reload', 'reload', [CompletionResultType]::ParameterValue, 'Re-read the config (zones added, removed, changed; keys) and every zone file')
+            [CompletionResult]::new('bulk-refresh', 'bulk-refresh', [CompletionResultType]::ParameterValue, 'Super slave: refresh every zone of the super masters'' catalogs now')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zonesync;serve;status' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of the control commands')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zonesync;serve;refresh' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of the control commands')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zonesync;serve;retransfer' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of the control commands')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zonesync;serve;notify' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of the control commands')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zonesync;serve;reload' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of the control commands')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zonesync;serve;bulk-refresh' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of the control commands')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zonesync;serve;help' {
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the server and its zones: role, serial, state, refresh times, last error')
+            [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Secondary zone: check the primary now. Primary zone: re-read the zone file')
+            [CompletionResult]::new('retransfer', 'retransfer', [CompletionResultType]::ParameterValue, 'Secondary zone: transfer the whole zone now (AXFR)')
+            [CompletionResult]::new('notify', 'notify', [CompletionResultType]::ParameterValue, 'Send NOTIFY for the zone''s current serial to its secondaries')
+            [CompletionResult]::new('reload', 'reload', [CompletionResultType]::ParameterValue, 'Re-read the config (zones added, removed, changed; keys) and every zone file')
+            [CompletionResult]::new('bulk-refresh', 'bulk-refresh', [CompletionResultType]::ParameterValue, 'Super slave: refresh every zone of the super masters'' catalogs now')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zonesync;serve;help;status' {
+            break
+        }
+        'zonesync;serve;help;refresh' {
+            break
+        }
+        'zonesync;serve;help;retransfer' {
+            break
+        }
+        'zonesync;serve;help;notify' {
+            break
+        }
+        'zonesync;serve;help;reload' {
+            break
+        }
+        'zonesync;serve;help;bulk-refresh' {
+            break
+        }
+        'zonesync;serve;help;help' {
             break
         }
         'zonesync;axfr' {
@@ -135,6 +252,8 @@ Register-ArgumentCompleter -Native -CommandName 'zonesync' -ScriptBlock {
             [CompletionResult]::new('--key-name', '--key-name', [CompletionResultType]::ParameterName, 'Which key of the --key-file to use, when it holds more than one')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The directory to mirror into')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--max-deletions', '--max-deletions', [CompletionResultType]::ParameterName, 'Refuse to delete more than N zones of one catalog in one run (a guard against a master that lost its zone list): none is deleted, and the run exits 1')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for each answer or message')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Say what would change, change nothing')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
@@ -189,7 +308,7 @@ Register-ArgumentCompleter -Native -CommandName 'zonesync' -ScriptBlock {
             break
         }
         'zonesync;help' {
-            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the authoritative server')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the authoritative server, or steer a running one')
             [CompletionResult]::new('axfr', 'axfr', [CompletionResultType]::ParameterValue, 'Fetch a whole zone by AXFR (RFC 5936) and write it as a zone file')
             [CompletionResult]::new('ixfr', 'ixfr', [CompletionResultType]::ParameterValue, 'Fetch the changes to a zone since a serial by IXFR (RFC 1995)')
             [CompletionResult]::new('notify', 'notify', [CompletionResultType]::ParameterValue, 'Send NOTIFY (RFC 1996) for a zone to one or more servers')
@@ -200,6 +319,30 @@ Register-ArgumentCompleter -Native -CommandName 'zonesync' -ScriptBlock {
             break
         }
         'zonesync;help;serve' {
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the server and its zones: role, serial, state, refresh times, last error')
+            [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Secondary zone: check the primary now. Primary zone: re-read the zone file')
+            [CompletionResult]::new('retransfer', 'retransfer', [CompletionResultType]::ParameterValue, 'Secondary zone: transfer the whole zone now (AXFR)')
+            [CompletionResult]::new('notify', 'notify', [CompletionResultType]::ParameterValue, 'Send NOTIFY for the zone''s current serial to its secondaries')
+            [CompletionResult]::new('reload', 'reload', [CompletionResultType]::ParameterValue, 'Re-read the config (zones added, removed, changed; keys) and every zone file')
+            [CompletionResult]::new('bulk-refresh', 'bulk-refresh', [CompletionResultType]::ParameterValue, 'Super slave: refresh every zone of the super masters'' catalogs now')
+            break
+        }
+        'zonesync;help;serve;status' {
+            break
+        }
+        'zonesync;help;serve;refresh' {
+            break
+        }
+        'zonesync;help;serve;retransfer' {
+            break
+        }
+        'zonesync;help;serve;notify' {
+            break
+        }
+        'zonesync;help;serve;reload' {
+            break
+        }
+        'zonesync;help;serve;bulk-refresh' {
             break
         }
         'zonesync;help;axfr' {

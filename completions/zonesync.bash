@@ -64,6 +64,66 @@ _zonesync() {
             zonesync__subcmd__help,tsig-keygen)
                 cmd="zonesync__subcmd__help__subcmd__tsig__subcmd__keygen"
                 ;;
+            zonesync__subcmd__help__subcmd__serve,bulk-refresh)
+                cmd="zonesync__subcmd__help__subcmd__serve__subcmd__bulk__subcmd__refresh"
+                ;;
+            zonesync__subcmd__help__subcmd__serve,notify)
+                cmd="zonesync__subcmd__help__subcmd__serve__subcmd__notify"
+                ;;
+            zonesync__subcmd__help__subcmd__serve,refresh)
+                cmd="zonesync__subcmd__help__subcmd__serve__subcmd__refresh"
+                ;;
+            zonesync__subcmd__help__subcmd__serve,reload)
+                cmd="zonesync__subcmd__help__subcmd__serve__subcmd__reload"
+                ;;
+            zonesync__subcmd__help__subcmd__serve,retransfer)
+                cmd="zonesync__subcmd__help__subcmd__serve__subcmd__retransfer"
+                ;;
+            zonesync__subcmd__help__subcmd__serve,status)
+                cmd="zonesync__subcmd__help__subcmd__serve__subcmd__status"
+                ;;
+            zonesync__subcmd__serve,bulk-refresh)
+                cmd="zonesync__subcmd__serve__subcmd__bulk__subcmd__refresh"
+                ;;
+            zonesync__subcmd__serve,help)
+                cmd="zonesync__subcmd__serve__subcmd__help"
+                ;;
+            zonesync__subcmd__serve,notify)
+                cmd="zonesync__subcmd__serve__subcmd__notify"
+                ;;
+            zonesync__subcmd__serve,refresh)
+                cmd="zonesync__subcmd__serve__subcmd__refresh"
+                ;;
+            zonesync__subcmd__serve,reload)
+                cmd="zonesync__subcmd__serve__subcmd__reload"
+                ;;
+            zonesync__subcmd__serve,retransfer)
+                cmd="zonesync__subcmd__serve__subcmd__retransfer"
+                ;;
+            zonesync__subcmd__serve,status)
+                cmd="zonesync__subcmd__serve__subcmd__status"
+                ;;
+            zonesync__subcmd__serve__subcmd__help,bulk-refresh)
+                cmd="zonesync__subcmd__serve__subcmd__help__subcmd__bulk__subcmd__refresh"
+                ;;
+            zonesync__subcmd__serve__subcmd__help,help)
+                cmd="zonesync__subcmd__serve__subcmd__help__subcmd__help"
+                ;;
+            zonesync__subcmd__serve__subcmd__help,notify)
+                cmd="zonesync__subcmd__serve__subcmd__help__subcmd__notify"
+                ;;
+            zonesync__subcmd__serve__subcmd__help,refresh)
+                cmd="zonesync__subcmd__serve__subcmd__help__subcmd__refresh"
+                ;;
+            zonesync__subcmd__serve__subcmd__help,reload)
+                cmd="zonesync__subcmd__serve__subcmd__help__subcmd__reload"
+                ;;
+            zonesync__subcmd__serve__subcmd__help,retransfer)
+                cmd="zonesync__subcmd__serve__subcmd__help__subcmd__retransfer"
+                ;;
+            zonesync__subcmd__serve__subcmd__help,status)
+                cmd="zonesync__subcmd__serve__subcmd__help__subcmd__status"
+                ;;
             *)
                 ;;
         esac
@@ -297,8 +357,92 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__help__subcmd__serve)
-            opts=""
+            opts="status refresh retransfer notify reload bulk-refresh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonesync__subcmd__help__subcmd__serve__subcmd__bulk__subcmd__refresh)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonesync__subcmd__help__subcmd__serve__subcmd__notify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonesync__subcmd__help__subcmd__serve__subcmd__refresh)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonesync__subcmd__help__subcmd__serve__subcmd__reload)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonesync__subcmd__help__subcmd__serve__subcmd__retransfer)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonesync__subcmd__help__subcmd__serve__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -455,7 +599,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve)
-            opts="-c -v -q -h -V --config --verbose --quiet --color --help --version"
+            opts="-c -v -q -h -V --config --format --verbose --quiet --color --help --version status refresh retransfer notify reload bulk-refresh help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -467,6 +611,254 @@ _zonesync() {
                     ;;
                 -c)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonesync__subcmd__serve__subcmd__bulk__subcmd__refresh)
+            opts="-v -q -h -V --format --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonesync__subcmd__serve__subcmd__help)
+            opts="status refresh retransfer notify reload bulk-refresh help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonesync__subcmd__serve__subcmd__help__subcmd__bulk__subcmd__refresh)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonesync__subcmd__serve__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonesync__subcmd__serve__subcmd__help__subcmd__notify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonesync__subcmd__serve__subcmd__help__subcmd__refresh)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonesync__subcmd__serve__subcmd__help__subcmd__reload)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonesync__subcmd__serve__subcmd__help__subcmd__retransfer)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonesync__subcmd__serve__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonesync__subcmd__serve__subcmd__notify)
+            opts="-v -q -h -V --format --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonesync__subcmd__serve__subcmd__refresh)
+            opts="-v -q -h -V --format --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonesync__subcmd__serve__subcmd__reload)
+            opts="-v -q -h -V --format --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonesync__subcmd__serve__subcmd__retransfer)
+            opts="-v -q -h -V --format --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zonesync__subcmd__serve__subcmd__status)
+            opts="-v -q -h -V --format --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -481,7 +873,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__sync__subcmd__zonelist)
-            opts="-s -y -k -v -q -h -V --server --catalog --key --key-file --key-name --dir --dry-run --format --verbose --quiet --color --help --version"
+            opts="-s -y -k -v -q -h -V --server --catalog --key --key-file --key-name --dir --dry-run --format --max-deletions --timeout --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -525,6 +917,14 @@ _zonesync() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-deletions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)

@@ -27,7 +27,7 @@ set edit:completion:arg-completer[zonesync] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand serve 'Run the authoritative server'
+            cand serve 'Run the authoritative server, or steer a running one'
             cand axfr 'Fetch a whole zone by AXFR (RFC 5936) and write it as a zone file'
             cand ixfr 'Fetch the changes to a zone since a serial by IXFR (RFC 1995)'
             cand notify 'Send NOTIFY (RFC 1996) for a zone to one or more servers'
@@ -39,6 +39,7 @@ set edit:completion:arg-completer[zonesync] = {|@words|
         &'zonesync;serve'= {
             cand -c 'The YAML configuration file'
             cand --config 'The YAML configuration file'
+            cand --format 'Output format of the control commands'
             cand --color 'When to use colours in logs and tables'
             cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
             cand --verbose 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
@@ -48,6 +49,108 @@ set edit:completion:arg-completer[zonesync] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand status 'Show the server and its zones: role, serial, state, refresh times, last error'
+            cand refresh 'Secondary zone: check the primary now. Primary zone: re-read the zone file'
+            cand retransfer 'Secondary zone: transfer the whole zone now (AXFR)'
+            cand notify 'Send NOTIFY for the zone''s current serial to its secondaries'
+            cand reload 'Re-read the config (zones added, removed, changed; keys) and every zone file'
+            cand bulk-refresh 'Super slave: refresh every zone of the super masters'' catalogs now'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zonesync;serve;status'= {
+            cand --format 'Output format of the control commands'
+            cand --color 'When to use colours in logs and tables'
+            cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand --verbose 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand -q 'Log only errors, and draw no progress bars'
+            cand --quiet 'Log only errors, and draw no progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zonesync;serve;refresh'= {
+            cand --format 'Output format of the control commands'
+            cand --color 'When to use colours in logs and tables'
+            cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand --verbose 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand -q 'Log only errors, and draw no progress bars'
+            cand --quiet 'Log only errors, and draw no progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zonesync;serve;retransfer'= {
+            cand --format 'Output format of the control commands'
+            cand --color 'When to use colours in logs and tables'
+            cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand --verbose 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand -q 'Log only errors, and draw no progress bars'
+            cand --quiet 'Log only errors, and draw no progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zonesync;serve;notify'= {
+            cand --format 'Output format of the control commands'
+            cand --color 'When to use colours in logs and tables'
+            cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand --verbose 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand -q 'Log only errors, and draw no progress bars'
+            cand --quiet 'Log only errors, and draw no progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zonesync;serve;reload'= {
+            cand --format 'Output format of the control commands'
+            cand --color 'When to use colours in logs and tables'
+            cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand --verbose 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand -q 'Log only errors, and draw no progress bars'
+            cand --quiet 'Log only errors, and draw no progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zonesync;serve;bulk-refresh'= {
+            cand --format 'Output format of the control commands'
+            cand --color 'When to use colours in logs and tables'
+            cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand --verbose 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+            cand -q 'Log only errors, and draw no progress bars'
+            cand --quiet 'Log only errors, and draw no progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zonesync;serve;help'= {
+            cand status 'Show the server and its zones: role, serial, state, refresh times, last error'
+            cand refresh 'Secondary zone: check the primary now. Primary zone: re-read the zone file'
+            cand retransfer 'Secondary zone: transfer the whole zone now (AXFR)'
+            cand notify 'Send NOTIFY for the zone''s current serial to its secondaries'
+            cand reload 'Re-read the config (zones added, removed, changed; keys) and every zone file'
+            cand bulk-refresh 'Super slave: refresh every zone of the super masters'' catalogs now'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zonesync;serve;help;status'= {
+        }
+        &'zonesync;serve;help;refresh'= {
+        }
+        &'zonesync;serve;help;retransfer'= {
+        }
+        &'zonesync;serve;help;notify'= {
+        }
+        &'zonesync;serve;help;reload'= {
+        }
+        &'zonesync;serve;help;bulk-refresh'= {
+        }
+        &'zonesync;serve;help;help'= {
         }
         &'zonesync;axfr'= {
             cand -s 'The server to transfer from, HOST[:PORT] or [V6]:PORT (port 53 by default)'
@@ -127,6 +230,8 @@ set edit:completion:arg-completer[zonesync] = {|@words|
             cand --key-name 'Which key of the --key-file to use, when it holds more than one'
             cand --dir 'The directory to mirror into'
             cand --format 'Output format'
+            cand --max-deletions 'Refuse to delete more than N zones of one catalog in one run (a guard against a master that lost its zone list): none is deleted, and the run exits 1'
+            cand --timeout 'How long to wait for each answer or message'
             cand --color 'When to use colours in logs and tables'
             cand --dry-run 'Say what would change, change nothing'
             cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
@@ -178,7 +283,7 @@ set edit:completion:arg-completer[zonesync] = {|@words|
             cand --version 'Print version'
         }
         &'zonesync;help'= {
-            cand serve 'Run the authoritative server'
+            cand serve 'Run the authoritative server, or steer a running one'
             cand axfr 'Fetch a whole zone by AXFR (RFC 5936) and write it as a zone file'
             cand ixfr 'Fetch the changes to a zone since a serial by IXFR (RFC 1995)'
             cand notify 'Send NOTIFY (RFC 1996) for a zone to one or more servers'
@@ -188,6 +293,24 @@ set edit:completion:arg-completer[zonesync] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zonesync;help;serve'= {
+            cand status 'Show the server and its zones: role, serial, state, refresh times, last error'
+            cand refresh 'Secondary zone: check the primary now. Primary zone: re-read the zone file'
+            cand retransfer 'Secondary zone: transfer the whole zone now (AXFR)'
+            cand notify 'Send NOTIFY for the zone''s current serial to its secondaries'
+            cand reload 'Re-read the config (zones added, removed, changed; keys) and every zone file'
+            cand bulk-refresh 'Super slave: refresh every zone of the super masters'' catalogs now'
+        }
+        &'zonesync;help;serve;status'= {
+        }
+        &'zonesync;help;serve;refresh'= {
+        }
+        &'zonesync;help;serve;retransfer'= {
+        }
+        &'zonesync;help;serve;notify'= {
+        }
+        &'zonesync;help;serve;reload'= {
+        }
+        &'zonesync;help;serve;bulk-refresh'= {
         }
         &'zonesync;help;axfr'= {
         }

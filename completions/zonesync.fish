@@ -31,7 +31,7 @@ complete -c zonesync -n "__fish_zonesync_needs_command" -s v -l verbose -d 'Log 
 complete -c zonesync -n "__fish_zonesync_needs_command" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zonesync -n "__fish_zonesync_needs_command" -s V -l version -d 'Print version'
-complete -c zonesync -n "__fish_zonesync_needs_command" -f -a "serve" -d 'Run the authoritative server'
+complete -c zonesync -n "__fish_zonesync_needs_command" -f -a "serve" -d 'Run the authoritative server, or steer a running one'
 complete -c zonesync -n "__fish_zonesync_needs_command" -f -a "axfr" -d 'Fetch a whole zone by AXFR (RFC 5936) and write it as a zone file'
 complete -c zonesync -n "__fish_zonesync_needs_command" -f -a "ixfr" -d 'Fetch the changes to a zone since a serial by IXFR (RFC 1995)'
 complete -c zonesync -n "__fish_zonesync_needs_command" -f -a "notify" -d 'Send NOTIFY (RFC 1996) for a zone to one or more servers'
@@ -39,14 +39,84 @@ complete -c zonesync -n "__fish_zonesync_needs_command" -f -a "sync-zonelist" -d
 complete -c zonesync -n "__fish_zonesync_needs_command" -f -a "tsig-keygen" -d 'Generate a TSIG key and print it as configuration'
 complete -c zonesync -n "__fish_zonesync_needs_command" -f -a "check" -d 'Validate zone files and serve configs, or check a fleet for consistency'
 complete -c zonesync -n "__fish_zonesync_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c zonesync -n "__fish_zonesync_using_subcommand serve" -s c -l config -d 'The YAML configuration file' -r -F
-complete -c zonesync -n "__fish_zonesync_using_subcommand serve" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -s c -l config -d 'The YAML configuration file' -r -F
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -l format -d 'Output format of the control commands' -r -f -a "table\t'A table for people'
+json\t'JSON for machines'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
-complete -c zonesync -n "__fish_zonesync_using_subcommand serve" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
-complete -c zonesync -n "__fish_zonesync_using_subcommand serve" -s q -l quiet -d 'Log only errors, and draw no progress bars'
-complete -c zonesync -n "__fish_zonesync_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c zonesync -n "__fish_zonesync_using_subcommand serve" -s V -l version -d 'Print version'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -s q -l quiet -d 'Log only errors, and draw no progress bars'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -s V -l version -d 'Print version'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -f -a "status" -d 'Show the server and its zones: role, serial, state, refresh times, last error'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -f -a "refresh" -d 'Secondary zone: check the primary now. Primary zone: re-read the zone file'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -f -a "retransfer" -d 'Secondary zone: transfer the whole zone now (AXFR)'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -f -a "notify" -d 'Send NOTIFY for the zone\'s current serial to its secondaries'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -f -a "reload" -d 'Re-read the config (zones added, removed, changed; keys) and every zone file'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -f -a "bulk-refresh" -d 'Super slave: refresh every zone of the super masters\' catalogs now'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -l format -d 'Output format of the control commands' -r -f -a "table\t'A table for people'
+json\t'JSON for machines'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Log only errors, and draw no progress bars'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -l format -d 'Output format of the control commands' -r -f -a "table\t'A table for people'
+json\t'JSON for machines'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -s q -l quiet -d 'Log only errors, and draw no progress bars'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -s V -l version -d 'Print version'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -l format -d 'Output format of the control commands' -r -f -a "table\t'A table for people'
+json\t'JSON for machines'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -s q -l quiet -d 'Log only errors, and draw no progress bars'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -s V -l version -d 'Print version'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -l format -d 'Output format of the control commands' -r -f -a "table\t'A table for people'
+json\t'JSON for machines'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -s q -l quiet -d 'Log only errors, and draw no progress bars'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -s V -l version -d 'Print version'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -l format -d 'Output format of the control commands' -r -f -a "table\t'A table for people'
+json\t'JSON for machines'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -s q -l quiet -d 'Log only errors, and draw no progress bars'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -s V -l version -d 'Print version'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -l format -d 'Output format of the control commands' -r -f -a "table\t'A table for people'
+json\t'JSON for machines'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -s q -l quiet -d 'Log only errors, and draw no progress bars'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -s V -l version -d 'Print version'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show the server and its zones: role, serial, state, refresh times, last error'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from help" -f -a "refresh" -d 'Secondary zone: check the primary now. Primary zone: re-read the zone file'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from help" -f -a "retransfer" -d 'Secondary zone: transfer the whole zone now (AXFR)'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from help" -f -a "notify" -d 'Send NOTIFY for the zone\'s current serial to its secondaries'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from help" -f -a "reload" -d 'Re-read the config (zones added, removed, changed; keys) and every zone file'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from help" -f -a "bulk-refresh" -d 'Super slave: refresh every zone of the super masters\' catalogs now'
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -s s -l server -d 'The server to transfer from, HOST[:PORT] or [V6]:PORT (port 53 by default)' -r
 complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -s y -l key -d 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig\'s -y. Note that a key on the command line is visible to other local users' -r
 complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -s k -l key-file -d 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name' -r -F
@@ -102,6 +172,8 @@ complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l key-
 complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l dir -d 'The directory to mirror into' -r -F
 complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l format -d 'Output format' -r -f -a "table\t'A table for people'
 json\t'JSON for machines'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l max-deletions -d 'Refuse to delete more than N zones of one catalog in one run (a guard against a master that lost its zone list): none is deleted, and the run exits 1' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l timeout -d 'How long to wait for each answer or message' -r
 complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
@@ -147,7 +219,7 @@ complete -c zonesync -n "__fish_zonesync_using_subcommand check" -s v -l verbose
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -s V -l version -d 'Print version'
-complete -c zonesync -n "__fish_zonesync_using_subcommand help; and not __fish_seen_subcommand_from serve axfr ixfr notify sync-zonelist tsig-keygen check help" -f -a "serve" -d 'Run the authoritative server'
+complete -c zonesync -n "__fish_zonesync_using_subcommand help; and not __fish_seen_subcommand_from serve axfr ixfr notify sync-zonelist tsig-keygen check help" -f -a "serve" -d 'Run the authoritative server, or steer a running one'
 complete -c zonesync -n "__fish_zonesync_using_subcommand help; and not __fish_seen_subcommand_from serve axfr ixfr notify sync-zonelist tsig-keygen check help" -f -a "axfr" -d 'Fetch a whole zone by AXFR (RFC 5936) and write it as a zone file'
 complete -c zonesync -n "__fish_zonesync_using_subcommand help; and not __fish_seen_subcommand_from serve axfr ixfr notify sync-zonelist tsig-keygen check help" -f -a "ixfr" -d 'Fetch the changes to a zone since a serial by IXFR (RFC 1995)'
 complete -c zonesync -n "__fish_zonesync_using_subcommand help; and not __fish_seen_subcommand_from serve axfr ixfr notify sync-zonelist tsig-keygen check help" -f -a "notify" -d 'Send NOTIFY (RFC 1996) for a zone to one or more servers'
@@ -155,3 +227,9 @@ complete -c zonesync -n "__fish_zonesync_using_subcommand help; and not __fish_s
 complete -c zonesync -n "__fish_zonesync_using_subcommand help; and not __fish_seen_subcommand_from serve axfr ixfr notify sync-zonelist tsig-keygen check help" -f -a "tsig-keygen" -d 'Generate a TSIG key and print it as configuration'
 complete -c zonesync -n "__fish_zonesync_using_subcommand help; and not __fish_seen_subcommand_from serve axfr ixfr notify sync-zonelist tsig-keygen check help" -f -a "check" -d 'Validate zone files and serve configs, or check a fleet for consistency'
 complete -c zonesync -n "__fish_zonesync_using_subcommand help; and not __fish_seen_subcommand_from serve axfr ixfr notify sync-zonelist tsig-keygen check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zonesync -n "__fish_zonesync_using_subcommand help; and __fish_seen_subcommand_from serve" -f -a "status" -d 'Show the server and its zones: role, serial, state, refresh times, last error'
+complete -c zonesync -n "__fish_zonesync_using_subcommand help; and __fish_seen_subcommand_from serve" -f -a "refresh" -d 'Secondary zone: check the primary now. Primary zone: re-read the zone file'
+complete -c zonesync -n "__fish_zonesync_using_subcommand help; and __fish_seen_subcommand_from serve" -f -a "retransfer" -d 'Secondary zone: transfer the whole zone now (AXFR)'
+complete -c zonesync -n "__fish_zonesync_using_subcommand help; and __fish_seen_subcommand_from serve" -f -a "notify" -d 'Send NOTIFY for the zone\'s current serial to its secondaries'
+complete -c zonesync -n "__fish_zonesync_using_subcommand help; and __fish_seen_subcommand_from serve" -f -a "reload" -d 'Re-read the config (zones added, removed, changed; keys) and every zone file'
+complete -c zonesync -n "__fish_zonesync_using_subcommand help; and __fish_seen_subcommand_from serve" -f -a "bulk-refresh" -d 'Super slave: refresh every zone of the super masters\' catalogs now'

@@ -56,10 +56,23 @@ pub struct Config {
     pub timers: TimerBounds,
     /// Size and concurrency limits.
     pub limits: Limits,
+    /// Where `zonesync serve … status|refresh|…` reaches the running server.
+    pub control: ControlEndpoint,
+    /// Where Prometheus scrapes `/metrics` (none: no metrics endpoint).
+    pub metrics: Option<SocketAddr>,
+}
+
+/// The control endpoint of a running server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ControlEndpoint {
+    /// A Unix socket (default: `control.sock` in the state directory).
+    Socket(PathBuf),
+    /// JSON over HTTP on a loopback address (`POST /control`).
+    Http(SocketAddr),
 }
 
 /// TSIG keys by (lower-cased) name.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Keys {
     by_name: HashMap<Name, Key>,
 }
@@ -87,7 +100,7 @@ impl Keys {
 }
 
 /// One zone of the config.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZoneConfig {
     /// The zone's name.
     pub name: Name,
@@ -104,7 +117,7 @@ pub struct ZoneConfig {
 }
 
 /// Where a zone's data comes from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ZoneSource {
     /// A primary zone loaded from a zone file.
     Primary {
@@ -121,7 +134,7 @@ pub enum ZoneSource {
 }
 
 /// A primary server of a secondary zone.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Primary {
     /// Where it answers.
     pub addr: SocketAddr,
@@ -134,7 +147,7 @@ pub struct Primary {
 }
 
 /// A NOTIFY destination.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotifyTarget {
     /// Where to send.
     pub addr: SocketAddr,
@@ -144,7 +157,7 @@ pub struct NotifyTarget {
 
 /// Settings applied to zones from `zones-dir`, and used by listed zones that leave
 /// them out.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ZoneDefaults {
     /// Who may transfer.
     pub allow_transfer: Acl,
@@ -155,7 +168,7 @@ pub struct ZoneDefaults {
 }
 
 /// The super-master side: the servers that are secondaries for all our primary zones.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SuperSlaves {
     /// The super slaves (NOTIFY targets, allowed to transfer).
     pub servers: Vec<SocketAddr>,
@@ -168,7 +181,7 @@ pub struct SuperSlaves {
 }
 
 /// The super-slave side: a server whose primary zones we serve as secondaries.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SuperMaster {
     /// Where it answers.
     pub addr: SocketAddr,
@@ -385,6 +398,23 @@ impl Resolver<'_> {
         }
 
         let zones_dir = raw.zones_dir.as_deref().map(|d| self.path(d));
+        let control = match &raw.control {
+            Some(RawControl { socket: Some(p), http: None }) => ControlEndpoint::Socket(self.path(p)),
+            Some(RawControl { socket: None, http: Some(a) }) => match self.socket("control.http", a) {
+                Some(addr) if addr.ip().is_loopback() => ControlEndpoint::Http(addr),
+                Some(_) => {
+                    self.problem("control.http", "the control endpoint must be a loopback address");
+                    ControlEndpoint::Socket(state_dir.join("control.sock"))
+                }
+                None => ControlEndpoint::Socket(state_dir.join("control.sock")),
+            },
+            Some(RawControl { socket: Some(_), http: Some(_) }) => {
+                self.problem("control", "give either `socket` or `http`, not both");
+                ControlEndpoint::Socket(state_dir.join("control.sock"))
+            }
+            _ => ControlEndpoint::Socket(state_dir.join("control.sock")),
+        };
+        let metrics = raw.metrics.as_deref().and_then(|a| self.socket("metrics", a));
 
         let super_slaves = raw.super_slaves.map(|s| {
             let servers = s
@@ -457,6 +487,8 @@ impl Resolver<'_> {
             file_check_interval,
             timers,
             limits,
+            control,
+            metrics,
         }
     }
 
@@ -792,6 +824,15 @@ struct RawConfig {
     timers: RawTimers,
     #[serde(default)]
     limits: RawLimits,
+    control: Option<RawControl>,
+    metrics: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawControl {
+    socket: Option<String>,
+    http: Option<String>,
 }
 
 #[derive(Deserialize)]

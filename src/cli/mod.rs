@@ -175,9 +175,3 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }
-
-/// The error of a subcommand (or option) whose issue has not landed yet: one line
-/// naming what is missing, exit 1. Nothing pretends to work.
-pub(crate) fn not_built(what: &str, issue: &str) -> anyhow::Result<Status> {
-    anyhow::bail!("{what} is not built yet (it arrives with the issue \"{issue}\")")
-}

@@ -1,36 +1,133 @@
-//! `zonesync serve`: the long-running authoritative server.
+//! `zonesync serve`: the long-running authoritative server, and the commands that
+//! steer a running one (`status`, `refresh`, …) through its control endpoint.
 
 use std::path::PathBuf;
 
+use anyhow::Context;
+
+use crate::config::{Config, ControlEndpoint};
+use crate::control::{ControlRequest, ControlResponse, request_http, request_socket};
+
 use super::Status;
 
-/// Run the authoritative server.
+/// Run the authoritative server, or steer a running one.
 ///
-/// Primary zones come from zone files (`zones:` with a `file`, and every `<name>.zone`
-/// in `zones-dir`); secondary zones by AXFR/IXFR from their primaries, driven by NOTIFY
-/// and by the SOA refresh/retry/expire timers. It answers queries, serves AXFR/IXFR to
-/// the peers the config allows, sends NOTIFY, and keeps what it learned in its state
-/// directory across restarts. SIGHUP reloads the zone files.
+/// Without a command: run the server. Primary zones come from zone files (`zones:`
+/// with a `file`, and every `<name>.zone` in `zones-dir`); secondary zones by AXFR/IXFR
+/// from their primaries, driven by NOTIFY and by the SOA refresh/retry/expire timers.
+/// It answers queries, serves AXFR/IXFR to the peers the config allows, sends NOTIFY,
+/// and keeps what it learned in its state directory across restarts. SIGHUP re-reads
+/// the zone files.
+///
+/// With a command: ask the server running with the same config, through its control
+/// endpoint (`control:` in the config; a Unix socket in the state directory by
+/// default), as `rndc` and `knotc` do.
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = "\
 Examples:
   zonesync serve --config examples/primary.yaml
-  zonesync -v serve -c /etc/zonesync/zonesync.yaml")]
+  zonesync serve -c /etc/zonesync/zonesync.yaml status
+  zonesync serve -c /etc/zonesync/zonesync.yaml status example.com --format json
+  zonesync serve -c /etc/zonesync/zonesync.yaml refresh example.net
+  zonesync serve -c /etc/zonesync/zonesync.yaml retransfer example.net
+  zonesync serve -c /etc/zonesync/zonesync.yaml reload")]
 pub struct ServeArgs {
     /// The YAML configuration file.
     #[arg(short, long, value_name = "FILE")]
     pub config: PathBuf,
+
+    /// Output format of the control commands.
+    #[arg(long, value_enum, default_value_t = ControlFormat::Table, global = true)]
+    pub format: ControlFormat,
+
+    /// A command for the running server (none: run the server).
+    #[command(subcommand)]
+    pub command: Option<ControlCommand>,
 }
 
-/// Runs the server until SIGINT/SIGTERM.
+/// `serve --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ControlFormat {
+    /// A table for people.
+    Table,
+    /// JSON for machines.
+    Json,
+}
+
+/// Commands for a running server.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum ControlCommand {
+    /// Show the server and its zones: role, serial, state, refresh times, last error.
+    Status {
+        /// Only this zone.
+        zone: Option<String>,
+    },
+    /// Secondary zone: check the primary now. Primary zone: re-read the zone file.
+    Refresh {
+        /// The zone.
+        zone: String,
+    },
+    /// Secondary zone: transfer the whole zone now (AXFR).
+    Retransfer {
+        /// The zone.
+        zone: String,
+    },
+    /// Send NOTIFY for the zone's current serial to its secondaries.
+    Notify {
+        /// The zone.
+        zone: String,
+    },
+    /// Re-read the config (zones added, removed, changed; keys) and every zone file.
+    Reload,
+    /// Super slave: refresh every zone of the super masters' catalogs now.
+    BulkRefresh,
+}
+
+/// Runs the server until SIGINT/SIGTERM, or sends a command to a running one.
 pub fn run(args: ServeArgs) -> anyhow::Result<Status> {
-    use anyhow::Context;
-    let config = crate::config::Config::load(&args.config)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let config = Config::load(&args.config)?;
+    let Some(command) = args.command else {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .thread_name("zonesync")
+            .build()
+            .context("cannot start the async runtime")?;
+        runtime.block_on(crate::server::run(config))?;
+        return Ok(Status::Success);
+    };
+    let request = match command {
+        ControlCommand::Status { zone } => ControlRequest::Status { zone },
+        ControlCommand::Refresh { zone } => ControlRequest::Refresh { zone },
+        ControlCommand::Retransfer { zone } => ControlRequest::Retransfer { zone },
+        ControlCommand::Notify { zone } => ControlRequest::Notify { zone },
+        ControlCommand::Reload => ControlRequest::Reload,
+        ControlCommand::BulkRefresh => ControlRequest::BulkRefresh,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .thread_name("zonesync")
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(crate::server::run(config))?;
-    Ok(Status::Success)
+    let response: ControlResponse = runtime
+        .block_on(async {
+            match &config.control {
+                ControlEndpoint::Socket(path) => request_socket(path, &request).await,
+                ControlEndpoint::Http(addr) => request_http(*addr, &request).await,
+            }
+        })
+        .with_context(|| {
+            let endpoint = match &config.control {
+                ControlEndpoint::Socket(p) => p.display().to_string(),
+                ControlEndpoint::Http(a) => format!("http://{a}/control"),
+            };
+            format!("cannot reach the server's control endpoint {endpoint} (is it running?)")
+        })?;
+    match args.format {
+        ControlFormat::Json => crate::output::json(&response)?,
+        ControlFormat::Table => crate::output::status::print(&response)?,
+    }
+    Ok(if response.ok {
+        Status::Success
+    } else {
+        Status::Failure
+    })
 }

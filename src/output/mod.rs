@@ -10,6 +10,8 @@
 pub mod findings;
 pub mod fleet;
 pub mod progress;
+pub mod status;
+pub mod zonelist;
 
 use std::io::{self, IsTerminal, Write};
 use std::sync::OnceLock;
@@ -88,7 +90,11 @@ pub fn line(text: &str) -> io::Result<()> {
 /// Writes a value as pretty JSON to stdout, with a final newline.
 pub fn json<T: serde::Serialize>(value: &T) -> io::Result<()> {
     let mut out = io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::other)?;
+    // Keep the I/O error's kind: a closed pipe must stay `BrokenPipe` (exit 0).
+    serde_json::to_writer_pretty(&mut out, value).map_err(|e| match e.io_error_kind() {
+        Some(kind) => io::Error::new(kind, e),
+        None => io::Error::other(e),
+    })?;
     out.write_all(b"\n")?;
     out.flush()
 }

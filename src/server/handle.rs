@@ -104,6 +104,8 @@ pub async fn handle(
         |name, alg| {
             state
                 .keys
+                .read()
+                .expect("keys lock poisoned")
                 .get(name)
                 .filter(|k| k.algorithm() == alg)
                 .cloned()

@@ -16,6 +16,7 @@
 pub mod answer;
 pub mod cache;
 pub mod handle;
+pub mod http;
 pub mod listen;
 pub mod xfr_out;
 
@@ -28,7 +29,8 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tracing::{error, info};
 
-use crate::config::{Config, Keys};
+use crate::config::{Config, ControlEndpoint, Keys};
+use crate::control;
 use crate::store::{Store, StoreError};
 use crate::sync::Registry;
 use crate::sync::zoneset::{SuperMasters, ZoneSet};
@@ -40,7 +42,7 @@ pub struct ServerState {
     /// The zones (copy-on-write; written by the zone-set manager only).
     pub registry: Arc<Registry>,
     /// TSIG keys from the config.
-    pub keys: Arc<Keys>,
+    pub keys: Arc<std::sync::RwLock<Arc<Keys>>>,
     /// The database (journal for IXFR-out).
     pub store: Arc<Store>,
     /// Permits for concurrent transfers out.
@@ -58,6 +60,14 @@ pub struct ServerState {
 
 /// Runs the server for `config` until SIGINT or SIGTERM.
 pub async fn run(config: Config) -> Result<(), ServerError> {
+    // Signal handlers before anything else: a SIGHUP or SIGTERM that arrives while
+    // the zones load must reach the loop below, not end the process with the
+    // default action (an operator's `systemctl reload` right after a start).
+    let signal_err = |e: std::io::Error| ServerError::Task(e.to_string());
+    let mut hup = signal(SignalKind::hangup()).map_err(signal_err)?;
+    let mut term = signal(SignalKind::terminate()).map_err(signal_err)?;
+    let mut int = signal(SignalKind::interrupt()).map_err(signal_err)?;
+
     let config = Arc::new(config);
     let state_dir = config.state_dir.clone();
     let store = tokio::task::spawn_blocking(move || Store::open(&state_dir))
@@ -68,7 +78,7 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
     let registry = Arc::new(Registry::default());
     let state = Arc::new(ServerState {
         registry: registry.clone(),
-        keys: keys.clone(),
+        keys: Arc::new(std::sync::RwLock::new(keys.clone())),
         store: store.clone(),
         xfr_out: Semaphore::new(config.limits.transfers_out),
         tcp_connections: Arc::new(Semaphore::new(config.limits.tcp_connections)),
@@ -78,7 +88,7 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
 
     // Bind everything before starting anything, so a busy port fails the start.
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut listeners = JoinSet::new();
+    let mut sockets = Vec::new();
     for &addr in &config.listen {
         let bind = |e: std::io::Error| ServerError::Bind {
             addr,
@@ -87,21 +97,77 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         let tcp = listen::bind_tcp(addr).map_err(bind)?;
         // With port 0 the TCP listener picks the port; UDP takes the same one.
         let addr = tcp.local_addr().map_err(bind)?;
-        for _ in 0..workers {
-            let udp = Arc::new(listen::bind_udp(addr).map_err(bind)?);
-            listeners.spawn(listen::serve_udp(udp, state.clone()));
-        }
-        listeners.spawn(listen::serve_tcp(tcp, state.clone()));
+        let udp = (0..workers)
+            .map(|_| listen::bind_udp(addr).map(Arc::new))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(bind)?;
+        sockets.push((tcp, udp));
         info!(%addr, "listening on UDP and TCP");
     }
 
-    let (mut zones, mut commands) = ZoneSet::new(registry, store, keys, config.clone());
+    // The control endpoint and the metrics, bound before the zones start too.
+    let control_socket = match &config.control {
+        ControlEndpoint::Socket(path) => {
+            Some(control::bind(path).map_err(|e| ServerError::Control {
+                endpoint: path.display().to_string(),
+                reason: e.to_string(),
+            })?)
+        }
+        ControlEndpoint::Http(_) => None,
+    };
+    let mut http_addrs: Vec<(SocketAddr, bool, bool)> = Vec::new();
+    if let Some(m) = config.metrics {
+        http_addrs.push((m, true, false));
+    }
+    if let ControlEndpoint::Http(a) = config.control {
+        match http_addrs.iter_mut().find(|(addr, _, _)| *addr == a) {
+            Some(entry) => entry.2 = true,
+            None => http_addrs.push((a, false, true)),
+        }
+    }
+    let mut http_listeners = Vec::new();
+    for (addr, metrics, control) in http_addrs {
+        let l = http::bind(addr).await.map_err(|e| ServerError::Bind {
+            addr,
+            reason: e.to_string(),
+        })?;
+        info!(%addr, metrics, control, "HTTP endpoint");
+        http_listeners.push((l, metrics, control));
+    }
+
+    let (mut zones, mut commands) = ZoneSet::new(registry.clone(), store, keys, config.clone());
+    zones.shared_keys = Some(state.keys.clone());
+    zones.listen = sockets
+        .iter()
+        .filter_map(|(tcp, _)| tcp.local_addr().ok())
+        .map(|a| a.to_string())
+        .collect();
     let _ = state.super_masters.set(zones.super_masters());
+    let mut endpoints = JoinSet::new();
+    if let Some(l) = control_socket {
+        endpoints.spawn(control::serve(l, zones.commands()));
+    }
+    for (l, metrics, control) in http_listeners {
+        let hs = http::HttpState {
+            registry: registry.clone(),
+            metrics,
+            control: control.then(|| zones.commands()),
+        };
+        endpoints.spawn(http::serve(l, hs));
+    }
     zones.start().await;
+    // Answer only once every configured zone is registered: until then a query for
+    // one would be REFUSED ("not ours") instead of waiting in the socket buffers.
+    // A zone still loading answers SERVFAIL.
+    let mut listeners = JoinSet::new();
+    for (tcp, udp) in sockets {
+        for socket in udp {
+            listeners.spawn(listen::serve_udp(socket, state.clone()));
+        }
+        listeners.spawn(listen::serve_tcp(tcp, state.clone()));
+    }
     info!(zones = zones.len(), "serving");
 
-    let mut hup = signal(SignalKind::hangup()).map_err(|e| ServerError::Task(e.to_string()))?;
-    let mut term = signal(SignalKind::terminate()).map_err(|e| ServerError::Task(e.to_string()))?;
     let mut files =
         tokio::time::interval(config.file_check_interval.max(Duration::from_millis(100)));
     files.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -124,7 +190,7 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
                 zones.check_files().await;
             }
             _ = term.recv() => break,
-            _ = tokio::signal::ctrl_c() => break,
+            _ = int.recv() => break,
             Some(r) = listeners.join_next() => {
                 if let Err(e) = r {
                     error!(error = %e, "a listener stopped");
@@ -134,6 +200,10 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
     }
     info!("shutting down");
     listeners.abort_all();
+    endpoints.abort_all();
+    if let ControlEndpoint::Socket(path) = &config.control {
+        let _ = std::fs::remove_file(path);
+    }
     zones.stop().await;
     Ok(())
 }
@@ -148,6 +218,14 @@ pub enum ServerError {
     Bind {
         /// The address.
         addr: SocketAddr,
+        /// The OS error.
+        reason: String,
+    },
+    /// The control endpoint could not be set up.
+    #[error("cannot open the control endpoint {endpoint}: {reason}")]
+    Control {
+        /// The socket path or address.
+        endpoint: String,
         /// The OS error.
         reason: String,
     },

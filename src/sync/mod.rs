@@ -14,10 +14,12 @@
 //! lock that a writer could hold for long.
 
 pub mod catalog;
+pub mod mirror;
 pub mod notify_out;
 pub mod primary;
 pub mod producer;
 pub mod secondary;
+pub mod status;
 pub mod timers;
 pub mod zoneset;
 
@@ -170,6 +172,8 @@ pub struct ZoneHandle {
     pub events: mpsc::Sender<ZoneEvent>,
     /// Settings from the config.
     pub settings: Arc<ZoneSettings>,
+    /// What the zone's task reports about itself (written by that task only).
+    pub status: status::StatusCell,
 }
 
 impl ZoneHandle {
@@ -284,6 +288,7 @@ mod tests {
                 secondary: false,
                 catalog: false,
             }),
+            status: status::StatusCell::new(status::ZoneStatus::new(status::Role::Primary, vec![])),
         })
     }
 

@@ -31,6 +31,7 @@ use crate::zone::version::ZoneVersion;
 use crate::zone::{Class, Name, ParseOptions, Severity, check_zone, parse_file, soa};
 
 use super::producer::CatalogFeed;
+use super::status::{Role, State, StatusCell, ZoneStatus};
 use super::{Published, ZoneEvent, ZoneHandle, ZoneSettings, notify_out};
 
 /// Pending events per zone (more are merged: a full inbox already holds a reload).
@@ -60,6 +61,8 @@ pub struct PrimaryZone {
     notify_round: JoinSet<()>,
     /// The super master's catalog, told of every serial published.
     catalog: Option<Arc<CatalogFeed>>,
+    /// What this task reports about the zone (it is the only writer).
+    status: StatusCell,
 }
 
 /// What a primary zone needs to start.
@@ -86,11 +89,16 @@ pub fn spawn(
 ) -> Arc<ZoneHandle> {
     let (publish, published) = watch::channel(None);
     let (events, inbox) = mpsc::channel(INBOX);
+    let status = StatusCell::new(ZoneStatus::new(
+        Role::Primary,
+        vec![spec.file.display().to_string()],
+    ));
     let handle = Arc::new(ZoneHandle {
         name: spec.name.clone(),
         published,
         events,
         settings: spec.settings.clone(),
+        status: status.clone(),
     });
     let zone = PrimaryZone {
         name: spec.name.clone(),
@@ -103,6 +111,7 @@ pub fn spawn(
         source: None,
         notify_round: JoinSet::new(),
         catalog: spec.catalog,
+        status,
     };
     let span = info_span!("zone", zone = %spec.name);
     tasks.spawn(zone.run(inbox).instrument(span));
@@ -166,6 +175,7 @@ impl PrimaryZone {
             Ok(s) => s,
             Err(e) => {
                 error!(file = %self.file.display(), error = %e, "cannot read zone file; keeping the served version");
+                self.failed(format!("cannot read {}: {e}", self.file.display()));
                 return;
             }
         };
@@ -234,10 +244,16 @@ impl PrimaryZone {
                     .filter(|f| f.severity == Severity::Error)
                     .count();
                 error!(errors, file = %self.file.display(), "zone file refused; keeping the served version");
+                let first = findings.iter().find(|f| f.severity == Severity::Error);
+                self.failed(format!(
+                    "zone file refused ({errors} errors){}",
+                    first.map(|f| format!(": {f}")).unwrap_or_default()
+                ));
                 None
             }
             Some(Err(e)) => {
                 error!(error = %e, "zone file refused; keeping the served version");
+                self.failed(format!("zone file refused: {e}"));
                 None
             }
             Some(Ok(v)) => Some(v),
@@ -296,6 +312,10 @@ impl PrimaryZone {
                     served = served.0,
                     "zone file refused: its serial was edited backwards; keeping the served version"
                 );
+                self.failed(format!(
+                    "zone file refused: serial {} is behind the served {}",
+                    file_serial.0, served.0
+                ));
                 return;
             }
             if self.policy == SerialPolicy::Keep {
@@ -304,6 +324,7 @@ impl PrimaryZone {
                     served = served.0,
                     "zone file refused: content changed but the serial did not advance (serial-policy keep)"
                 );
+                self.failed("zone file refused: content changed but the serial did not advance");
                 return;
             }
             let next = next_serial(served, self.policy, SystemTime::now());
@@ -378,7 +399,20 @@ impl PrimaryZone {
         if let Some(feed) = &self.catalog {
             feed.member(&self.name, Some(version.serial()));
         }
+        let serial = version.serial();
+        self.status.update(|s| {
+            s.state = State::Ok;
+            s.serial = Some(serial);
+            s.last_refresh = Some(super::timers::unix_now());
+            s.last_error = None;
+        });
         version
+    }
+
+    /// Records an error in the zone's status (it is logged where it happens).
+    fn failed(&self, error: impl std::fmt::Display) {
+        let error = error.to_string();
+        self.status.update(|s| s.last_error = Some(error));
     }
 
     /// Starts a NOTIFY round for the served serial, replacing one in flight.

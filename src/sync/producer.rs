@@ -28,6 +28,7 @@ use crate::zone::{Class, Name};
 
 use super::catalog;
 use super::notify_out::{self, Target};
+use super::status::{Role, State, StatusCell, ZoneStatus};
 use super::{Published, ZoneEvent, ZoneHandle, ZoneSettings};
 
 /// How long the producer waits after the first change for more (a burst of new
@@ -80,11 +81,13 @@ pub fn spawn(
     let (publish, published) = watch::channel(None);
     // Control events (SendNotify) only; member updates come through the feed.
     let (events, inbox) = mpsc::channel(4);
+    let status = StatusCell::new(ZoneStatus::new(Role::Catalog, vec!["(generated)".into()]));
     let handle = Arc::new(ZoneHandle {
         name: name.clone(),
         published,
         events,
         settings,
+        status: status.clone(),
     });
     let feed = Arc::new(CatalogFeed::default());
     let producer = Producer {
@@ -96,6 +99,7 @@ pub fn spawn(
         members: BTreeMap::new(),
         version: None,
         notify_round: JoinSet::new(),
+        status,
     };
     tasks.spawn(
         producer
@@ -117,6 +121,8 @@ struct Producer {
     /// The served catalog.
     version: Option<Arc<ZoneVersion>>,
     notify_round: JoinSet<()>,
+    /// The catalog's status (this task is the only writer).
+    status: StatusCell,
 }
 
 impl Producer {
@@ -258,6 +264,12 @@ impl Producer {
     fn install(&mut self, v: Arc<ZoneVersion>) {
         self.publish
             .send_replace(Some(Arc::new(Published::new(v.clone()))));
+        let serial = v.serial();
+        self.status.update(|s| {
+            s.state = State::Ok;
+            s.serial = Some(serial);
+            s.last_refresh = Some(super::timers::unix_now());
+        });
         self.version = Some(v);
     }
 

@@ -22,6 +22,7 @@
 //!   accepted (logged).
 //! - RFC 1995 §4: IXFR falls back to AXFR when the primary cannot serve it.
 
+use std::cmp::Ordering;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,12 +35,14 @@ use crate::config::{Keys, TimerBounds};
 use crate::store::{JournalLimits, Store, Timers};
 use crate::tsig::Key;
 use crate::xfr::{ClientOptions, IxfrOptions, Limits, Transfer, XfrError, XfrOutcome};
-use crate::zone::changeset::{Changeset, diff};
+use crate::zone::changeset::{ApplyError, Changeset, diff};
+use crate::zone::rrset::{canonical_rdata_cmp, set_key};
 use crate::zone::serial::Serial;
 use crate::zone::soa::Soa;
 use crate::zone::version::ZoneVersion;
-use crate::zone::{Class, Name};
+use crate::zone::{Class, Name, Record};
 
+use super::status::{Role, State, StatusCell, ZoneStatus};
 use super::timers::{self, ZoneState, unix_now};
 use super::{Published, TransferSlots, ZoneEvent, ZoneHandle, ZoneSettings, notify_out};
 
@@ -85,11 +88,19 @@ pub fn spawn(
 ) -> Arc<ZoneHandle> {
     let (publish, published) = watch::channel(None);
     let (events, inbox) = mpsc::channel(INBOX);
+    let role = if spec.settings.catalog {
+        Role::Catalog
+    } else {
+        Role::Secondary
+    };
+    let sources = spec.primaries.iter().map(|p| p.addr.to_string()).collect();
+    let status = StatusCell::new(ZoneStatus::new(role, sources));
     let handle = Arc::new(ZoneHandle {
         name: spec.name.clone(),
         published,
         events,
         settings: spec.settings.clone(),
+        status: status.clone(),
     });
     let span = info_span!("zone", zone = %spec.name);
     let zone = SecondaryZone {
@@ -101,6 +112,7 @@ pub fn spawn(
         version: None,
         timers: Timers::default(),
         notify_round: JoinSet::new(),
+        status,
     };
     tasks.spawn(zone.run(inbox).instrument(span));
     handle
@@ -123,6 +135,8 @@ struct SecondaryZone {
     timers: Timers,
     /// The NOTIFY round in flight downstream.
     notify_round: JoinSet<()>,
+    /// What this task reports about the zone (it is the only writer).
+    status: StatusCell,
 }
 
 /// What to do on the next refresh, weakest first (merging keeps the strongest).
@@ -141,6 +155,7 @@ enum Refresh {
 impl SecondaryZone {
     async fn run(mut self, mut inbox: mpsc::Receiver<ZoneEvent>) {
         self.restore().await;
+        self.sync_status();
         loop {
             let now = unix_now();
             let due = if self.version.is_none() && self.timers.next_refresh == 0 {
@@ -185,6 +200,9 @@ impl SecondaryZone {
     fn action(&mut self, ev: ZoneEvent) -> Option<Refresh> {
         match ev {
             ZoneEvent::NotifyIn { serial } => {
+                self.status.update(|s| {
+                    s.notified_at.get_or_insert_with(std::time::Instant::now);
+                });
                 if let (Some(hint), Some(v)) = (serial, &self.version)
                     && self.state(unix_now()) == ZoneState::Ok
                     && !Serial(hint).is_newer_than(Serial(v.serial()))
@@ -261,6 +279,7 @@ impl SecondaryZone {
 
     /// Past EXPIRE: stop serving (SERVFAIL) until a refresh succeeds.
     fn expire(&mut self) {
+        self.status.update(|s| s.state = State::Expired);
         if self.publish.borrow().is_some() {
             error!(
                 last_ok = self.timers.last_ok,
@@ -272,6 +291,36 @@ impl SecondaryZone {
 
     /// Refreshes from the first primary that answers.
     async fn refresh(&mut self, kind: Refresh) {
+        self.status.update(|s| {
+            if s.state == State::Ok {
+                s.state = State::Refreshing;
+            }
+        });
+        self.refresh_inner(kind).await;
+        self.sync_status();
+    }
+
+    /// Copies serial, timers and state into the zone's status.
+    fn sync_status(&self) {
+        let now = unix_now();
+        let state = match self.state(now) {
+            ZoneState::Loading => State::Loading,
+            ZoneState::Ok => State::Ok,
+            ZoneState::Expired => State::Expired,
+        };
+        let serial = self.version.as_ref().map(|v| v.serial());
+        let t = self.timers;
+        self.status.update(|s| {
+            s.state = state;
+            s.serial = serial;
+            s.last_refresh = (t.last_ok > 0).then_some(t.last_ok);
+            s.next_refresh = (t.next_refresh > 0).then_some(t.next_refresh);
+            s.expire_at = (t.expire_at > 0).then_some(t.expire_at);
+        });
+    }
+
+    /// [`SecondaryZone::refresh`] without the status bookkeeping.
+    async fn refresh_inner(&mut self, kind: Refresh) {
         if let Refresh::Confirm(serial) = kind
             && self.version.as_ref().is_some_and(|v| v.serial() == serial)
         {
@@ -304,6 +353,8 @@ impl SecondaryZone {
             .map(|e| e.to_string())
             .unwrap_or_else(|| "no primaries".into());
         warn!(error = %last, "refresh, failed, next retry in {retry}s");
+        let error = last.clone();
+        self.status.update(|s| s.last_error = Some(error));
         self.persist_timers().await;
         if self.state(now) == ZoneState::Expired {
             self.expire();
@@ -392,7 +443,32 @@ impl SecondaryZone {
                 return Ok(());
             }
             Transfer::Full(records) => self.commit_full(records).await?,
-            Transfer::Incremental(changesets) => self.commit_incremental(changesets).await?,
+            Transfer::Incremental(changesets) => match self.commit_incremental(changesets).await {
+                Ok(serial) => serial,
+                Err(IncrementalError::DoesNotApply(e)) => {
+                    // Knot and NSD do the same: retrying the same IXFR would fail the
+                    // same way until the zone expires; a full transfer converges.
+                    warn!(peer = %p.addr, error = %e,
+                        "IXFR-in does not apply to our version; falling back to AXFR");
+                    let out = crate::xfr::axfr(p.addr, &zone, &opts)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let Transfer::Full(zone_records) = out.transfer else {
+                        return Err("the AXFR answer was not a whole zone".into());
+                    };
+                    let serial = self.commit_full(zone_records).await?;
+                    info!(
+                        peer = %p.addr, transport = %out.transport, key,
+                        messages = out.stats.messages, records = out.stats.records,
+                        bytes = out.stats.bytes, ms = started.elapsed().as_millis() as u64,
+                        fallback = ?Some(e),
+                        "AXFR (fallback from IXFR)-in, serial {} -> {serial}",
+                        from.map_or("none".to_string(), |s| s.to_string())
+                    );
+                    return Ok(());
+                }
+                Err(IncrementalError::Failed(e)) => return Err(e),
+            },
         };
         info!(
             peer = %p.addr, %transport, key, messages, records, bytes,
@@ -439,19 +515,48 @@ impl SecondaryZone {
 
     /// Changesets: applied to our version in order, then committed in one
     /// transaction.
-    async fn commit_incremental(&mut self, changesets: Vec<Changeset>) -> Result<u32, String> {
+    ///
+    /// Records added that the zone already holds, and records removed that it lacks,
+    /// are left out with a warning (see [`effective_changeset`]); the journal keeps
+    /// what remains.
+    async fn commit_incremental(
+        &mut self,
+        changesets: Vec<Changeset>,
+    ) -> Result<u32, IncrementalError> {
         let Some(old) = self.version.clone() else {
-            return Err("IXFR answer without a version to apply it to".into());
+            return Err(IncrementalError::Failed(
+                "IXFR answer without a version to apply it to".into(),
+            ));
         };
-        let (new, changesets) = tokio::task::spawn_blocking(move || {
+        let (new, changesets, dropped) = tokio::task::spawn_blocking(move || {
             let mut v: ZoneVersion = (*old).clone();
-            for cs in &changesets {
-                v = v.apply(cs).map_err(|e| e.to_string())?;
+            let mut applied = Vec::with_capacity(changesets.len());
+            let mut dropped = 0;
+            for cs in changesets {
+                let (next, cs) = match v.apply(&cs) {
+                    Ok(next) => (next, cs),
+                    Err(ApplyError::NotPresent { .. } | ApplyError::AlreadyPresent { .. }) => {
+                        let (effective, n) = effective_changeset(&v, &cs);
+                        dropped += n;
+                        (v.apply(&effective)?, effective)
+                    }
+                    Err(e) => return Err(e),
+                };
+                v = next;
+                applied.push(cs);
             }
-            Ok::<_, String>((v, changesets))
+            Ok((v, applied, dropped))
         })
         .await
-        .map_err(|e| e.to_string())??;
+        .map_err(|e| IncrementalError::Failed(e.to_string()))?
+        .map_err(|e| IncrementalError::DoesNotApply(e.to_string()))?;
+        if dropped > 0 {
+            warn!(
+                dropped,
+                "IXFR-in, {dropped} records without effect left out (added but already in \
+                 the zone, or removed but not in it)"
+            );
+        }
         let new = Arc::new(new);
         let timers = self.success_timers(&new);
         let store = self.store.clone();
@@ -466,8 +571,8 @@ impl SecondaryZone {
             )
         })
         .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| IncrementalError::Failed(e.to_string()))?
+        .map_err(|e| IncrementalError::Failed(e.to_string()))?;
         let serial = new.serial();
         self.install(new, timers);
         Ok(serial)
@@ -475,6 +580,14 @@ impl SecondaryZone {
 
     /// After a commit: the new version is served and its secondaries notified.
     fn install(&mut self, version: Arc<ZoneVersion>, timers: Timers) {
+        let serial = version.serial();
+        self.status.update(|s| {
+            s.last_error = None;
+            if let Some(at) = s.notified_at.take() {
+                crate::metrics::get().notify_to_served(at.elapsed());
+            }
+            s.serial = Some(serial);
+        });
         self.version = Some(version);
         self.timers = timers;
         self.publish_current();
@@ -550,4 +663,144 @@ fn merge(a: Option<Refresh>, b: Option<Refresh>) -> Option<Refresh> {
 
 fn soa_of(v: &ZoneVersion) -> Option<Soa> {
     v.soa().rdatas.first().and_then(|r| Soa::from_rdata(r).ok())
+}
+
+/// Why an IXFR answer was not committed.
+enum IncrementalError {
+    /// Its changesets do not apply to our version: fall back to AXFR.
+    DoesNotApply(String),
+    /// Anything else (the store): the refresh fails.
+    Failed(String),
+}
+
+/// The part of `cs` that changes `v`, and how many records it left out: removals of
+/// records `v` lacks, and additions of records `v` holds (with the same TTL) and `cs`
+/// does not remove, are dropped, and each record is kept once.
+///
+/// BIND applies IXFR this way ("It may happen when receiving an IXFR from a server
+/// that is not as careful. Issue a warning and continue.", `dns_diff_apply`). NSD
+/// 4.6's `create-ixfr` needs it: its changesets re-add unchanged apex RRsets (an MX).
+/// The result applies strictly, so the journal, and IXFR-out to strict secondaries,
+/// carry only real changes. An addition of a held record with another TTL is kept: it
+/// still fails, and the refresh falls back to AXFR.
+fn effective_changeset(v: &ZoneVersion, cs: &Changeset) -> (Changeset, usize) {
+    let held_ttl = |r: &Record| {
+        let key = set_key(r.rtype, &r.rdata);
+        v.get(&r.owner)
+            .and_then(|n| n.rrsets().iter().find(|s| s.key() == key))
+            .filter(|s| s.contains(&r.rdata))
+            .map(|s| s.ttl)
+    };
+    let mut removed: Vec<Record> = cs
+        .removed
+        .iter()
+        .filter(|r| held_ttl(r).is_some())
+        .cloned()
+        .collect();
+    removed.sort_by(same_record);
+    removed.dedup_by(|a, b| same_record(a, b).is_eq());
+    let mut added: Vec<Record> = cs
+        .added
+        .iter()
+        .filter(|r| {
+            held_ttl(r) != Some(r.ttl)
+                || removed.binary_search_by(|x| same_record(x, r)).is_ok()
+        })
+        .cloned()
+        .collect();
+    added.sort_by(same_record);
+    added.dedup_by(|a, b| same_record(a, b).is_eq());
+    let dropped = cs.removed.len() + cs.added.len() - removed.len() - added.len();
+    let effective = Changeset {
+        from_soa: cs.from_soa.clone(),
+        to_soa: cs.to_soa.clone(),
+        removed,
+        added,
+    };
+    (effective, dropped)
+}
+
+/// The order in which a zone tells records apart: owner, type (and covered type),
+/// RDATA in canonical form; TTL and case do not count.
+fn same_record(a: &Record, b: &Record) -> Ordering {
+    a.owner
+        .cmp(&b.owner)
+        .then_with(|| set_key(a.rtype, &a.rdata).cmp(&set_key(b.rtype, &b.rdata)))
+        .then_with(|| canonical_rdata_cmp(a.rtype, a.rdata.as_wire(), b.rdata.as_wire()))
+}
+
+//============ Tests =================================================================
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zone::Rtype;
+    use crate::zone::version::tests::rr::*;
+
+    fn zone() -> ZoneVersion {
+        let z = "example.com.";
+        ZoneVersion::from_records(
+            n(z),
+            Class::IN,
+            vec![
+                soa(z, 1),
+                ns(z, "ns1.example.net."),
+                mx(z, 10, "mail.example.com."),
+                a("www.example.com.", [192, 0, 2, 1]),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn changeset(removed: Vec<Record>, added: Vec<Record>) -> Changeset {
+        Changeset {
+            from_soa: soa("example.com.", 1),
+            to_soa: soa("example.com.", 2),
+            removed,
+            added,
+        }
+    }
+
+    #[test]
+    fn changes_without_effect_are_left_out() {
+        let v = zone();
+        let www1 = a("www.example.com.", [192, 0, 2, 1]);
+        let www2 = a("www.example.com.", [192, 0, 2, 2]);
+        let cs = changeset(
+            vec![www1.clone(), a("ghost.example.com.", [192, 0, 2, 9]), www1.clone()],
+            vec![
+                // NSD 4.6 `create-ixfr`: an unchanged apex RRset added again.
+                mx("example.com.", 10, "MAIL.example.com."),
+                www2.clone(),
+                www2.clone(),
+                txt("new.example.com.", "new"),
+            ],
+        );
+        assert!(v.apply(&cs).is_err());
+        let (effective, dropped) = effective_changeset(&v, &cs);
+        assert_eq!(dropped, 4);
+        assert_eq!(effective.removed, vec![www1]);
+        assert_eq!(effective.added.len(), 2);
+        let new = v.apply(&effective).unwrap();
+        assert_eq!(new.serial(), 2);
+        assert_eq!(new.record_count(), 5);
+    }
+
+    #[test]
+    fn a_ttl_change_is_kept_and_a_conflicting_ttl_still_fails() {
+        let v = zone();
+        let www1 = a("www.example.com.", [192, 0, 2, 1]);
+        // Removed and added again with a new TTL: a real change.
+        let cs = changeset(vec![www1.clone()], vec![with_ttl(www1.clone(), 600)]);
+        let (effective, dropped) = effective_changeset(&v, &cs);
+        assert_eq!((dropped, &effective), (0, &cs));
+        // Added with another TTL without the removal: not without effect; still fails.
+        let cs = changeset(vec![], vec![with_ttl(www1, 600)]);
+        let (effective, dropped) = effective_changeset(&v, &cs);
+        assert_eq!(dropped, 0);
+        assert!(matches!(
+            v.apply(&effective),
+            Err(ApplyError::AlreadyPresent { rtype: Rtype::A, .. })
+        ));
+    }
 }

@@ -44,6 +44,7 @@ use super::primary::{self, PrimarySpec};
 use super::producer::{self, CatalogFeed};
 use super::secondary::{self, PrimaryServer, SecondarySpec};
 use super::{Registry, TransferSlots, ZoneEvent, ZoneHandle, ZoneSettings};
+use crate::control::{ControlRequest, ControlResponse, ServerStatus, ZoneView};
 
 /// Commands queued for the zone-set manager.
 const COMMANDS: usize = 256;
@@ -67,6 +68,13 @@ pub enum ZoneCommand {
         master: usize,
         /// The zone.
         zone: Name,
+    },
+    /// An operator's request through the control endpoint.
+    Control {
+        /// The request.
+        request: ControlRequest,
+        /// Where the answer goes.
+        reply: tokio::sync::oneshot::Sender<ControlResponse>,
     },
 }
 
@@ -141,6 +149,12 @@ pub struct ZoneSet {
     provisioned: HashMap<Name, Provision>,
     /// Our own inbox's sender (for watchers and handlers).
     commands: mpsc::Sender<ZoneCommand>,
+    /// The keys the listeners verify TSIG with, replaced on reload.
+    pub shared_keys: Option<Arc<std::sync::RwLock<Arc<Keys>>>>,
+    /// When the server started (status).
+    started: std::time::Instant,
+    /// Where the server listens (status).
+    pub listen: Vec<String>,
 }
 
 impl ZoneSet {
@@ -197,8 +211,16 @@ impl ZoneSet {
             slave_notify,
             provisioned: HashMap::new(),
             commands,
+            started: std::time::Instant::now(),
+            shared_keys: None,
+            listen: Vec::new(),
         };
         (set, inbox)
+    }
+
+    /// The manager's inbox, for the control endpoint.
+    pub fn commands(&self) -> mpsc::Sender<ZoneCommand> {
+        self.commands.clone()
     }
 
     /// What NOTIFY handling needs to provision zones for super masters.
@@ -295,56 +317,61 @@ impl ZoneSet {
     fn start_configured(&mut self) {
         let config = self.config.clone();
         for z in &config.zones {
-            match &z.source {
-                ZoneSource::Primary {
-                    file,
-                    serial_policy,
-                } => {
-                    let settings =
-                        self.primary_settings(&z.allow_transfer, &z.also_notify, z.notify);
-                    self.start_primary(
-                        z.name.clone(),
-                        file.clone(),
-                        *serial_policy,
-                        settings,
-                        Origin::Configured,
-                    );
-                }
-                ZoneSource::Secondary { primaries } => {
-                    let servers = primaries
+            self.start_zone_config(z);
+        }
+    }
+
+    /// Starts one zone of the config.
+    fn start_zone_config(&mut self, z: &crate::config::ZoneConfig) {
+        match &z.source {
+            ZoneSource::Primary {
+                file,
+                serial_policy,
+            } => {
+                let settings = self.primary_settings(&z.allow_transfer, &z.also_notify, z.notify);
+                self.start_primary(
+                    z.name.clone(),
+                    file.clone(),
+                    *serial_policy,
+                    settings,
+                    Origin::Configured,
+                );
+            }
+            ZoneSource::Secondary { primaries } => {
+                let servers = primaries
+                    .iter()
+                    .map(|p| PrimaryServer {
+                        addr: p.addr,
+                        key: p.key.as_ref().and_then(|k| self.keys.get(k)).cloned(),
+                        ixfr: p.ixfr,
+                        ixfr_udp: p.ixfr_udp,
+                    })
+                    .collect();
+                // NOTIFY is accepted from the primaries only, with their keys.
+                let allow_notify = Acl {
+                    entries: primaries
                         .iter()
-                        .map(|p| PrimaryServer {
-                            addr: p.addr,
-                            key: p.key.as_ref().and_then(|k| self.keys.get(k)).cloned(),
-                            ixfr: p.ixfr,
-                            ixfr_udp: p.ixfr_udp,
+                        .map(|p| AclEntry {
+                            prefix: Some(ipnet::IpNet::from(p.addr.ip())),
+                            key: p.key.clone(),
                         })
-                        .collect();
-                    let allow_notify = Acl {
-                        entries: primaries
-                            .iter()
-                            .map(|p| AclEntry {
-                                prefix: Some(ipnet::IpNet::from(p.addr.ip())),
-                                key: p.key.clone(),
-                            })
-                            .collect(),
-                    };
-                    let settings = Arc::new(ZoneSettings {
-                        allow_transfer: z.allow_transfer.clone(),
-                        also_notify: z.also_notify.clone(),
-                        notify: z.notify,
-                        allow_notify,
-                        secondary: true,
-                        catalog: false,
-                    });
-                    self.start_secondary(
-                        z.name.clone(),
-                        servers,
-                        settings,
-                        z.timers,
-                        Origin::Configured,
-                    );
-                }
+                        .collect(),
+                };
+                let settings = Arc::new(ZoneSettings {
+                    allow_transfer: z.allow_transfer.clone(),
+                    also_notify: z.also_notify.clone(),
+                    notify: z.notify,
+                    allow_notify,
+                    secondary: true,
+                    catalog: false,
+                });
+                self.start_secondary(
+                    z.name.clone(),
+                    servers,
+                    settings,
+                    z.timers,
+                    Origin::Configured,
+                );
             }
         }
     }
@@ -615,6 +642,10 @@ impl ZoneSet {
     pub async fn command(&mut self, cmd: ZoneCommand) {
         match cmd {
             ZoneCommand::Catalog { master, catalog } => self.reconcile(master, catalog).await,
+            ZoneCommand::Control { request, reply } => {
+                let answer = self.control(request).await;
+                let _ = reply.send(answer);
+            }
             ZoneCommand::NotifyUnknown { master, zone } => {
                 if self.running.contains_key(&zone) {
                     return;
@@ -773,6 +804,206 @@ impl ZoneSet {
                     }
                 });
             }
+        }
+    }
+
+    //--- Control
+
+    /// Carries out an operator's request.
+    async fn control(&mut self, request: ControlRequest) -> ControlResponse {
+        let zone_of = |text: &str| {
+            Name::parse(text, Some(&Name::root()))
+                .map_err(|e| format!("bad zone name \"{text}\": {e}"))
+        };
+        match request {
+            ControlRequest::Status { zone } => {
+                let only = match zone.as_deref().map(zone_of).transpose() {
+                    Ok(z) => z,
+                    Err(e) => return ControlResponse::error(e),
+                };
+                let mut zones: Vec<ZoneView> = self
+                    .registry
+                    .snapshot()
+                    .iter()
+                    .filter(|h| only.as_ref().is_none_or(|z| &h.name == z))
+                    .map(|h| ZoneView {
+                        zone: h.name.to_string(),
+                        status: h.status.get(),
+                    })
+                    .collect();
+                zones.sort_by(|a, b| a.zone.cmp(&b.zone));
+                if let Some(z) = &only
+                    && zones.is_empty()
+                {
+                    return ControlResponse::error(format!("no zone {z} here"));
+                }
+                ControlResponse {
+                    ok: true,
+                    message: format!("{} zones", zones.len()),
+                    server: Some(ServerStatus {
+                        version: env!("CARGO_PKG_VERSION").to_string(),
+                        uptime: self.started.elapsed().as_secs(),
+                        zones: self.running.len(),
+                        listen: self.listen.clone(),
+                    }),
+                    zones,
+                }
+            }
+            ControlRequest::Refresh { zone }
+            | ControlRequest::Retransfer { zone }
+            | ControlRequest::Notify { zone }
+                if zone_of(&zone).is_err() =>
+            {
+                ControlResponse::error(zone_of(&zone).err().unwrap_or_default())
+            }
+            ControlRequest::Refresh { zone } => {
+                let name = zone_of(&zone).unwrap_or_else(|_| Name::root());
+                match self.running.get(&name) {
+                    Some(r) if r.file.is_some() => {
+                        r.handle.send(ZoneEvent::Reload);
+                        ControlResponse::ok(format!("{name}: zone file check queued"))
+                    }
+                    Some(r) if r.handle.settings.secondary => {
+                        r.handle.send(ZoneEvent::Refresh);
+                        ControlResponse::ok(format!("{name}: refresh queued"))
+                    }
+                    Some(_) => ControlResponse::error(format!("{name}: nothing to refresh from")),
+                    None => ControlResponse::error(format!("no zone {name} here")),
+                }
+            }
+            ControlRequest::Retransfer { zone } => {
+                let name = zone_of(&zone).unwrap_or_else(|_| Name::root());
+                match self.running.get(&name) {
+                    Some(r) if r.handle.settings.secondary => {
+                        r.handle.send(ZoneEvent::Retransfer);
+                        ControlResponse::ok(format!("{name}: retransfer (AXFR) queued"))
+                    }
+                    Some(_) => ControlResponse::error(format!("{name} is not a secondary zone")),
+                    None => ControlResponse::error(format!("no zone {name} here")),
+                }
+            }
+            ControlRequest::Notify { zone } => {
+                let name = zone_of(&zone).unwrap_or_else(|_| Name::root());
+                match self.running.get(&name) {
+                    Some(r) => {
+                        r.handle.send(ZoneEvent::SendNotify);
+                        ControlResponse::ok(format!("{name}: NOTIFY queued"))
+                    }
+                    None => ControlResponse::error(format!("no zone {name} here")),
+                }
+            }
+            ControlRequest::Reload => self.reload().await,
+            ControlRequest::BulkRefresh => {
+                if self.consumed.is_empty() {
+                    return ControlResponse::error(
+                        "no super-masters configured: nothing to bulk-refresh",
+                    );
+                }
+                self.bulk_refresh();
+                ControlResponse::ok(format!(
+                    "bulk refresh of {} catalogs started",
+                    self.consumed.len()
+                ))
+            }
+        }
+    }
+
+    /// Re-reads the config: zones added, removed and changed follow it, keys are
+    /// replaced, every zone file is checked. Listen addresses and super master/slave
+    /// settings need a restart (said in the answer).
+    async fn reload(&mut self) -> ControlResponse {
+        let path = self.config.path.clone();
+        let loaded = tokio::task::spawn_blocking(move || Config::load(&path)).await;
+        let new = match loaded {
+            Ok(Ok(c)) => Arc::new(c),
+            Ok(Err(e)) => return ControlResponse::error(format!("config not reloaded: {e}")),
+            Err(e) => return ControlResponse::error(format!("config not reloaded: {e}")),
+        };
+        let old = std::mem::replace(&mut self.config, new.clone());
+        self.keys = Arc::new(new.keys.clone());
+        if let Some(keys) = &self.shared_keys {
+            *keys.write().expect("keys lock poisoned") = self.keys.clone();
+        }
+        let mut notes = Vec::new();
+        if old.listen != new.listen || old.control != new.control || old.metrics != new.metrics {
+            notes.push("listen, control and metrics addresses change on restart only");
+        }
+        if old.super_slaves != new.super_slaves || old.super_masters != new.super_masters {
+            notes.push("super-slaves and super-masters change on restart only");
+        }
+        let (mut added, mut removed, mut changed) = (0, 0, 0);
+        let old_zones: HashMap<&Name, &crate::config::ZoneConfig> =
+            old.zones.iter().map(|z| (&z.name, z)).collect();
+        let new_names: Vec<Name> = new.zones.iter().map(|z| z.name.clone()).collect();
+        // Zones gone from the config, or changed: stopped (changed ones start again).
+        let configured: Vec<Name> = self
+            .running
+            .iter()
+            .filter(|(_, r)| r.origin == Origin::Configured)
+            .map(|(n, _)| n.clone())
+            .collect();
+        for name in configured {
+            let now = new.zones.iter().find(|z| z.name == name);
+            match now {
+                None => {
+                    info!(zone = %name, "zone removed from the config: deleted");
+                    self.delete(&name).await;
+                    removed += 1;
+                }
+                Some(z) if old_zones.get(&name).is_none_or(|o| *o != z) => {
+                    info!(zone = %name, "zone changed in the config: restarting it");
+                    self.stop_zone(&name);
+                    changed += 1;
+                }
+                Some(_) => {}
+            }
+        }
+        // zones-dir zones take the defaults: restart them when those changed.
+        if old.defaults != new.defaults || old.zones_dir != new.zones_dir {
+            let dir_zones: Vec<Name> = self
+                .running
+                .iter()
+                .filter(|(_, r)| r.origin == Origin::ZonesDir)
+                .map(|(n, _)| n.clone())
+                .collect();
+            for name in dir_zones {
+                self.stop_zone(&name);
+            }
+        }
+        let before = self.running.len();
+        self.start_configured_missing(&new_names);
+        added += self
+            .running
+            .len()
+            .saturating_sub(before)
+            .saturating_sub(changed);
+        self.check_files().await;
+        let mut message =
+            format!("config reloaded: {added} zones added, {removed} removed, {changed} changed");
+        for n in notes {
+            message.push_str("; ");
+            message.push_str(n);
+        }
+        ControlResponse::ok(message)
+    }
+
+    /// Stops a zone's task without deleting its data (it starts again at once).
+    fn stop_zone(&mut self, name: &Name) {
+        self.registry.remove(name);
+        self.running.remove(name);
+    }
+
+    /// Starts the configured zones in `names` that are not running.
+    fn start_configured_missing(&mut self, names: &[Name]) {
+        let config = self.config.clone();
+        let missing: Vec<_> = config
+            .zones
+            .iter()
+            .filter(|z| names.contains(&z.name) && !self.running.contains_key(&z.name))
+            .cloned()
+            .collect();
+        for z in missing {
+            self.start_zone_config(&z);
         }
     }
 

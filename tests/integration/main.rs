@@ -5,6 +5,8 @@
 
 mod check;
 mod common;
+mod fleet;
 mod generated;
+mod serve;
 mod tsig_keygen;
 mod xfr;

@@ -1,0 +1,241 @@
+//! Prometheus metrics: what an operator alerts on (a secondary falling behind, failed
+//! transfers, REFUSED storms), in the exposition format of the `prometheus-client`
+//! crate.
+//!
+//! Counters are bumped where things happen (listeners, transfers, NOTIFY, catalogs)
+//! through [`get`], a process-wide set (one server per process); the per-zone gauges
+//! (serial, seconds since the last refresh, zones by state) are filled from the zones'
+//! status at scrape time by [`Metrics::encode`]. The HTTP endpoint is in
+//! `server::http`.
+
+use std::sync::LazyLock;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use crate::sync::ZoneTable;
+use crate::sync::status::State;
+
+//----------- Labels -----------------------------------------------------------------
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RcodeLabel {
+    rcode: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TransferLabels {
+    direction: &'static str,
+    kind: String,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DirectionLabel {
+    direction: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct NotifyLabels {
+    direction: &'static str,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ZoneLabel {
+    zone: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabel {
+    state: &'static str,
+}
+
+//----------- Metrics ----------------------------------------------------------------
+
+/// Every metric zonesync exports.
+pub struct Metrics {
+    registry: Registry,
+    queries: Family<RcodeLabel, Counter>,
+    transfers: Family<TransferLabels, Counter>,
+    transfer_bytes: Family<DirectionLabel, Counter>,
+    notifies: Family<NotifyLabels, Counter>,
+    notify_latency: Histogram,
+    provisioned: Counter,
+    deprovisioned: Counter,
+    zone_serial: Family<ZoneLabel, Gauge>,
+    zone_since_refresh: Family<ZoneLabel, Gauge<f64, AtomicU64>>,
+    zones: Family<StateLabel, Gauge>,
+}
+
+static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
+
+/// The process's metrics.
+pub fn get() -> &'static Metrics {
+    &METRICS
+}
+
+impl Metrics {
+    fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("zonesync");
+        let queries = Family::<RcodeLabel, Counter>::default();
+        registry.register("queries", "Queries answered, by RCODE", queries.clone());
+        let transfers = Family::<TransferLabels, Counter>::default();
+        registry.register(
+            "transfers",
+            "Zone transfers by direction (in, out), kind (AXFR, IXFR, AXFR-fallback, …) and outcome",
+            transfers.clone(),
+        );
+        let transfer_bytes = Family::<DirectionLabel, Counter>::default();
+        registry.register(
+            "transfer_bytes",
+            "Bytes of zone transfers, by direction",
+            transfer_bytes.clone(),
+        );
+        let notifies = Family::<NotifyLabels, Counter>::default();
+        registry.register(
+            "notify",
+            "NOTIFY sent and received, by outcome",
+            notifies.clone(),
+        );
+        let notify_latency = Histogram::new(exponential_buckets(0.005, 2.0, 14));
+        registry.register(
+            "notify_to_served_seconds",
+            "Time from a NOTIFY received to the new serial being served",
+            notify_latency.clone(),
+        );
+        let provisioned = Counter::default();
+        registry.register(
+            "catalog_zones_provisioned",
+            "Zones created from super masters' catalogs",
+            provisioned.clone(),
+        );
+        let deprovisioned = Counter::default();
+        registry.register(
+            "catalog_zones_deleted",
+            "Zones deleted because they left a catalog",
+            deprovisioned.clone(),
+        );
+        let zone_serial = Family::<ZoneLabel, Gauge>::default();
+        registry.register(
+            "zone_serial",
+            "The serial each zone serves",
+            zone_serial.clone(),
+        );
+        let zone_since_refresh = Family::<ZoneLabel, Gauge<f64, AtomicU64>>::default();
+        registry.register(
+            "zone_seconds_since_refresh",
+            "Seconds since each zone's last successful load or refresh",
+            zone_since_refresh.clone(),
+        );
+        let zones = Family::<StateLabel, Gauge>::default();
+        registry.register(
+            "zones",
+            "Zones by state (loading, ok, refreshing, expired)",
+            zones.clone(),
+        );
+        Metrics {
+            registry,
+            queries,
+            transfers,
+            transfer_bytes,
+            notifies,
+            notify_latency,
+            provisioned,
+            deprovisioned,
+            zone_serial,
+            zone_since_refresh,
+            zones,
+        }
+    }
+
+    /// A query was answered with `rcode`.
+    pub fn query(&self, rcode: u16) {
+        let name = crate::wire::Rcode(rcode).name();
+        self.queries
+            .get_or_create(&RcodeLabel { rcode: name })
+            .inc();
+    }
+
+    /// A transfer finished: `direction` in or out, `kind` (AXFR, IXFR, …), `ok` or not,
+    /// and its size.
+    pub fn transfer(&self, direction: &'static str, kind: &str, ok: bool, bytes: u64) {
+        let labels = TransferLabels {
+            direction,
+            kind: kind.to_string(),
+            outcome: if ok { "success" } else { "failure" },
+        };
+        self.transfers.get_or_create(&labels).inc();
+        self.transfer_bytes
+            .get_or_create(&DirectionLabel { direction })
+            .inc_by(bytes);
+    }
+
+    /// A NOTIFY was sent or received (`direction`), with its outcome (`acknowledged`,
+    /// `failed`, `accepted`, `refused`, …).
+    pub fn notify(&self, direction: &'static str, outcome: &str) {
+        let labels = NotifyLabels {
+            direction,
+            outcome: outcome.to_string(),
+        };
+        self.notifies.get_or_create(&labels).inc();
+    }
+
+    /// A NOTIFY led to a new serial being served after `d`.
+    pub fn notify_to_served(&self, d: Duration) {
+        self.notify_latency.observe(d.as_secs_f64());
+    }
+
+    /// A catalog provisioned a zone.
+    pub fn provisioned(&self) {
+        self.provisioned.inc();
+    }
+
+    /// A zone left its catalog and was deleted.
+    pub fn deprovisioned(&self) {
+        self.deprovisioned.inc();
+    }
+
+    /// The exposition text, with the per-zone gauges taken from `zones` now.
+    pub fn encode(&self, zones: &ZoneTable) -> String {
+        self.zone_serial.clear();
+        self.zone_since_refresh.clear();
+        self.zones.clear();
+        let now = crate::sync::timers::unix_now();
+        for state in ["loading", "ok", "refreshing", "expired"] {
+            self.zones.get_or_create(&StateLabel { state }).set(0);
+        }
+        for h in zones.iter() {
+            let st = h.status.get();
+            let label = ZoneLabel {
+                zone: h.name.to_string(),
+            };
+            if let Some(s) = st.serial {
+                self.zone_serial.get_or_create(&label).set(s as i64);
+            }
+            if let Some(t) = st.last_refresh {
+                self.zone_since_refresh
+                    .get_or_create(&label)
+                    .set(now.saturating_sub(t) as f64);
+            }
+            let state = match st.state {
+                State::Loading => "loading",
+                State::Ok => "ok",
+                State::Refreshing => "refreshing",
+                State::Expired => "expired",
+            };
+            self.zones.get_or_create(&StateLabel { state }).inc();
+        }
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = encode(&mut out, &self.registry);
+        out
+    }
+}

@@ -1,0 +1,106 @@
+//! The HTTP side of the server: `GET /metrics` for Prometheus and, when the config
+//! puts the control endpoint on HTTP, `POST /control` (the JSON of
+//! [`crate::control`]). hyper does the HTTP; this file only routes.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tracing::debug;
+
+use crate::control::{ControlRequest, ControlResponse, dispatch};
+use crate::sync::Registry;
+use crate::sync::zoneset::ZoneCommand;
+
+/// Largest request body accepted.
+const MAX_BODY: usize = 64 * 1024;
+
+/// What the HTTP endpoint serves.
+#[derive(Clone)]
+pub struct HttpState {
+    /// The zones (for the per-zone gauges).
+    pub registry: Arc<Registry>,
+    /// Serve `/metrics`.
+    pub metrics: bool,
+    /// Serve `POST /control` through this inbox.
+    pub control: Option<mpsc::Sender<ZoneCommand>>,
+}
+
+/// Serves HTTP on `listener` until the task is aborted.
+pub async fn serve(listener: TcpListener, state: HttpState) {
+    loop {
+        let Ok((stream, peer)) = listener.accept().await else {
+            continue;
+        };
+        let state = state.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| route(req, state.clone()));
+            if let Err(e) = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                debug!(%peer, error = %e, "HTTP connection failed");
+            }
+        });
+    }
+}
+
+async fn route(
+    req: Request<Incoming>,
+    state: HttpState,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let reply = |status: StatusCode, ctype: &str, body: String| {
+        Response::builder()
+            .status(status)
+            .header("content-type", ctype)
+            .body(Full::new(Bytes::from(body)))
+            .expect("a valid response")
+    };
+    match (req.method(), req.uri().path()) {
+        (&Method::GET, "/metrics") if state.metrics => {
+            let text = crate::metrics::get().encode(&state.registry.snapshot());
+            Ok(reply(
+                StatusCode::OK,
+                "text/plain; version=0.0.4; charset=utf-8",
+                text,
+            ))
+        }
+        (&Method::POST, "/control") if state.control.is_some() => {
+            let commands = state.control.clone().expect("checked");
+            let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+                Ok(b) => b.to_bytes(),
+                Err(_) => {
+                    return Ok(reply(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "text/plain",
+                        "too large\n".into(),
+                    ));
+                }
+            };
+            let response = match serde_json::from_slice::<ControlRequest>(&body) {
+                Ok(request) => dispatch(&commands, request).await,
+                Err(e) => ControlResponse::error(format!("bad request: {e}")),
+            };
+            let json = serde_json::to_string(&response).unwrap_or_default();
+            Ok(reply(StatusCode::OK, "application/json", json))
+        }
+        _ => Ok(reply(
+            StatusCode::NOT_FOUND,
+            "text/plain",
+            "not found\n".into(),
+        )),
+    }
+}
+
+/// Binds an HTTP listener.
+pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    TcpListener::bind(addr).await
+}
