@@ -379,7 +379,10 @@ impl<'a> Run<'a> {
             let permits = permits.clone();
             tasks.spawn(async move {
                 let _permit = permits.acquire_owned().await;
-                (n, run_step(peer, zone, step, old, path, opts, dry_run, comment).await)
+                (
+                    n,
+                    run_step(peer, zone, step, old, path, opts, dry_run, comment).await,
+                )
             });
             pending.push(item);
         }

@@ -183,7 +183,10 @@ pub fn print_table(report: &Report) -> io::Result<()> {
             z.action.as_str().to_string(),
             serial_cell(z),
             z.transfer_label.unwrap_or("").to_string(),
-            z.error.clone().or_else(|| z.note.clone()).unwrap_or_default(),
+            z.error
+                .clone()
+                .or_else(|| z.note.clone())
+                .unwrap_or_default(),
         ]);
     }
     super::print_table(&t)
@@ -219,8 +222,12 @@ pub fn print_json(report: &Report) -> io::Result<()> {
     })
 }
 
-/// The summary line on stderr: catalogs, action counts, transfers, time.
+/// The summary line on stderr: catalogs, action counts, transfers, time. Left out
+/// with `--quiet` (a cron job that mails any output stays silent unless it fails).
 pub fn summary(report: &Report, transfers: usize, bytes: u64, elapsed: Duration) {
+    if super::settings().quiet {
+        return;
+    }
     let c = report.counts();
     let failed_catalogs = report.catalogs.iter().filter(|c| c.error.is_some()).count();
     let catalogs = match (report.catalogs.len(), failed_catalogs) {
@@ -327,7 +334,10 @@ mod tests {
     #[test]
     fn serial_cells() {
         assert_eq!(serial_cell(&row(Action::Added, None, Some(3))), "- → 3");
-        assert_eq!(serial_cell(&row(Action::Updated, Some(3), Some(4))), "3 → 4");
+        assert_eq!(
+            serial_cell(&row(Action::Updated, Some(3), Some(4))),
+            "3 → 4"
+        );
         assert_eq!(serial_cell(&row(Action::Removed, Some(3), None)), "3 → -");
         assert_eq!(serial_cell(&row(Action::Unchanged, Some(3), Some(3))), "3");
         assert_eq!(serial_cell(&row(Action::Updated, Some(3), None)), "3 → ?");

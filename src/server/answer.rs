@@ -23,6 +23,8 @@
 //!   additional data is dropped silently when it does not fit.
 //! - RFC 8482 §4.1: ANY is answered with one RRset over UDP, all RRsets over TCP.
 //! - RFC 6604: the RCODE of a CNAME chain is that of its last name.
+//! - RFC 2181 §5: no duplicate RRs in a message; a CNAME loop is shown once, and the
+//!   chain stops where it would answer a name a second time (as Knot does).
 //!
 //! # Limitations
 //! - CNAME and DNAME chains are followed within the zone only (as Knot and NSD do);
@@ -33,7 +35,8 @@ use crate::zone::rrset::{RRset, rdata_target};
 use crate::zone::version::{Node, ZoneVersion};
 use crate::zone::{Class, Name, Record, Rtype};
 
-/// Most CNAME/DNAME links followed in one answer (loop guard).
+/// Most CNAME/DNAME links followed in one answer (loops stop at the first name seen
+/// twice; this bounds chains that never repeat a name).
 const MAX_CHAIN: usize = 16;
 
 //----------- Query and Answer -------------------------------------------------------
@@ -81,23 +84,36 @@ pub fn resolve(zone: &ZoneVersion, q: &Question) -> Answer {
         required_additional: 0,
     };
     let mut name = q.qname.clone();
+    // The names the chain has answered for (lower case), to stop at a loop.
+    let mut seen = vec![name.to_lowercase()];
     for _ in 0..MAX_CHAIN {
         match step(zone, &name, q, &mut ans) {
-            Step::Done => {
-                add_additional(zone, &mut ans);
-                return ans;
-            }
+            Step::Done => break,
             Step::Follow(next) => {
-                if !next.ends_with(zone.origin()) {
-                    // Out of the zone: the resolver takes it from here.
-                    add_additional(zone, &mut ans);
-                    return ans;
+                // Out of the zone: the resolver takes it from here. Back to a name
+                // already answered: a loop, which the CNAMEs in ANSWER already show
+                // once each (RFC 1034 §3.6.2 leaves loops to the resolver; repeating
+                // them would put duplicate RRs in the message, RFC 2181 §5).
+                let lower = next.to_lowercase();
+                if !next.ends_with(zone.origin()) || seen.contains(&lower) {
+                    break;
                 }
+                seen.push(lower);
                 name = next;
             }
         }
     }
-    // A loop: answer what we have (RFC 1034 §3.6.2 leaves loops to the resolver).
+    if seen.len() > 1 {
+        // A chain can pass the same DNAME twice (a CNAME below its target pointing
+        // back under it): keep the first copy of each record (RFC 2181 §5).
+        let mut unique: Vec<Record> = Vec::with_capacity(ans.answer.len());
+        for r in ans.answer.drain(..) {
+            if !unique.contains(&r) {
+                unique.push(r);
+            }
+        }
+        ans.answer = unique;
+    }
     add_additional(zone, &mut ans);
     ans
 }
@@ -460,6 +476,7 @@ alias    CNAME www
 chain    CNAME alias
 loop1    CNAME loop2
 loop2    CNAME loop1
+self     CNAME self
 out      CNAME www.elsewhere.
 *.wild   A     192.0.2.99
 *.wild   TXT   "wild"
@@ -472,6 +489,7 @@ ns.sub   A     192.0.2.53
 d        DNAME target.example.
 target   TXT   "t"
 foo.target A   192.0.2.7
+back.target CNAME x.d.example.
 _sip._tcp SRV  0 5 5060 mail
 "#;
 
@@ -554,8 +572,15 @@ _sip._tcp SRV  0 5 5060 mail
         );
         let a = ask(&z, "chain.example.", Rtype::CNAME);
         assert_eq!(names(&a.answer), ["chain.example. CNAME"]);
+        // A loop is shown once, not repeated up to the chain limit.
         let a = ask(&z, "loop1.example.", Rtype::A);
-        assert_eq!(a.answer.len(), MAX_CHAIN);
+        assert_eq!(
+            names(&a.answer),
+            ["loop1.example. CNAME", "loop2.example. CNAME"]
+        );
+        assert_eq!(a.rcode, Rcode::NOERROR);
+        let a = ask(&z, "SELF.example.", Rtype::A);
+        assert_eq!(names(&a.answer), ["self.example. CNAME"]);
         let a = ask(&z, "out.example.", Rtype::A);
         assert_eq!(names(&a.answer), ["out.example. CNAME"]);
         assert!(a.authority.is_empty());
@@ -639,6 +664,18 @@ _sip._tcp SRV  0 5 5060 mail
                 .to_string(),
             "foo.target.example."
         );
+        // Through the same DNAME twice: its record appears once.
+        let a = ask(&z, "back.d.example.", Rtype::A);
+        assert_eq!(
+            names(&a.answer),
+            [
+                "d.example. DNAME",
+                "back.d.example. CNAME",
+                "back.target.example. CNAME",
+                "x.d.example. CNAME"
+            ]
+        );
+        assert_eq!(a.rcode, Rcode::NXDOMAIN);
         // The DNAME owner itself is not redirected.
         let a = ask(&z, "d.example.", Rtype::DNAME);
         assert_eq!(names(&a.answer), ["d.example. DNAME"]);

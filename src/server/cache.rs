@@ -33,8 +33,30 @@ pub struct CacheKey {
     pub limit: u16,
 }
 
-/// One shard: encoded answers by key.
-type Shard = Mutex<HashMap<CacheKey, Arc<[u8]>>>;
+impl CacheKey {
+    /// The longest packed key: 6 octets of QTYPE, EDNS, transport and limit, then a
+    /// name of up to 255 octets.
+    pub const MAX_PACKED: usize = 6 + 255;
+
+    /// Writes the key as the cache stores it (QTYPE, EDNS, transport, limit, QNAME)
+    /// into `out`; returns its length. `out` must hold [`CacheKey::MAX_PACKED`] octets.
+    pub fn pack(qname: &[u8], qtype: u16, edns: u8, tcp: bool, limit: u16, out: &mut [u8]) -> usize {
+        out[..2].copy_from_slice(&qtype.to_be_bytes());
+        out[2] = edns;
+        out[3] = tcp as u8;
+        out[4..6].copy_from_slice(&limit.to_be_bytes());
+        out[6..6 + qname.len()].copy_from_slice(qname);
+        6 + qname.len()
+    }
+
+    fn packed(&self, out: &mut [u8; Self::MAX_PACKED]) -> usize {
+        Self::pack(&self.qname, self.qtype, self.edns, self.tcp, self.limit, out)
+    }
+}
+
+/// One shard: encoded answers by packed key ([`CacheKey::pack`]), so that a lookup
+/// needs no allocation.
+type Shard = Mutex<HashMap<Box<[u8]>, Arc<[u8]>>>;
 
 /// The per-version answer cache.
 #[derive(Debug)]
@@ -53,24 +75,40 @@ impl Default for AnswerCache {
 }
 
 impl AnswerCache {
-    fn shard(&self, key: &CacheKey) -> &Shard {
-        &self.shards[self.hasher.hash_one(key) as usize & (SHARDS - 1)]
+    fn shard(&self, packed: &[u8]) -> &Shard {
+        &self.shards[self.hasher.hash_one(packed) as usize & (SHARDS - 1)]
     }
 
     /// The encoded answer for `key`, if cached.
     pub fn get(&self, key: &CacheKey) -> Option<Arc<[u8]>> {
-        self.shard(key)
+        let mut buf = [0u8; CacheKey::MAX_PACKED];
+        let len = key.packed(&mut buf);
+        let packed = &buf[..len];
+        self.shard(packed)
             .lock()
             .expect("cache lock poisoned")
-            .get(key)
+            .get(packed)
             .cloned()
+    }
+
+    /// Calls `f` with the encoded answer for the packed key `packed`
+    /// ([`CacheKey::pack`]), if cached, under the shard's lock (keep `f` short: a copy).
+    pub fn with_packed<R>(&self, packed: &[u8], f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+        self.shard(packed)
+            .lock()
+            .expect("cache lock poisoned")
+            .get(packed)
+            .map(|answer| f(answer))
     }
 
     /// Keeps an encoded answer, unless the shard is full.
     pub fn insert(&self, key: CacheKey, answer: Arc<[u8]>) {
-        let mut shard = self.shard(&key).lock().expect("cache lock poisoned");
+        let mut buf = [0u8; CacheKey::MAX_PACKED];
+        let len = key.packed(&mut buf);
+        let packed = &buf[..len];
+        let mut shard = self.shard(packed).lock().expect("cache lock poisoned");
         if shard.len() < MAX_PER_SHARD {
-            shard.insert(key, answer);
+            shard.insert(packed.into(), answer);
         }
     }
 }
@@ -79,18 +117,26 @@ impl AnswerCache {
 /// and its QNAME bytes (same length, so compression pointers stay valid).
 /// Returns `None` when the query's QNAME does not sit where the cached one does.
 pub fn personalize(cached: &[u8], query: &[u8], qname_len: usize) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(cached.len());
+    personalize_into(cached, query, qname_len, &mut out).then_some(out)
+}
+
+/// [`personalize`] into `out` (cleared first), without allocating when `out` has the
+/// room. Returns false (and leaves `out` empty) when `personalize` would return `None`.
+pub fn personalize_into(cached: &[u8], query: &[u8], qname_len: usize, out: &mut Vec<u8>) -> bool {
+    out.clear();
     let end = 12 + qname_len;
     if cached.len() < end || query.len() < end {
-        return None;
+        return false;
     }
-    let mut out = cached.to_vec();
+    out.extend_from_slice(cached);
     out[0] = query[0];
     out[1] = query[1];
     // RD is bit 0 of byte 2; CD is bit 4 of byte 3.
     out[2] = (out[2] & !0x01) | (query[2] & 0x01);
     out[3] = (out[3] & !0x10) | (query[3] & 0x10);
     out[12..end].copy_from_slice(&query[12..end]);
-    Some(out)
+    true
 }
 
 #[cfg(test)]

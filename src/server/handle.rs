@@ -32,7 +32,7 @@ use crate::zone::{Class, Name, Rtype};
 
 use super::ServerState;
 use super::answer::{Edns, Question, encode, resolve};
-use super::cache::{CacheKey, personalize};
+use super::cache::{CacheKey, personalize, personalize_into};
 
 /// Our largest UDP answer (DNS flag day 2020; Knot and NSD default).
 const MAX_UDP: usize = crate::wire::EDNS_UDP_SIZE as usize;
@@ -134,6 +134,140 @@ pub async fn handle(
         _ => Reply::Message(query(
             state, msg, &header, &q.name, q.qtype, edns, transport, tsig,
         )),
+    }
+}
+
+//----------- answer_cached ----------------------------------------------------------
+
+/// The query fast path: answers `msg` from the answer cache into `out` (cleared
+/// first) without allocating. Returns false, leaving `out` empty, when it cannot;
+/// [`handle`] then decides (and fills the cache).
+///
+/// It answers only what `handle` would answer from the cache with the same bytes, and
+/// leaves everything else to it: a QUERY (QR clear) with exactly one question of class
+/// IN whose QNAME is a plain name (no compression), a QTYPE other than AXFR and IXFR,
+/// no answer or authority records, and at most one additional record, an OPT of
+/// version 0 owned by the root, the message ending right after it; then the checks of
+/// `query` that come before the cache (the zone, catalog zones, a loaded version).
+/// Whatever `handle` learns to check before the cache must be checked here too.
+pub fn answer_cached(
+    state: &ServerState,
+    msg: &[u8],
+    transport: Transport,
+    out: &mut Vec<u8>,
+) -> bool {
+    out.clear();
+    let Some(q) = PlainQuery::parse(msg) else {
+        return false;
+    };
+    let table = state.registry.snapshot();
+    let Some(zone) = table.find(q.lower()) else {
+        return false;
+    };
+    if zone.settings.catalog && q.qtype != Rtype::SOA.0 {
+        return false;
+    }
+    let Some(published) = zone.current() else {
+        return false;
+    };
+    let tcp = transport == Transport::Tcp;
+    // As `query` computes them.
+    let (limit, edns) = match (transport, q.edns) {
+        (Transport::Tcp, None) => (crate::wire::MAX_TCP_MESSAGE, 0),
+        (Transport::Tcp, Some((_, dnssec_ok))) => {
+            (crate::wire::MAX_TCP_MESSAGE, 1 + dnssec_ok as u8)
+        }
+        (Transport::Udp, Some((udp_size, dnssec_ok))) => {
+            ((udp_size as usize).min(MAX_UDP), 1 + dnssec_ok as u8)
+        }
+        (Transport::Udp, None) => (crate::wire::MAX_UDP_PLAIN, 0),
+    };
+    let mut key = [0u8; CacheKey::MAX_PACKED];
+    let len = CacheKey::pack(q.lower(), q.qtype, edns, tcp, limit as u16, &mut key);
+    published
+        .cache
+        .with_packed(&key[..len], |hit| {
+            personalize_into(hit, msg, q.qname_len, out)
+        })
+        .unwrap_or(false)
+}
+
+/// A query simple enough for [`answer_cached`], read in place.
+struct PlainQuery {
+    /// QNAME lower-cased (wire form, `qname_len` octets used).
+    lower: [u8; 255],
+    qname_len: usize,
+    qtype: u16,
+    /// The OPT's UDP payload size (at least 512) and DO bit, when there is an OPT.
+    edns: Option<(u16, bool)>,
+}
+
+impl PlainQuery {
+    fn parse(msg: &[u8]) -> Option<PlainQuery> {
+        let w = |i: usize| u16::from_be_bytes([msg[i], msg[i + 1]]);
+        if msg.len() < crate::wire::HEADER_LEN + 5 {
+            return None;
+        }
+        // QR clear, OPCODE QUERY; one question; no answers or authority; at most one
+        // additional record.
+        if msg[2] & 0xf8 != 0 || w(4) != 1 || w(6) != 0 || w(8) != 0 || w(10) > 1 {
+            return None;
+        }
+        let mut q = PlainQuery {
+            lower: [0u8; 255],
+            qname_len: 0,
+            qtype: 0,
+            edns: None,
+        };
+        let mut pos = crate::wire::HEADER_LEN;
+        loop {
+            let len = *msg.get(pos)? as usize;
+            if len > 63 {
+                // A pointer or an extended label type: the slow path reads those.
+                return None;
+            }
+            let end = q.qname_len + 1 + len;
+            if end > q.lower.len() {
+                return None;
+            }
+            let label = msg.get(pos..pos + 1 + len)?;
+            for (dst, src) in q.lower[q.qname_len..end].iter_mut().zip(label) {
+                *dst = src.to_ascii_lowercase();
+            }
+            q.qname_len = end;
+            pos += 1 + len;
+            if len == 0 {
+                break;
+            }
+        }
+        let fixed = msg.get(pos..pos + 4)?;
+        q.qtype = u16::from_be_bytes([fixed[0], fixed[1]]);
+        let qclass = u16::from_be_bytes([fixed[2], fixed[3]]);
+        if qclass != Class::IN.0 || q.qtype == Rtype::AXFR.0 || q.qtype == Rtype::IXFR.0 {
+            return None;
+        }
+        pos += 4;
+        if w(10) == 1 {
+            // Root owner, TYPE OPT, CLASS = payload size, TTL = extended RCODE, version,
+            // flags; RDLENGTH; the options, ending the message.
+            let opt = msg.get(pos..pos + 11)?;
+            if opt[0] != 0 || u16::from_be_bytes([opt[1], opt[2]]) != Rtype::OPT.0 {
+                return None;
+            }
+            let ttl = u32::from_be_bytes([opt[5], opt[6], opt[7], opt[8]]);
+            if (ttl >> 16) as u8 != 0 {
+                return None;
+            }
+            let rdlen = u16::from_be_bytes([opt[9], opt[10]]) as usize;
+            pos += 11 + rdlen;
+            let udp_size = u16::from_be_bytes([opt[3], opt[4]]).max(512);
+            q.edns = Some((udp_size, ttl & 0x8000 != 0));
+        }
+        (pos == msg.len()).then_some(q)
+    }
+
+    fn lower(&self) -> &[u8] {
+        &self.lower[..self.qname_len]
     }
 }
 
@@ -261,19 +395,33 @@ fn notify_in(state: &ServerState, msg: &[u8], peer: SocketAddr, tsig: Option<Ser
             && let Some(master) = masters.find(peer.ip(), key.as_ref())
         {
             info!(%peer, zone = %req.zone, "NOTIFY-in for a new zone from a super master");
+            crate::metrics::get().notify("in", "provisioning");
             let cmd = crate::sync::zoneset::ZoneCommand::NotifyUnknown {
                 master,
                 zone: req.zone.clone(),
             };
-            if masters.commands.try_send(cmd).is_ok() {
-                return Reply::Message(signed(
-                    crate::notify::notify_response(&req, Rcode::NOERROR),
-                    tsig,
-                ));
+            match masters.commands.try_send(cmd) {
+                Ok(()) => {
+                    return Reply::Message(signed(
+                        crate::notify::notify_response(&req, Rcode::NOERROR),
+                        tsig,
+                    ));
+                }
+                Err(tokio::sync::mpsc::error::TrySendError::Full(_)) => {
+                    // A burst of new zones fills the zone-set manager's inbox: no
+                    // answer, so that the super master retransmits (RFC 1996 §3.6)
+                    // once the manager has caught up.
+                    info!(%peer, zone = %req.zone,
+                        "NOTIFY-in for a new zone: busy, not answered (the super master retransmits)");
+                    return Reply::Drop;
+                }
+                // Shutting down.
+                Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => {}
             }
         }
         info!(%peer, zone = %req.zone, serial = ?req.serial_hint,
             "NOTIFY-in refused: not a secondary zone here (NOTAUTH)");
+        crate::metrics::get().notify("in", "notauth");
         return Reply::Message(signed(
             crate::notify::notify_response(&req, Rcode::NOTAUTH),
             tsig,
@@ -282,12 +430,14 @@ fn notify_in(state: &ServerState, msg: &[u8], peer: SocketAddr, tsig: Option<Ser
     if !zone.settings.allow_notify.allows(peer.ip(), key.as_ref()) {
         warn!(%peer, zone = %req.zone, key = ?key.as_ref().map(|k| k.to_string()),
             "NOTIFY-in refused: not from a primary of the zone (or without its key)");
+        crate::metrics::get().notify("in", "refused");
         return Reply::Message(signed(
             crate::notify::notify_response(&req, Rcode::REFUSED),
             tsig,
         ));
     }
     info!(%peer, zone = %req.zone, serial = ?req.serial_hint, "NOTIFY-in, accepted");
+    crate::metrics::get().notify("in", "accepted");
     zone.send(crate::sync::ZoneEvent::NotifyIn {
         serial: req.serial_hint,
     });

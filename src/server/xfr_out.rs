@@ -104,6 +104,12 @@ impl TransferOut {
             packer.flush(frames).await
         }
         .await;
+        let kind = match self.kind {
+            "AXFR" => "AXFR",
+            "IXFR" => "IXFR",
+            _ => "AXFR-fallback",
+        };
+        crate::metrics::get().transfer("out", kind, result.is_ok(), packer.bytes as u64);
         match &result {
             Ok(()) => info!(
                 zone = %self.zone, peer = %self.peer, serial = self.serial, messages = packer.messages,

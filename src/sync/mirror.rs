@@ -31,7 +31,7 @@
 
 pub mod fetch;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -388,7 +388,7 @@ pub fn plan(
     let mut items = Vec::new();
     // Zones (by key) that stay with, or move away from, their manifest owner: not
     // removals.
-    let mut kept: HashMap<String, ()> = HashMap::new();
+    let mut kept: HashSet<String> = HashSet::new();
     for (zone, by) in &listed {
         let key = zone_key(zone);
         let entry = manifest.zones.get(&key);
@@ -397,7 +397,7 @@ pub fn plan(
             Some(e) => match owner_of(e) {
                 // The owner was not fetched: leave the zone as it is.
                 None => {
-                    kept.insert(key, ());
+                    kept.insert(key);
                     continue;
                 }
                 Some(owner) if by.contains(&owner) => {
@@ -416,7 +416,7 @@ pub fn plan(
                 Some(_) => (by[0], Some(migrated(e))),
             },
         };
-        kept.insert(key, ());
+        kept.insert(key);
         let member = &sources[source].catalog.members[zone];
         let id = Some(String::from_utf8_lossy(&member.id).into_owned());
         let file = match zone_file_name(zone) {
@@ -472,7 +472,7 @@ pub fn plan(
     // Removals: zones a fetched catalog owns and no longer lists.
     let mut gone: Vec<Vec<Item>> = vec![Vec::new(); sources.len()];
     for (key, entry) in &manifest.zones {
-        if kept.contains_key(key) {
+        if kept.contains(key) {
             continue;
         }
         let Some(owner) = owner_of(entry) else {

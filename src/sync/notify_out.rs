@@ -99,7 +99,14 @@ pub fn spawn_round(round: &mut JoinSet<()>, version: &ZoneVersion, targets: Vec<
             ..NotifyOptions::default()
         };
         round.spawn(async move {
-            match send_notify(target.addr, &zone, &opts).await {
+            let result = send_notify(target.addr, &zone, &opts).await;
+            let outcome = match &result {
+                Ok(r) if r.is_success() => "acknowledged",
+                Ok(_) => "refused",
+                Err(_) => "failed",
+            };
+            crate::metrics::get().notify("out", outcome);
+            match result {
                 Ok(r) if r.is_success() => info!(
                     zone = %zone, peer = %target.addr, serial, attempts = r.attempts,
                     rtt_ms = r.rtt.as_millis() as u64, "NOTIFY-out, acknowledged"

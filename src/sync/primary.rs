@@ -63,6 +63,9 @@ pub struct PrimaryZone {
     catalog: Option<Arc<CatalogFeed>>,
     /// What this task reports about the zone (it is the only writer).
     status: StatusCell,
+    /// The stamp (mtime, size) of a file version that was refused: it is not parsed
+    /// (and its findings not logged) again until the file changes.
+    refused: Option<(u64, u64)>,
 }
 
 /// What a primary zone needs to start.
@@ -112,6 +115,7 @@ pub fn spawn(
         notify_round: JoinSet::new(),
         catalog: spec.catalog,
         status,
+        refused: None,
     };
     let span = info_span!("zone", zone = %spec.name);
     tasks.spawn(zone.run(inbox).instrument(span));
@@ -174,11 +178,19 @@ impl PrimaryZone {
         let stamp = match file_stamp(&self.file).await {
             Ok(s) => s,
             Err(e) => {
-                error!(file = %self.file.display(), error = %e, "cannot read zone file; keeping the served version");
-                self.failed(format!("cannot read {}: {e}", self.file.display()));
+                let error = format!("cannot read {}: {e}", self.file.display());
+                // Say it once, not on every file check.
+                if self.status.get().last_error.as_deref() != Some(error.as_str()) {
+                    error!(file = %self.file.display(), error = %e, "cannot read zone file; keeping the served version");
+                    self.failed(error);
+                }
                 return;
             }
         };
+        if self.refused == Some(stamp) {
+            debug!("zone file unchanged since it was refused");
+            return;
+        }
         let current = self.publish.borrow().clone();
         if let (Some(_), Some(src)) = (&current, &self.source)
             && (src.mtime_ns, src.len) == stamp
@@ -186,6 +198,8 @@ impl PrimaryZone {
             debug!("zone file unchanged");
             return;
         }
+        // Refused until accepted: a refusal below leaves this set.
+        self.refused = Some(stamp);
         let Some(new) = self.load_file().await else {
             return;
         };
@@ -277,7 +291,10 @@ impl PrimaryZone {
         })
         .await;
         match result {
-            Ok(Ok(_)) => self.source = Some(source),
+            Ok(Ok(_)) => {
+                self.source = Some(source);
+                self.refused = None;
+            }
             Ok(Err(e)) => error!(error = %e, "cannot store the zone"),
             Err(e) => error!(error = %e, "store task failed"),
         }
@@ -362,6 +379,8 @@ impl PrimaryZone {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => {
                 error!(error = %e, "cannot store the change; keeping the served version");
+                // A store failure is not the file's fault: try again at the next check.
+                self.refused = None;
                 return;
             }
             Err(e) => {
@@ -371,6 +390,7 @@ impl PrimaryZone {
         }
         if source.is_some() {
             self.source = source;
+            self.refused = None;
         }
         info!(
             serial_from = from,
@@ -389,6 +409,7 @@ impl PrimaryZone {
         let name = self.name.clone();
         let _ = tokio::task::spawn_blocking(move || store.set_source(&name, source)).await;
         self.source = Some(source);
+        self.refused = None;
     }
 
     /// Publishes a version to readers.

@@ -60,6 +60,15 @@ impl CatalogFeed {
         self.wake.notify_one();
     }
 
+    /// Several updates at once: they land in the same catalog version.
+    pub fn members(&self, updates: impl IntoIterator<Item = (Name, Option<u32>)>) {
+        self.pending
+            .lock()
+            .expect("catalog feed lock poisoned")
+            .extend(updates);
+        self.wake.notify_one();
+    }
+
     /// The full set of member zones (drops stale members after a restart).
     pub fn all_members(&self, zones: Vec<Name>) {
         *self.full.lock().expect("catalog feed lock poisoned") = Some(zones);

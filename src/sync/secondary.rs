@@ -417,7 +417,18 @@ impl SecondaryZone {
             }
             _ => crate::xfr::axfr(p.addr, &zone, &opts).await,
         }
-        .map_err(|e: XfrError| e.to_string())?;
+        .map_err(|e: XfrError| {
+            let kind = if use_ixfr { "IXFR" } else { "AXFR" };
+            crate::metrics::get().transfer("in", kind, false, 0);
+            e.to_string()
+        })?;
+        // Metrics kinds: IXFR, AXFR, and AXFR-fallback (an IXFR answered or retried
+        // with the whole zone).
+        let metric_kind = match (&outcome.transfer, use_ixfr) {
+            (Transfer::Incremental(_) | Transfer::UpToDate(_), _) => "IXFR",
+            (Transfer::Full(_), true) => "AXFR-fallback",
+            (Transfer::Full(_), false) => "AXFR",
+        };
         let what = match (&outcome.transfer, use_ixfr, &outcome.fallback) {
             (Transfer::Incremental(_), _, _) => "IXFR",
             (Transfer::Full(_), true, Some(_)) => "AXFR (fallback from IXFR)",
@@ -457,6 +468,7 @@ impl SecondaryZone {
                         return Err("the AXFR answer was not a whole zone".into());
                     };
                     let serial = self.commit_full(zone_records).await?;
+                    crate::metrics::get().transfer("in", "AXFR-fallback", true, out.stats.bytes);
                     info!(
                         peer = %p.addr, transport = %out.transport, key,
                         messages = out.stats.messages, records = out.stats.records,
@@ -470,6 +482,7 @@ impl SecondaryZone {
                 Err(IncrementalError::Failed(e)) => return Err(e),
             },
         };
+        crate::metrics::get().transfer("in", metric_kind, true, bytes);
         info!(
             peer = %p.addr, %transport, key, messages, records, bytes,
             ms = started.elapsed().as_millis() as u64, fallback = ?fallback,
@@ -553,8 +566,8 @@ impl SecondaryZone {
         if dropped > 0 {
             warn!(
                 dropped,
-                "IXFR-in, {dropped} records without effect left out (added but already in \
-                 the zone, or removed but not in it)"
+                "IXFR-in, records without effect left out (added but already in the zone, \
+                 or removed but not in it)"
             );
         }
         let new = Arc::new(new);
@@ -703,8 +716,7 @@ fn effective_changeset(v: &ZoneVersion, cs: &Changeset) -> (Changeset, usize) {
         .added
         .iter()
         .filter(|r| {
-            held_ttl(r) != Some(r.ttl)
-                || removed.binary_search_by(|x| same_record(x, r)).is_ok()
+            held_ttl(r) != Some(r.ttl) || removed.binary_search_by(|x| same_record(x, r)).is_ok()
         })
         .cloned()
         .collect();
@@ -767,7 +779,11 @@ mod tests {
         let www1 = a("www.example.com.", [192, 0, 2, 1]);
         let www2 = a("www.example.com.", [192, 0, 2, 2]);
         let cs = changeset(
-            vec![www1.clone(), a("ghost.example.com.", [192, 0, 2, 9]), www1.clone()],
+            vec![
+                www1.clone(),
+                a("ghost.example.com.", [192, 0, 2, 9]),
+                www1.clone(),
+            ],
             vec![
                 // NSD 4.6 `create-ixfr`: an unchanged apex RRset added again.
                 mx("example.com.", 10, "MAIL.example.com."),
@@ -800,7 +816,10 @@ mod tests {
         assert_eq!(dropped, 0);
         assert!(matches!(
             v.apply(&effective),
-            Err(ApplyError::AlreadyPresent { rtype: Rtype::A, .. })
+            Err(ApplyError::AlreadyPresent {
+                rtype: Rtype::A,
+                ..
+            })
         ));
     }
 }

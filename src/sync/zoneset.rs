@@ -69,6 +69,14 @@ pub enum ZoneCommand {
         /// The zone.
         zone: Name,
     },
+    /// A bulk refresh asked super master `master` for its catalog's SOA: the serial,
+    /// or why the query failed.
+    BulkChecked {
+        /// Which super master.
+        master: usize,
+        /// The catalog's serial at the master.
+        serial: Result<u32, String>,
+    },
     /// An operator's request through the control endpoint.
     Control {
         /// The request.
@@ -126,6 +134,9 @@ struct Consumed {
     name: Name,
     /// Its last parsed version.
     last: Option<Catalog>,
+    /// A bulk refresh found the catalog newer at the master: the next version
+    /// processed also confirms the members that did not change.
+    bulk_pending: bool,
 }
 
 /// The zone-set manager.
@@ -201,6 +212,7 @@ impl ZoneSet {
                 .map(|m| Consumed {
                     name: m.catalog.clone(),
                     last: None,
+                    bulk_pending: false,
                 })
                 .collect(),
             config,
@@ -498,6 +510,11 @@ impl ZoneSet {
             .filter(|(n, r)| r.origin == Origin::ZonesDir && !found.iter().any(|(f, _)| f == *n))
             .map(|(n, _)| n.clone())
             .collect();
+        // Every member that left goes into one catalog version: a super slave's
+        // max-deletions guard judges the whole change, not slices of it.
+        if let Some(feed) = &self.feed {
+            feed.members(gone.iter().map(|n| (n.clone(), None)));
+        }
         for name in gone {
             info!(zone = %name, "zone file left zones-dir: zone deleted");
             self.delete(&name).await;
@@ -636,12 +653,14 @@ impl ZoneSet {
         }
         self.start_provisioned(zone.clone(), master);
         self.provisioned.insert(zone, p);
+        crate::metrics::get().provisioned();
     }
 
     /// Handles one command.
     pub async fn command(&mut self, cmd: ZoneCommand) {
         match cmd {
             ZoneCommand::Catalog { master, catalog } => self.reconcile(master, catalog).await,
+            ZoneCommand::BulkChecked { master, serial } => self.on_bulk_checked(master, serial),
             ZoneCommand::Control { request, reply } => {
                 let answer = self.control(request).await;
                 let _ = reply.send(answer);
@@ -663,7 +682,7 @@ impl ZoneSet {
         let m = self.config.super_masters[master].clone();
         let owner = m.catalog.to_string();
         let (mut added, mut migrated) = (0usize, 0usize);
-        for (zone, member) in &catalog.members {
+        for zone in catalog.members.keys() {
             match self.running.get(zone).map(|r| r.origin) {
                 None => {
                     self.provision(zone.clone(), master, true, catalog.serial)
@@ -699,18 +718,6 @@ impl ZoneSet {
                     debug!(zone = %zone, "member is configured locally; the local zone wins")
                 }
             }
-            // Bulk refresh by catalog serials: transfer what changed, confirm the rest.
-            if catalog.has_serials
-                && let (Some(serial), Some(r)) = (member.serial, self.running.get(zone))
-                && r.origin == Origin::Provisioned
-            {
-                let ours = r.handle.current().map(|p| p.version.serial());
-                match ours {
-                    Some(s) if s == serial => r.handle.send(ZoneEvent::Current { serial }),
-                    Some(s) if !Serial(serial).is_newer_than(Serial(s)) => {}
-                    _ => r.handle.send(ZoneEvent::Newer { serial }),
-                }
-            }
         }
         let doomed: Vec<Name> = self
             .provisioned
@@ -732,11 +739,17 @@ impl ZoneSet {
                 info!(zone = %zone, catalog = %owner, "member left the catalog: zone deleted");
                 self.delete(zone).await;
                 removed += 1;
+                crate::metrics::get().deprovisioned();
             }
         }
         info!(catalog = %owner, serial = catalog.serial, members = catalog.members.len(), added, removed, migrated,
             "catalog processed");
+        // Members the catalog says changed are transferred; the others are confirmed
+        // only when a bulk refresh asked for this version (confirming costs each zone
+        // a timer write, too much for every catalog change).
+        let confirm = std::mem::take(&mut self.consumed[master].bulk_pending);
         self.consumed[master].last = Some(catalog);
+        self.check_members(master, confirm);
     }
 
     /// True when the catalog that owns `zone` lists it with `coo` pointing at
@@ -762,48 +775,121 @@ impl ZoneSet {
         }
     }
 
-    /// Bulk refresh: every consumed catalog is refreshed, and its members are checked
-    /// against it — by their serials when the catalog lists them, else by SOA queries
-    /// paced over time.
+    /// Bulk refresh: asks every super master for its catalog's serial (one SOA
+    /// query each, off this task); [`ZoneSet::on_bulk_checked`] goes on from there.
     pub fn bulk_refresh(&mut self) {
-        for c in &self.consumed {
-            if let Some(r) = self.running.get(&c.name) {
-                r.handle.send(ZoneEvent::Refresh);
-            }
-            let Some(cat) = &c.last else {
+        let masters = self.config.super_masters.clone();
+        for (i, m) in masters.iter().enumerate() {
+            if !self.running.contains_key(&m.catalog) {
                 continue;
-            };
-            if cat.has_serials {
-                for (zone, member) in &cat.members {
-                    let (Some(serial), Some(r)) = (member.serial, self.running.get(zone)) else {
-                        continue;
-                    };
-                    if r.origin != Origin::Provisioned {
-                        continue;
-                    }
-                    match r.handle.current().map(|p| p.version.serial()) {
-                        Some(s) if s == serial => r.handle.send(ZoneEvent::Current { serial }),
-                        Some(s) if !Serial(serial).is_newer_than(Serial(s)) => {}
-                        _ => r.handle.send(ZoneEvent::Newer { serial }),
-                    }
-                }
-            } else {
-                // A foreign catalog: SOA checks, paced and jittered.
-                let handles: Vec<Arc<ZoneHandle>> = cat
-                    .members
-                    .keys()
-                    .filter_map(|z| self.running.get(z))
-                    .filter(|r| r.origin == Origin::Provisioned)
-                    .map(|r| r.handle.clone())
-                    .collect();
-                self.tasks.spawn(async move {
-                    for h in handles {
-                        h.send(ZoneEvent::Refresh);
-                        let pause = 20 + super::timers::random() % 30;
-                        tokio::time::sleep(Duration::from_millis(pause)).await;
-                    }
-                });
             }
+            let server = self.master_server(m);
+            let catalog = m.catalog.clone();
+            let commands = self.commands.clone();
+            self.tasks.spawn(async move {
+                let serial = catalog_serial(&server, &catalog).await;
+                let _ = commands
+                    .send(ZoneCommand::BulkChecked { master: i, serial })
+                    .await;
+            });
+        }
+    }
+
+    /// A bulk refresh's answer from super master `master`. Members are confirmed
+    /// only on the word of a catalog known to be current: when the master's serial
+    /// is ours, at once; when it is newer, after that version is transferred and
+    /// processed. When the master does not answer, nothing is confirmed and the
+    /// members keep their own refresh, retry and expire timers (a stale catalog must
+    /// not keep zones alive past EXPIRE).
+    fn on_bulk_checked(&mut self, master: usize, serial: Result<u32, String>) {
+        let c = &self.consumed[master];
+        let Some(r) = self.running.get(&c.name) else {
+            return;
+        };
+        let ours = r.handle.current().map(|p| p.version.serial());
+        match (serial, ours) {
+            (Err(e), _) => {
+                warn!(catalog = %c.name, error = %e,
+                    "bulk refresh: the catalog's SOA query failed; members keep their own timers");
+            }
+            (Ok(theirs), Some(ours)) if theirs == ours => {
+                r.handle.send(ZoneEvent::Current { serial: ours });
+                if c.last.as_ref().is_some_and(|l| l.serial == ours) {
+                    debug!(catalog = %c.name, serial = ours, "bulk refresh: catalog current; checking members");
+                    self.check_members(master, true);
+                } else {
+                    // This version is on its way to `reconcile`.
+                    self.consumed[master].bulk_pending = true;
+                }
+            }
+            (Ok(theirs), Some(ours)) if !Serial(theirs).is_newer_than(Serial(ours)) => {
+                warn!(catalog = %c.name, ours, theirs,
+                    "bulk refresh: the master's catalog is older than ours (RFC 1982); members keep their own timers");
+            }
+            (Ok(theirs), ours) => {
+                info!(catalog = %c.name, serial = theirs, ours = ?ours, "bulk refresh: catalog changed; transferring it");
+                // Newer transfers without another SOA query; a zone that is not
+                // served (expired) takes a full refresh.
+                r.handle.send(match ours {
+                    Some(_) => ZoneEvent::Newer { serial: theirs },
+                    None => ZoneEvent::Refresh,
+                });
+                self.consumed[master].bulk_pending = true;
+            }
+        }
+    }
+
+    /// Drives the members of super master `master`'s last catalog that it
+    /// provisioned. With member serials (a zonesync catalog): a member the catalog
+    /// says is newer transfers at once, without an SOA query; with `confirm`, a
+    /// member at the catalog's serial is confirmed current without any query. A
+    /// foreign catalog has no serials: with `confirm`, every member checks its SOA,
+    /// paced and jittered.
+    fn check_members(&mut self, master: usize, confirm: bool) {
+        let c = &self.consumed[master];
+        let Some(cat) = &c.last else {
+            return;
+        };
+        let owner = c.name.to_string();
+        let owned = |zone: &Name| {
+            self.provisioned
+                .get(zone)
+                .is_some_and(|p| p.catalog == owner)
+        };
+        if cat.has_serials {
+            for (zone, member) in &cat.members {
+                let (Some(serial), Some(r)) = (member.serial, self.running.get(zone)) else {
+                    continue;
+                };
+                if r.origin != Origin::Provisioned || !owned(zone) {
+                    continue;
+                }
+                match r.handle.current().map(|p| p.version.serial()) {
+                    Some(s) if s == serial => {
+                        if confirm {
+                            r.handle.send(ZoneEvent::Current { serial });
+                        }
+                    }
+                    Some(s) if !Serial(serial).is_newer_than(Serial(s)) => {}
+                    _ => r.handle.send(ZoneEvent::Newer { serial }),
+                }
+            }
+        } else if confirm {
+            let handles: Vec<Arc<ZoneHandle>> = cat
+                .members
+                .keys()
+                .filter(|z| owned(z))
+                .filter_map(|z| self.running.get(z))
+                .filter(|r| r.origin == Origin::Provisioned)
+                .map(|r| r.handle.clone())
+                .collect();
+            self.tasks.spawn(async move {
+                for h in handles {
+                    h.send(ZoneEvent::Refresh);
+                    let pause = 20 + super::timers::random() % 30;
+                    tokio::time::sleep(Duration::from_millis(pause)).await;
+                }
+            });
         }
     }
 
@@ -1073,6 +1159,24 @@ impl ZoneSet {
         {
             self.tasks.abort_all();
         }
+    }
+}
+
+/// The serial of `catalog` at its super master: an SOA query over UDP, then over TCP
+/// when UDP fails (DESIGN.md §4).
+async fn catalog_serial(server: &PrimaryServer, catalog: &Name) -> Result<u32, String> {
+    let opts = crate::xfr::ClientOptions {
+        key: server.key.clone(),
+        timeout: Duration::from_secs(5),
+        udp_attempts: 2,
+        ..Default::default()
+    };
+    match crate::xfr::query_soa(server.addr, catalog, &opts).await {
+        Ok(answer) => Ok(answer.serial),
+        Err(_) => crate::xfr::query_soa_tcp(server.addr, catalog, &opts)
+            .await
+            .map(|answer| answer.serial)
+            .map_err(|e| e.to_string()),
     }
 }
 

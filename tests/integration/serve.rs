@@ -11,8 +11,10 @@ use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use zonesync::tsig::Key;
 use zonesync::wire::{FLAG_AA, FLAG_TC, Header, MessageBuilder, Opcode, Rcode};
 use zonesync::xfr::Transfer;
+use zonesync::xfr::client::{ClientOptions, query_soa};
 use zonesync::xfr::interpret::{Interpreter, Step};
 use zonesync::zone::{Class, Rtype};
 
@@ -639,6 +641,23 @@ fn axfr_acl_and_tsig() {
     );
     srv.wait_log(&["TSIG check failed", "BADSIG"]);
     srv.wait_log(&["TSIG check failed", "BADKEY"]);
+
+    // An ordinary signed query gets a signed answer (and bypasses the answer cache).
+    let opts = ClientOptions {
+        key: Some(Key::from_parts(KEY, "hmac-sha256", SECRET).unwrap()),
+        timeout: Duration::from_secs(2),
+        ..ClientOptions::default()
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        let soa = rt
+            .block_on(query_soa(srv.addr, &name("example.com."), &opts))
+            .unwrap();
+        assert_eq!((soa.serial, soa.tsig_verified), (1, true));
+    }
 }
 
 #[test]
@@ -806,6 +825,26 @@ fn ixfr_from_before_the_journal_is_axfr_style() {
         stdout(&out)
     );
     assert_eq!(stdout(&out).lines().count(), 1 + 2 * 301);
+
+    // Over UDP it does not fit: the lone SOA, and the client retries over TCP.
+    let out = zonesync(&[
+        "ixfr",
+        "example.com",
+        "-s",
+        &s,
+        "-y",
+        &key,
+        "--serial",
+        "2",
+        "--udp",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("; serial 2 -> 3\n"));
+    assert!(
+        stderr(&out).contains("retried over TCP"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 //----------- 3. Reload --------------------------------------------------------------
@@ -1015,6 +1054,49 @@ fn reload_refuses_a_broken_file() {
         &zone_text("example.com.", 4, "www A 192.0.2.4\n"),
     );
     wait_serial(srv.addr, "example.com.", 4);
+}
+
+#[test]
+fn a_refused_file_is_reported_once() {
+    let env = Env::new();
+    env.write(
+        "example.com.zone",
+        &zone_text("example.com.", 1, "www A 192.0.2.1\n"),
+    );
+    env.write(
+        "other.test.zone",
+        &zone_text("other.test.", 1, "www A 192.0.2.1\n"),
+    );
+    env.config(
+        "100ms",
+        "zones:\n  - { name: example.com, file: example.com.zone }\n  \
+         - { name: other.test, file: other.test.zone }\n",
+    );
+    let srv = env.start();
+    wait_serial(srv.addr, "example.com.", 1);
+    wait_serial(srv.addr, "other.test.", 1);
+
+    let mark = srv.mark();
+    env.write(
+        "example.com.zone",
+        &zone_text("example.com.", 2, "bad A 192.0.2.999\n"),
+    );
+    srv.wait_log_since(mark, &["zone file refused; keeping the served version"]);
+    // Two more edits of another zone, each seen: at least two more file checks
+    // passed over the unchanged broken file.
+    for s in [2, 3] {
+        env.write(
+            "other.test.zone",
+            &zone_text("other.test.", s, "www A 192.0.2.1\n"),
+        );
+        wait_serial(srv.addr, "other.test.", s);
+    }
+    let log = srv.log();
+    let refusals = log[mark..]
+        .lines()
+        .filter(|l| l.contains("zone file refused"))
+        .count();
+    assert_eq!(refusals, 1, "{}", &log[mark..]);
 }
 
 #[test]

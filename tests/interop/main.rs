@@ -8,3 +8,4 @@
 mod peers;
 mod tsig_keygen;
 mod xfr;
+mod serve_secondary;
