@@ -399,22 +399,37 @@ impl Resolver<'_> {
 
         let zones_dir = raw.zones_dir.as_deref().map(|d| self.path(d));
         let control = match &raw.control {
-            Some(RawControl { socket: Some(p), http: None }) => ControlEndpoint::Socket(self.path(p)),
-            Some(RawControl { socket: None, http: Some(a) }) => match self.socket("control.http", a) {
+            Some(RawControl {
+                socket: Some(p),
+                http: None,
+            }) => ControlEndpoint::Socket(self.path(p)),
+            Some(RawControl {
+                socket: None,
+                http: Some(a),
+            }) => match self.socket("control.http", a) {
                 Some(addr) if addr.ip().is_loopback() => ControlEndpoint::Http(addr),
                 Some(_) => {
-                    self.problem("control.http", "the control endpoint must be a loopback address");
+                    self.problem(
+                        "control.http",
+                        "the control endpoint must be a loopback address",
+                    );
                     ControlEndpoint::Socket(state_dir.join("control.sock"))
                 }
                 None => ControlEndpoint::Socket(state_dir.join("control.sock")),
             },
-            Some(RawControl { socket: Some(_), http: Some(_) }) => {
+            Some(RawControl {
+                socket: Some(_),
+                http: Some(_),
+            }) => {
                 self.problem("control", "give either `socket` or `http`, not both");
                 ControlEndpoint::Socket(state_dir.join("control.sock"))
             }
             _ => ControlEndpoint::Socket(state_dir.join("control.sock")),
         };
-        let metrics = raw.metrics.as_deref().and_then(|a| self.socket("metrics", a));
+        let metrics = raw
+            .metrics
+            .as_deref()
+            .and_then(|a| self.socket("metrics", a));
 
         let super_slaves = raw.super_slaves.map(|s| {
             let servers = s

@@ -40,7 +40,14 @@ impl CacheKey {
 
     /// Writes the key as the cache stores it (QTYPE, EDNS, transport, limit, QNAME)
     /// into `out`; returns its length. `out` must hold [`CacheKey::MAX_PACKED`] octets.
-    pub fn pack(qname: &[u8], qtype: u16, edns: u8, tcp: bool, limit: u16, out: &mut [u8]) -> usize {
+    pub fn pack(
+        qname: &[u8],
+        qtype: u16,
+        edns: u8,
+        tcp: bool,
+        limit: u16,
+        out: &mut [u8],
+    ) -> usize {
         out[..2].copy_from_slice(&qtype.to_be_bytes());
         out[2] = edns;
         out[3] = tcp as u8;
@@ -50,7 +57,14 @@ impl CacheKey {
     }
 
     fn packed(&self, out: &mut [u8; Self::MAX_PACKED]) -> usize {
-        Self::pack(&self.qname, self.qtype, self.edns, self.tcp, self.limit, out)
+        Self::pack(
+            &self.qname,
+            self.qtype,
+            self.edns,
+            self.tcp,
+            self.limit,
+            out,
+        )
     }
 }
 

@@ -57,13 +57,19 @@ fn drift_is_found_and_clears_when_the_secondary_catches_up() {
     assert!(stdout(&out).contains("consistent"), "{}", stdout(&out));
 
     // The primary moves on; the secondary does not hear of it.
-    write(&p.join("example.org.zone"), &zone_text(2, "new A 192.0.2.2\n"));
+    write(
+        &p.join("example.org.zone"),
+        &zone_text(2, "new A 192.0.2.2\n"),
+    );
     wait_serial(primary.addr, "example.org.", 2);
     let out = fleet(&["--content"]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("DRIFT"), "{text}");
-    assert!(text.contains(&format!("{sa}: missing: new.example.org.")), "{text}");
+    assert!(
+        text.contains(&format!("{sa}: missing: new.example.org.")),
+        "{text}"
+    );
     let json = fleet(&["--format", "json"]);
     let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
     assert_eq!(report["consistent"], false);
@@ -77,6 +83,14 @@ fn drift_is_found_and_clears_when_the_secondary_catches_up() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 
     // An unreachable server is drift too.
-    let out = zonesync(&["check", "--fleet", "example.org", "-s", &pa, "-s", "127.0.0.1:1"]);
+    let out = zonesync(&[
+        "check",
+        "--fleet",
+        "example.org",
+        "-s",
+        &pa,
+        "-s",
+        "127.0.0.1:1",
+    ]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
 }

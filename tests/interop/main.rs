@@ -6,6 +6,6 @@
 //! namespace that has only loopback.
 
 mod peers;
+mod serve_secondary;
 mod tsig_keygen;
 mod xfr;
-mod serve_secondary;
