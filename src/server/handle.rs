@@ -465,13 +465,21 @@ pub fn error_reply(msg: &[u8], header: &Header, rcode: Rcode) -> Vec<u8> {
     };
     h.set_rcode(rcode);
     let mut b = MessageBuilder::new(h, crate::wire::MAX_UDP_PLAIN);
+    let parsed = Message::parse(msg).ok();
     if header.qdcount == 1
-        && let Ok(m) = Message::parse(msg)
-        && let Some(q) = m.question()
+        && let Some(q) = parsed.as_ref().and_then(|m| m.question())
     {
         let _ = b.question(&q.name, q.qtype, q.qclass);
     }
     b.set_rcode(rcode);
+    // RFC 6891 §7: a request with OPT gets an OPT back, errors included (one OPT
+    // only: more is FORMERR, answered without OPT).
+    if let Some(m) = &parsed
+        && m.opt_count() == 1
+    {
+        let dnssec_ok = read_edns(m).is_some_and(|e| e.dnssec_ok);
+        let _ = b.push_opt(crate::wire::EDNS_UDP_SIZE, rcode, dnssec_ok);
+    }
     b.finish()
 }
 

@@ -5,7 +5,9 @@
 //! Peers run on loopback with recursion off; CI runs this target inside a network
 //! namespace that has only loopback.
 
+mod differential;
 mod peers;
+mod serve_primary;
 mod serve_secondary;
 mod tsig_keygen;
 mod xfr;

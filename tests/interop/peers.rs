@@ -1,4 +1,7 @@
 //! Finding and running the peers' tools.
+//!
+//! Shared by every interop module; each uses a part, hence no dead-code warnings.
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -101,6 +104,25 @@ pub enum Role {
     Primary(String),
     /// Secondary of the primary on this port (127.0.0.1).
     Secondary(u16),
+    /// Secondary of the primary on `port` (127.0.0.1), with SOA queries, transfers and
+    /// NOTIFY signed with `key` (the name of one of the daemon's keys).
+    SecondaryKeyed {
+        /// The primary's port.
+        port: u16,
+        /// The key's name.
+        key: String,
+    },
+}
+
+impl Role {
+    /// The primary's port and key of a secondary zone.
+    fn primary(&self) -> Option<(u16, Option<&str>)> {
+        match self {
+            Role::Primary(_) => None,
+            Role::Secondary(p) => Some((*p, None)),
+            Role::SecondaryKeyed { port, key } => Some((*port, Some(key.as_str()))),
+        }
+    }
 }
 
 /// One zone of a peer.
@@ -145,11 +167,27 @@ impl Daemon {
         assert!(out.status.success(), "{}", both(&out));
     }
 
+    /// What the daemon wrote to stdout and stderr so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default()
+    }
+
+    /// Runs `nsd-control` against this nsd (its unix control socket).
+    pub fn nsd_control(&self, args: &[&str]) -> Output {
+        assert_eq!(self.kind, "nsd");
+        let c = self.config.display().to_string();
+        let mut all = vec!["-c", c.as_str()];
+        all.extend_from_slice(args);
+        run(&tool("nsd-control"), &all)
+    }
+
     /// Rewrites a primary zone and makes the daemon load it (knotc zone-reload for
-    /// Knot, SIGHUP for BIND and NSD), then waits for `serial`.
+    /// Knot, SIGHUP for BIND and NSD, nothing for zonesync: its file watcher notices),
+    /// then waits for `serial`.
     pub fn update_zone(&self, zone: &str, text: &str, serial: u32) {
         std::fs::write(self.zone_file(zone), text).expect("write zone");
         match self.kind {
+            "zonesync" => {}
             "knotd" => {
                 let out = run(
                     &tool("knotc"),
@@ -233,8 +271,19 @@ fn spawn(
     config: PathBuf,
     port: u16,
 ) -> Daemon {
+    spawn_program(kind, Command::new(tool(kind)), args, dir, config, port)
+}
+
+fn spawn_program(
+    kind: &'static str,
+    mut program: Command,
+    args: &[&str],
+    dir: tempfile::TempDir,
+    config: PathBuf,
+    port: u16,
+) -> Daemon {
     let log = std::fs::File::create(dir.path().join("log")).expect("log file");
-    let child = Command::new(tool(kind))
+    let child = program
         .args(args)
         .stdin(Stdio::null())
         .stdout(log.try_clone().expect("log"))
@@ -282,9 +331,14 @@ fn write_zone_files(dir: &std::path::Path, zones: &[ZoneDef]) {
 /// Starts knotd (`knotd -c CFG`, foreground) serving `zones`, transfers allowed to
 /// 127.0.0.0/8 unsigned and with each key, IXFR from zone-file differences.
 pub fn start_knot(zones: &[ZoneDef], keys: &[PeerKey]) -> Daemon {
+    start_knot_on(free_port(), zones, keys)
+}
+
+/// [`start_knot`] on a port picked beforehand (so that a primary can be told to
+/// NOTIFY it before it runs).
+pub fn start_knot_on(port: u16, zones: &[ZoneDef], keys: &[PeerKey]) -> Daemon {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path().display().to_string();
-    let port = free_port();
     write_zone_files(dir.path(), zones);
     let mut cfg = format!(
         "server:\n  listen: 127.0.0.1@{port}\n  rundir: {d}\n  udp-workers: 1\n  tcp-workers: 1\n  background-workers: 1\n\
@@ -302,11 +356,14 @@ pub fn start_knot(zones: &[ZoneDef], keys: &[PeerKey]) -> Daemon {
     }
     cfg.push_str("remote:\n  - id: none\n    address: 127.0.0.1@1\n");
     for z in zones {
-        if let Role::Secondary(p) = z.role {
+        if let Some((p, key)) = z.role.primary() {
             cfg.push_str(&format!(
                 "  - id: primary-{}\n    address: 127.0.0.1@{p}\n",
                 z.name
             ));
+            if let Some(k) = key {
+                cfg.push_str(&format!("    key: {k}\n"));
+            }
         }
     }
     cfg.push_str("acl:\n  - id: any\n    address: 127.0.0.0/8\n    action: [transfer, notify]\n");
@@ -331,7 +388,7 @@ pub fn start_knot(zones: &[ZoneDef], keys: &[PeerKey]) -> Daemon {
         ));
         match &z.role {
             Role::Primary(_) => cfg.push_str(&format!("    file: {d}/{}.zone\n", z.name)),
-            Role::Secondary(_) => cfg.push_str(&format!(
+            Role::Secondary(_) | Role::SecondaryKeyed { .. } => cfg.push_str(&format!(
                 "    master: primary-{0}\n    file: {d}/{0}.zone\n",
                 z.name
             )),
@@ -346,18 +403,25 @@ pub fn start_knot(zones: &[ZoneDef], keys: &[PeerKey]) -> Daemon {
     daemon
 }
 
-/// Starts named (`named -g -c CFG`, foreground, one worker) serving `zones`; IXFR from
+/// Starts named (`named -f -c CFG`, foreground, one worker, logging to stderr) serving `zones`; IXFR from
 /// differences; `extra` is appended to the config (`server` statements …).
 pub fn start_named(zones: &[ZoneDef], keys: &[PeerKey], extra: &str) -> Daemon {
+    start_named_on(free_port(), zones, keys, extra)
+}
+
+/// [`start_named`] on a port picked beforehand.
+pub fn start_named_on(port: u16, zones: &[ZoneDef], keys: &[PeerKey], extra: &str) -> Daemon {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path().display().to_string();
-    let port = free_port();
     write_zone_files(dir.path(), zones);
     let mut cfg = format!(
         "options {{\n  directory \"{d}\";\n  listen-on port {port} {{ 127.0.0.1; }};\n  listen-on-v6 {{ none; }};\n  \
          recursion no;\n  pid-file \"{d}/named.pid\";\n  session-keyfile \"{d}/session.key\";\n  \
          managed-keys-directory \"{d}\";\n  dnssec-validation no;\n  notify no;\n  allow-transfer {{ any; }};\n  \
-         allow-notify {{ 127.0.0.1; }};\n  ixfr-from-differences yes;\n}};\ncontrols {{ }};\n{extra}\n"
+         allow-notify {{ 127.0.0.1; }};\n  ixfr-from-differences yes;\n}};\ncontrols {{ }};\n\
+         logging {{\n  channel out {{ stderr; severity info; print-time yes; }};\n  \
+         channel xfer {{ stderr; severity debug 3; print-time yes; }};\n  \
+         category default {{ out; }};\n  category xfer-in {{ xfer; }};\n}};\n{extra}\n"
     );
     for k in keys {
         cfg.push_str(&format!(
@@ -371,32 +435,46 @@ pub fn start_named(zones: &[ZoneDef], keys: &[PeerKey], extra: &str) -> Daemon {
                 "zone \"{0}\" {{ type primary; file \"{d}/{0}.zone\"; }};\n",
                 z.name
             )),
-            Role::Secondary(p) => cfg.push_str(&format!(
-                "zone \"{0}\" {{ type secondary; primaries {{ 127.0.0.1 port {p}; }}; file \"{d}/{0}.bak\"; }};\n",
-                z.name
-            )),
+            Role::Secondary(_) | Role::SecondaryKeyed { .. } => {
+                let (p, key) = z.role.primary().expect("a secondary");
+                let key = key.map(|k| format!(" key \"{k}\"")).unwrap_or_default();
+                cfg.push_str(&format!(
+                    "zone \"{0}\" {{ type secondary; primaries {{ 127.0.0.1 port {p}{key}; }}; file \"{d}/{0}.bak\"; }};\n",
+                    z.name
+                ))
+            }
         }
     }
     let config = dir.path().join("named.conf");
     std::fs::write(&config, cfg).expect("config");
     let c = config.display().to_string();
-    let daemon = spawn("named", &["-g", "-n", "1", "-c", &c], dir, config, port);
+    // Foreground with the config's logging (not -g): xfer-in at debug level 3 says
+    // whether each transfer in was incremental ("got incremental response").
+    let daemon = spawn("named", &["-f", "-n", "1", "-c", &c], dir, config, port);
     wait_ready(&daemon, zones);
     daemon
 }
 
-/// Starts nsd (`nsd -d -c CFG`, foreground) as a primary of `zones`, IXFR created from
-/// zone-file changes (`create-ixfr`), transfers over UDP and TCP allowed.
+/// Starts nsd (`nsd -d -c CFG`, foreground) serving `zones`: primaries with IXFR
+/// created from zone-file changes (`create-ixfr`), secondaries requesting IXFR and
+/// taking NOTIFY from their primary; transfers over UDP and TCP allowed to
+/// 127.0.0.0/8. `nsd-control` works through a unix socket in the daemon's folder
+/// ([`Daemon::nsd_control`]).
 pub fn start_nsd(zones: &[ZoneDef], keys: &[PeerKey]) -> Daemon {
+    start_nsd_on(free_port(), zones, keys)
+}
+
+/// [`start_nsd`] on a port picked beforehand.
+pub fn start_nsd_on(port: u16, zones: &[ZoneDef], keys: &[PeerKey]) -> Daemon {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path().display().to_string();
-    let port = free_port();
     write_zone_files(dir.path(), zones);
+    // Verbosity 2 names each transfer (and whether it was an IXFR) in the log.
     let mut cfg = format!(
         "server:\n  ip-address: 127.0.0.1@{port}\n  username: \"\"\n  chroot: \"\"\n  zonesdir: \"{d}\"\n  \
          database: \"\"\n  pidfile: \"{d}/nsd.pid\"\n  xfrdfile: \"{d}/xfrd.state\"\n  xfrdir: \"{d}\"\n  \
-         zonelistfile: \"{d}/zone.list\"\n  server-count: 1\n  verbosity: 1\n  reuseport: no\n\
-         remote-control:\n  control-enable: no\n"
+         zonelistfile: \"{d}/zone.list\"\n  server-count: 1\n  verbosity: 2\n  reuseport: no\n\
+         remote-control:\n  control-enable: yes\n  control-interface: {d}/nsd.ctl\n"
     );
     for k in keys {
         cfg.push_str(&format!(
@@ -405,13 +483,21 @@ pub fn start_nsd(zones: &[ZoneDef], keys: &[PeerKey]) -> Daemon {
         ));
     }
     for z in zones {
-        let Role::Primary(_) = z.role else {
-            panic!("nsd is started as a primary only here");
-        };
         cfg.push_str(&format!(
-            "zone:\n  name: \"{0}\"\n  zonefile: \"{0}.zone\"\n  provide-xfr: 127.0.0.0/8 NOKEY\n  store-ixfr: yes\n  create-ixfr: yes\n",
+            "zone:\n  name: \"{0}\"\n  zonefile: \"{0}.zone\"\n  provide-xfr: 127.0.0.0/8 NOKEY\n",
             z.name
         ));
+        match z.role.primary() {
+            None => cfg.push_str("  store-ixfr: yes\n  create-ixfr: yes\n"),
+            Some((p, key)) => {
+                let key = key.unwrap_or("NOKEY");
+                // store-ixfr keeps the IXFRs received (and only those: no
+                // create-ixfr), so an IXFR query to this nsd proves how it updated.
+                cfg.push_str(&format!(
+                    "  request-xfr: 127.0.0.1@{p} {key}\n  allow-notify: 127.0.0.1 {key}\n  store-ixfr: yes\n"
+                ));
+            }
+        }
         for k in keys {
             cfg.push_str(&format!("  provide-xfr: 127.0.0.0/8 {}\n", k.name));
         }
@@ -422,4 +508,183 @@ pub fn start_nsd(zones: &[ZoneDef], keys: &[PeerKey]) -> Daemon {
     let daemon = spawn("nsd", &["-d", "-c", &c], dir, config, port);
     wait_ready(&daemon, zones);
     daemon
+}
+
+/// Starts PowerDNS (`pdns_server --daemon=no --guardian=no --config-dir=DIR`, foreground,
+/// gsqlite3 backend in DIR) as a secondary of `zones` (PowerDNS 4.7 says
+/// `secondary=yes`), checking its zones every second and taking NOTIFY from
+/// 127.0.0.0/8. Keyed secondaries get the key imported and activated for the zone
+/// (`pdnsutil activate-tsig-key ZONE KEY secondary`). Transfers out are allowed to
+/// 127.0.0.0/8 (the default `allow-axfr-ips`).
+pub fn start_pdns_on(port: u16, zones: &[ZoneDef], keys: &[PeerKey]) -> Daemon {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().display().to_string();
+    let db = dir.path().join("pdns.db");
+    let schema = std::fs::read_to_string("/usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql")
+        .expect("pdns-backend-sqlite3 schema (install pdns-backend-sqlite3)");
+    let out = Command::new(tool("sqlite3"))
+        .arg(&db)
+        .arg(&schema)
+        .stdin(Stdio::null())
+        .output()
+        .expect("sqlite3 runs");
+    assert!(out.status.success(), "{}", both(&out));
+    let cfg = format!(
+        "launch=gsqlite3\ngsqlite3-database={d}/pdns.db\nlocal-address=127.0.0.1\nlocal-port={port}\n\
+         socket-dir={d}\nsecondary=yes\nxfr-cycle-interval=1\nsecurity-poll-suffix=\n\
+         query-local-address=127.0.0.1\nallow-notify-from=127.0.0.0/8\nallow-axfr-ips=127.0.0.0/8\n\
+         disable-syslog=yes\nloglevel=6\ndistributor-threads=1\nreceiver-threads=1\n\
+         retrieval-threads=1\nwebserver=no\napi=no\n"
+    );
+    let config = dir.path().join("pdns.conf");
+    std::fs::write(&config, cfg).expect("config");
+    let config_dir = format!("--config-dir={d}");
+    let pdnsutil = |args: &[&str]| {
+        let mut all = vec![config_dir.as_str()];
+        all.extend_from_slice(args);
+        let out = run(&tool("pdnsutil"), &all);
+        assert!(out.status.success(), "pdnsutil {args:?}: {}", both(&out));
+    };
+    for k in keys {
+        pdnsutil(&["import-tsig-key", &k.name, &k.algorithm, &k.secret]);
+    }
+    for z in zones {
+        let Some((p, key)) = z.role.primary() else {
+            panic!("PowerDNS is started as a secondary only here");
+        };
+        pdnsutil(&["create-secondary-zone", &z.name, &format!("127.0.0.1:{p}")]);
+        if let Some(k) = key {
+            pdnsutil(&["activate-tsig-key", &z.name, k, "secondary"]);
+        }
+    }
+    let daemon = spawn(
+        "pdns_server",
+        &[&config_dir, "--daemon=no", "--guardian=no"],
+        dir,
+        config,
+        port,
+    );
+    wait_ready(&daemon, zones);
+    daemon
+}
+
+//----------- zonesync serve -----------------------------------------------------------
+
+/// One zone of a `zonesync serve` primary.
+#[derive(Clone, Debug)]
+pub struct ServeZone {
+    /// The zone name, no trailing dot.
+    pub name: String,
+    /// The zone file's text (written to `<name>.zone` in the server's folder).
+    pub text: String,
+    /// Extra YAML lines for the zone's entry, each indented by four spaces
+    /// (`    allow-transfer: [ … ]`).
+    pub settings: String,
+}
+
+/// Starts `zonesync serve --config DIR/zonesync.yaml` (info logs) on 127.0.0.1:`port`
+/// with a state dir in DIR, the zone files checked every 200 ms, and `keys`; waits until
+/// every zone answers its SOA. The [`Daemon`] kills it by PID on drop.
+pub fn start_zonesync_on(port: u16, zones: &[ServeZone], keys: &[PeerKey]) -> Daemon {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cfg =
+        format!("listen: [\"127.0.0.1:{port}\"]\nstate-dir: state\nfile-check-interval: 200ms\n");
+    if !keys.is_empty() {
+        cfg.push_str("keys:\n");
+        for k in keys {
+            cfg.push_str(&format!(
+                "  - {{ name: {}, algorithm: {}, secret: \"{}\" }}\n",
+                k.name, k.algorithm, k.secret
+            ));
+        }
+    }
+    cfg.push_str("zones:\n");
+    for z in zones {
+        std::fs::write(dir.path().join(format!("{}.zone", z.name)), &z.text).expect("zone file");
+        cfg.push_str(&format!(
+            "  - name: {0}\n    file: {0}.zone\n{1}",
+            z.name, z.settings
+        ));
+    }
+    let config = dir.path().join("zonesync.yaml");
+    std::fs::write(&config, cfg).expect("config");
+    let c = config.display().to_string();
+    let mut program = Command::new(zonesync_bin());
+    program.env("RUST_LOG", "zonesync=info");
+    let daemon = spawn_program(
+        "zonesync",
+        program,
+        &["--color", "never", "serve", "--config", &c],
+        dir,
+        config,
+        port,
+    );
+    let defs: Vec<ZoneDef> = zones
+        .iter()
+        .map(|z| ZoneDef {
+            name: z.name.clone(),
+            role: Role::Primary(z.text.clone()),
+        })
+        .collect();
+    wait_ready(&daemon, &defs);
+    daemon
+}
+
+//----------- Comparing zones --------------------------------------------------------
+
+/// A record as a comparable value: owner (lower case), type, class, TTL, RDATA.
+pub type RecordKey = (Vec<u8>, u16, u16, u32, Vec<u8>);
+
+/// The comparable form of a record.
+pub fn record_key(r: &zonesync::zone::Record) -> RecordKey {
+    (
+        r.owner.to_lowercase().as_wire().to_vec(),
+        r.rtype.0,
+        r.class.0,
+        r.ttl,
+        r.rdata.as_wire().to_vec(),
+    )
+}
+
+/// The zone `zone` as `kdig` transfers it (AXFR over TCP, signed with `key` when
+/// given) from 127.0.0.1:`port`: the records parsed with zonesync's zone parser, the
+/// closing SOA left out, sorted.
+pub fn axfr_set(port: u16, zone: &str, key: Option<&PeerKey>) -> Vec<RecordKey> {
+    let port = port.to_string();
+    let spec = key.map(PeerKey::dig_spec);
+    let mut args = vec!["@127.0.0.1", "-p", &port, "+noall", "+answer", "+time=5"];
+    if let Some(s) = &spec {
+        args.extend_from_slice(&["-y", s]);
+    }
+    args.extend_from_slice(&[zone, "AXFR"]);
+    let out = run(&tool("kdig"), &args);
+    let text = both(&out);
+    assert!(
+        out.status.success() && !text.contains(";; ERROR") && !text.contains("WARNING"),
+        "AXFR of {zone} from port {port}: {text}"
+    );
+    let origin: zonesync::zone::Name = format!("{zone}.").parse().expect("name");
+    let parsed = zonesync::zone::parse_bytes(
+        &out.stdout,
+        std::path::Path::new("kdig"),
+        &origin,
+        &zonesync::zone::ParseOptions::default(),
+    );
+    assert!(
+        parsed
+            .findings
+            .iter()
+            .all(|f| f.severity != zonesync::zone::Severity::Error),
+        "kdig output does not parse: {:?}",
+        parsed.findings
+    );
+    let mut records = parsed.records;
+    assert!(
+        records.len() >= 2,
+        "AXFR of {zone} from port {port}: {text}"
+    );
+    records.pop();
+    let mut keys: Vec<RecordKey> = records.iter().map(record_key).collect();
+    keys.sort();
+    keys
 }
