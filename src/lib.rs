@@ -4,19 +4,31 @@
 //! # Architecture
 //!
 //! ```text
-//!  zone files ──parse──▶ ZoneVersion ──diff──▶ Changeset ──▶ store (redb: versions,
-//!                            ▲                                journal, timers)
+//!  zone files ──parse──▶ ZoneVersion ──diff──▶ Changeset ──▶ store (redb: records,
+//!                            ▲                                journal, timers, owners)
 //!  primaries ──AXFR/IXFR──▶ xfr ─────────────────┘                 │ commit
 //!                                                                   ▼
 //!  sync: one task per zone, the only writer of that zone ──publish──▶ Arc snapshot
-//!                                                                   │
-//!  server: UDP/TCP listeners ◀── answers, AXFR/IXFR out ◀───────────┘ ──▶ NOTIFY out
+//!        zone-set manager: config, zones-dir, catalogs (RFC 9432)   │
+//!                                                                   ▼
+//!  server: UDP/TCP listeners ◀── answers (cached per version), AXFR/IXFR out
+//!          ──▶ NOTIFY out · control endpoint · /metrics
 //! ```
 //!
+//! - [`zone`]: names, records, versions, changesets, serials, the zone-file parser,
+//!   writer and checks — pure data, no tokio, no sockets.
+//! - [`wire`], [`tsig`], [`xfr`], [`notify`]: messages, TSIG, the transfer engine and
+//!   NOTIFY, sans-IO cores with thin async clients.
+//! - [`store`]: redb persistence; [`sync`]: the zone tasks (primary, secondary,
+//!   catalog producer) and the zone-set manager; [`server`]: listeners, answering,
+//!   transfers out.
+//! - [`config`], [`acl`], [`control`], [`metrics`], [`fleet`], [`addr`],
+//!   [`duration`] beside them; [`cli`] and [`output`] at the edge.
+//!
 //! Dependencies point one way: `cli → server → sync → {xfr, notify, store} → zone`, with
-//! `tsig`, `acl`, `config` and `wire` beside them. [`zone`] is pure data and has no
-//! tokio and no sockets. Only [`output`] prints; the library returns typed errors
-//! (`thiserror`), and `anyhow` lives in [`cli`] and `main.rs`.
+//! `tsig`, `acl`, `config`, `control` and `wire` beside them. Only [`output`] prints;
+//! the library returns typed errors (`thiserror`), and `anyhow` lives in [`cli`] and
+//! `main.rs`.
 //!
 //! Decisions (see `DESIGN.md`): RDATA is kept in wire form so that transfers are exact;
 //! readers take immutable `Arc` snapshots and never wait for writers; a change is
