@@ -8,7 +8,7 @@
 //! this function's alone to write (one writer), and only from the results as they
 //! come back.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -262,7 +262,7 @@ impl<'a> Run<'a> {
             let master = masters[i].to_string();
             let mut row = CatalogRow {
                 master: master.clone(),
-                catalog: self.catalog.to_string(),
+                catalog: zone_key(&self.catalog),
                 serial: None,
                 members: 0,
                 serial_property: false,
@@ -296,7 +296,7 @@ impl<'a> Run<'a> {
                     {
                         row.error = Some(format!("cannot keep the catalog copy: {e:#}"));
                     }
-                    if !self.args.dry_run {
+                    if !self.args.dry_run && row.error.is_none() {
                         self.manifest
                             .set_catalog(&master, &catalog.name, catalog.serial);
                     }
@@ -344,6 +344,8 @@ impl<'a> Run<'a> {
         let mut tasks = JoinSet::new();
         let mut removals = Vec::new();
         let mut pending = Vec::new();
+        // Which item each task runs, to report a task that died.
+        let mut task_items = HashMap::new();
         for item in items {
             let (master, catalog) = &masters[item.source];
             match &item.step {
@@ -377,13 +379,14 @@ impl<'a> Run<'a> {
             );
             let (zone, step, old) = (item.zone.clone(), item.step.clone(), item.old);
             let permits = permits.clone();
-            tasks.spawn(async move {
+            let task = tasks.spawn(async move {
                 let _permit = permits.acquire_owned().await;
                 (
                     n,
                     run_step(peer, zone, step, old, path, opts, dry_run, comment).await,
                 )
             });
+            task_items.insert(task.id(), n);
             pending.push(item);
         }
         let bar = ZonesBar::new(pending.len());
@@ -391,8 +394,10 @@ impl<'a> Run<'a> {
             let (n, result) = match joined {
                 Ok(r) => r,
                 Err(e) => {
-                    warn!(error = %e, "a zone task died");
-                    continue;
+                    let Some(&n) = task_items.get(&e.id()) else {
+                        continue;
+                    };
+                    (n, Err(MirrorError::Task(e.to_string())))
                 }
             };
             let item = &pending[n];

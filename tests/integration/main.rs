@@ -8,5 +8,6 @@ mod common;
 mod fleet;
 mod generated;
 mod serve;
+mod sync_zonelist;
 mod tsig_keygen;
 mod xfr;

@@ -9,5 +9,6 @@ mod differential;
 mod peers;
 mod serve_primary;
 mod serve_secondary;
+mod sync_zonelist;
 mod tsig_keygen;
 mod xfr;
