@@ -30,34 +30,35 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 
 //----------- Protocol ---------------------------------------------------------------
 
-/// What the operator asks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What the operator asks. The same enum is the command line of
+/// `zonesync serve … COMMAND` (clap) and the JSON on the wire (serde).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, clap::Subcommand)]
 #[serde(tag = "command", rename_all = "kebab-case")]
 pub enum ControlRequest {
-    /// The server and every zone (or one zone).
+    /// Show the server and its zones: role, serial, state, refresh times, last error.
     Status {
         /// Only this zone.
         #[serde(default)]
         zone: Option<String>,
     },
-    /// Secondary: check the primary now; primary: re-read the zone file.
+    /// Secondary zone: check the primary now. Primary zone: re-read the zone file.
     Refresh {
         /// The zone.
         zone: String,
     },
-    /// Secondary: transfer the whole zone now (AXFR).
+    /// Secondary zone: transfer the whole zone now (AXFR).
     Retransfer {
         /// The zone.
         zone: String,
     },
-    /// Send NOTIFY for the zone's current serial.
+    /// Send NOTIFY for the zone's current serial to its secondaries.
     Notify {
         /// The zone.
         zone: String,
     },
     /// Re-read the config (zones added, removed, changed; keys) and every zone file.
     Reload,
-    /// Super slave: run a bulk refresh now.
+    /// Super slave: refresh every zone of the super masters' catalogs now.
     BulkRefresh,
 }
 

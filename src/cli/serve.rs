@@ -42,7 +42,7 @@ pub struct ServeArgs {
 
     /// A command for the running server (none: run the server).
     #[command(subcommand)]
-    pub command: Option<ControlCommand>,
+    pub command: Option<ControlRequest>,
 }
 
 /// `serve --format`.
@@ -54,39 +54,10 @@ pub enum ControlFormat {
     Json,
 }
 
-/// Commands for a running server.
-#[derive(Debug, Clone, clap::Subcommand)]
-pub enum ControlCommand {
-    /// Show the server and its zones: role, serial, state, refresh times, last error.
-    Status {
-        /// Only this zone.
-        zone: Option<String>,
-    },
-    /// Secondary zone: check the primary now. Primary zone: re-read the zone file.
-    Refresh {
-        /// The zone.
-        zone: String,
-    },
-    /// Secondary zone: transfer the whole zone now (AXFR).
-    Retransfer {
-        /// The zone.
-        zone: String,
-    },
-    /// Send NOTIFY for the zone's current serial to its secondaries.
-    Notify {
-        /// The zone.
-        zone: String,
-    },
-    /// Re-read the config (zones added, removed, changed; keys) and every zone file.
-    Reload,
-    /// Super slave: refresh every zone of the super masters' catalogs now.
-    BulkRefresh,
-}
-
 /// Runs the server until SIGINT/SIGTERM, or sends a command to a running one.
 pub fn run(args: ServeArgs) -> anyhow::Result<Status> {
     let config = Config::load(&args.config)?;
-    let Some(command) = args.command else {
+    let Some(request) = args.command else {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .thread_name("zonesync")
@@ -94,14 +65,6 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Status> {
             .context("cannot start the async runtime")?;
         runtime.block_on(crate::server::run(config))?;
         return Ok(Status::Success);
-    };
-    let request = match command {
-        ControlCommand::Status { zone } => ControlRequest::Status { zone },
-        ControlCommand::Refresh { zone } => ControlRequest::Refresh { zone },
-        ControlCommand::Retransfer { zone } => ControlRequest::Retransfer { zone },
-        ControlCommand::Notify { zone } => ControlRequest::Notify { zone },
-        ControlCommand::Reload => ControlRequest::Reload,
-        ControlCommand::BulkRefresh => ControlRequest::BulkRefresh,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
