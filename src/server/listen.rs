@@ -132,6 +132,7 @@ fn answer_udp(
     out: &mut Vec<u8>,
 ) -> bool {
     if answer_cached(state, msg, Transport::Udp, out) {
+        crate::metrics::get().answered(out);
         return true;
     }
     let Some(peer) = peer() else {
@@ -140,6 +141,7 @@ fn answer_udp(
     match runtime.block_on(handle(state, msg, peer, Transport::Udp)) {
         Reply::Message(m) => {
             *out = m;
+            crate::metrics::get().answered(out);
             true
         }
         // Transfers are TCP only: `handle` never returns one for UDP.
@@ -393,6 +395,7 @@ async fn connection(stream: TcpStream, peer: SocketAddr, state: Arc<ServerState>
                 match handle(&state, &msg, peer, Transport::Tcp).await {
                     Reply::Drop => {}
                     Reply::Message(out) => {
+                        crate::metrics::get().answered(&out);
                         let _ = frames.send(frame(out)).await;
                     }
                     Reply::Transfer(t) => {

@@ -4,6 +4,7 @@
 //! one subcommand or one behaviour.
 
 mod check;
+mod control;
 mod common;
 mod fleet;
 mod generated;
