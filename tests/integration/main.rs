@@ -2,10 +2,9 @@
 //!
 //! One test binary (faster to build and link than one per file); each module covers
 //! one subcommand or one behaviour.
-
 mod check;
-mod control;
 mod common;
+mod control;
 mod fleet;
 mod generated;
 mod serve;
