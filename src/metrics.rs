@@ -246,7 +246,9 @@ impl Metrics {
             let before = self.exported[rcode].swap(now, Relaxed);
             if now > before {
                 let name = crate::wire::Rcode(rcode as u16).name();
-                self.queries.get_or_create(&RcodeLabel { rcode: name }).inc_by(now - before);
+                self.queries
+                    .get_or_create(&RcodeLabel { rcode: name })
+                    .inc_by(now - before);
             }
         }
         let mut out = String::new();

@@ -43,8 +43,13 @@ fn ctl(config: &Path, args: &[&str]) -> std::process::Output {
 /// A plain HTTP/1.1 GET; the body.
 fn http_get(addr: SocketAddr, path: &str) -> String {
     let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("send");
+    s.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
     let mut text = String::new();
     s.read_to_string(&mut text).expect("read");
     let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP answer");
@@ -105,7 +110,12 @@ fn start_pair() -> Pair {
     );
     let secondary = Server::start(&s.join("cfg.yaml"));
     wait_serial(secondary.addr, "example.org.", 1);
-    Pair { dir, primary, secondary, metrics }
+    Pair {
+        dir,
+        primary,
+        secondary,
+        metrics,
+    }
 }
 
 #[test]
@@ -117,7 +127,10 @@ fn status_refresh_retransfer_notify_reload_and_bulk_refresh() {
     let out = ctl(&pcfg, &["status"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("example.org.") && text.contains("primary") && text.contains("| ok"), "{text}");
+    assert!(
+        text.contains("example.org.") && text.contains("primary") && text.contains("| ok"),
+        "{text}"
+    );
     let out = ctl(&scfg, &["status", "example.org", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(json["ok"], true);
@@ -132,7 +145,10 @@ fn status_refresh_retransfer_notify_reload_and_bulk_refresh() {
     assert_eq!(out.status.code(), Some(1));
 
     // refresh: the primary re-reads its file; the secondary asks its primary.
-    write(&pair.p("example.org.zone"), &zone_text(2, "new A 192.0.2.2\n"));
+    write(
+        &pair.p("example.org.zone"),
+        &zone_text(2, "new A 192.0.2.2\n"),
+    );
     let out = ctl(&pcfg, &["refresh", "example.org"]);
     assert!(out.status.success(), "{}", stdout(&out));
     wait_serial(pair.primary.addr, "example.org.", 2);
@@ -140,7 +156,8 @@ fn status_refresh_retransfer_notify_reload_and_bulk_refresh() {
     let out = ctl(&scfg, &["refresh", "example.org"]);
     assert!(out.status.success(), "{}", stdout(&out));
     wait_serial(pair.secondary.addr, "example.org.", 2);
-    pair.secondary.wait_log_since(mark, &["IXFR-in, serial 1 -> 2"]);
+    pair.secondary
+        .wait_log_since(mark, &["IXFR-in, serial 1 -> 2"]);
 
     // retransfer: a forced AXFR even though nothing changed.
     let mark = pair.secondary.mark();
@@ -148,7 +165,11 @@ fn status_refresh_retransfer_notify_reload_and_bulk_refresh() {
     assert!(out.status.success(), "{}", stdout(&out));
     pair.secondary.wait_log_since(mark, &["AXFR-in"]);
     let out = ctl(&pcfg, &["retransfer", "example.org"]);
-    assert_eq!(out.status.code(), Some(1), "a primary zone cannot be retransferred");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a primary zone cannot be retransferred"
+    );
 
     // notify: the primary sends NOTIFY on request (to the secondary, once listed).
     write(
@@ -174,19 +195,28 @@ fn status_refresh_retransfer_notify_reload_and_bulk_refresh() {
     let mark = pair.secondary.mark();
     let out = ctl(&pcfg, &["notify", "example.org"]);
     assert!(out.status.success(), "{}", stdout(&out));
-    pair.secondary.wait_log_since(mark, &["NOTIFY-in, accepted"]);
+    pair.secondary
+        .wait_log_since(mark, &["NOTIFY-in, accepted"]);
 
     // bulk-refresh needs super masters.
     let out = ctl(&scfg, &["bulk-refresh"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("no super-masters"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("no super-masters"),
+        "{}",
+        stdout(&out)
+    );
 
     // No server behind the endpoint: a clear error.
     let gone = pair.dir.path().join("gone.yaml");
     std::fs::write(&gone, "listen: [\"127.0.0.1:1\"]\nstate-dir: nowhere\n").expect("write");
     let out = ctl(&gone, &["status"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("cannot reach the server's control endpoint"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot reach the server's control endpoint"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -196,17 +226,40 @@ fn metrics_are_scraped_and_move_with_transfers() {
     let text = scrape();
     let axfr_in = "zonesync_transfers_total{direction=\"in\",kind=\"AXFR\",outcome=\"success\"}";
     assert_eq!(sample(&text, axfr_in), Some(1.0), "{text}");
-    assert_eq!(sample(&text, "zonesync_zone_serial{zone=\"example.org.\"}"), Some(1.0));
+    assert_eq!(
+        sample(&text, "zonesync_zone_serial{zone=\"example.org.\"}"),
+        Some(1.0)
+    );
     assert_eq!(sample(&text, "zonesync_zones{state=\"ok\"}"), Some(1.0));
-    assert!(sample(&text, "zonesync_zone_seconds_since_refresh{zone=\"example.org.\"}").is_some());
-    assert!(text.contains("# TYPE zonesync_notify_to_served_seconds histogram"), "{text}");
+    assert!(
+        sample(
+            &text,
+            "zonesync_zone_seconds_since_refresh{zone=\"example.org.\"}"
+        )
+        .is_some()
+    );
+    assert!(
+        text.contains("# TYPE zonesync_notify_to_served_seconds histogram"),
+        "{text}"
+    );
 
     // An edit and a NOTIFY: an IXFR in, counted, and the latency observed.
-    write(&pair.p("example.org.zone"), &zone_text(2, "new A 192.0.2.2\n"));
-    assert!(ctl(&pair.p("cfg.yaml"), &["refresh", "example.org"]).status.success());
+    write(
+        &pair.p("example.org.zone"),
+        &zone_text(2, "new A 192.0.2.2\n"),
+    );
+    assert!(
+        ctl(&pair.p("cfg.yaml"), &["refresh", "example.org"])
+            .status
+            .success()
+    );
     wait_serial(pair.primary.addr, "example.org.", 2);
     let sa = pair.secondary.addr.to_string();
-    assert!(zonesync(&["notify", "example.org", "-s", &sa]).status.success());
+    assert!(
+        zonesync(&["notify", "example.org", "-s", &sa])
+            .status
+            .success()
+    );
     wait_serial(pair.secondary.addr, "example.org.", 2);
     let ixfr_in = "zonesync_transfers_total{direction=\"in\",kind=\"IXFR\",outcome=\"success\"}";
     let text = wait_until("the IXFR to be counted", || {
@@ -216,9 +269,24 @@ fn metrics_are_scraped_and_move_with_transfers() {
             _ => Err(t),
         }
     });
-    assert_eq!(sample(&text, "zonesync_zone_serial{zone=\"example.org.\"}"), Some(2.0));
-    assert_eq!(sample(&text, "zonesync_notify_total{direction=\"in\",outcome=\"accepted\"}"), Some(1.0));
-    assert_eq!(sample(&text, "zonesync_notify_to_served_seconds_count"), Some(1.0));
+    assert_eq!(
+        sample(&text, "zonesync_zone_serial{zone=\"example.org.\"}"),
+        Some(2.0)
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "zonesync_notify_total{direction=\"in\",outcome=\"accepted\"}"
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(&text, "zonesync_notify_to_served_seconds_count"),
+        Some(1.0)
+    );
     let queries = sample(&text, "zonesync_queries_total{rcode=\"NOERROR\"}").unwrap_or(0.0);
-    assert!(queries >= 1.0, "the SOA polls of the test were answered: {text}");
+    assert!(
+        queries >= 1.0,
+        "the SOA polls of the test were answered: {text}"
+    );
 }
