@@ -87,11 +87,15 @@ impl TransferOut {
                 Body::Zone(version) => {
                     let soa = version.soa_record();
                     packer.push(&soa, frames).await?;
+                    // Straight from the version's RRsets: nothing is copied but into
+                    // the message.
                     for r in version.iter() {
                         if r.rtype == Rtype::SOA && r.owner == version.origin() {
                             continue;
                         }
-                        packer.push(&r.to_record(), frames).await?;
+                        packer
+                            .push_parts(r.owner, r.class, r.rtype, r.ttl, r.rdata.as_wire(), frames)
+                            .await?;
                     }
                     packer.push(&soa, frames).await?;
                 }
@@ -175,16 +179,33 @@ impl Packer {
         rec: &Record,
         frames: &mpsc::Sender<Vec<u8>>,
     ) -> Result<(), WireError> {
+        let (owner, class, rdata) = (&rec.owner, rec.class, rec.rdata.as_wire());
+        self.push_parts(owner, class, rec.rtype, rec.ttl, rdata, frames)
+            .await
+    }
+
+    /// Adds a record from borrowed parts, sending the message first when the record
+    /// does not fit any more.
+    #[allow(clippy::too_many_arguments)]
+    async fn push_parts(
+        &mut self,
+        owner: &Name,
+        class: crate::zone::Class,
+        rtype: Rtype,
+        ttl: u32,
+        rdata: &[u8],
+        frames: &mpsc::Sender<Vec<u8>>,
+    ) -> Result<(), WireError> {
         if self.builder.is_none() {
             self.builder = Some(self.start()?);
         }
         let b = self.builder.as_mut().expect("just set");
-        match b.push(Section::Answer, rec) {
+        match b.push_parts(Section::Answer, owner, rtype, class, ttl, rdata) {
             Ok(()) => {}
             Err(WireError::Full) if b.count(Section::Answer) > 0 => {
                 self.flush(frames).await?;
                 let mut b = self.start()?;
-                b.push(Section::Answer, rec)?;
+                b.push_parts(Section::Answer, owner, rtype, class, ttl, rdata)?;
                 self.builder = Some(b);
             }
             Err(e) => return Err(e),

@@ -8,6 +8,11 @@
 //! message with it. TSIG is appended after [`MessageBuilder::finish`] by
 //! `tsig::sign`.
 //!
+//! The compression table ([`Compressor`]) holds no name bytes: it maps a hash of each
+//! suffix written to its offset, and a candidate is confirmed by reading the name
+//! back out of the message. Nothing is allocated per name, which matters for AXFR-out
+//! (a million records) and for answers built on a cache miss.
+//!
 //! # Standards
 //! - RFC 1035 §4.1.4: pointers are 14-bit offsets, so only names starting below 0x4000
 //!   can be pointed at.
@@ -17,8 +22,6 @@
 //!   ([`Rtype::compressible_rdata`]).
 //! - RFC 6891 §6.1.2: OPT has the root owner, the UDP payload size in CLASS, and the
 //!   extended RCODE, version and DO bit in TTL.
-
-use std::collections::HashMap;
 
 use crate::zone::name::wire_name_len;
 use crate::zone::{Class, Name, Record, Rtype};
@@ -45,8 +48,8 @@ pub struct MessageBuilder {
     buf: Vec<u8>,
     /// The size the message must not exceed.
     limit: usize,
-    /// Uncompressed name suffixes already written (exact case), with their offsets.
-    names: HashMap<Box<[u8]>, u16>,
+    /// Name suffixes already written (exact case), by their offsets.
+    names: Compressor,
     /// 0 = question, 1.. = the section records last went into.
     stage: u8,
     /// QDCOUNT, ANCOUNT, NSCOUNT, ARCOUNT.
@@ -66,7 +69,7 @@ impl MessageBuilder {
         MessageBuilder {
             buf,
             limit: limit.max(HEADER_LEN),
-            names: HashMap::new(),
+            names: Compressor::default(),
             stage: 0,
             counts: [0; 4],
         }
@@ -114,15 +117,37 @@ impl MessageBuilder {
     /// well-known types, the names in its RDATA. When it does not fit, nothing is added
     /// and [`WireError::Full`] is returned.
     pub fn push(&mut self, section: Section, record: &Record) -> Result<(), WireError> {
+        self.push_parts(
+            section,
+            &record.owner,
+            record.rtype,
+            record.class,
+            record.ttl,
+            record.rdata.as_wire(),
+        )
+    }
+
+    /// [`MessageBuilder::push`] from borrowed parts (uncompressed wire RDATA), for
+    /// callers that hold records in another shape (a zone version's RRsets).
+    pub fn push_parts(
+        &mut self,
+        section: Section,
+        owner: &Name,
+        rtype: Rtype,
+        class: Class,
+        ttl: u32,
+        rdata: &[u8],
+    ) -> Result<(), WireError> {
         self.enter(section)?;
         let mark = self.buf.len();
-        self.write_name(record.owner.as_wire(), true);
-        self.buf.extend_from_slice(&record.rtype.0.to_be_bytes());
-        self.buf.extend_from_slice(&record.class.0.to_be_bytes());
-        self.buf.extend_from_slice(&record.ttl.to_be_bytes());
-        let len_at = self.buf.len();
-        self.buf.extend_from_slice(&[0, 0]);
-        self.write_rdata(record.rtype, record.rdata.as_wire());
+        self.write_name(owner.as_wire(), true);
+        let mut fixed = [0u8; 10];
+        fixed[..2].copy_from_slice(&rtype.0.to_be_bytes());
+        fixed[2..4].copy_from_slice(&class.0.to_be_bytes());
+        fixed[4..8].copy_from_slice(&ttl.to_be_bytes());
+        self.buf.extend_from_slice(&fixed);
+        let len_at = self.buf.len() - 2;
+        self.write_rdata(rtype, rdata);
         let rdlen = self.buf.len() - len_at - 2;
         if rdlen > u16::MAX as usize {
             self.rollback(mark);
@@ -181,9 +206,7 @@ impl MessageBuilder {
 
     fn rollback(&mut self, mark: usize) {
         self.buf.truncate(mark);
-        if self.names.values().any(|&o| o as usize >= mark) {
-            self.names.retain(|_, o| (*o as usize) < mark);
-        }
+        self.names.forget_from(mark);
     }
 
     /// Writes an uncompressed wire name, compressed against the names already written
@@ -192,7 +215,6 @@ impl MessageBuilder {
         // Matching is case-sensitive so that every name decodes to the octets it was
         // written with: RDATA stays byte-exact through a transfer.
         let n = wire.len();
-        let suffixes = wire;
         // Label start offsets within the name.
         let mut starts = [0usize; 128];
         let mut count = 0usize;
@@ -202,21 +224,24 @@ impl MessageBuilder {
             count += 1;
             p += 1 + wire[p] as usize;
         }
+        let mut hashes = [0u64; 128];
         let mut hit = None;
         let mut first_uncompressed = count;
         if compress {
+            suffix_hashes(wire, &starts[..count], &mut hashes);
+            // The longest suffix already written wins.
             for (i, &s) in starts[..count].iter().enumerate() {
-                if let Some(&off) = self.names.get(&suffixes[s..]) {
+                if let Some(off) = self.names.find(hashes[i], &wire[s..], &self.buf) {
                     hit = Some(off);
                     first_uncompressed = i;
                     break;
                 }
             }
         }
-        for &s in &starts[..first_uncompressed] {
+        for (i, &s) in starts[..first_uncompressed].iter().enumerate() {
             let here = self.buf.len();
             if compress && here < 0x4000 {
-                self.names.insert(suffixes[s..].into(), here as u16);
+                self.names.insert(hashes[i], here as u16);
             }
             let len = wire[s] as usize;
             self.buf.extend_from_slice(&wire[s..s + 1 + len]);
@@ -262,6 +287,135 @@ impl MessageBuilder {
         }
         self.buf.extend_from_slice(&rdata[start..]);
     }
+}
+
+//----------- Compressor -------------------------------------------------------------
+
+/// The compression table of one message: open addressing over `u64` slots, each the
+/// upper 48 bits of a suffix's hash and the 16-bit offset where the suffix was written
+/// (0: empty; no name starts at offset 0). Slots are removed only newest first (a
+/// record rolled back), which keeps every probe chain intact.
+#[derive(Debug)]
+struct Compressor {
+    /// A power of two long, at most half full.
+    slots: Vec<u64>,
+    /// Indices of the filled slots, oldest first (offsets ascending).
+    filled: Vec<u32>,
+}
+
+impl Default for Compressor {
+    fn default() -> Self {
+        Compressor {
+            slots: vec![0; 32],
+            filled: Vec::new(),
+        }
+    }
+}
+
+impl Compressor {
+    const TAG: u64 = !0xffff;
+
+    /// The first slot to probe for a hash (its tag bits only, so that a slot's
+    /// content gives its position back when the table grows).
+    fn index(&self, hash: u64) -> usize {
+        ((hash & Self::TAG).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize
+            & (self.slots.len() - 1)
+    }
+
+    /// Where the suffix `name` (uncompressed wire form, hash `hash`) was written in
+    /// `buf`, if it was.
+    fn find(&self, hash: u64, name: &[u8], buf: &[u8]) -> Option<u16> {
+        let mask = self.slots.len() - 1;
+        let mut i = self.index(hash);
+        loop {
+            let slot = self.slots[i];
+            if slot == 0 {
+                return None;
+            }
+            if slot & Self::TAG == hash & Self::TAG && name_at(buf, slot as u16 as usize, name) {
+                return Some(slot as u16);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Remembers that a suffix with hash `hash` starts at `offset`.
+    fn insert(&mut self, hash: u64, offset: u16) {
+        if 2 * (self.filled.len() + 1) > self.slots.len() {
+            let grown = vec![0; self.slots.len() * 2];
+            let old = std::mem::replace(&mut self.slots, grown);
+            // Re-placed oldest first, so newer entries still probe past older ones.
+            for f in 0..self.filled.len() {
+                self.filled[f] = self.place(old[self.filled[f] as usize]) as u32;
+            }
+        }
+        let i = self.place(hash & Self::TAG | offset as u64);
+        self.filled.push(i as u32);
+    }
+
+    /// Puts a slot value into the first free slot of its probe chain.
+    fn place(&mut self, slot: u64) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut i = self.index(slot);
+        while self.slots[i] != 0 {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = slot;
+        i
+    }
+
+    /// Forgets every suffix written at `mark` or later.
+    fn forget_from(&mut self, mark: usize) {
+        while let Some(&i) = self.filled.last() {
+            if (self.slots[i as usize] as u16 as usize) < mark {
+                break;
+            }
+            self.slots[i as usize] = 0;
+            self.filled.pop();
+        }
+    }
+}
+
+/// Hashes of every suffix of `wire` that starts at one of `starts` (the labels of the
+/// name, root excluded), into `out`; computed from the root up, so each label is read
+/// once.
+fn suffix_hashes(wire: &[u8], starts: &[usize], out: &mut [u64]) {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, &s) in starts.iter().enumerate().rev() {
+        for &b in &wire[s..s + 1 + wire[s] as usize] {
+            h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        out[i] = h ^ (h >> 29);
+    }
+}
+
+/// True when the name written at `pos` in `buf` (compression pointers followed) is
+/// exactly `name` (uncompressed wire form, case included).
+fn name_at(buf: &[u8], mut pos: usize, name: &[u8]) -> bool {
+    let mut at = 0usize;
+    // Pointers written here always point backwards; the bound only guards bugs.
+    for _ in 0..256 {
+        let Some(&len) = buf.get(pos) else {
+            return false;
+        };
+        if len & 0xc0 == 0xc0 {
+            let Some(&low) = buf.get(pos + 1) else {
+                return false;
+            };
+            pos = ((len as usize & 0x3f) << 8) | low as usize;
+            continue;
+        }
+        let len = len as usize;
+        if buf.get(pos..pos + 1 + len) != name.get(at..at + 1 + len) {
+            return false;
+        }
+        if len == 0 {
+            return true;
+        }
+        pos += 1 + len;
+        at += 1 + len;
+    }
+    false
 }
 
 //============ Tests =================================================================
