@@ -8,6 +8,7 @@ mod control;
 mod fleet;
 mod generated;
 mod serve;
+mod supermaster;
 mod sync_zonelist;
 mod tsig_keygen;
 mod xfr;

@@ -5,6 +5,7 @@
 //! Peers run on loopback with recursion off; CI runs this target inside a network
 //! namespace that has only loopback.
 
+mod catalog;
 mod differential;
 mod peers;
 mod serve_primary;
