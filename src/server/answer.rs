@@ -31,7 +31,7 @@
 //!   a resolver chases the rest.
 
 use crate::wire::{FLAG_AA, FLAG_QR, FLAG_TC, Header, MessageBuilder, Rcode, Section, WireError};
-use crate::zone::rrset::{RRset, rdata_target};
+use crate::zone::rrset::{RRset, rdata_target, rrsig_covered};
 use crate::zone::version::{Node, ZoneVersion};
 use crate::zone::{Class, Name, Record, Rtype};
 
@@ -50,6 +50,9 @@ pub struct Question {
     pub qtype: Rtype,
     /// Whether the answer may use TCP sizes (RFC 8482 ANY handling differs).
     pub tcp: bool,
+    /// The DO bit of the query's OPT (RFC 3225): signatures and proofs of
+    /// non-existence are wanted.
+    pub dnssec_ok: bool,
 }
 
 /// The content of an answer, before encoding.
@@ -75,19 +78,24 @@ pub struct Answer {
 /// Answers `q` from `zone`. QNAME must be at or below the zone's origin (the caller
 /// picked the zone by longest match).
 pub fn resolve(zone: &ZoneVersion, q: &Question) -> Answer {
-    let mut ans = Answer {
-        rcode: Rcode::NOERROR,
-        authoritative: true,
-        answer: Vec::new(),
-        authority: Vec::new(),
-        additional: Vec::new(),
-        required_additional: 0,
+    let mut r = Resolver {
+        zone,
+        q,
+        dnssec: q.dnssec_ok && zone.denial().is_some(),
+        ans: Answer {
+            rcode: Rcode::NOERROR,
+            authoritative: true,
+            answer: Vec::new(),
+            authority: Vec::new(),
+            additional: Vec::new(),
+            required_additional: 0,
+        },
     };
     let mut name = q.qname.clone();
     // The names the chain has answered for (lower case), to stop at a loop.
     let mut seen = vec![name.to_lowercase()];
     for _ in 0..MAX_CHAIN {
-        match step(zone, &name, q, &mut ans) {
+        match r.step(&name) {
             Step::Done => break,
             Step::Follow(next) => {
                 // Out of the zone: the resolver takes it from here. Back to a name
@@ -106,16 +114,26 @@ pub fn resolve(zone: &ZoneVersion, q: &Question) -> Answer {
     if seen.len() > 1 {
         // A chain can pass the same DNAME twice (a CNAME below its target pointing
         // back under it): keep the first copy of each record (RFC 2181 §5).
-        let mut unique: Vec<Record> = Vec::with_capacity(ans.answer.len());
-        for r in ans.answer.drain(..) {
-            if !unique.contains(&r) {
-                unique.push(r);
-            }
-        }
-        ans.answer = unique;
+        dedup(&mut r.ans.answer);
     }
-    add_additional(zone, &mut ans);
-    ans
+    if r.dnssec {
+        // One NSEC can prove two things (the name and the wildcard absent), and a
+        // chain can need the same proof twice.
+        dedup(&mut r.ans.authority);
+    }
+    r.add_additional();
+    r.ans
+}
+
+/// Keeps the first copy of each record.
+fn dedup(records: &mut Vec<Record>) {
+    let mut unique: Vec<Record> = Vec::with_capacity(records.len());
+    for r in records.drain(..) {
+        if !unique.contains(&r) {
+            unique.push(r);
+        }
+    }
+    *records = unique;
 }
 
 /// What one step of the chain did.
@@ -126,248 +144,484 @@ enum Step {
     Follow(Name),
 }
 
-/// One name of the chain.
-fn step(zone: &ZoneVersion, name: &Name, q: &Question, ans: &mut Answer) -> Step {
-    let first = ans.answer.is_empty();
+/// What the zone has at a name, as the query path sees it.
+enum Lookup<'a> {
+    /// A node with data.
+    Node(&'a Node),
+    /// An empty non-terminal: the name exists, with no data (RFC 4592 §2.2.2).
+    EmptyNonTerminal,
+    /// Nothing.
+    Missing,
+}
 
-    // Zone cuts and DNAMEs above the name, from the top down: the highest wins.
-    if let Some(step) = above(zone, name, q, ans, first) {
-        return step;
+/// One answer being built.
+struct Resolver<'a> {
+    zone: &'a ZoneVersion,
+    q: &'a Question,
+    /// DO was set and the zone is signed: signatures and denial proofs go in.
+    dnssec: bool,
+    ans: Answer,
+}
+
+impl<'a> Resolver<'a> {
+    /// One name of the chain.
+    fn step(&mut self, name: &Name) -> Step {
+        let first = self.ans.answer.is_empty();
+
+        // Zone cuts and DNAMEs above the name, from the top down: the highest wins.
+        if let Some(step) = self.above(name, first) {
+            return step;
+        }
+
+        match self.lookup(name) {
+            Lookup::Node(node) => {
+                // A delegation at the name itself: a referral, except for DS, which
+                // the parent side answers (RFC 4035 §3.1.4.1).
+                if name != self.zone.origin()
+                    && self.q.qtype != Rtype::DS
+                    && let Some(ns) = node.rrset(Rtype::NS)
+                {
+                    self.referral(node, ns, first);
+                    return Step::Done;
+                }
+                self.answer_node(node, name, None)
+            }
+            Lookup::EmptyNonTerminal => {
+                self.negative_soa();
+                self.deny_type(name);
+                Step::Done
+            }
+            Lookup::Missing => {
+                let encloser = self.closest_encloser(name);
+                match self.zone.wildcard_at(&encloser) {
+                    Some(wild) => self.answer_node(wild, name, Some(&encloser)),
+                    None => {
+                        self.ans.rcode = Rcode::NXDOMAIN;
+                        self.negative_soa();
+                        self.deny_name(name, &encloser);
+                        Step::Done
+                    }
+                }
+            }
+        }
     }
 
-    match zone.get(name) {
-        Some(node) => {
-            // A delegation at the name itself: a referral, except for DS, which the
-            // parent side answers (RFC 4035 §3.1.4.1).
-            if name != zone.origin()
-                && q.qtype != Rtype::DS
+    /// What the zone has at `name`. The owner of NSEC3 records only is a hashed
+    /// name, not a name of the zone's tree (RFC 5155 §7.2.8).
+    fn lookup(&self, name: &Name) -> Lookup<'a> {
+        match self.zone.get(name) {
+            Some(node) if !node.is_nsec3_only() => Lookup::Node(node),
+            Some(_) => Lookup::Missing,
+            None if self.zone.exists(name) => Lookup::EmptyNonTerminal,
+            None => Lookup::Missing,
+        }
+    }
+
+    /// The closest encloser of a name that does not exist (RFC 4592 §3.3.1), hashed
+    /// owner names left out (they have no descendants; their parent is the apex).
+    fn closest_encloser(&self, name: &Name) -> Name {
+        let origin = self.zone.origin();
+        let (mut encloser, _) = self.zone.closest_encloser(name);
+        while &encloser != origin && self.zone.get(&encloser).is_some_and(Node::is_nsec3_only) {
+            encloser = encloser.parent().unwrap_or_else(|| origin.clone());
+        }
+        encloser
+    }
+
+    /// Checks the ancestors of `name` strictly between the apex and `name` (and the
+    /// apex itself for DNAME) for a zone cut or a DNAME.
+    fn above(&mut self, name: &Name, first: bool) -> Option<Step> {
+        let zone = self.zone;
+        let depth = name.label_count() - zone.origin().label_count();
+        // Ancestors from the apex (depth labels trimmed) down to the parent (1 trimmed).
+        for trim in (1..=depth).rev() {
+            let ancestor = name.trim_labels(trim);
+            let Some(node) = zone.get(&ancestor) else {
+                continue;
+            };
+            if &ancestor != zone.origin()
                 && let Some(ns) = node.rrset(Rtype::NS)
             {
-                referral(zone, node.name(), ns, ans, first);
+                self.referral(node, ns, first);
+                return Some(Step::Done);
+            }
+            if let Some(dname) = node.rrset(Rtype::DNAME) {
+                return Some(self.synthesize(node, dname, name));
+            }
+        }
+        None
+    }
+
+    /// Answers from a node that owns `qname`, or from a wildcard standing for it
+    /// (`wildcard` is then the closest encloser, the wildcard's parent).
+    fn answer_node(&mut self, node: &'a Node, qname: &Name, wildcard: Option<&Name>) -> Step {
+        if self.q.qtype == Rtype::ANY {
+            let sets: Vec<&RRset> = node
+                .rrsets()
+                .iter()
+                .filter(|s| s.rtype != Rtype::RRSIG)
+                .collect();
+            if sets.is_empty() {
+                self.nodata(node, qname, wildcard);
                 return Step::Done;
             }
-            answer_node(zone, node, name, q, ans)
+            // RFC 8482 §4.1: over UDP one RRset is enough.
+            let take = if self.q.tcp { sets.len() } else { 1 };
+            for set in sets.into_iter().take(take) {
+                self.put(Section::Answer, node, set, qname);
+            }
+            self.prove_expansion(qname, wildcard);
+            return Step::Done;
         }
-        None if zone.exists(name) => {
-            // An empty non-terminal: the name exists, no data (RFC 4592 §2.2.2).
-            nodata(zone, ans);
-            Step::Done
+        if let Some(set) = node.rrset(self.q.qtype) {
+            self.put(Section::Answer, node, set, qname);
+            self.prove_expansion(qname, wildcard);
+            return Step::Done;
         }
-        None => {
-            let (encloser, _) = zone.closest_encloser(name);
-            match zone.wildcard_at(&encloser) {
-                Some(wild) => answer_node(zone, wild, name, q, ans),
-                None => {
-                    ans.rcode = Rcode::NXDOMAIN;
-                    negative_soa(zone, ans);
+        // RRSIG and NSEC sit beside a CNAME (RFC 4035 §2.5): a query for them asks
+        // about this node, not about the alias's target (as Knot answers).
+        if let Some(cname) = node.rrset(Rtype::CNAME)
+            && !matches!(self.q.qtype, Rtype::RRSIG | Rtype::NSEC)
+        {
+            self.put(Section::Answer, node, cname, qname);
+            self.prove_expansion(qname, wildcard);
+            return match cname
+                .rdatas
+                .first()
+                .and_then(|r| rdata_target(Rtype::CNAME, r))
+            {
+                Some(target) => Step::Follow(target),
+                None => Step::Done,
+            };
+        }
+        self.nodata(node, qname, wildcard);
+        Step::Done
+    }
+
+    /// A DNAME at `node` covers `qname`: copy it and synthesise the CNAME (RFC 6672).
+    fn synthesize(&mut self, node: &'a Node, dname: &RRset, qname: &Name) -> Step {
+        self.put(Section::Answer, node, dname, node.name());
+        let Some(target) = dname
+            .rdatas
+            .first()
+            .and_then(|r| rdata_target(Rtype::DNAME, r))
+        else {
+            return Step::Done;
+        };
+        match qname.replace_suffix(node.name(), &target) {
+            Some(Ok(new)) => {
+                // The synthesised CNAME is not signed (RFC 6672 §5.3.1: a validator
+                // checks it against the signed DNAME).
+                let rdata = crate::zone::Rdata::from_wire(new.as_wire());
+                self.ans.answer.push(Record::new(
+                    qname.clone(),
+                    self.zone.class(),
+                    Rtype::CNAME,
+                    dname.ttl,
+                    rdata,
+                ));
+                if self.q.qtype == Rtype::CNAME {
                     Step::Done
+                } else {
+                    Step::Follow(new)
+                }
+            }
+            Some(Err(_)) => {
+                // RFC 6672 §2.2: the substitution overflows 255 octets.
+                self.ans.rcode = Rcode::YXDOMAIN;
+                Step::Done
+            }
+            None => Step::Done,
+        }
+    }
+
+    /// A referral to the child zone at `cut` (AA=0 unless an earlier CNAME was ours),
+    /// with the DS RRset or the proof that there is none when DNSSEC is wanted.
+    fn referral(&mut self, cut: &'a Node, ns: &RRset, first: bool) {
+        if first {
+            self.ans.authoritative = false;
+        }
+        let zone = self.zone;
+        let class = zone.class();
+        let cut_name = cut.name();
+        self.ans.authority.extend(ns.to_records(cut_name, class));
+        if self.dnssec {
+            match cut.rrset(Rtype::DS) {
+                Some(ds) => self.put(Section::Authority, cut, ds, cut_name),
+                None => self.deny_type(cut_name),
+            }
+        }
+        // In-domain glue (targets at or below the cut) is required; other in-zone
+        // addresses are a courtesy (RFC 9471 §2–3).
+        let mut required = Vec::new();
+        let mut optional = Vec::new();
+        for rdata in &ns.rdatas {
+            let Some(target) = rdata_target(Rtype::NS, rdata) else {
+                continue;
+            };
+            if !target.ends_with(zone.origin()) {
+                continue;
+            }
+            let bucket = if target.ends_with(cut_name) {
+                &mut required
+            } else {
+                &mut optional
+            };
+            self.push_addresses(&target, bucket, true);
+        }
+        self.ans.required_additional = required.len();
+        self.ans.additional.extend(required);
+        self.ans.additional.extend(optional);
+    }
+
+    /// NOERROR with no data at `node`: the SOA in AUTHORITY, and with DNSSEC the
+    /// proof that the type is absent (at the wildcard too, for a wildcard's node).
+    fn nodata(&mut self, node: &'a Node, qname: &Name, wildcard: Option<&Name>) {
+        self.negative_soa();
+        match wildcard {
+            None => self.deny_type(node.name()),
+            Some(encloser) => self.deny_wildcard_type(qname, encloser, node),
+        }
+    }
+
+    /// The SOA for a negative answer, TTL = min(SOA TTL, MINIMUM) (RFC 2308 §3), and
+    /// with DNSSEC its signatures at the same TTL (as Knot and BIND serve them).
+    fn negative_soa(&mut self) {
+        let zone = self.zone;
+        let mut soa = zone.soa_record();
+        if let Ok(parsed) = crate::zone::soa::Soa::from_rdata(&soa.rdata) {
+            soa.ttl = soa.ttl.min(parsed.minimum);
+        }
+        let ttl = soa.ttl;
+        self.ans.authority.push(soa);
+        if self.dnssec
+            && let Some(sigs) = zone.apex().rrsig_covering(Rtype::SOA)
+        {
+            self.ans
+                .authority
+                .extend(sigs.to_records(zone.origin(), zone.class()).map(|mut r| {
+                    r.ttl = ttl;
+                    r
+                }));
+        }
+    }
+
+    //--- DNSSEC: signatures and proofs (no-ops without DO or in an unsigned zone)
+
+    /// Puts `set` (owned by `node`, written with owner `owner`: QNAME for a wildcard
+    /// expansion) into a section, followed by its RRSIGs when DNSSEC is wanted (RFC
+    /// 4035 §3.1.1; a signature over a wildcard keeps its Labels field, which is how
+    /// a validator sees the expansion).
+    fn put(&mut self, section: Section, node: &Node, set: &RRset, owner: &Name) {
+        let class = self.zone.class();
+        let out = match section {
+            Section::Answer => &mut self.ans.answer,
+            Section::Authority => &mut self.ans.authority,
+            Section::Additional => &mut self.ans.additional,
+        };
+        out.extend(set.to_records(owner, class));
+        if self.dnssec
+            && set.rtype != Rtype::RRSIG
+            && let Some(sigs) = node.rrsig_covering(set.rtype)
+        {
+            out.extend(sigs.to_records(owner, class));
+        }
+    }
+
+    /// Puts the NSEC or NSEC3 RRset of `node` (with its RRSIGs) into AUTHORITY.
+    fn put_denial(&mut self, node: &Node, rtype: Rtype) {
+        if let Some(set) = node.rrset(rtype) {
+            self.put(Section::Authority, node, set, node.name());
+        }
+    }
+
+    /// Proves that `name`, which exists (a node or an empty non-terminal), has no
+    /// RRset of QTYPE: the NSEC at `name` (for an empty non-terminal, the one
+    /// covering it), or the NSEC3 matching it (RFC 4035 §3.1.3.1, RFC 5155 §7.2.3);
+    /// without a matching NSEC3 (an Opt-Out delegation asked for DS), the closest
+    /// provable encloser proof (RFC 5155 §7.2.4).
+    fn deny_type(&mut self, name: &Name) {
+        if !self.dnssec {
+            return;
+        }
+        let zone = self.zone;
+        if zone.nsec3_chain().is_some() {
+            match zone.nsec3_matching(name) {
+                Some(n3) => self.put_denial(n3, Rtype::NSEC3),
+                None => {
+                    self.closest_provable_encloser(name, name);
+                }
+            }
+        } else if let Some(nsec) = zone.nsec_for(name) {
+            self.put_denial(nsec, Rtype::NSEC);
+        }
+    }
+
+    /// Proves NXDOMAIN for `name`, whose closest encloser is `encloser`: the NSEC
+    /// covering `name` and the one covering the wildcard that could have matched
+    /// (RFC 4035 §3.1.3.2), or the closest encloser proof and the NSEC3 covering the
+    /// wildcard at the closest encloser (RFC 5155 §7.2.2).
+    fn deny_name(&mut self, name: &Name, encloser: &Name) {
+        if !self.dnssec {
+            return;
+        }
+        let zone = self.zone;
+        if zone.nsec3_chain().is_some() {
+            let provable = self.closest_provable_encloser(name, encloser);
+            if let Ok(wild) = provable.prepend(b"*")
+                && let Some(n3) = zone.nsec3_covering(&wild)
+            {
+                self.put_denial(n3, Rtype::NSEC3);
+            }
+        } else {
+            if let Some(nsec) = zone.nsec_for(name) {
+                self.put_denial(nsec, Rtype::NSEC);
+            }
+            if let Ok(wild) = encloser.prepend(b"*")
+                && let Some(nsec) = zone.nsec_for(&wild)
+            {
+                self.put_denial(nsec, Rtype::NSEC);
+            }
+        }
+    }
+
+    /// An answer synthesised from a wildcard proves that QNAME itself does not
+    /// exist: the NSEC covering it (RFC 4035 §3.1.3.3), or the NSEC3 covering the
+    /// next closer name (RFC 5155 §7.2.6).
+    fn prove_expansion(&mut self, qname: &Name, wildcard: Option<&Name>) {
+        let Some(encloser) = wildcard else {
+            return;
+        };
+        if !self.dnssec {
+            return;
+        }
+        let zone = self.zone;
+        if zone.nsec3_chain().is_some() {
+            if let Some(n3) = zone.nsec3_covering(&next_closer(qname, encloser)) {
+                self.put_denial(n3, Rtype::NSEC3);
+            }
+        } else if let Some(nsec) = zone.nsec_for(qname) {
+            self.put_denial(nsec, Rtype::NSEC);
+        }
+    }
+
+    /// NODATA from a wildcard: QNAME does not exist and the wildcard has no RRset of
+    /// QTYPE. The NSEC covering QNAME and the wildcard's NSEC (RFC 4035 §3.1.3.4), or
+    /// the closest encloser proof and the NSEC3 matching the wildcard (RFC 5155
+    /// §7.2.5).
+    fn deny_wildcard_type(&mut self, qname: &Name, encloser: &Name, wild: &Node) {
+        if !self.dnssec {
+            return;
+        }
+        let zone = self.zone;
+        if zone.nsec3_chain().is_some() {
+            self.closest_provable_encloser(qname, encloser);
+            if let Some(n3) = zone.nsec3_matching(wild.name()) {
+                self.put_denial(n3, Rtype::NSEC3);
+            }
+        } else {
+            if let Some(nsec) = zone.nsec_for(qname) {
+                self.put_denial(nsec, Rtype::NSEC);
+            }
+            self.put_denial(wild, Rtype::NSEC);
+        }
+    }
+
+    /// The closest (provable) encloser proof for `name` (RFC 5155 §7.2.1): the NSEC3
+    /// matching the closest ancestor of `name`, from `start` up, that has one, and the
+    /// NSEC3 covering the next closer name below it. Returns that ancestor.
+    fn closest_provable_encloser(&mut self, name: &Name, start: &Name) -> Name {
+        let zone = self.zone;
+        let origin = zone.origin();
+        let mut encloser = start.clone();
+        loop {
+            if let Some(n3) = zone.nsec3_matching(&encloser) {
+                self.put_denial(n3, Rtype::NSEC3);
+                break;
+            }
+            match encloser.parent() {
+                Some(parent) if encloser != *origin => encloser = parent,
+                // A chain without the apex is broken; give what there is.
+                _ => break,
+            }
+        }
+        if name.is_below(&encloser)
+            && let Some(n3) = zone.nsec3_covering(&next_closer(name, &encloser))
+        {
+            self.put_denial(n3, Rtype::NSEC3);
+        }
+        encloser
+    }
+
+    //--- ADDITIONAL
+
+    /// Addresses for NS, MX and SRV targets in ANSWER that the zone holds
+    /// authoritatively (RFC 1034 §3.6.2 additional section processing), signed when
+    /// DNSSEC is wanted (RFC 4035 §3.1.1).
+    fn add_additional(&mut self) {
+        let zone = self.zone;
+        let mut targets: Vec<Name> = Vec::new();
+        for r in self.ans.answer.iter() {
+            if matches!(r.rtype, Rtype::NS | Rtype::MX | Rtype::SRV)
+                && let Some(t) = rdata_target(r.rtype, &r.rdata)
+                && t.ends_with(zone.origin())
+                && !targets.contains(&t)
+            {
+                targets.push(t);
+            }
+        }
+        let mut extra = Vec::new();
+        for t in &targets {
+            // Glue below a cut is not authoritative: only a referral hands it out.
+            if zone.find_cut(t).is_some() {
+                continue;
+            }
+            self.push_addresses(t, &mut extra, false);
+        }
+        for r in extra {
+            if !self.ans.additional.contains(&r) {
+                self.ans.additional.push(r);
+            }
+        }
+    }
+
+    /// The A and AAAA records of `name` (and their RRSIGs, which glue has none of);
+    /// `glue` allows data below a cut.
+    fn push_addresses(&self, name: &Name, out: &mut Vec<Record>, glue: bool) {
+        let zone = self.zone;
+        if !glue && zone.find_cut(name).is_some() {
+            return;
+        }
+        if let Some(node) = zone.get(name) {
+            for t in [Rtype::A, Rtype::AAAA] {
+                if let Some(set) = node.rrset(t) {
+                    out.extend(set.to_records(node.name(), zone.class()));
+                    if self.dnssec
+                        && let Some(sigs) = node.rrsig_covering(t)
+                    {
+                        out.extend(sigs.to_records(node.name(), zone.class()));
+                    }
                 }
             }
         }
     }
 }
 
-/// Checks the ancestors of `name` strictly between the apex and `name` (and the apex
-/// itself for DNAME) for a zone cut or a DNAME.
-fn above(
-    zone: &ZoneVersion,
-    name: &Name,
-    q: &Question,
-    ans: &mut Answer,
-    first: bool,
-) -> Option<Step> {
-    let depth = name.label_count() - zone.origin().label_count();
-    // Ancestors from the apex (depth labels trimmed) down to the parent (1 trimmed).
-    for trim in (1..=depth).rev() {
-        let ancestor = name.trim_labels(trim);
-        let Some(node) = zone.get(&ancestor) else {
-            continue;
-        };
-        if &ancestor != zone.origin()
-            && let Some(ns) = node.rrset(Rtype::NS)
-        {
-            referral(zone, node.name(), ns, ans, first);
-            return Some(Step::Done);
-        }
-        if let Some(dname) = node.rrset(Rtype::DNAME) {
-            return Some(synthesize(zone, node, dname, name, q, ans));
-        }
-    }
-    None
+/// What groups records of one owner into an RRset: the type, and for RRSIG the
+/// covered type (RFC 4034 §3).
+fn rrset_key(r: &Record) -> (Rtype, Option<Rtype>) {
+    (
+        r.rtype,
+        (r.rtype == Rtype::RRSIG)
+            .then(|| rrsig_covered(&r.rdata))
+            .flatten(),
+    )
 }
 
-/// Answers from a node that owns `qname` (or a wildcard standing for it).
-fn answer_node(
-    zone: &ZoneVersion,
-    node: &Node,
-    qname: &Name,
-    q: &Question,
-    ans: &mut Answer,
-) -> Step {
-    let class = zone.class();
-    if q.qtype == Rtype::ANY {
-        let sets: Vec<&RRset> = node
-            .rrsets()
-            .iter()
-            .filter(|s| s.rtype != Rtype::RRSIG)
-            .collect();
-        if sets.is_empty() {
-            nodata(zone, ans);
-            return Step::Done;
-        }
-        // RFC 8482 §4.1: over UDP one RRset is enough.
-        let take = if q.tcp { sets.len() } else { 1 };
-        for set in sets.into_iter().take(take) {
-            ans.answer.extend(set.to_records(qname, class));
-        }
-        return Step::Done;
-    }
-    if let Some(set) = node.rrset(q.qtype) {
-        ans.answer.extend(set.to_records(qname, class));
-        return Step::Done;
-    }
-    if let Some(cname) = node.rrset(Rtype::CNAME) {
-        ans.answer.extend(cname.to_records(qname, class));
-        return match cname
-            .rdatas
-            .first()
-            .and_then(|r| rdata_target(Rtype::CNAME, r))
-        {
-            Some(target) => Step::Follow(target),
-            None => Step::Done,
-        };
-    }
-    nodata(zone, ans);
-    Step::Done
-}
-
-/// A DNAME at `node` covers `qname`: copy it and synthesise the CNAME (RFC 6672).
-fn synthesize(
-    zone: &ZoneVersion,
-    node: &Node,
-    dname: &RRset,
-    qname: &Name,
-    q: &Question,
-    ans: &mut Answer,
-) -> Step {
-    let class = zone.class();
-    ans.answer.extend(dname.to_records(node.name(), class));
-    let Some(target) = dname
-        .rdatas
-        .first()
-        .and_then(|r| rdata_target(Rtype::DNAME, r))
-    else {
-        return Step::Done;
-    };
-    match qname.replace_suffix(node.name(), &target) {
-        Some(Ok(new)) => {
-            let rdata = crate::zone::Rdata::from_wire(new.as_wire());
-            ans.answer.push(Record::new(
-                qname.clone(),
-                class,
-                Rtype::CNAME,
-                dname.ttl,
-                rdata,
-            ));
-            if q.qtype == Rtype::CNAME {
-                Step::Done
-            } else {
-                Step::Follow(new)
-            }
-        }
-        Some(Err(_)) => {
-            // RFC 6672 §2.2: the substitution overflows 255 octets.
-            ans.rcode = Rcode::YXDOMAIN;
-            Step::Done
-        }
-        None => Step::Done,
-    }
-}
-
-/// A referral to the child zone at `cut` (AA=0 unless an earlier CNAME was ours).
-fn referral(zone: &ZoneVersion, cut: &Name, ns: &RRset, ans: &mut Answer, first: bool) {
-    if first {
-        ans.authoritative = false;
-    }
-    let class = zone.class();
-    ans.authority.extend(ns.to_records(cut, class));
-    // In-domain glue (targets at or below the cut) is required; other in-zone
-    // addresses are a courtesy (RFC 9471 §2–3).
-    let mut required = Vec::new();
-    let mut optional = Vec::new();
-    for rdata in &ns.rdatas {
-        let Some(target) = rdata_target(Rtype::NS, rdata) else {
-            continue;
-        };
-        if !target.ends_with(zone.origin()) {
-            continue;
-        }
-        let bucket = if target.ends_with(cut) {
-            &mut required
-        } else {
-            &mut optional
-        };
-        push_addresses(zone, &target, bucket, true);
-    }
-    ans.required_additional = required.len();
-    ans.additional.extend(required);
-    ans.additional.extend(optional);
-}
-
-/// NOERROR with no data: the SOA in AUTHORITY.
-fn nodata(zone: &ZoneVersion, ans: &mut Answer) {
-    negative_soa(zone, ans);
-}
-
-/// The SOA for a negative answer, TTL = min(SOA TTL, MINIMUM) (RFC 2308 §3).
-fn negative_soa(zone: &ZoneVersion, ans: &mut Answer) {
-    let mut soa = zone.soa_record();
-    if let Ok(parsed) = crate::zone::soa::Soa::from_rdata(&soa.rdata) {
-        soa.ttl = soa.ttl.min(parsed.minimum);
-    }
-    ans.authority.push(soa);
-}
-
-/// Addresses for NS, MX and SRV targets in ANSWER and AUTHORITY that the zone holds
-/// authoritatively (RFC 1034 §3.6.2 additional section processing).
-fn add_additional(zone: &ZoneVersion, ans: &mut Answer) {
-    let mut targets: Vec<Name> = Vec::new();
-    for r in ans.answer.iter() {
-        if matches!(r.rtype, Rtype::NS | Rtype::MX | Rtype::SRV)
-            && let Some(t) = rdata_target(r.rtype, &r.rdata)
-            && t.ends_with(zone.origin())
-            && !targets.contains(&t)
-        {
-            targets.push(t);
-        }
-    }
-    let mut extra = Vec::new();
-    for t in &targets {
-        // Glue below a cut is not authoritative: only a referral hands it out.
-        if zone.find_cut(t).is_some() {
-            continue;
-        }
-        push_addresses(zone, t, &mut extra, false);
-    }
-    for r in extra {
-        if !ans.additional.contains(&r) {
-            ans.additional.push(r);
-        }
-    }
-}
-
-/// The A and AAAA records of `name`; `glue` allows data below a cut.
-fn push_addresses(zone: &ZoneVersion, name: &Name, out: &mut Vec<Record>, glue: bool) {
-    if !glue && zone.find_cut(name).is_some() {
-        return;
-    }
-    if let Some(node) = zone.get(name) {
-        for t in [Rtype::A, Rtype::AAAA] {
-            if let Some(set) = node.rrset(t) {
-                out.extend(set.to_records(node.name(), zone.class()));
-            }
-        }
-    }
+/// The next closer name of `name` below its closest encloser `encloser` (RFC 5155
+/// §1.3): the ancestor of `name` with one label more than `encloser`.
+fn next_closer(name: &Name, encloser: &Name) -> Name {
+    name.trim_labels(name.label_count() - encloser.label_count() - 1)
 }
 
 //----------- encode -----------------------------------------------------------------
@@ -438,12 +692,42 @@ fn try_encode(
         for r in &ans.authority {
             b.push(Section::Authority, r)?;
         }
-        for (i, r) in ans.additional.iter().enumerate() {
-            match b.push(Section::Additional, r) {
-                Ok(()) => {}
-                Err(e) if i < ans.required_additional => return Err(e),
-                Err(_) => break,
+        // RRset by RRset: one that does not fit is left out whole (never half an
+        // RRset), with its signatures; signatures that do not fit are left out alone
+        // (RFC 4035 §3.1.1 "MAY retain the RRset while dropping the RRSIG"). Later,
+        // smaller RRsets may still fit (as Knot fills it).
+        let mut start = 0;
+        let mut dropped: Option<(&Name, Rtype)> = None;
+        while start < ans.additional.len() {
+            let first = &ans.additional[start];
+            let key = rrset_key(first);
+            let end = start
+                + ans.additional[start..]
+                    .iter()
+                    .take_while(|r| r.owner == first.owner && rrset_key(r) == key)
+                    .count();
+            let signs_dropped = first.rtype == Rtype::RRSIG
+                && dropped.is_some_and(|(owner, t)| {
+                    *owner == first.owner && Some(t) == rrsig_covered(&first.rdata)
+                });
+            if !signs_dropped {
+                let cp = b.checkpoint();
+                let mut fits = true;
+                for r in &ans.additional[start..end] {
+                    if let Err(e) = b.push(Section::Additional, r) {
+                        if start < ans.required_additional {
+                            return Err(e);
+                        }
+                        b.rewind(cp);
+                        fits = false;
+                        break;
+                    }
+                }
+                if !fits && first.rtype != Rtype::RRSIG {
+                    dropped = Some((&first.owner, first.rtype));
+                }
             }
+            start = end;
         }
     }
     b.set_limit(limit);
@@ -512,6 +796,7 @@ _sip._tcp SRV  0 5 5060 mail
                 qname: qname.parse().unwrap(),
                 qtype,
                 tcp: false,
+                dnssec_ok: false,
             },
         )
     }
@@ -716,6 +1001,7 @@ _sip._tcp SRV  0 5 5060 mail
                 qname: "mail.example.".parse().unwrap(),
                 qtype: Rtype::ANY,
                 tcp: true,
+                dnssec_ok: false,
             },
         );
         assert_eq!(a.answer.len(), 2);
@@ -737,6 +1023,7 @@ _sip._tcp SRV  0 5 5060 mail
                 qname: qname.clone(),
                 qtype: Rtype::A,
                 tcp: false,
+                dnssec_ok: false,
             },
         );
         let msg = encode(

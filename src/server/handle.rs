@@ -352,6 +352,7 @@ fn query(
             qname: qname.clone(),
             qtype,
             tcp,
+            dnssec_ok: edns.is_some_and(|e| e.dnssec_ok),
         },
     );
     let tsig_room = if tsig.is_some() { 300 } else { 0 };

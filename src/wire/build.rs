@@ -177,6 +177,26 @@ impl MessageBuilder {
         self.commit_or_rollback(mark, 3)
     }
 
+    /// A point to come back to with [`MessageBuilder::rewind`].
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            len: self.buf.len(),
+            counts: self.counts,
+            stage: self.stage,
+        }
+    }
+
+    /// Removes everything added since `cp`: for records that go in together or not
+    /// at all (an RRset and its signatures, RFC 2181 §9).
+    pub fn rewind(&mut self, cp: Checkpoint) {
+        self.rollback(cp.len);
+        self.counts = cp.counts;
+        self.stage = cp.stage;
+        for (i, count) in self.counts.iter().enumerate() {
+            self.buf[4 + 2 * i..6 + 2 * i].copy_from_slice(&count.to_be_bytes());
+        }
+    }
+
     /// The finished message.
     pub fn finish(self) -> Vec<u8> {
         self.buf
@@ -287,6 +307,14 @@ impl MessageBuilder {
         }
         self.buf.extend_from_slice(&rdata[start..]);
     }
+}
+
+/// Where a [`MessageBuilder`] was: its length, counts and section.
+#[derive(Clone, Copy, Debug)]
+pub struct Checkpoint {
+    len: usize,
+    counts: [u16; 4],
+    stage: u8,
 }
 
 //----------- Compressor -------------------------------------------------------------

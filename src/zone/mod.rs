@@ -13,7 +13,9 @@
 
 pub mod changeset;
 pub mod check;
+pub mod check_dnssec;
 pub mod diag;
+pub mod dnssec;
 pub mod lexer;
 pub mod name;
 pub mod parse;

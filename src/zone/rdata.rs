@@ -1928,7 +1928,8 @@ fn parse_time(text: &[u8]) -> Option<u32> {
     Some(secs as u64 as u32)
 }
 
-fn push_time(out: &mut String, t: u32) {
+/// Writes an RRSIG time as `YYYYMMDDHHmmSS` (UTC).
+pub(crate) fn push_time(out: &mut String, t: u32) {
     let days = (t / 86400) as i64;
     let rem = t % 86400;
     let (y, m, d) = civil_from_days(days);

@@ -48,6 +48,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::mem::size_of;
 use std::sync::Arc;
 
+use super::dnssec::{DenialIndex, Nsec3Chain};
 use super::name::Name;
 use super::record::{Class, Rdata, Record, Rtype};
 use super::rrset::{RRset, canonical_rdata_cmp, set_key};
@@ -97,6 +98,16 @@ impl Node {
     /// True when the node has an RRset of `rtype`.
     pub fn has(&self, rtype: Rtype) -> bool {
         self.rrset(rtype).is_some()
+    }
+
+    /// True when the node holds nothing but NSEC3 records and their signatures: a
+    /// hashed owner name, which the query path treats as not existing (RFC 5155
+    /// §7.2.8).
+    pub fn is_nsec3_only(&self) -> bool {
+        self.rrsets.iter().all(|s| {
+            s.rtype == Rtype::NSEC3
+                || (s.rtype == Rtype::RRSIG && s.covered() == Some(Rtype::NSEC3))
+        })
     }
 
     /// Number of records at this node.
@@ -177,6 +188,8 @@ pub struct ZoneVersion {
     hasher: RandomState,
     /// Number of records (after deduplication).
     record_count: usize,
+    /// NSEC and NSEC3 lookups, when the zone is signed (built with the version).
+    denial: Option<Arc<DenialIndex>>,
 }
 
 impl ZoneVersion {
@@ -256,6 +269,7 @@ impl ZoneVersion {
             _ => return Err(VersionError::MissingSoa),
         }
         let index = Arc::new(NameIndex::build(&nodes, &hasher));
+        let denial = DenialIndex::build(&nodes).map(Arc::new);
         Ok(ZoneVersion {
             origin,
             class,
@@ -263,6 +277,7 @@ impl ZoneVersion {
             index,
             hasher,
             record_count,
+            denial,
         })
     }
 
@@ -280,6 +295,10 @@ impl ZoneVersion {
         } else {
             Arc::new(NameIndex::build(&nodes, &prev.hasher))
         };
+        // Rebuilt whatever changed: a re-signed zone changes no node but may move its
+        // NSEC3 chain to new parameters. One pass over the node pointers, the same
+        // order of work as copying them.
+        let denial = DenialIndex::build(&nodes).map(Arc::new);
         ZoneVersion {
             origin: prev.origin.clone(),
             class: prev.class,
@@ -287,6 +306,7 @@ impl ZoneVersion {
             index,
             hasher: prev.hasher.clone(),
             record_count,
+            denial,
         }
     }
 
@@ -441,6 +461,44 @@ impl ZoneVersion {
             Entry::Node(i) => Some(&self.nodes[i]),
             Entry::Ent(_) => None,
         }
+    }
+
+    //--- DNSSEC denial of existence
+
+    /// The NSEC/NSEC3 index, when the zone is signed (its SOA has an RRSIG).
+    pub fn denial(&self) -> Option<&DenialIndex> {
+        self.denial.as_deref()
+    }
+
+    /// The node whose NSEC matches or covers `name`: the last owner of an NSEC
+    /// RRset at or before `name` in canonical order, wrapping to the zone's last one
+    /// (RFC 4034 §4.1.1: the last NSEC's next name is the apex).
+    pub fn nsec_for(&self, name: &Name) -> Option<&Node> {
+        let denial = self.denial.as_deref()?;
+        let at = self.nodes.partition_point(|n| n.name <= *name);
+        let pos = denial.nsec_at_or_before(at.checked_sub(1)?)?;
+        Some(&self.nodes[pos])
+    }
+
+    /// The NSEC3 chain, when the zone has one.
+    pub fn nsec3_chain(&self) -> Option<&Nsec3Chain> {
+        self.denial.as_deref()?.nsec3()
+    }
+
+    /// The node owning the NSEC3 that matches `name` (RFC 5155 §7.2.1: its hashed
+    /// owner is the hash of `name`).
+    pub fn nsec3_matching(&self, name: &Name) -> Option<&Node> {
+        let chain = self.nsec3_chain()?;
+        let pos = chain.matching(&chain.params.hash(name)?)?;
+        Some(&self.nodes[pos])
+    }
+
+    /// The node owning the NSEC3 that covers `name`: the greatest hashed owner below
+    /// the hash of `name`, wrapping around the chain.
+    pub fn nsec3_covering(&self, name: &Name) -> Option<&Node> {
+        let chain = self.nsec3_chain()?;
+        let pos = chain.covering(&chain.params.hash(name)?)?;
+        Some(&self.nodes[pos])
     }
 
     //--- Iteration

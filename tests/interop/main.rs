@@ -7,6 +7,7 @@
 
 mod catalog;
 mod differential;
+mod dnssec;
 mod peers;
 mod serve_primary;
 mod serve_secondary;

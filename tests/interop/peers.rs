@@ -630,6 +630,35 @@ pub fn start_zonesync_on(port: u16, zones: &[ServeZone], keys: &[PeerKey]) -> Da
     daemon
 }
 
+/// Starts `zonesync serve` with the config `yaml` (written to DIR/zonesync.yaml, so
+/// that relative paths land in DIR) on 127.0.0.1:`port`; waits until each of `zones`
+/// answers its SOA.
+pub fn start_zonesync_config(port: u16, yaml: &str, zones: &[&str]) -> Daemon {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("zonesync.yaml");
+    std::fs::write(&config, yaml).expect("config");
+    let c = config.display().to_string();
+    let mut program = Command::new(zonesync_bin());
+    program.env("RUST_LOG", "zonesync=info");
+    let daemon = spawn_program(
+        "zonesync",
+        program,
+        &["--color", "never", "serve", "--config", &c],
+        dir,
+        config,
+        port,
+    );
+    let defs: Vec<ZoneDef> = zones
+        .iter()
+        .map(|z| ZoneDef {
+            name: z.to_string(),
+            role: Role::Secondary(0),
+        })
+        .collect();
+    wait_ready(&daemon, &defs);
+    daemon
+}
+
 //----------- Comparing zones --------------------------------------------------------
 
 /// A record as a comparable value: owner (lower case), type, class, TTL, RDATA.
