@@ -284,6 +284,7 @@ Register-ArgumentCompleter -Native -CommandName 'zonesync' -ScriptBlock {
         'zonesync;check' {
             [CompletionResult]::new('--origin', '--origin', [CompletionResultType]::ParameterName, 'The zone''s origin (else taken from the file name or the SOA owner)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format (`table` is the same as `text`)')
+            [CompletionResult]::new('--expiry-warning', '--expiry-warning', [CompletionResultType]::ParameterName, 'In signed zones, warn about RRSIGs that expire within this time (`7d`, `36h`)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Validate a serve config and every zone file it names')
             [CompletionResult]::new('--fleet', '--fleet', [CompletionResultType]::ParameterName, 'Compare ZONE across servers (the first -s is the primary)')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'A server of the fleet, HOST[:PORT]; repeat for several (the first is the primary)')

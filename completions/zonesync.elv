@@ -260,6 +260,7 @@ set edit:completion:arg-completer[zonesync] = {|@words|
         &'zonesync;check'= {
             cand --origin 'The zone''s origin (else taken from the file name or the SOA owner)'
             cand --format 'Output format (`table` is the same as `text`)'
+            cand --expiry-warning 'In signed zones, warn about RRSIGs that expire within this time (`7d`, `36h`)'
             cand --config 'Validate a serve config and every zone file it names'
             cand --fleet 'Compare ZONE across servers (the first -s is the primary)'
             cand -s 'A server of the fleet, HOST[:PORT]; repeat for several (the first is the primary)'

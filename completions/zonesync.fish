@@ -203,6 +203,7 @@ complete -c zonesync -n "__fish_zonesync_using_subcommand tsig-keygen" -s V -l v
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l origin -d 'The zone\'s origin (else taken from the file name or the SOA owner)' -r
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l format -d 'Output format (`table` is the same as `text`)' -r -f -a "text\t'Compiler-style findings and a summary table'
 json\t'JSON for machines'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l expiry-warning -d 'In signed zones, warn about RRSIGs that expire within this time (`7d`, `36h`)' -r
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l config -d 'Validate a serve config and every zone file it names' -r -F
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l fleet -d 'Compare ZONE across servers (the first -s is the primary)' -r
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -s s -l server -d 'A server of the fleet, HOST[:PORT]; repeat for several (the first is the primary)' -r

@@ -16,7 +16,8 @@
 //! ```
 //!
 //! - [`zone`]: names, records, versions, changesets, serials, the zone-file parser,
-//!   writer and checks — pure data, no tokio, no sockets.
+//!   writer and checks, DNSSEC data (NSEC/NSEC3 lookups for denial proofs, chain
+//!   checks) — pure data, no tokio, no sockets.
 //! - [`wire`], [`tsig`], [`xfr`], [`notify`]: messages, TSIG, the transfer engine and
 //!   NOTIFY, sans-IO cores with thin async clients.
 //! - [`store`]: redb persistence; [`sync`]: the zone tasks (primary, secondary,

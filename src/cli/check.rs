@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::addr::ServerAddr;
 use crate::output::findings::{self, FileReport};
+use crate::zone::check_dnssec::{DnssecCheckOptions, check_dnssec};
 use crate::zone::parse::{ParseOptions, parse_bytes};
 use crate::zone::soa::serial_of;
 use crate::zone::{Finding, Name, Rtype, check_zone};
@@ -18,7 +19,10 @@ use super::{Status, UsageError};
 /// SOA at the apex, NS at the apex, out-of-zone data, CNAME and other data, DNAME with
 /// descendants, missing glue, occluded data, …), printing compiler-style findings and a
 /// summary. The origin comes from --origin, else the file name (`example.com.zone`,
-/// `db.example.com`, `example.com`), else the SOA owner.
+/// `db.example.com`, `example.com`), else the SOA owner. A signed zone is also checked
+/// for DNSSEC consistency: every RRset signed, signatures within their validity
+/// period (a warning when one expires within --expiry-warning), the NSEC or NSEC3
+/// chain complete, in order, and with type bitmaps that match the data.
 ///
 /// With --config: validate a `serve` config and every zone file it names.
 ///
@@ -32,6 +36,7 @@ use super::{Status, UsageError};
 Examples:
   zonesync check zones/example.com.zone
   zonesync check db.example.org --origin example.org. --strict --format json
+  zonesync check example.net.signed --origin example.net --expiry-warning 14d
   zonesync check --config examples/primary.yaml
   zonesync check --fleet example.com -s 127.0.0.1:5300 -s 127.0.0.2:5300 --content")]
 pub struct CheckArgs {
@@ -50,6 +55,10 @@ pub struct CheckArgs {
     /// Treat warnings as errors.
     #[arg(long)]
     pub strict: bool,
+
+    /// In signed zones, warn about RRSIGs that expire within this time (`7d`, `36h`).
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_window)]
+    pub expiry_warning: std::time::Duration,
 
     /// Validate a serve config and every zone file it names.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["files", "fleet"])]
@@ -91,8 +100,14 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Status> {
     if let Some(zone) = &args.fleet {
         return check_fleet(zone, &args);
     }
+    let dnssec = DnssecCheckOptions {
+        now: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as u32),
+        expiry_warning: args.expiry_warning.as_secs().min(u32::MAX as u64) as u32,
+    };
     let reports = match &args.config {
-        Some(config) => check_config(config)?,
+        Some(config) => check_config(config, &dnssec)?,
         None => {
             let origin = match &args.origin {
                 Some(text) => Some(parse_origin(text)?),
@@ -101,7 +116,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Status> {
             // One file at a time: only its findings outlive it, not its records.
             let mut reports = Vec::with_capacity(args.files.len());
             for file in &args.files {
-                reports.push(check_file(file, origin.as_ref())?);
+                reports.push(check_file(file, origin.as_ref(), &dnssec)?);
             }
             reports
         }
@@ -158,7 +173,7 @@ fn check_fleet(zone: &str, args: &CheckArgs) -> anyhow::Result<Status> {
 /// `--config`: the config's own problems (each with its path), then every zone file it
 /// names (primary zones and the `<name>.zone` files of `zones-dir`), each checked with
 /// its configured origin.
-fn check_config(path: &Path) -> Result<Vec<FileReport>, UsageError> {
+fn check_config(path: &Path, dnssec: &DnssecCheckOptions) -> Result<Vec<FileReport>, UsageError> {
     use crate::config::{Config, ConfigError, ZoneSource};
     let config_report = |findings: Vec<Finding>| FileReport {
         file: path.to_path_buf(),
@@ -193,7 +208,7 @@ fn check_config(path: &Path) -> Result<Vec<FileReport>, UsageError> {
     for zone in &config.zones {
         configured.push(zone.name.clone());
         if let ZoneSource::Primary { file, .. } = &zone.source {
-            reports.push(check_file(file, Some(&zone.name))?);
+            reports.push(check_file(file, Some(&zone.name), dnssec)?);
         }
     }
     if let Some(dir) = &config.zones_dir {
@@ -229,7 +244,7 @@ fn check_config(path: &Path) -> Result<Vec<FileReport>, UsageError> {
                         ),
                     ))
                 }
-                Ok(name) => reports.push(check_file(&file, Some(&name))?),
+                Ok(name) => reports.push(check_file(&file, Some(&name), dnssec)?),
                 Err(e) => reports[0].findings.push(Finding::warning(
                     None,
                     "config",
@@ -246,9 +261,14 @@ fn check_config(path: &Path) -> Result<Vec<FileReport>, UsageError> {
 
 //----------- One file ---------------------------------------------------------------
 
-/// Parses and checks one zone file. An unreadable file is a finding (exit 1), a file
-/// whose origin cannot be told is a usage error (exit 2).
-fn check_file(file: &Path, origin: Option<&Name>) -> Result<FileReport, UsageError> {
+/// Parses and checks one zone file (its DNSSEC data too, when it is signed). An
+/// unreadable file is a finding (exit 1), a file whose origin cannot be told is a usage
+/// error (exit 2).
+fn check_file(
+    file: &Path,
+    origin: Option<&Name>,
+    dnssec: &DnssecCheckOptions,
+) -> Result<FileReport, UsageError> {
     let text = match std::fs::read(file) {
         Ok(text) => text,
         Err(e) => {
@@ -280,7 +300,18 @@ fn check_file(file: &Path, origin: Option<&Name>) -> Result<FileReport, UsageErr
     let zone = parse_bytes(&text, file, &origin, &ParseOptions::default());
     drop(text);
     let mut findings = check_zone(&zone);
+    findings.extend(check_dnssec(
+        &zone.origin,
+        &zone.records,
+        &zone.positions,
+        dnssec,
+    ));
+    // In file order (findings without a place first), the syntax problems among them.
     findings.extend(zone.findings);
+    findings.sort_by(|a, b| {
+        let key = |f: &Finding| f.pos.as_ref().map(|p| (p.file.clone(), p.line, p.column));
+        key(a).cmp(&key(b))
+    });
     let serial = zone
         .records
         .iter()
@@ -293,6 +324,11 @@ fn check_file(file: &Path, origin: Option<&Name>) -> Result<FileReport, UsageErr
         serial,
         findings,
     })
+}
+
+/// `--expiry-warning`: a duration as configs write them.
+fn parse_window(text: &str) -> Result<std::time::Duration, String> {
+    crate::duration::parse(text).map_err(|e| e.to_string())
 }
 
 /// `--origin`: a domain name, absolute whether or not it ends in a dot.

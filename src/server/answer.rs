@@ -25,10 +25,33 @@
 //! - RFC 6604: the RCODE of a CNAME chain is that of its last name.
 //! - RFC 2181 §5: no duplicate RRs in a message; a CNAME loop is shown once, and the
 //!   chain stops where it would answer a name a second time (as Knot does).
+//! - RFC 2181 §9: an RRset goes into a message whole or not at all; an additional
+//!   RRset that does not fit is left out (its signatures with it).
+//!
+//! DNSSEC, when the query has the DO bit and the zone is signed (its SOA has an RRSIG,
+//! Knot's rule):
+//! - RFC 4035 §3.1.1: "When placing a signed RRset in the Answer section, the name
+//!   server MUST also place its RRSIG RRs in the Answer section"; likewise in
+//!   Authority, and in Additional where they fit ("MAY retain the RRset while dropping
+//!   the RRSIG").
+//! - RFC 4035 §3.1.3 (NSEC) and RFC 5155 §7.2 (NSEC3): NXDOMAIN proves the name and
+//!   the wildcard at its closest encloser absent (NSEC3: the closest encloser proof,
+//!   §7.2.1, and the wildcard); NODATA the type absent at the name (for an empty
+//!   non-terminal, the covering NSEC); a wildcard answer that QNAME does not exist
+//!   (NSEC3: the next closer name); a wildcard NODATA both. Without an NSEC3 matching
+//!   the name (Opt-Out), the closest provable encloser proof (§7.2.4).
+//! - RFC 4035 §3.1.4: a referral carries the DS RRset and its RRSIGs, or the NSEC (or
+//!   NSEC3, RFC 5155 §7.2.7) proving there is none; DS at a cut is the parent's data
+//!   (§3.1.4.1).
+//! - RFC 5155 §7.2.8: a hashed owner name is answered as a name that does not exist.
+//! - RFC 4035 §2.5: RRSIG and NSEC sit beside a CNAME, so queries for them are not
+//!   redirected by it.
 //!
 //! # Limitations
 //! - CNAME and DNAME chains are followed within the zone only (as Knot and NSD do);
 //!   a resolver chases the rest.
+//! - An NSEC3 owner name that also has descendants in the zone (which no signer
+//!   makes) is treated as not existing all the same.
 
 use crate::wire::{FLAG_AA, FLAG_QR, FLAG_TC, Header, MessageBuilder, Rcode, Section, WireError};
 use crate::zone::rrset::{RRset, rdata_target, rrsig_covered};
@@ -1060,5 +1083,433 @@ _sip._tcp SRV  0 5 5060 mail
         let h = Header::parse(&msg).unwrap();
         assert_eq!(h.flags & FLAG_TC, FLAG_TC);
         assert_eq!((h.ancount, h.arcount), (0, 1));
+    }
+
+    #[test]
+    fn additional_rrsets_go_in_whole_or_not_at_all() {
+        let rec = |name: &str, rtype: Rtype, rdata: Vec<u8>| {
+            Record::new(
+                name.parse().unwrap(),
+                Class::IN,
+                rtype,
+                300,
+                crate::zone::Rdata::from_wire(rdata),
+            )
+        };
+        let mut sig = Rtype::A.0.to_be_bytes().to_vec();
+        sig.extend_from_slice(&[13, 2, 0, 0, 1, 44, 0, 0, 0, 9, 0, 0, 0, 1, 0, 1, 0]);
+        sig.extend_from_slice(&[0u8; 64]);
+        let ans = Answer {
+            rcode: Rcode::NOERROR,
+            authoritative: true,
+            answer: vec![rec("a.example.", Rtype::A, vec![192, 0, 2, 1])],
+            authority: Vec::new(),
+            additional: vec![
+                // An RRset of two, its (large) signature, then a small RRset.
+                rec("b.example.", Rtype::A, vec![192, 0, 2, 2]),
+                rec("b.example.", Rtype::A, vec![192, 0, 2, 3]),
+                rec("b.example.", Rtype::RRSIG, sig),
+                rec("c.example.", Rtype::A, vec![192, 0, 2, 4]),
+            ],
+            required_additional: 0,
+        };
+        let q = Header {
+            id: 1,
+            qdcount: 1,
+            ..Header::default()
+        };
+        let qname: Name = "a.example.".parse().unwrap();
+        let count = |limit: usize| {
+            let msg = encode(&q, &qname, Rtype::A, Class::IN, &ans, None, limit);
+            let h = Header::parse(&msg).unwrap();
+            assert_eq!(h.flags & FLAG_TC, 0);
+            h.arcount
+        };
+        // Room for everything.
+        assert_eq!(count(512), 4);
+        // Not for the signature: left out alone, the next RRset still goes in.
+        assert_eq!(count(120), 3);
+        // Room for one record of b's RRset only: none of it (and not its
+        // signature), but c's.
+        assert_eq!(count(70), 1);
+    }
+
+    //--- DNSSEC
+
+    mod dnssec {
+        use super::*;
+        use crate::zone::dnssec::testing::{Denial, SALT, sign};
+        use crate::zone::dnssec::{
+            Nsec3Fields, NsecFields, RrsigFields, hash_of_label, hashed_owner, nsec3_hash,
+        };
+        use crate::zone::name::canonical_cmp;
+        use std::cmp::Ordering;
+
+        /// The unsigned test zone, a DNSKEY and an unsigned delegation added, signed.
+        fn signed(denial: Denial) -> ZoneVersion {
+            let origin: Name = "example.".parse().unwrap();
+            let text =
+                format!("{ZONE}@ DNSKEY 257 3 13 AAAA\nins NS ns.ins\nns.ins A 192.0.2.54\n");
+            let p = parse_bytes(
+                text.as_bytes(),
+                Path::new("t"),
+                &origin,
+                &ParseOptions::default(),
+            );
+            assert!(!p.has_errors(), "{:?}", p.findings);
+            let records = sign(&origin, p.records, denial);
+            ZoneVersion::from_records(origin, Class::IN, records).unwrap()
+        }
+
+        fn ask_do(z: &ZoneVersion, qname: &str, qtype: Rtype) -> Answer {
+            resolve(
+                z,
+                &Question {
+                    qname: qname.parse().unwrap(),
+                    qtype,
+                    tcp: false,
+                    dnssec_ok: true,
+                },
+            )
+        }
+
+        /// `owner TYPE`, RRSIGs as `owner RRSIG(COVERED)`.
+        fn shown(recs: &[Record]) -> Vec<String> {
+            recs.iter()
+                .map(|r| {
+                    let t = if r.rtype == Rtype::RRSIG {
+                        let f = RrsigFields::parse(r.rdata.as_wire()).unwrap();
+                        format!("RRSIG({})", f.covered)
+                    } else {
+                        r.rtype.to_string()
+                    };
+                    format!("{} {t}", r.owner.to_string().to_lowercase())
+                })
+                .collect()
+        }
+
+        fn lt(a: &Name, b: &Name) -> bool {
+            canonical_cmp(a.as_wire(), b.as_wire()) == Ordering::Less
+        }
+
+        /// The NSEC records of a section that cover `name` (owner < name < next, or
+        /// the last NSEC, wrapping).
+        fn nsec_covering<'a>(recs: &'a [Record], name: &str) -> Vec<&'a Record> {
+            let name: Name = name.parse().unwrap();
+            recs.iter()
+                .filter(|r| r.rtype == Rtype::NSEC)
+                .filter(|r| {
+                    let next = NsecFields::parse(r.rdata.as_wire()).unwrap().next;
+                    let wraps = !lt(&r.owner, &next);
+                    lt(&r.owner, &name) && (lt(&name, &next) || wraps)
+                })
+                .collect()
+        }
+
+        /// The hash of `name` in the test zones' NSEC3 chain.
+        fn h(name: &str) -> [u8; 20] {
+            nsec3_hash(&name.parse().unwrap(), 0, SALT)
+        }
+
+        /// The NSEC3 records of a section that match `name`.
+        fn nsec3_matching<'a>(recs: &'a [Record], name: &str) -> Vec<&'a Record> {
+            let want = hashed_owner(&h(name), &"example.".parse().unwrap()).unwrap();
+            recs.iter()
+                .filter(|r| r.rtype == Rtype::NSEC3 && r.owner == want)
+                .collect()
+        }
+
+        /// The NSEC3 records of a section that cover `name` (hash strictly between
+        /// the owner's and the next, or wrapping).
+        fn nsec3_covering<'a>(recs: &'a [Record], name: &str) -> Vec<&'a Record> {
+            let hash = h(name);
+            recs.iter()
+                .filter(|r| r.rtype == Rtype::NSEC3)
+                .filter(|r| {
+                    let own = hash_of_label(r.owner.first_label().unwrap()).unwrap();
+                    let next: [u8; 20] =
+                        (*Nsec3Fields::parse(r.rdata.as_wire()).unwrap().next_hashed)
+                            .try_into()
+                            .unwrap();
+                    if own < next {
+                        own < hash && hash < next
+                    } else {
+                        hash > own || hash < next
+                    }
+                })
+                .collect()
+        }
+
+        #[test]
+        fn positive_answers_carry_their_signatures() {
+            let z = signed(Denial::Nsec);
+            let a = ask_do(&z, "www.example.", Rtype::A);
+            assert_eq!(
+                shown(&a.answer),
+                ["www.example. A", "www.example. RRSIG(A)"]
+            );
+            assert!(a.authority.is_empty());
+            // Without DO, none of it.
+            assert_eq!(
+                names(&ask(&z, "www.example.", Rtype::A).answer),
+                ["www.example. A"]
+            );
+            let a = ask_do(&z, "example.", Rtype::MX);
+            assert_eq!(
+                shown(&a.additional),
+                [
+                    "mail.example. A",
+                    "mail.example. RRSIG(A)",
+                    "mail.example. AAAA",
+                    "mail.example. RRSIG(AAAA)"
+                ]
+            );
+            // A CNAME chain: each link signed.
+            let a = ask_do(&z, "chain.example.", Rtype::A);
+            assert_eq!(
+                shown(&a.answer),
+                [
+                    "chain.example. CNAME",
+                    "chain.example. RRSIG(CNAME)",
+                    "alias.example. CNAME",
+                    "alias.example. RRSIG(CNAME)",
+                    "www.example. A",
+                    "www.example. RRSIG(A)"
+                ]
+            );
+            // DNAME: signed; the synthesised CNAME is not.
+            let a = ask_do(&z, "foo.d.example.", Rtype::A);
+            assert_eq!(
+                shown(&a.answer),
+                [
+                    "d.example. DNAME",
+                    "d.example. RRSIG(DNAME)",
+                    "foo.d.example. CNAME",
+                    "foo.target.example. A",
+                    "foo.target.example. RRSIG(A)"
+                ]
+            );
+        }
+
+        #[test]
+        fn nsec_nxdomain_proves_the_name_and_the_wildcard_absent() {
+            let z = signed(Denial::Nsec);
+            let a = ask_do(&z, "nope.example.", Rtype::A);
+            assert_eq!(a.rcode, Rcode::NXDOMAIN);
+            assert_eq!(
+                shown(&a.authority[..2]),
+                ["example. SOA", "example. RRSIG(SOA)"]
+            );
+            // The SOA's signature takes the negative TTL too.
+            assert_eq!((a.authority[0].ttl, a.authority[1].ttl), (300, 300));
+            assert_eq!(nsec_covering(&a.authority, "nope.example.").len(), 1);
+            assert_eq!(nsec_covering(&a.authority, "*.example.").len(), 1);
+            let nsecs = a
+                .authority
+                .iter()
+                .filter(|r| r.rtype == Rtype::NSEC)
+                .count();
+            let sigs = a
+                .authority
+                .iter()
+                .filter(|r| r.rtype == Rtype::RRSIG)
+                .count();
+            assert!(nsecs <= 2 && sigs == nsecs + 1, "{:?}", shown(&a.authority));
+        }
+
+        #[test]
+        fn nsec_nodata_at_a_name_an_empty_non_terminal_and_a_wildcard() {
+            let z = signed(Denial::Nsec);
+            let a = ask_do(&z, "www.example.", Rtype::MX);
+            assert_eq!(a.rcode, Rcode::NOERROR);
+            assert_eq!(
+                shown(&a.authority),
+                [
+                    "example. SOA",
+                    "example. RRSIG(SOA)",
+                    "www.example. NSEC",
+                    "www.example. RRSIG(NSEC)"
+                ]
+            );
+            let a = ask_do(&z, "_tcp.example.", Rtype::A);
+            assert_eq!(nsec_covering(&a.authority, "_tcp.example.").len(), 1);
+            // Wildcard NODATA: QNAME absent, and the wildcard's NSEC.
+            let a = ask_do(&z, "any.wild.example.", Rtype::MX);
+            assert_eq!(a.rcode, Rcode::NOERROR);
+            assert_eq!(nsec_covering(&a.authority, "any.wild.example.").len(), 1);
+            assert!(shown(&a.authority).contains(&"*.wild.example. NSEC".to_string()));
+        }
+
+        #[test]
+        fn wildcard_expansions_prove_qname_absent() {
+            let z = signed(Denial::Nsec);
+            let a = ask_do(&z, "any.wild.example.", Rtype::A);
+            assert_eq!(
+                shown(&a.answer),
+                ["any.wild.example. A", "any.wild.example. RRSIG(A)"]
+            );
+            // The signature keeps the wildcard's label count: a validator sees the
+            // expansion.
+            assert_eq!(
+                RrsigFields::parse(a.answer[1].rdata.as_wire())
+                    .unwrap()
+                    .labels,
+                2
+            );
+            assert_eq!(nsec_covering(&a.authority, "any.wild.example.").len(), 1);
+            assert_eq!(a.authority.len(), 2, "{:?}", shown(&a.authority));
+        }
+
+        #[test]
+        fn referrals_carry_the_ds_or_its_absence() {
+            let z = signed(Denial::Nsec);
+            let a = ask_do(&z, "host.sub.example.", Rtype::A);
+            assert!(!a.authoritative);
+            assert_eq!(
+                shown(&a.authority),
+                [
+                    "sub.example. NS",
+                    "sub.example. NS",
+                    "sub.example. DS",
+                    "sub.example. RRSIG(DS)"
+                ]
+            );
+            let a = ask_do(&z, "host.ins.example.", Rtype::A);
+            assert_eq!(
+                shown(&a.authority),
+                [
+                    "ins.example. NS",
+                    "ins.example. NSEC",
+                    "ins.example. RRSIG(NSEC)"
+                ]
+            );
+            // DS at the cut is answered by the parent: NODATA with the cut's NSEC.
+            let a = ask_do(&z, "ins.example.", Rtype::DS);
+            assert!(a.authoritative);
+            assert_eq!(
+                shown(&a.authority),
+                [
+                    "example. SOA",
+                    "example. RRSIG(SOA)",
+                    "ins.example. NSEC",
+                    "ins.example. RRSIG(NSEC)"
+                ]
+            );
+            let a = ask_do(&z, "sub.example.", Rtype::DS);
+            assert_eq!(
+                shown(&a.answer),
+                ["sub.example. DS", "sub.example. RRSIG(DS)"]
+            );
+        }
+
+        #[test]
+        fn rrsig_and_nsec_queries_do_not_follow_a_cname() {
+            for denial in [Denial::Nsec, Denial::Nsec3 { opt_out: false }] {
+                let z = signed(denial);
+                let a = ask_do(&z, "alias.example.", Rtype::RRSIG);
+                assert_eq!(
+                    shown(&a.answer),
+                    ["alias.example. RRSIG(CNAME)"],
+                    "{denial:?}"
+                );
+                let a = ask_do(&z, "alias.example.", Rtype::NSEC);
+                let answered = shown(&a.answer);
+                match denial {
+                    Denial::Nsec => assert_eq!(
+                        answered,
+                        ["alias.example. NSEC", "alias.example. RRSIG(NSEC)"]
+                    ),
+                    Denial::Nsec3 { .. } => {
+                        assert!(answered.is_empty());
+                        assert_eq!(nsec3_matching(&a.authority, "alias.example.").len(), 1);
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn nsec3_nxdomain_is_the_closest_encloser_proof() {
+            let z = signed(Denial::Nsec3 { opt_out: false });
+            let a = ask_do(&z, "a.nope.example.", Rtype::A);
+            assert_eq!(a.rcode, Rcode::NXDOMAIN);
+            // Closest encloser example., next closer nope.example., wildcard
+            // *.example.
+            assert_eq!(nsec3_matching(&a.authority, "example.").len(), 1);
+            assert_eq!(nsec3_covering(&a.authority, "nope.example.").len(), 1);
+            assert_eq!(nsec3_covering(&a.authority, "*.example.").len(), 1);
+            let n3 = a
+                .authority
+                .iter()
+                .filter(|r| r.rtype == Rtype::NSEC3)
+                .count();
+            assert!((2..=3).contains(&n3), "{:?}", shown(&a.authority));
+            // No NSEC anywhere, and each NSEC3 signed.
+            assert!(a.authority.iter().all(|r| r.rtype != Rtype::NSEC));
+            let sigs = a
+                .authority
+                .iter()
+                .filter(|r| r.rtype == Rtype::RRSIG)
+                .count();
+            assert_eq!(sigs, n3 + 1);
+        }
+
+        #[test]
+        fn nsec3_nodata_and_wildcards() {
+            let z = signed(Denial::Nsec3 { opt_out: false });
+            let a = ask_do(&z, "www.example.", Rtype::MX);
+            assert_eq!(nsec3_matching(&a.authority, "www.example.").len(), 1);
+            let a = ask_do(&z, "_tcp.example.", Rtype::A);
+            assert_eq!(nsec3_matching(&a.authority, "_tcp.example.").len(), 1);
+            // A wildcard answer: the next closer name is covered.
+            let a = ask_do(&z, "x.any.wild.example.", Rtype::A);
+            assert_eq!(shown(&a.answer)[0], "x.any.wild.example. A");
+            assert_eq!(nsec3_covering(&a.authority, "any.wild.example.").len(), 1);
+            // Wildcard NODATA: closest encloser, next closer, and the wildcard.
+            let a = ask_do(&z, "any.wild.example.", Rtype::MX);
+            assert_eq!(nsec3_matching(&a.authority, "wild.example.").len(), 1);
+            assert_eq!(nsec3_covering(&a.authority, "any.wild.example.").len(), 1);
+            assert_eq!(nsec3_matching(&a.authority, "*.wild.example.").len(), 1);
+        }
+
+        #[test]
+        fn nsec3_owner_names_do_not_exist() {
+            let z = signed(Denial::Nsec3 { opt_out: false });
+            let owner = hashed_owner(&h("www.example."), &"example.".parse().unwrap()).unwrap();
+            for dnssec_ok in [false, true] {
+                let a = resolve(
+                    &z,
+                    &Question {
+                        qname: owner.clone(),
+                        qtype: Rtype::NSEC3,
+                        tcp: false,
+                        dnssec_ok,
+                    },
+                );
+                assert_eq!(a.rcode, Rcode::NXDOMAIN, "DO {dnssec_ok}");
+                assert!(a.answer.is_empty());
+            }
+        }
+
+        #[test]
+        fn nsec3_opt_out_delegations() {
+            let z = signed(Denial::Nsec3 { opt_out: true });
+            // No NSEC3 for the unsigned delegation: the closest provable encloser
+            // (the apex) and the Opt-Out NSEC3 covering the delegation.
+            for (qname, qtype) in [("ins.example.", Rtype::DS), ("host.ins.example.", Rtype::A)] {
+                let a = ask_do(&z, qname, qtype);
+                assert!(nsec3_matching(&a.authority, "ins.example.").is_empty());
+                assert_eq!(nsec3_matching(&a.authority, "example.").len(), 1, "{qname}");
+                let cover = nsec3_covering(&a.authority, "ins.example.");
+                assert_eq!(cover.len(), 1, "{qname}");
+                assert!(
+                    Nsec3Fields::parse(cover[0].rdata.as_wire())
+                        .unwrap()
+                        .opt_out()
+                );
+            }
+            // The signed delegation has its own.
+            let a = ask_do(&z, "host.sub.example.", Rtype::A);
+            assert!(shown(&a.authority).contains(&"sub.example. DS".to_string()));
+        }
     }
 }

@@ -302,7 +302,7 @@ impl DnssecChecker<'_> {
                     format!(
                         "{what} expires at {}, in {}",
                         timestamp(f.expiration),
-                        crate::duration::format(std::time::Duration::from_secs(left as u64))
+                        roughly(left)
                     ),
                 ));
             }
@@ -582,6 +582,15 @@ fn timestamp(t: u32) -> String {
     )
 }
 
+/// A time left, as an operator reads it: `12 days`, `5 hours`, `40 minutes`.
+fn roughly(secs: u32) -> String {
+    match secs {
+        s if s >= 2 * 86400 => format!("{} days", s / 86400),
+        s if s >= 2 * 3600 => format!("{} hours", s / 3600),
+        s => format!("{} minutes", s / 60),
+    }
+}
+
 fn type_list(types: &BTreeSet<Rtype>) -> String {
     if types.is_empty() {
         return "no types".to_string();
@@ -736,7 +745,7 @@ mod tests {
         };
         assert_eq!(
             run(&nsec_zone(), &soon)[0],
-            "4:rrsig-expiring RRSIG SOA at example. (key 1234) expires at 2024-01-31 00:00:00 UTC, in 2d"
+            "4:rrsig-expiring RRSIG SOA at example. (key 1234) expires at 2024-01-31 00:00:00 UTC, in 2 days"
         );
     }
 

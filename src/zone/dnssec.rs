@@ -212,6 +212,31 @@ pub fn bitmap_types(mut bitmap: &[u8]) -> Option<Vec<Rtype>> {
     Some(types)
 }
 
+/// The type bitmap of `types` (RFC 4034 §4.1.2): for each window that has a type, its
+/// number, its length and its bits. `types` need not be sorted.
+pub fn bitmap_from_types(types: &[Rtype]) -> Vec<u8> {
+    let mut sorted: Vec<u16> = types.iter().map(|t| t.0).collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let window = (sorted[i] >> 8) as u8;
+        let mut bits = [0u8; 32];
+        let mut len = 0;
+        while i < sorted.len() && (sorted[i] >> 8) as u8 == window {
+            let low = (sorted[i] & 0xff) as usize;
+            bits[low / 8] |= 0x80 >> (low % 8);
+            len = low / 8 + 1;
+            i += 1;
+        }
+        out.push(window);
+        out.push(len as u8);
+        out.extend_from_slice(&bits[..len]);
+    }
+    out
+}
+
 //----------- NSEC3 hashing ----------------------------------------------------------
 
 /// `IH(salt, name, iterations)` of RFC 5155 §5, SHA-1, over the lower-cased wire
@@ -378,6 +403,179 @@ impl Nsec3Chain {
     }
 }
 
+//----------- Test signer ------------------------------------------------------------
+
+/// A signer for tests: the records of a zone with RRSIGs and an NSEC or NSEC3 chain
+/// added as a real signer would (RFC 4035 §2), the signatures being placeholders.
+/// Used by the answer and check tests, which look at which records are chosen, not at
+/// the cryptography.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use super::*;
+    use crate::zone::{Class, Rdata, Record};
+
+    /// How the test zone proves non-existence.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub(crate) enum Denial {
+        /// NSEC.
+        Nsec,
+        /// NSEC3, no iterations, salt `ab`; Opt-Out when true.
+        Nsec3 { opt_out: bool },
+    }
+
+    /// The NSEC3 salt of test zones.
+    pub(crate) const SALT: &[u8] = &[0xab];
+
+    /// RDATA of a placeholder RRSIG over `covered` at `owner` (valid 2020–2060).
+    pub(crate) fn rrsig(covered: Rtype, owner: &Name, ttl: u32, origin: &Name) -> Rdata {
+        let labels = owner.label_count() as u8 - u8::from(owner.is_wildcard());
+        let mut r = covered.0.to_be_bytes().to_vec();
+        r.extend_from_slice(&[13, labels]);
+        r.extend_from_slice(&ttl.to_be_bytes());
+        r.extend_from_slice(&2_840_140_800u32.to_be_bytes()); // 2060-01-01
+        r.extend_from_slice(&1_577_836_800u32.to_be_bytes()); // 2020-01-01
+        r.extend_from_slice(&1u16.to_be_bytes());
+        r.extend_from_slice(origin.as_wire());
+        r.extend_from_slice(&[0x5a; 8]);
+        Rdata::from_wire(r)
+    }
+
+    /// `records` (one zone, SOA included) signed with `denial`.
+    pub(crate) fn sign(origin: &Name, mut records: Vec<Record>, denial: Denial) -> Vec<Record> {
+        let class = Class::IN;
+        let minimum = 300;
+        if let Denial::Nsec3 { .. } = denial {
+            let mut p = vec![1, 0, 0, 0, SALT.len() as u8];
+            p.extend_from_slice(SALT);
+            records.push(Record::new(
+                origin.clone(),
+                class,
+                Rtype::NSEC3PARAM,
+                0,
+                Rdata::from_wire(p),
+            ));
+        }
+        // Owner → type → TTL, and the delegation points.
+        let mut owners: BTreeMap<Name, BTreeMap<Rtype, u32>> = BTreeMap::new();
+        for r in &records {
+            owners
+                .entry(r.owner.clone())
+                .or_default()
+                .insert(r.rtype, r.ttl);
+        }
+        let cuts: BTreeSet<Name> = owners
+            .iter()
+            .filter(|(n, t)| *n != origin && t.contains_key(&Rtype::NS))
+            .map(|(n, _)| n.clone())
+            .collect();
+        let below_cut = |n: &Name| cuts.iter().any(|c| n.is_below(c));
+        let authoritative: Vec<Name> = owners.keys().filter(|n| !below_cut(n)).cloned().collect();
+        let signed_types = |n: &Name, types: &BTreeMap<Rtype, u32>| -> Vec<(Rtype, u32)> {
+            types
+                .iter()
+                .filter(|(t, _)| !cuts.contains(n) || **t == Rtype::DS)
+                .map(|(t, ttl)| (*t, *ttl))
+                .collect()
+        };
+        let bitmap_of = |n: &Name, extra: &[Rtype]| -> Vec<u8> {
+            let types = &owners[n];
+            let mut list: Vec<Rtype> = types
+                .keys()
+                .copied()
+                .filter(|t| !cuts.contains(n) || matches!(*t, Rtype::NS | Rtype::DS))
+                .collect();
+            if !signed_types(n, types).is_empty() {
+                list.push(Rtype::RRSIG);
+            }
+            list.extend_from_slice(extra);
+            bitmap_from_types(&list)
+        };
+        let mut added = Vec::new();
+        for n in &authoritative {
+            for (t, ttl) in signed_types(n, &owners[n]) {
+                added.push(Record::new(
+                    n.clone(),
+                    class,
+                    Rtype::RRSIG,
+                    ttl,
+                    rrsig(t, n, ttl, origin),
+                ));
+            }
+        }
+        match denial {
+            Denial::Nsec => {
+                for (i, n) in authoritative.iter().enumerate() {
+                    let next = &authoritative[(i + 1) % authoritative.len()];
+                    let mut rdata = next.as_wire().to_vec();
+                    // The NSEC's own signature puts RRSIG in every bitmap.
+                    rdata.extend_from_slice(&bitmap_of(n, &[Rtype::RRSIG, Rtype::NSEC]));
+                    added.push(Record::new(
+                        n.clone(),
+                        class,
+                        Rtype::NSEC,
+                        minimum,
+                        Rdata::from_wire(rdata),
+                    ));
+                    added.push(Record::new(
+                        n.clone(),
+                        class,
+                        Rtype::RRSIG,
+                        minimum,
+                        rrsig(Rtype::NSEC, n, minimum, origin),
+                    ));
+                }
+            }
+            Denial::Nsec3 { opt_out } => {
+                // Names with an NSEC3: authoritative names (unsigned delegations left
+                // out under Opt-Out) and the empty non-terminals above them.
+                let mut names: BTreeMap<Nsec3Hash, Option<Name>> = BTreeMap::new();
+                for n in &authoritative {
+                    let insecure = cuts.contains(n) && !owners[n].contains_key(&Rtype::DS);
+                    if opt_out && insecure {
+                        continue;
+                    }
+                    names.insert(nsec3_hash(n, 0, SALT), Some(n.clone()));
+                    let mut up = n.parent();
+                    while let Some(p) = up.filter(|p| p.is_below(origin) && !owners.contains_key(p))
+                    {
+                        names.entry(nsec3_hash(&p, 0, SALT)).or_insert(None);
+                        up = p.parent();
+                    }
+                }
+                let hashes: Vec<Nsec3Hash> = names.keys().copied().collect();
+                for (i, (hash, name)) in names.iter().enumerate() {
+                    let owner = hashed_owner(hash, origin).expect("short enough");
+                    let mut rdata = vec![1, u8::from(opt_out), 0, 0, SALT.len() as u8];
+                    rdata.extend_from_slice(SALT);
+                    rdata.push(NSEC3_HASH_LEN as u8);
+                    rdata.extend_from_slice(&hashes[(i + 1) % hashes.len()]);
+                    if let Some(n) = name {
+                        rdata.extend_from_slice(&bitmap_of(n, &[]));
+                    }
+                    added.push(Record::new(
+                        owner.clone(),
+                        class,
+                        Rtype::NSEC3,
+                        minimum,
+                        Rdata::from_wire(rdata),
+                    ));
+                    added.push(Record::new(
+                        owner.clone(),
+                        class,
+                        Rtype::RRSIG,
+                        minimum,
+                        rrsig(Rtype::NSEC3, &owner, minimum, origin),
+                    ));
+                }
+            }
+        }
+        records.extend(added);
+        records
+    }
+}
+
 //============ Tests =================================================================
 
 #[cfg(test)]
@@ -396,6 +594,37 @@ mod tests {
 
     /// RFC 5155 Appendix A: the example zone's hashes (SHA-1, 12 iterations, salt
     /// aabbccdd).
+    /// The test signer's output is what the DNSSEC checks call consistent.
+    #[test]
+    fn the_test_signer_signs_consistently() {
+        use crate::zone::check_dnssec::{DnssecCheckOptions, check_dnssec};
+        use crate::zone::parse::{ParseOptions, parse_bytes};
+        let origin = n("example.");
+        let text = "$TTL 3600\n@ SOA ns1 h 1 7200 900 1209600 300\n@ NS ns1\n@ DNSKEY 257 3 13 AAAA\nns1 A 192.0.2.1\n\
+                    a.b A 192.0.2.2\n*.w TXT \"w\"\nsec NS ns.sec\nsec DS 1 13 2 00\nns.sec A 192.0.2.3\n\
+                    ins NS ns.ins\nns.ins A 192.0.2.4\n";
+        let p = parse_bytes(
+            text.as_bytes(),
+            std::path::Path::new("t"),
+            &origin,
+            &ParseOptions::default(),
+        );
+        assert!(!p.has_errors(), "{:?}", p.findings);
+        let opts = DnssecCheckOptions {
+            now: 1_700_000_000,
+            expiry_warning: 86400,
+        };
+        for denial in [
+            testing::Denial::Nsec,
+            testing::Denial::Nsec3 { opt_out: false },
+            testing::Denial::Nsec3 { opt_out: true },
+        ] {
+            let signed = testing::sign(&origin, p.records.clone(), denial);
+            let findings = check_dnssec(&origin, &signed, &[], &opts);
+            assert!(findings.is_empty(), "{denial:?}: {findings:?}");
+        }
+    }
+
     #[test]
     fn rfc5155_appendix_a_hashes() {
         let salt = hex("aabbccdd");
@@ -433,6 +662,28 @@ mod tests {
         );
         assert_eq!(hash_of_label(b"not-a-hash"), None);
         assert_eq!(hash_of_label(b"0p9mhaveqvm6t7vbl5lop2u3t2rp3toz"), None);
+    }
+
+    #[test]
+    fn bitmaps_round_trip() {
+        let types = [
+            Rtype(1234),
+            Rtype::A,
+            Rtype::NSEC,
+            Rtype::MX,
+            Rtype::RRSIG,
+            Rtype::A,
+        ];
+        let bm = bitmap_from_types(&types);
+        assert_eq!(
+            bm,
+            hex(&format!("0006400100000003041b{}20", "00".repeat(26)))
+        );
+        assert_eq!(
+            bitmap_types(&bm).unwrap(),
+            vec![Rtype::A, Rtype::MX, Rtype::RRSIG, Rtype::NSEC, Rtype(1234)]
+        );
+        assert_eq!(bitmap_from_types(&[]), Vec::<u8>::new());
     }
 
     #[test]

@@ -470,3 +470,56 @@ fn config_problems_are_named_by_path_and_zone_files_checked() {
         stdout(&o)
     );
 }
+
+//----------- DNSSEC -----------------------------------------------------------------
+
+#[test]
+fn signed_zone_passes() {
+    expect("signed.zone", &[], 0);
+}
+
+#[test]
+fn signed_zone_problems() {
+    expect(
+        "signed-broken.zone",
+        &[
+            "signed-broken.zone:13:2: error: RRSIG A at ns1.example.com. (key 4321) expired at 2024-01-01 00:00:00 UTC",
+            "signed-broken.zone:14:2: error: no RRSIG covers the NSEC RRset at ns1.example.com.",
+            "signed-broken.zone:16:2: error: the NSEC at sub.example.com. points to example.com., but the next name of the zone is www.example.com.",
+            "signed-broken.zone:20:2: error: RRSIG A at www.example.com. (key 4321) expired at 2024-01-01 00:00:00 UTC",
+        ],
+        1,
+    );
+}
+
+#[test]
+fn signatures_expiring_within_the_window_warn() {
+    // The signatures run to 2060: a window of 100 years reaches them.
+    let o = check(&[
+        "--origin",
+        "example.com",
+        "--expiry-warning",
+        "36500d",
+        &path("signed.zone"),
+    ]);
+    let lines = findings(&o);
+    assert_eq!(lines.len(), 9, "{lines:?}");
+    assert!(
+        lines[0].starts_with(&format!(
+            "{DIR}/signed.zone:5:2: warning: RRSIG SOA at example.com. (key 4321) expires at 2060-01-01 00:00:00 UTC, in "
+        )),
+        "{lines:?}"
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let o = check(&[
+        "--strict",
+        "--origin",
+        "example.com",
+        "--expiry-warning",
+        "36500d",
+        &path("signed.zone"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = check(&["--expiry-warning", "soon", &path("signed.zone")]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}

@@ -324,6 +324,40 @@ fn signed_zone_passes_knot_zonesync_named() {
     for (name, rtype, want) in validation_cases(Denial::Nsec3) {
         delv(named.port, &signed.anchor, name, rtype, want);
     }
+
+    // Re-signed with fresh keys, a new name and a new serial (every signature and the
+    // NSEC3 chain change): knotd's difference goes down the chain by IXFR, through
+    // zonesync's journal.
+    let mut text2 = zone_text().replace("2024010101", "2024010102");
+    text2.push_str("added A 192.0.2.99\n");
+    let signed2 = sign(&text2, Denial::Nsec3);
+    knot.update_zone(ORIGIN, &signed2.text, 2024010102);
+    // This knotd notifies nobody: tell zonesync (it notifies named itself).
+    let out = zonesync(&["notify", ORIGIN, "-s", &zs.addr()]);
+    assert!(out.status.success(), "{}", both(&out));
+    named.wait_serial(ORIGIN, 2024010102);
+    let from_knot = axfr_set(knot.port, ORIGIN, None);
+    assert_eq!(
+        axfr_set(zs.port, ORIGIN, None),
+        from_knot,
+        "zonesync's copy, serial 2"
+    );
+    assert_eq!(
+        axfr_set(named.port, ORIGIN, None),
+        from_knot,
+        "named's copy, serial 2"
+    );
+    assert!(
+        zs.log()
+            .contains("IXFR-in, serial 2024010101 -> 2024010102"),
+        "{}",
+        zs.log()
+    );
+    for (name, rtype, want) in validation_cases(Denial::Nsec3) {
+        delv(named.port, &signed2.anchor, name, rtype, want);
+    }
+    delv(zs.port, &signed2.anchor, "added", "A", Verdict::Secure);
+
     // zonesync's own check agrees that what it passed on is consistent.
     let file = zs.dir.path().join("transferred.zone");
     let out = zonesync(&[
