@@ -43,7 +43,7 @@ use crate::zone::version::ZoneVersion;
 use crate::zone::{Class, Name, Record};
 
 use super::status::{Role, State, StatusCell, ZoneStatus};
-use super::timers::{self, ZoneState, unix_now};
+use super::timers::{self, Clock, ZoneState};
 use super::{Published, TransferSlots, ZoneEvent, ZoneHandle, ZoneSettings, notify_out};
 
 /// Pending events per zone; more merge (a full inbox already holds a refresh).
@@ -113,6 +113,7 @@ pub fn spawn(
         timers: Timers::default(),
         notify_round: JoinSet::new(),
         status,
+        clock: Clock::start(),
     };
     tasks.spawn(zone.run(inbox).instrument(span));
     handle
@@ -137,6 +138,8 @@ struct SecondaryZone {
     notify_round: JoinSet<()>,
     /// What this task reports about the zone (it is the only writer).
     status: StatusCell,
+    /// The time the timers are planned by.
+    clock: Clock,
 }
 
 /// What to do on the next refresh, weakest first (merging keeps the strongest).
@@ -157,7 +160,7 @@ impl SecondaryZone {
         self.restore().await;
         self.sync_status();
         loop {
-            let now = unix_now();
+            let now = self.clock.now();
             let due = if self.version.is_none() && self.timers.next_refresh == 0 {
                 now
             } else {
@@ -167,14 +170,16 @@ impl SecondaryZone {
                 ZoneState::Ok => self.timers.expire_at,
                 _ => u64::MAX,
             };
-            let wake = Instant::now() + Duration::from_secs(due.min(expire).saturating_sub(now));
+            // On the runtime's clock, as `self.clock` is (paused in tests).
+            let wake = tokio::time::Instant::now()
+                + Duration::from_secs(due.min(expire).saturating_sub(now));
             let first = tokio::select! {
                 ev = inbox.recv() => match ev {
                     Some(ev) => self.action(ev),
                     None => break,
                 },
-                _ = tokio::time::sleep_until(wake.into()) => {
-                    if unix_now() >= expire {
+                _ = tokio::time::sleep_until(wake) => {
+                    if self.clock.now() >= expire {
                         self.expire();
                         None
                     } else {
@@ -204,7 +209,7 @@ impl SecondaryZone {
                     s.notified_at.get_or_insert_with(std::time::Instant::now);
                 });
                 if let (Some(hint), Some(v)) = (serial, &self.version)
-                    && self.state(unix_now()) == ZoneState::Ok
+                    && self.state(self.clock.now()) == ZoneState::Ok
                     && !Serial(hint).is_newer_than(Serial(v.serial()))
                 {
                     debug!(
@@ -255,7 +260,7 @@ impl SecondaryZone {
             Ok(Ok(Some((meta, version)))) => {
                 self.timers = meta.timers.unwrap_or_default();
                 self.version = Some(Arc::new(version));
-                let now = unix_now();
+                let now = self.clock.now();
                 match self.state(now) {
                     ZoneState::Ok => {
                         info!(
@@ -302,7 +307,7 @@ impl SecondaryZone {
 
     /// Copies serial, timers and state into the zone's status.
     fn sync_status(&self) {
-        let now = unix_now();
+        let now = self.clock.now();
         let state = match self.state(now) {
             ZoneState::Loading => State::Loading,
             ZoneState::Ok => State::Ok,
@@ -338,7 +343,7 @@ impl SecondaryZone {
                 }
             }
         }
-        let now = unix_now();
+        let now = self.clock.now();
         let soa = self.current_soa();
         self.timers = timers::after_failure(
             now,
@@ -624,7 +629,7 @@ impl SecondaryZone {
         let soa = soa_of(v);
         match soa {
             Some(soa) => {
-                timers::after_success(unix_now(), &soa, &self.spec.bounds, timers::random())
+                timers::after_success(self.clock.now(), &soa, &self.spec.bounds, timers::random())
             }
             None => self.timers,
         }
@@ -746,6 +751,9 @@ fn same_record(a: &Record, b: &Record) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::TimerBounds;
+    use crate::sync::ZoneSettings;
+    use crate::xfr::Limits;
     use crate::zone::Rtype;
     use crate::zone::version::tests::rr::*;
 
@@ -821,5 +829,210 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    //--- The task's timers, under paused time
+
+    /// Refresh 60 s, retry 20 s, expire 300 s; the bounds let the SOA decide.
+    fn timed_records() -> Vec<Record> {
+        let z = "example.com.";
+        vec![
+            soa_timers(z, 7, 60, 20, 300),
+            ns(z, "ns1.example.net."),
+            a("www.example.com.", [192, 0, 2, 1]),
+        ]
+    }
+
+    fn bounds() -> TimerBounds {
+        TimerBounds {
+            min_refresh: Duration::from_secs(1),
+            max_refresh: Duration::from_secs(86_400),
+            min_retry: Duration::from_secs(1),
+            max_retry: Duration::from_secs(86_400),
+            min_expire: Duration::from_secs(1),
+            max_expire: Duration::from_secs(86_400 * 30),
+        }
+    }
+
+    /// Starts the task of example.com. over `store`, with no primaries: every
+    /// refresh fails at once, without I/O, so virtual time is all there is.
+    fn start(store: &Arc<Store>, tasks: &mut JoinSet<()>) -> Arc<ZoneHandle> {
+        let spec = SecondarySpec {
+            name: n("example.com."),
+            primaries: Vec::new(),
+            settings: Arc::new(ZoneSettings {
+                allow_transfer: crate::acl::Acl::deny_all(),
+                also_notify: Vec::new(),
+                notify: false,
+                allow_notify: crate::acl::Acl::deny_all(),
+                secondary: true,
+                catalog: false,
+            }),
+            bounds: bounds(),
+            limits: Limits::default(),
+        };
+        spawn(
+            spec,
+            store.clone(),
+            Arc::new(Keys::default()),
+            Arc::new(TransferSlots::new(4, 2)),
+            tasks,
+        )
+    }
+
+    /// Lets the task run: a few scheduler turns without moving the clock.
+    async fn settle() {
+        for _ in 0..20 {
+            tokio::task::yield_now().await;
+        }
+        // The restore runs on the blocking pool.
+        for _ in 0..50 {
+            tokio::task::yield_now().await;
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// Advances the paused clock by `secs`, one second at a time so that the task
+    /// wakes at each of its deadlines, letting its store writes (on the blocking pool)
+    /// finish between steps.
+    async fn advance(secs: u64) {
+        for _ in 0..secs {
+            tokio::time::advance(Duration::from_secs(1)).await;
+            for _ in 0..3 {
+                tokio::task::yield_now().await;
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+    }
+
+    /// Waits (bounded, 2 s of real time, the clock standing still) until `cond`.
+    async fn eventually(what: &str, cond: impl Fn() -> bool) {
+        for _ in 0..2000 {
+            if cond() {
+                return;
+            }
+            tokio::task::yield_now().await;
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        panic!("never: {what}");
+    }
+
+    /// A zone restored from the store, its primary dead: no refresh before REFRESH,
+    /// then retries every RETRY while it is still served, SERVFAIL from EXPIRE after
+    /// its last good refresh on; the failures never move the expire clock, and a
+    /// restart past EXPIRE restores the zone expired rather than resetting the clock.
+    #[tokio::test(start_paused = true)]
+    async fn retries_then_expires_by_the_soa_timers_across_a_restart() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(Store::open(dir.path()).expect("store"));
+        let now = timers::unix_now();
+        let timers = Timers {
+            last_ok: now,
+            next_refresh: now + 60,
+            expire_at: now + 300,
+        };
+        store
+            .replace_zone_with(&n("example.com."), &timed_records(), None, Some(timers))
+            .expect("seed");
+
+        let mut tasks = JoinSet::new();
+        let zone = start(&store, &mut tasks);
+        settle().await;
+        assert_eq!(
+            zone.current().map(|p| p.version.serial()),
+            Some(7),
+            "restored"
+        );
+        let st = zone.status.get();
+        assert_eq!((st.state, st.last_error.clone()), (State::Ok, None));
+
+        // No refresh before REFRESH: the restored timers hold.
+        advance(58).await;
+        assert_eq!(zone.status.get().last_error, None);
+
+        // At REFRESH the refresh fails; the next try is RETRY away (jittered down by
+        // at most a tenth), and the zone is still served.
+        advance(4).await;
+        eventually("the retry is planned", || {
+            zone.status.get().next_refresh.is_some_and(|t| t > now + 60)
+        })
+        .await;
+        let st = zone.status.get();
+        assert_eq!(st.last_error.as_deref(), Some("no primaries"));
+        let retry_in = st.next_refresh.expect("planned").saturating_sub(now + 62);
+        assert!((16..=20).contains(&retry_in), "retry in {retry_in}s");
+        assert!(zone.current().is_some());
+
+        // Served through the retries until EXPIRE after the last good refresh …
+        advance(230).await;
+        assert!(zone.current().is_some(), "served before EXPIRE");
+        assert_eq!(zone.status.get().state, State::Ok);
+        // … and not after.
+        advance(10).await;
+        eventually("expired", || zone.current().is_none()).await;
+        assert_eq!(zone.status.get().state, State::Expired);
+
+        // A NOTIFY makes it try again; the primary is still dead, so it stays expired.
+        zone.events
+            .send(ZoneEvent::NotifyIn { serial: None })
+            .await
+            .expect("task alive");
+        settle().await;
+        assert!(zone.current().is_none());
+
+        // The failures moved the next refresh, never the expire clock.
+        tasks.abort_all();
+        while tasks.join_next().await.is_some() {}
+        let persisted = store.meta(&n("example.com.")).expect("meta").expect("zone");
+        assert_eq!(persisted.timers.map(|t| t.expire_at), Some(now + 300));
+        assert_eq!(persisted.timers.map(|t| t.last_ok), Some(now));
+
+        // A restart after EXPIRE (on the wall clock, which paused time does not move:
+        // hence a store whose expire time has passed) restores the zone expired, not
+        // served and not reset.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(Store::open(dir.path()).expect("store"));
+        let past = Timers {
+            last_ok: now - 400,
+            next_refresh: now - 340,
+            expire_at: now - 100,
+        };
+        store
+            .replace_zone_with(&n("example.com."), &timed_records(), None, Some(past))
+            .expect("seed");
+        let mut tasks = JoinSet::new();
+        let zone = start(&store, &mut tasks);
+        settle().await;
+        assert!(
+            zone.current().is_none(),
+            "expired before the restart: SERVFAIL"
+        );
+        assert_eq!(zone.status.get().state, State::Expired);
+        tasks.abort_all();
+    }
+
+    /// A zone never transferred is Loading (SERVFAIL, not NXDOMAIN) and retries at the
+    /// lower retry bound.
+    #[tokio::test(start_paused = true)]
+    async fn a_zone_never_transferred_is_loading_and_retries() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(Store::open(dir.path()).expect("store"));
+        let mut tasks = JoinSet::new();
+        let zone = start(&store, &mut tasks);
+        eventually("the first refresh failed", || {
+            zone.status.get().next_refresh.is_some()
+        })
+        .await;
+        let st = zone.status.get();
+        assert_eq!(st.state, State::Loading);
+        assert!(zone.current().is_none());
+        assert_eq!(st.last_error.as_deref(), Some("no primaries"));
+        let first = st.next_refresh.expect("planned");
+        advance(2).await;
+        eventually("retried", || {
+            zone.status.get().next_refresh.is_some_and(|t| t > first)
+        })
+        .await;
+        tasks.abort_all();
     }
 }

@@ -99,7 +99,40 @@ pub fn random() -> u64 {
     u64::from_le_bytes(b)
 }
 
-/// Seconds since the Unix epoch.
+//----------- Clock ------------------------------------------------------------------
+
+/// The time a zone task plans by, in Unix seconds: the wall clock read once when the
+/// task starts, then advanced by the runtime's monotonic clock.
+///
+/// Timers persist in Unix seconds (they must mean something after a restart), but
+/// within a process they follow the monotonic clock: a stepped wall clock neither
+/// fires every refresh at once nor postpones expiry. And because the monotonic clock
+/// is tokio's, tests can run a zone task under paused time.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    /// The wall clock when the task started (seconds since the Unix epoch).
+    base_unix: u64,
+    /// The runtime's clock then.
+    base: tokio::time::Instant,
+}
+
+impl Clock {
+    /// Starts a clock at the wall clock's time.
+    pub fn start() -> Clock {
+        Clock {
+            base_unix: unix_now(),
+            base: tokio::time::Instant::now(),
+        }
+    }
+
+    /// Seconds since the Unix epoch.
+    pub fn now(&self) -> u64 {
+        self.base_unix + self.base.elapsed().as_secs()
+    }
+}
+
+/// Seconds since the Unix epoch, from the wall clock (for display and metrics; zone
+/// tasks plan by their [`Clock`]).
 pub fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

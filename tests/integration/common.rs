@@ -38,6 +38,27 @@ pub fn stderr(o: &Output) -> String {
 
 //----------- Waiting ----------------------------------------------------------------
 
+/// A port free for UDP and TCP on 127.0.0.1 right now (bound, then released): for a
+/// server whose address another's config must name before it starts.
+pub fn free_port() -> u16 {
+    for _ in 0..100 {
+        let tcp = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = tcp.local_addr().expect("addr").port();
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port");
+}
+
+/// Writes a file as an editor should: to a temporary name, then renamed over the old
+/// one, so that a server never reads half of it.
+pub fn write_file(path: &Path, text: &str) {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).expect("write");
+    std::fs::rename(&tmp, path).expect("rename");
+}
+
 /// How long any single condition may take before a test fails.
 pub const WAIT: Duration = Duration::from_secs(10);
 

@@ -3,33 +3,19 @@
 //! with counters that move as transfers happen.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::time::Duration;
 
-use crate::common::{Server, stderr, stdout, wait_serial, wait_until, zonesync};
-
-fn write(path: &Path, text: &str) {
-    // Write then rename, so the server never reads half a file; move the mtime on so
-    // that two quick edits of the same size are told apart.
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text).expect("write");
-    std::fs::rename(&tmp, path).expect("rename");
-}
+use crate::common::{
+    Server, free_port, stderr, stdout, wait_serial, wait_until, write_file, zonesync,
+};
 
 fn zone_text(serial: u32, extra: &str) -> String {
     format!(
         "$TTL 300\n@ SOA ns.elsewhere. hm.example.org. {serial} 3600 600 86400 60\n\
          @ NS ns.elsewhere.\nwww A 192.0.2.1\n{extra}"
     )
-}
-
-/// A port nobody listens on right now (for the HTTP endpoints).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 /// `zonesync serve -c CONFIG ARGS…`.
@@ -88,8 +74,8 @@ fn start_pair() -> Pair {
     let (p, s) = (dir.path().join("p"), dir.path().join("s"));
     std::fs::create_dir_all(&p).expect("mkdir");
     std::fs::create_dir_all(&s).expect("mkdir");
-    write(&p.join("example.org.zone"), &zone_text(1, ""));
-    write(
+    write_file(&p.join("example.org.zone"), &zone_text(1, ""));
+    write_file(
         &p.join("cfg.yaml"),
         "listen: [\"127.0.0.1:0\"]\nstate-dir: state\nfile-check-interval: 1h\n\
          zones:\n  - name: example.org\n    file: example.org.zone\n    notify: false\n\
@@ -99,7 +85,7 @@ fn start_pair() -> Pair {
     wait_serial(primary.addr, "example.org.", 1);
     let metrics: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
     let control: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
-    write(
+    write_file(
         &s.join("cfg.yaml"),
         &format!(
             "listen: [\"127.0.0.1:0\"]\nstate-dir: state\nmin-refresh: 1h\n\
@@ -145,7 +131,7 @@ fn status_refresh_retransfer_notify_reload_and_bulk_refresh() {
     assert_eq!(out.status.code(), Some(1));
 
     // refresh: the primary re-reads its file; the secondary asks its primary.
-    write(
+    write_file(
         &pair.p("example.org.zone"),
         &zone_text(2, "new A 192.0.2.2\n"),
     );
@@ -172,7 +158,7 @@ fn status_refresh_retransfer_notify_reload_and_bulk_refresh() {
     );
 
     // notify: the primary sends NOTIFY on request (to the secondary, once listed).
-    write(
+    write_file(
         &pcfg,
         &format!(
             "listen: [\"127.0.0.1:0\"]\nstate-dir: state\nfile-check-interval: 1h\n\
@@ -244,7 +230,7 @@ fn metrics_are_scraped_and_move_with_transfers() {
     );
 
     // An edit and a NOTIFY: an IXFR in, counted, and the latency observed.
-    write(
+    write_file(
         &pair.p("example.org.zone"),
         &zone_text(2, "new A 192.0.2.2\n"),
     );

@@ -22,8 +22,8 @@ use zonesync::wire::{Header, Rcode};
 use zonesync::zone::Rtype;
 
 use crate::common::{
-    Answer, Server, WAIT, ask, name, serial, stderr, stdout, wait_rcode, wait_serial, wait_until,
-    zonesync,
+    Answer, Server, WAIT, ask, free_port, name, serial, stderr, stdout, wait_rcode, wait_serial,
+    wait_until, zonesync,
 };
 
 const KEY: &str = "xfr-key";
@@ -107,19 +107,6 @@ fn zone_text(origin: &str, serial: u32, body: &str) -> String {
          @ NS ns1.example.net.\n\
          {body}"
     )
-}
-
-/// A port free for UDP and TCP on 127.0.0.1 (bound, then released): the super slave
-/// must listen where the super master's config, written first, says it does.
-fn free_port() -> u16 {
-    for _ in 0..100 {
-        let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = tcp.local_addr().unwrap().port();
-        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no free port");
 }
 
 /// A super master: `zones-dir: zones`, files checked every `interval`, super slaves
