@@ -97,6 +97,12 @@ wait_for() {
 
 soa_serial() { kdig @127.0.0.1 -p "$1" "$2" SOA +short +time=1 +retry=0 | awk '{print $3}'; }
 serial_is() { [ "$(soa_serial "$1" "$2")" = "$3" ]; }
+# catalog_lists PORT N: the catalog on PORT (transferred with the bench key) has N
+# member zones.
+catalog_lists() {
+    [ "$(kdig @127.0.0.1 -p "$1" -y "hmac-sha256:bench-key:$SECRET" catalog.bench AXFR +noall +answer +time=5 \
+        | awk '$4 == "PTR"' | wc -l)" = "$2" ]
+}
 
 #----------- Helpers in Python ------------------------------------------------------
 
@@ -443,6 +449,9 @@ t0=$(now)
 zonesync_start bulk-master config.yaml
 BULK_MASTER=$LAST_PID
 wait_for "the master's $N2 zones" 600 python3 "$WORK/poll.py" 5303 "$t0" "$WORK/names2"
+# Its catalog follows its zones: the slave must find all of them in the first one it
+# takes (the master's NOTIFYs are lost on purpose).
+wait_for "the master's catalog of $N2 zones" 120 catalog_lists 5303 "$N2"
 t1=$(now)
 echo "master: $N2 zones loaded in $(elapsed "$t0" "$t1") s"
 zonesync_start bulk-slave config.yaml

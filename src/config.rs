@@ -192,6 +192,10 @@ pub struct SuperMaster {
     /// Most member zones one catalog update may delete; a larger deletion is refused
     /// and logged (a guard against a master that lost its zone list).
     pub max_deletions: usize,
+    /// How long a zone created by this master's NOTIFY survives catalog versions
+    /// that do not list it (a catalog built a moment before the zone was added may
+    /// arrive after the NOTIFY).
+    pub unlisted_grace: Duration,
 }
 
 /// Bounds on SOA refresh, retry and expire (BIND's names), as durations.
@@ -252,8 +256,11 @@ impl Default for Limits {
         Limits {
             max_zone_records: 20_000_000,
             max_zone_bytes: 2 << 30,
-            transfers_in: 10,
-            transfers_in_per_primary: 2,
+            // More than BIND's 10 and 2: a super slave takes a thousand new zones
+            // from one super master at once, each small transfer a few
+            // milliseconds, and a slow primary holds only its own share.
+            transfers_in: 32,
+            transfers_in_per_primary: 16,
             transfers_out: 10,
             tcp_connections: 1000,
             tcp_idle_timeout: Duration::from_secs(10),
@@ -471,11 +478,17 @@ impl Resolver<'_> {
                     &format!("{p}.catalog"),
                     m.catalog.as_deref().unwrap_or("catalog.invalid."),
                 );
+                let unlisted_grace = self.duration(
+                    &format!("{p}.unlisted-grace"),
+                    m.unlisted_grace.as_deref(),
+                    Duration::from_secs(60),
+                );
                 Some(SuperMaster {
                     addr,
                     key,
                     catalog,
                     max_deletions: m.max_deletions.unwrap_or(100),
+                    unlisted_grace,
                 })
             })
             .collect::<Vec<_>>();
@@ -926,6 +939,7 @@ struct RawSuperMaster {
     key: Option<String>,
     catalog: Option<String>,
     max_deletions: Option<usize>,
+    unlisted_grace: Option<String>,
 }
 
 // Flattened into both the top level and each zone, so it cannot deny unknown fields

@@ -54,13 +54,23 @@ pub enum ControlFormat {
     Json,
 }
 
+/// Threads for blocking work in `serve` (parsing, store I/O). Enough for the store's
+/// group commit to gather many zones' writes into one fsync, few enough that a burst
+/// of work queues instead of spawning threads.
+const BLOCKING_THREADS: usize = 32;
+
 /// Runs the server until SIGINT/SIGTERM, or sends a command to a running one.
 pub fn run(args: ServeArgs) -> anyhow::Result<Status> {
     let config = Config::load(&args.config)?;
     let Some(request) = args.command else {
+        // Blocking work (zone-file parsing, store reads and commits) queues for a
+        // bounded pool: a thousand zones appearing at once run on a few dozen
+        // threads, not on hundreds created for the burst (tokio's default allows
+        // 512), which spend their time switching.
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .thread_name("zonesync")
+            .max_blocking_threads(BLOCKING_THREADS)
             .build()
             .context("cannot start the async runtime")?;
         runtime.block_on(crate::server::run(config))?;

@@ -184,7 +184,17 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
                 info!("bulk refresh");
                 zones.bulk_refresh();
             }
-            Some(cmd) = commands.recv() => zones.command(cmd).await,
+            Some(cmd) = commands.recv() => {
+                // What queued up meanwhile goes in one batch (a burst of NOTIFYs for
+                // new zones is provisioned with one store write).
+                let mut batch = vec![cmd];
+                while batch.len() < crate::sync::zoneset::COMMANDS
+                    && let Ok(more) = commands.try_recv()
+                {
+                    batch.push(more);
+                }
+                zones.handle_batch(batch).await
+            }
             _ = hup.recv() => {
                 info!("SIGHUP: checking zone files");
                 zones.check_files().await;

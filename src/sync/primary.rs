@@ -287,7 +287,7 @@ impl PrimaryZone {
         let name = self.name.clone();
         let result = tokio::task::spawn_blocking(move || {
             let records = version.records();
-            store.replace_zone(&name, &records, Some(source))
+            store.replace_zone_lazily(&name, records, Some(source))
         })
         .await;
         match result {

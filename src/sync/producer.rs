@@ -234,7 +234,7 @@ impl Producer {
                 JournalLimits::default(),
                 None,
             ),
-            None => store.replace_zone(&name, &for_store.records(), None),
+            None => store.replace_zone(&name, for_store.records(), None),
         })
         .await;
         match committed {

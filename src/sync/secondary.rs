@@ -161,6 +161,11 @@ impl SecondaryZone {
         self.sync_status();
         loop {
             let now = self.clock.now();
+            // EXPIRE may have passed while a refresh ran (and failed): stop serving
+            // now, not at the next retry.
+            if self.state(now) == ZoneState::Expired {
+                self.expire();
+            }
             let due = if self.version.is_none() && self.timers.next_refresh == 0 {
                 now
             } else {
@@ -376,7 +381,10 @@ impl SecondaryZone {
         };
         let zone = self.spec.name.clone();
         let have = self.version.clone();
-        if kind == Refresh::Check {
+        // With nothing yet there is nothing to compare: straight to AXFR, whose first
+        // record is the SOA (as Knot bootstraps a zone), saving a round trip per new
+        // zone when a super master creates a thousand.
+        if kind == Refresh::Check && have.is_some() {
             // DESIGN.md §4: a failed UDP SOA query is retried over TCP before it counts.
             let soa = match crate::xfr::query_soa(p.addr, &zone, &opts).await {
                 Ok(s) => s,
@@ -521,7 +529,7 @@ impl SecondaryZone {
                 store.apply_changesets(&zone, &[cs], JournalLimits::default(), None, Some(timers))
             }
             Some(_) => store.set_timers(&zone, timers).map(|_| Default::default()),
-            None => store.replace_zone_with(&zone, &for_store.records(), None, Some(timers)),
+            None => store.replace_zone_with(&zone, for_store.records(), None, Some(timers)),
         })
         .await
         .map_err(|e| e.to_string())?
@@ -932,7 +940,7 @@ mod tests {
             expire_at: now + 300,
         };
         store
-            .replace_zone_with(&n("example.com."), &timed_records(), None, Some(timers))
+            .replace_zone_with(&n("example.com."), timed_records(), None, Some(timers))
             .expect("seed");
 
         let mut tasks = JoinSet::new();
@@ -998,7 +1006,7 @@ mod tests {
             expire_at: now - 100,
         };
         store
-            .replace_zone_with(&n("example.com."), &timed_records(), None, Some(past))
+            .replace_zone_with(&n("example.com."), timed_records(), None, Some(past))
             .expect("seed");
         let mut tasks = JoinSet::new();
         let zone = start(&store, &mut tasks);

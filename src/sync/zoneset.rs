@@ -46,8 +46,23 @@ use super::secondary::{self, PrimaryServer, SecondarySpec};
 use super::{Registry, TransferSlots, ZoneEvent, ZoneHandle, ZoneSettings};
 use crate::control::{ControlRequest, ControlResponse, ServerStatus, ZoneView};
 
-/// Commands queued for the zone-set manager.
-const COMMANDS: usize = 256;
+/// Commands queued for the zone-set manager (a burst of NOTIFYs for new zones is
+/// taken in batches of up to this many).
+pub const COMMANDS: usize = 1024;
+
+/// Whether a provisioned zone that the catalog (at `serial`, processed at `now`) no
+/// longer lists is to be deleted: a confirmed zone is (it left the catalog); one
+/// created by a NOTIFY only when this catalog is newer than the one current at its
+/// creation and the zone is older than `grace` seconds (the super master's
+/// `unlisted-grace`). A producer lists a new zone a moment after it NOTIFYs for it,
+/// and a catalog version built before that moment may reach us after the NOTIFY:
+/// without the grace, that version would delete the zone its successor lists again
+/// (a second transfer for nothing).
+fn leaves_with(p: &Provision, serial: u32, now: u64, grace: u64) -> bool {
+    p.confirmed
+        || (Serial(serial).is_newer_than(Serial(p.catalog_serial))
+            && now >= p.created_at.saturating_add(grace))
+}
 
 //----------- ZoneCommand ------------------------------------------------------------
 
@@ -631,29 +646,79 @@ impl ZoneSet {
         );
     }
 
-    /// Provisions `zone` as a secondary zone of super master `master`, owned by its
-    /// catalog.
-    async fn provision(&mut self, zone: Name, master: usize, confirmed: bool, catalog_serial: u32) {
+    /// Provisions `zones` as secondary zones of super master `master`, owned by its
+    /// catalog: recorded in the store in one transaction (a burst of a thousand new
+    /// zones is one write, not a thousand), then started.
+    async fn provision(
+        &mut self,
+        zones: Vec<Name>,
+        master: usize,
+        confirmed: bool,
+        catalog_serial: u32,
+    ) {
+        if zones.is_empty() {
+            return;
+        }
         let m = &self.config.super_masters[master];
         let p = Provision {
             catalog: m.catalog.to_string(),
             master: m.addr.to_string(),
             confirmed,
             catalog_serial,
+            created_at: super::timers::unix_now(),
         };
+        let records: Vec<(Name, Provision)> =
+            zones.iter().map(|z| (z.clone(), p.clone())).collect();
         let store = self.store.clone();
-        let (z, pp) = (zone.clone(), p.clone());
-        match tokio::task::spawn_blocking(move || store.set_provisioned(&z, &pp)).await {
+        match tokio::task::spawn_blocking(move || store.set_provisioned_many(&records)).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
-                error!(zone = %zone, error = %e, "cannot record the provisioned zone; not creating it");
+                error!(zones = zones.len(), error = %e,
+                    "cannot record the provisioned zones; not creating them");
                 return;
             }
             Err(_) => return,
         }
-        self.start_provisioned(zone.clone(), master);
-        self.provisioned.insert(zone, p);
-        crate::metrics::get().provisioned();
+        for zone in zones {
+            self.start_provisioned(zone.clone(), master);
+            self.provisioned.insert(zone, p.clone());
+            crate::metrics::get().provisioned();
+        }
+    }
+
+    /// Handles a batch of commands in order; NOTIFYs for new zones from one super
+    /// master that follow each other are provisioned together.
+    pub async fn handle_batch(&mut self, batch: Vec<ZoneCommand>) {
+        let mut pending: Option<(usize, Vec<Name>)> = None;
+        for cmd in batch {
+            match cmd {
+                ZoneCommand::NotifyUnknown { master, zone } => {
+                    if pending.as_ref().is_some_and(|(m, _)| *m != master) {
+                        self.create_notified(pending.take()).await;
+                    }
+                    let (_, zones) = pending.get_or_insert_with(|| (master, Vec::new()));
+                    if !self.running.contains_key(&zone) && !zones.contains(&zone) {
+                        info!(zone = %zone, master = %self.config.super_masters[master].addr,
+                            "NOTIFY for a new zone from a super master: zone created");
+                        zones.push(zone);
+                    }
+                }
+                other => {
+                    self.create_notified(pending.take()).await;
+                    self.command(other).await;
+                }
+            }
+        }
+        self.create_notified(pending).await;
+    }
+
+    /// Creates the zones that super master `master` sent NOTIFY for, unconfirmed
+    /// until its catalog lists them.
+    async fn create_notified(&mut self, pending: Option<(usize, Vec<Name>)>) {
+        if let Some((master, zones)) = pending {
+            let serial = self.consumed[master].last.as_ref().map_or(0, |c| c.serial);
+            self.provision(zones, master, false, serial).await;
+        }
     }
 
     /// Handles one command.
@@ -665,15 +730,7 @@ impl ZoneSet {
                 let answer = self.control(request).await;
                 let _ = reply.send(answer);
             }
-            ZoneCommand::NotifyUnknown { master, zone } => {
-                if self.running.contains_key(&zone) {
-                    return;
-                }
-                let serial = self.consumed[master].last.as_ref().map_or(0, |c| c.serial);
-                info!(zone = %zone, master = %self.config.super_masters[master].addr,
-                    "NOTIFY for a new zone from a super master: zone created");
-                self.provision(zone, master, false, serial).await;
-            }
+            cmd @ ZoneCommand::NotifyUnknown { .. } => Box::pin(self.handle_batch(vec![cmd])).await,
         }
     }
 
@@ -682,11 +739,13 @@ impl ZoneSet {
         let m = self.config.super_masters[master].clone();
         let owner = m.catalog.to_string();
         let (mut added, mut migrated) = (0usize, 0usize);
+        let mut new_members = Vec::new();
+        // Zones created by a NOTIFY that the catalog now lists.
+        let mut confirmed = Vec::new();
         for zone in catalog.members.keys() {
             match self.running.get(zone).map(|r| r.origin) {
                 None => {
-                    self.provision(zone.clone(), master, true, catalog.serial)
-                        .await;
+                    new_members.push(zone.clone());
                     added += 1;
                 }
                 Some(Origin::Provisioned) => {
@@ -695,20 +754,18 @@ impl ZoneSet {
                     };
                     if p.catalog == owner {
                         if !p.confirmed {
-                            self.provision_record(
-                                zone,
+                            confirmed.push((
+                                zone.clone(),
                                 Provision {
                                     confirmed: true,
                                     ..p
                                 },
-                            )
-                            .await;
+                            ));
                         }
                     } else if self.coo_permits(zone, &p.catalog, &m.catalog) {
                         info!(zone = %zone, from = %p.catalog, to = %owner, "member migrated (coo)");
                         self.delete(zone).await;
-                        self.provision(zone.clone(), master, true, catalog.serial)
-                            .await;
+                        new_members.push(zone.clone());
                         migrated += 1;
                     } else {
                         debug!(zone = %zone, owner = %p.catalog, "member of two catalogs; the first keeps it (RFC 9432 §5.4)");
@@ -719,14 +776,17 @@ impl ZoneSet {
                 }
             }
         }
+        self.provision(new_members, master, true, catalog.serial)
+            .await;
+        self.provision_records(confirmed).await;
+        let now = super::timers::unix_now();
         let doomed: Vec<Name> = self
             .provisioned
             .iter()
             .filter(|(z, p)| {
                 p.catalog == owner
                     && !catalog.members.contains_key(*z)
-                    && (p.confirmed
-                        || Serial(catalog.serial).is_newer_than(Serial(p.catalog_serial)))
+                    && leaves_with(p, catalog.serial, now, m.unlisted_grace.as_secs())
             })
             .map(|(z, _)| z.clone())
             .collect();
@@ -765,13 +825,17 @@ impl ZoneSet {
         })
     }
 
-    async fn provision_record(&mut self, zone: &Name, p: Provision) {
+    /// Rewrites the records of provisioned zones, in one transaction.
+    async fn provision_records(&mut self, records: Vec<(Name, Provision)>) {
+        if records.is_empty() {
+            return;
+        }
         let store = self.store.clone();
-        let (z, pp) = (zone.clone(), p.clone());
-        if let Ok(Ok(())) =
-            tokio::task::spawn_blocking(move || store.set_provisioned(&z, &pp)).await
-        {
-            self.provisioned.insert(zone.clone(), p);
+        let written = records.clone();
+        match tokio::task::spawn_blocking(move || store.set_provisioned_many(&written)).await {
+            Ok(Ok(())) => self.provisioned.extend(records),
+            Ok(Err(e)) => error!(error = %e, "cannot record the provisioned zones"),
+            Err(e) => error!(error = %e, "store task failed"),
         }
     }
 
@@ -1214,4 +1278,48 @@ fn list_zone_files(dir: &Path) -> std::io::Result<Vec<(Name, PathBuf)>> {
         }
     }
     Ok(out)
+}
+
+//============ Tests =================================================================
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn provision(confirmed: bool, catalog_serial: u32, created_at: u64) -> Provision {
+        Provision {
+            catalog: "catalog.example.".into(),
+            master: "127.0.0.1:53".into(),
+            confirmed,
+            catalog_serial,
+            created_at,
+        }
+    }
+
+    #[test]
+    fn zones_leave_with_their_catalog_after_the_grace() {
+        let (now, grace) = (1_000_000, 60);
+        // A member that left the catalog goes at once.
+        assert!(leaves_with(&provision(true, 5, now), 6, now, grace));
+        // A zone created by a NOTIFY: not by the catalog current at its creation,
+        // nor by a newer one within the grace (it may have been built before the
+        // producer listed the zone) …
+        assert!(!leaves_with(
+            &provision(false, 5, now),
+            5,
+            now + 1000,
+            grace
+        ));
+        assert!(!leaves_with(&provision(false, 5, now), 6, now + 1, grace));
+        // … but by a newer one after it.
+        assert!(leaves_with(
+            &provision(false, 5, now),
+            6,
+            now + grace,
+            grace
+        ));
+        assert!(leaves_with(&provision(false, 5, now), 6, now, 0));
+        // Records written before creation times were kept: old enough.
+        assert!(leaves_with(&provision(false, 5, 0), 6, now, grace));
+    }
 }

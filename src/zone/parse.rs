@@ -130,7 +130,10 @@ pub fn parse_file(
     let file = std::fs::File::open(path).map_err(io_error)?;
     let mut parser = Parser::new(path, origin, opts);
     let mut state = FileState::new(Arc::new(path.to_path_buf()), origin.clone());
-    parser.parse_reader(file, &mut state, 0).map_err(io_error)?;
+    let size = file.metadata().ok().map(|m| m.len());
+    parser
+        .parse_reader(file, size, &mut state, 0)
+        .map_err(io_error)?;
     Ok(parser.zone)
 }
 
@@ -259,30 +262,23 @@ impl Parser<'_> {
     fn parse_reader(
         &mut self,
         mut src: impl std::io::Read,
+        size_hint: Option<u64>,
         st: &mut FileState,
         depth: usize,
     ) -> std::io::Result<()> {
-        let mut buf: Vec<u8> = Vec::with_capacity(self.chunk + self.chunk / 4);
+        use std::io::Read as _;
+        // No bigger than the file needs: a thousand small zones loaded at once must not
+        // each claim (and zero) a megabyte.
+        let first = size_hint.map_or(self.chunk, |n| (n as usize).saturating_add(1));
+        let mut buf: Vec<u8> = Vec::with_capacity(first.min(self.chunk + self.chunk / 4));
         let mut line = 1;
         loop {
             // Always read at least a chunk more, so an entry longer than a chunk
-            // still ends up whole in the buffer.
-            let want = buf.len() + self.chunk;
-            let mut eof = false;
-            while buf.len() < want {
-                let have = buf.len();
-                buf.resize(want, 0);
-                match src.read(&mut buf[have..]) {
-                    Ok(0) => {
-                        buf.truncate(have);
-                        eof = true;
-                        break;
-                    }
-                    Ok(n) => buf.truncate(have + n),
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(have),
-                    Err(e) => return Err(e),
-                }
-            }
+            // still ends up whole in the buffer. `read_to_end` fills spare capacity
+            // without zeroing it first.
+            let want = self.chunk as u64;
+            let got = (&mut src).take(want).read_to_end(&mut buf)?;
+            let eof = (got as u64) < want;
             let (used, next_line) = self.parse_chunk(&buf, line, !eof, st, depth);
             if eof || self.stopped {
                 return Ok(());
@@ -646,7 +642,8 @@ impl Parser<'_> {
         let file = std::fs::File::open(&resolved).map_err(cannot_read)?;
         self.includes.push(canonical);
         let mut sub = FileState::new(Arc::new(resolved.clone()), origin);
-        let read = self.parse_reader(file, &mut sub, depth + 1);
+        let size = file.metadata().ok().map(|m| m.len());
+        let read = self.parse_reader(file, size, &mut sub, depth + 1);
         self.includes.pop();
         read.map_err(cannot_read)?;
         Ok(())
@@ -1467,7 +1464,9 @@ mod tests {
             let mut parser = Parser::new(file, &origin(), &opts);
             parser.chunk = chunk;
             let mut st = FileState::new(Arc::new(file.to_path_buf()), origin());
-            parser.parse_reader(text.as_bytes(), &mut st, 0).unwrap();
+            parser
+                .parse_reader(text.as_bytes(), None, &mut st, 0)
+                .unwrap();
             let z = parser.zone;
             assert_eq!(z.records, whole.records, "chunk {chunk}");
             assert_eq!(z.positions, whole.positions, "chunk {chunk}");

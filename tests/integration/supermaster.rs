@@ -134,7 +134,7 @@ fn slave_config(env: &Env, port: u16, master: SocketAddr, secret: &str, rest: &s
         &format!("127.0.0.1:{port}"),
         secret,
         &format!(
-            "super-masters:\n  - {{ address: \"{master}\", key: {KEY}, catalog: {CATALOG}, max-deletions: 2 }}\n\
+            "super-masters:\n  - {{ address: \"{master}\", key: {KEY}, catalog: {CATALOG}, max-deletions: 2, unlisted-grace: 2s }}\n\
              min-retry: 1s\nmax-retry: 1s\n\
              {rest}"
         ),
@@ -466,9 +466,18 @@ fn notify_for_a_new_zone_needs_the_super_master_and_its_key() {
     );
     // … but the master has no such zone: nothing to serve (SERVFAIL) …
     wait_rcode(slave, "ghost.test", Rcode::SERVFAIL);
-    // … and the next catalog version, which does not list it, deletes it.
+    // … a catalog version that comes within the grace (2 s here) leaves it (it may
+    // have been built before the master listed the zone) …
+    let created = Instant::now();
     p.master_env.zone("two.test", 1, "www A 192.0.2.2\n");
     wait_serial(slave, "two.test", 1);
+    if created.elapsed() < Duration::from_millis(1500) {
+        assert_eq!(serial(slave, "ghost.test"), Err("SERVFAIL".into()));
+    }
+    // … and the next one after it, which does not list it either, deletes it.
+    std::thread::sleep(Duration::from_secs(2).saturating_sub(created.elapsed()));
+    p.master_env.zone("three.test", 1, "www A 192.0.2.3\n");
+    wait_serial(slave, "three.test", 1);
     wait_rcode(slave, "ghost.test", Rcode::REFUSED);
     p.slave.wait_log_since(
         mark,
