@@ -156,6 +156,7 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         endpoints.spawn(http::serve(l, hs));
     }
     zones.start().await;
+    registry.publish();
     // Answer only once every configured zone is registered: until then a query for
     // one would be REFUSED ("not ours") instead of waiting in the socket buffers.
     // A zone still loading answers SERVFAIL.
@@ -207,6 +208,8 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
                 }
             }
         }
+        // What that work changed in the zone list, at once (one table copy).
+        registry.publish();
     }
     info!("shutting down");
     listeners.abort_all();

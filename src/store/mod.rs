@@ -85,7 +85,32 @@ enum Commit {
     Lazy,
 }
 
-/// A zone's whole content to store (see [`Store::replace_batched`]).
+/// A write that can share a transaction with others (see [`Store::batched`]).
+enum Job {
+    /// A zone's whole content.
+    Replace(Replacement),
+    /// A secondary zone's timers (always waited for: a durable write).
+    Timers {
+        /// The zone.
+        zone: Name,
+        /// Its new timers.
+        timers: Timers,
+    },
+}
+
+impl Job {
+    fn durable(&self) -> bool {
+        match self {
+            Job::Replace(r) => r.durable,
+            Job::Timers { .. } => true,
+        }
+    }
+}
+
+/// What a batched job returns: the new meta of a replaced zone.
+type JobResult = Result<Option<ZoneMeta>, StoreError>;
+
+/// A zone's whole content to store (see [`Store::batched`]).
 struct Replacement {
     zone: Name,
     records: Vec<Record>,
@@ -95,7 +120,7 @@ struct Replacement {
     durable: bool,
 }
 
-/// Replacements queued for the next batch transaction, and the results of the last.
+/// Jobs queued for the next batch transaction, and the results of the last.
 #[derive(Default)]
 struct Batch {
     state: Mutex<BatchState>,
@@ -106,11 +131,11 @@ struct Batch {
 #[derive(Default)]
 struct BatchState {
     /// Waiting, with their ids.
-    queue: Vec<(u64, Replacement)>,
+    queue: Vec<(u64, Job)>,
     /// Whether a caller is writing a batch now (only it writes this flag back).
     running: bool,
     /// Results not yet collected by their callers.
-    finished: HashMap<u64, Result<ZoneMeta, StoreError>>,
+    finished: HashMap<u64, JobResult>,
     /// The id of the next replacement.
     next_id: u64,
 }
@@ -330,13 +355,14 @@ impl Store {
         records: Vec<Record>,
         source: Option<Source>,
     ) -> Result<ZoneMeta, StoreError> {
-        self.replace_batched(Replacement {
+        self.batched(Job::Replace(Replacement {
             zone: zone.clone(),
             records,
             source,
             timers: None,
             durable: false,
-        })
+        }))
+        .map(|meta| meta.unwrap_or_default())
     }
 
     /// [`Store::replace_zone`] that also stores a secondary zone's timers, in the same
@@ -348,22 +374,24 @@ impl Store {
         source: Option<Source>,
         timers: Option<Timers>,
     ) -> Result<ZoneMeta, StoreError> {
-        self.replace_batched(Replacement {
+        self.batched(Job::Replace(Replacement {
             zone: zone.clone(),
             records,
             source,
             timers,
             durable: true,
-        })
+        }))
+        .map(|meta| meta.unwrap_or_default())
     }
 
-    /// Runs a replacement in the next batch: the first caller to find no batch
-    /// running takes every replacement queued so far and writes them in one
-    /// transaction (one commit, one fsync), while the others wait for their result.
-    /// A thousand zones transferred at once cost a few dozen transactions, not a
-    /// thousand. Each replacement is all or nothing: one whose records have no SOA
-    /// fails alone, before it writes anything; a database error fails the batch.
-    fn replace_batched(&self, job: Replacement) -> Result<ZoneMeta, StoreError> {
+    /// Runs a job in the next batch: the first caller to find no batch running takes
+    /// every job queued so far and writes them in one transaction (one commit, one
+    /// fsync), while the others wait for their result. A thousand zones transferred
+    /// (or confirmed by a bulk refresh) at once cost a few dozen transactions, not a
+    /// thousand. Each job is all or nothing: one that is refused (records without an
+    /// SOA, an undecodable meta) fails alone, before it writes anything; a database
+    /// error fails the batch.
+    fn batched(&self, job: Job) -> Result<Option<ZoneMeta>, StoreError> {
         let lock = || self.batch.state.lock().unwrap_or_else(|p| p.into_inner());
         let mut state = lock();
         let id = state.next_id;
@@ -393,17 +421,25 @@ impl Store {
     }
 
     /// Writes `jobs` in one transaction; the result of each, by id.
-    fn run_batch(&self, jobs: Vec<(u64, Replacement)>) -> Vec<(u64, Result<ZoneMeta, StoreError>)> {
+    fn run_batch(&self, jobs: Vec<(u64, Job)>) -> Vec<(u64, JobResult)> {
         // One commit for all: with an fsync when any caller waits for durability.
-        let mode = if jobs.iter().any(|(_, j)| j.durable) {
+        let mode = if jobs.iter().any(|(_, j)| j.durable()) {
             Commit::Immediate
         } else {
             Commit::Lazy
         };
-        let mut metas: Vec<(u64, Result<ZoneMeta, StoreError>)> = Vec::with_capacity(jobs.len());
+        let mut metas: Vec<(u64, JobResult)> = Vec::with_capacity(jobs.len());
         let written = self.write_with(mode, |txn| {
             for (id, job) in &jobs {
-                match replace_rows(txn, &job.zone, &job.records, job.source, job.timers) {
+                let done = match job {
+                    Job::Replace(r) => {
+                        replace_rows(txn, &r.zone, &r.records, r.source, r.timers).map(Some)
+                    }
+                    Job::Timers { zone, timers } => {
+                        change_meta(txn, zone, |m| m.timers = Some(*timers)).map(|()| None)
+                    }
+                };
+                match done {
                     Ok(meta) => metas.push((*id, Ok(meta))),
                     // Refused before anything was written: this one alone fails.
                     Err(TxnError::Abort(e)) => metas.push((*id, Err(e))),
@@ -538,7 +574,12 @@ impl Store {
     /// Persists a secondary zone's timers alone (a refresh that found it current, or
     /// failed).
     pub fn set_timers(&self, zone: &Name, timers: Timers) -> Result<(), StoreError> {
-        self.update_meta(zone, |m| m.timers = Some(timers))
+        // Batched: a bulk refresh confirms thousands of zones at once.
+        self.batched(Job::Timers {
+            zone: zone.clone(),
+            timers,
+        })
+        .map(|_| ())
     }
 
     /// The changesets that lead from `serial` to the stored version, oldest first;
@@ -589,19 +630,7 @@ impl Store {
         zone: &Name,
         change: impl FnOnce(&mut ZoneMeta),
     ) -> Result<(), StoreError> {
-        let zkey = zone_key(zone);
-        self.write(|txn| {
-            let mut zones = txn.open_table(ZONES)?;
-            let meta = match zones.get(zkey.as_slice())? {
-                Some(v) => Some(decode_meta(v.value()).map_err(Abort)?),
-                None => None,
-            };
-            if let Some(mut meta) = meta {
-                change(&mut meta);
-                zones.insert(zkey.as_slice(), encode_meta(&meta).as_slice())?;
-            }
-            Ok(())
-        })
+        self.write(|txn| change_meta(txn, zone, change))
     }
 
     /// Every provisioned zone with its owner.
@@ -784,6 +813,25 @@ impl Store {
             reason: e.into().to_string(),
         }
     }
+}
+
+/// Changes a stored zone's meta inside `txn` (nothing when the zone is not stored).
+fn change_meta(
+    txn: &redb::WriteTransaction,
+    zone: &Name,
+    change: impl FnOnce(&mut ZoneMeta),
+) -> Result<(), TxnError> {
+    let zkey = zone_key(zone);
+    let mut zones = txn.open_table(ZONES)?;
+    let meta = match zones.get(zkey.as_slice())? {
+        Some(v) => Some(decode_meta(v.value()).map_err(Abort)?),
+        None => None,
+    };
+    if let Some(mut meta) = meta {
+        change(&mut meta);
+        zones.insert(zkey.as_slice(), encode_meta(&meta).as_slice())?;
+    }
+    Ok(())
 }
 
 /// Replaces a zone's rows, empties its journal and writes its meta, inside `txn`.

@@ -519,10 +519,11 @@ impl ZoneSet {
                 Origin::ZonesDir,
             );
         }
+        let present: std::collections::HashSet<&Name> = found.iter().map(|(n, _)| n).collect();
         let gone: Vec<Name> = self
             .running
             .iter()
-            .filter(|(n, r)| r.origin == Origin::ZonesDir && !found.iter().any(|(f, _)| f == *n))
+            .filter(|(n, r)| r.origin == Origin::ZonesDir && !present.contains(n))
             .map(|(n, _)| n.clone())
             .collect();
         // Every member that left goes into one catalog version: a super slave's
@@ -1215,6 +1216,9 @@ impl ZoneSet {
         for name in self.running.keys() {
             self.registry.remove(name);
         }
+        // The table holds the handles (and their inboxes' senders): the tasks stop
+        // once the last sender is gone.
+        self.registry.publish();
         self.running.clear();
         let wait = async { while self.tasks.join_next().await.is_some() {} };
         if tokio::time::timeout(Duration::from_secs(5), wait)
