@@ -6,17 +6,27 @@
 //! keyed by everything that shapes the answer's bytes except the message ID, the RD and
 //! CD bits and the case of QNAME: lower-cased QNAME, QTYPE, EDNS presence and DO bit,
 //! transport (ANY differs), and the size limit. The cache is sharded behind short
-//! `std` mutexes (never held across an await) and bounded: once full, answers are
-//! still computed, just not kept (a flood of random names cannot grow it).
+//! `std` mutexes (never held across an await) and bounded by memory
+//! ([`CACHE_BYTES`] per zone version): once full, answers are still computed, just
+//! not kept (a flood of random names cannot grow it).
+//!
+//! A lookup hashes the key once (foldhash, randomly seeded, so that names chosen by
+//! an attacker do not collide on purpose): the hash picks the shard and finds the
+//! entry in it.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
-use std::sync::{Arc, Mutex};
+use std::hash::BuildHasher;
+use std::sync::Mutex;
+
+use hashbrown::HashTable;
 
 /// Shards (a power of two).
 const SHARDS: usize = 16;
-/// Most entries per shard.
-const MAX_PER_SHARD: usize = 4096;
+/// Memory for cached answers per zone version (keys, answers and bookkeeping): the
+/// answers to every name and type of a zone of a few hundred thousand records.
+pub const CACHE_BYTES: usize = 64 << 20;
+/// Bookkeeping per entry, beyond the key and answer octets (table slot, heap block
+/// header, length).
+const ENTRY_OVERHEAD: usize = 48;
 
 /// What an encoded answer depends on, besides ID, RD/CD and QNAME case.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -68,62 +78,117 @@ impl CacheKey {
     }
 }
 
-/// One shard: encoded answers by packed key ([`CacheKey::pack`]), so that a lookup
-/// needs no allocation.
-type Shard = Mutex<HashMap<Box<[u8]>, Arc<[u8]>>>;
+/// One cached answer: its packed key ([`CacheKey::pack`]) and the message, in one
+/// allocation (`[key length: u16][key][answer]`), so that a lookup touches one
+/// block of memory, not two.
+#[derive(Debug)]
+struct Entry {
+    data: Box<[u8]>,
+}
+
+impl Entry {
+    fn new(key: &[u8], answer: &[u8]) -> Entry {
+        let mut data = Vec::with_capacity(2 + key.len() + answer.len());
+        data.extend_from_slice(&(key.len() as u16).to_le_bytes());
+        data.extend_from_slice(key);
+        data.extend_from_slice(answer);
+        Entry {
+            data: data.into_boxed_slice(),
+        }
+    }
+
+    fn key_len(&self) -> usize {
+        u16::from_le_bytes([self.data[0], self.data[1]]) as usize
+    }
+
+    fn key(&self) -> &[u8] {
+        &self.data[2..2 + self.key_len()]
+    }
+
+    fn answer(&self) -> &[u8] {
+        &self.data[2 + self.key_len()..]
+    }
+}
+
+/// One shard: entries by the hash of their packed key, and the memory they take.
+#[derive(Debug, Default)]
+struct Shard {
+    table: HashTable<Entry>,
+    bytes: usize,
+}
 
 /// The per-version answer cache.
 #[derive(Debug)]
 pub struct AnswerCache {
-    hasher: RandomState,
-    shards: Box<[Shard]>,
+    hasher: foldhash::fast::RandomState,
+    shards: Box<[Mutex<Shard>]>,
 }
 
 impl Default for AnswerCache {
     fn default() -> Self {
         AnswerCache {
-            hasher: RandomState::new(),
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            hasher: foldhash::fast::RandomState::default(),
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
         }
     }
 }
 
 impl AnswerCache {
-    fn shard(&self, packed: &[u8]) -> &Shard {
-        &self.shards[self.hasher.hash_one(packed) as usize & (SHARDS - 1)]
+    /// The hash of a packed key and the shard it lives in (the top bits pick the
+    /// shard, the table uses them all).
+    fn locate(&self, packed: &[u8]) -> (u64, &Mutex<Shard>) {
+        let hash = self.hasher.hash_one(packed);
+        (hash, &self.shards[(hash >> 60) as usize & (SHARDS - 1)])
     }
 
-    /// The encoded answer for `key`, if cached.
-    pub fn get(&self, key: &CacheKey) -> Option<Arc<[u8]>> {
+    /// Calls `f` with the encoded answer for `key`, if cached, under the shard's
+    /// lock (keep `f` short: a copy).
+    pub fn with<R>(&self, key: &CacheKey, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
         let mut buf = [0u8; CacheKey::MAX_PACKED];
         let len = key.packed(&mut buf);
-        let packed = &buf[..len];
-        self.shard(packed)
-            .lock()
-            .expect("cache lock poisoned")
-            .get(packed)
-            .cloned()
+        self.with_packed(&buf[..len], f)
     }
 
-    /// Calls `f` with the encoded answer for the packed key `packed`
-    /// ([`CacheKey::pack`]), if cached, under the shard's lock (keep `f` short: a copy).
+    /// [`AnswerCache::with`] for a packed key ([`CacheKey::pack`]).
     pub fn with_packed<R>(&self, packed: &[u8], f: impl FnOnce(&[u8]) -> R) -> Option<R> {
-        self.shard(packed)
-            .lock()
-            .expect("cache lock poisoned")
-            .get(packed)
-            .map(|answer| f(answer))
+        let (hash, shard) = self.locate(packed);
+        let shard = shard.lock().expect("cache lock poisoned");
+        shard
+            .table
+            .find(hash, |e| e.key() == packed)
+            .map(|e| f(e.answer()))
     }
 
-    /// Keeps an encoded answer, unless the shard is full.
-    pub fn insert(&self, key: CacheKey, answer: Arc<[u8]>) {
+    /// Keeps an encoded answer, unless its shard's share of [`CACHE_BYTES`] is used.
+    pub fn insert(&self, key: CacheKey, answer: &[u8]) {
         let mut buf = [0u8; CacheKey::MAX_PACKED];
         let len = key.packed(&mut buf);
         let packed = &buf[..len];
-        let mut shard = self.shard(packed).lock().expect("cache lock poisoned");
-        if shard.len() < MAX_PER_SHARD {
-            shard.insert(packed.into(), answer);
+        let (hash, shard) = self.locate(packed);
+        let cost = packed.len() + answer.len() + ENTRY_OVERHEAD;
+        let mut shard = shard.lock().expect("cache lock poisoned");
+        if shard.bytes + cost > CACHE_BYTES / SHARDS {
+            return;
         }
+        if shard.table.find(hash, |e| e.key() == packed).is_some() {
+            return;
+        }
+        shard.bytes += cost;
+        let hasher = &self.hasher;
+        shard
+            .table
+            .insert_unique(hash, Entry::new(packed, answer), |e| {
+                hasher.hash_one(e.key())
+            });
+    }
+
+    /// Entries held (tests).
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap().table.len())
+            .sum()
     }
 }
 
@@ -170,18 +235,28 @@ mod tests {
     #[test]
     fn bounded_and_keyed() {
         let c = AnswerCache::default();
-        c.insert(key(b"\x01a\x00"), Arc::from(&b"x"[..]));
-        assert_eq!(c.get(&key(b"\x01a\x00")).as_deref(), Some(&b"x"[..]));
-        assert!(c.get(&key(b"\x01b\x00")).is_none());
-        for i in 0..(SHARDS * MAX_PER_SHARD + 100) {
+        let get = |k: &[u8]| c.with(&key(k), |a| a.to_vec());
+        c.insert(key(b"\x01a\x00"), b"x");
+        assert_eq!(get(b"\x01a\x00").as_deref(), Some(&b"x"[..]));
+        assert!(get(b"\x01b\x00").is_none());
+        // Answers of 1 KiB: the memory bound stops the cache near CACHE_BYTES.
+        let answer = vec![7u8; 1024];
+        // Packed keys here are 10 to 16 octets.
+        let (most, least) = (
+            CACHE_BYTES / (1024 + 10 + ENTRY_OVERHEAD),
+            CACHE_BYTES / (1024 + 16 + ENTRY_OVERHEAD),
+        );
+        for i in 0..most + 5000 {
             let name = format!("n{i}");
             let mut w = vec![name.len() as u8];
             w.extend_from_slice(name.as_bytes());
             w.push(0);
-            c.insert(key(&w), Arc::from(&b"y"[..]));
+            c.insert(key(&w), &answer);
         }
-        let total: usize = c.shards.iter().map(|s| s.lock().unwrap().len()).sum();
-        assert!(total <= SHARDS * MAX_PER_SHARD);
+        assert!(c.len() <= most + 1, "{} entries", c.len());
+        assert!(c.len() > least * 9 / 10, "{} entries", c.len());
+        // What was kept is still found.
+        assert_eq!(get(b"\x01a\x00").as_deref(), Some(&b"x"[..]));
     }
 
     #[test]

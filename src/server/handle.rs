@@ -20,7 +20,6 @@
 //!   class but IN.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use tracing::{debug, info, warn};
 
@@ -341,8 +340,9 @@ fn query(
         limit: limit as u16,
     };
     if cacheable
-        && let Some(hit) = published.cache.get(&key)
-        && let Some(out) = personalize(&hit, msg, qname.wire_len())
+        && let Some(Some(out)) = published
+            .cache
+            .with(&key, |hit| personalize(hit, msg, qname.wire_len()))
     {
         return out;
     }
@@ -366,7 +366,7 @@ fn query(
         limit.saturating_sub(tsig_room),
     );
     if cacheable {
-        published.cache.insert(key, Arc::from(out.as_slice()));
+        published.cache.insert(key, &out);
     }
     signed(out, tsig)
 }
