@@ -110,24 +110,44 @@ pub fn decode_changeset(buf: &[u8]) -> Result<Changeset, CodecError> {
 /// The key of a record's row in a zone's record table: lower-cased owner, type,
 /// class, RDATA. Lower-casing makes `WWW` and `www` one row, as DNS compares names.
 pub fn record_key(rec: &Record) -> Vec<u8> {
-    let owner = rec.owner.as_wire();
-    let mut key = Vec::with_capacity(owner.len() + 4 + rec.rdata.len());
-    key.extend(owner.iter().map(u8::to_ascii_lowercase));
-    key.extend_from_slice(&rec.rtype.0.to_be_bytes());
-    key.extend_from_slice(&rec.class.0.to_be_bytes());
-    key.extend_from_slice(rec.rdata.as_wire());
+    let mut key = Vec::new();
+    record_key_into(
+        &rec.owner,
+        rec.rtype,
+        rec.class,
+        rec.rdata.as_wire(),
+        &mut key,
+    );
     key
+}
+
+/// [`record_key`] from a record's parts, into `key` (cleared first).
+pub fn record_key_into(owner: &Name, rtype: Rtype, class: Class, rdata: &[u8], key: &mut Vec<u8>) {
+    let owner = owner.as_wire();
+    key.clear();
+    key.reserve(owner.len() + 4 + rdata.len());
+    key.extend(owner.iter().map(u8::to_ascii_lowercase));
+    key.extend_from_slice(&rtype.0.to_be_bytes());
+    key.extend_from_slice(&class.0.to_be_bytes());
+    key.extend_from_slice(rdata);
 }
 
 /// The value of a record's row: TTL, then the owner as written when its case differs
 /// from the key's.
 pub fn record_value(rec: &Record) -> Vec<u8> {
-    let mut v = rec.ttl.to_be_bytes().to_vec();
-    let owner = rec.owner.as_wire();
-    if owner.iter().any(u8::is_ascii_uppercase) {
-        v.extend_from_slice(owner);
-    }
+    let mut v = Vec::new();
+    record_value_into(&rec.owner, rec.ttl, &mut v);
     v
+}
+
+/// [`record_value`] from a record's owner and TTL, into `value` (cleared first).
+pub fn record_value_into(owner: &Name, ttl: u32, value: &mut Vec<u8>) {
+    value.clear();
+    value.extend_from_slice(&ttl.to_be_bytes());
+    let owner = owner.as_wire();
+    if owner.iter().any(u8::is_ascii_uppercase) {
+        value.extend_from_slice(owner);
+    }
 }
 
 /// Rebuilds a record from its row.

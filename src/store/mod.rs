@@ -39,7 +39,7 @@ pub mod codec;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 use redb::{
     Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
@@ -47,9 +47,14 @@ use redb::{
 use serde::{Deserialize, Serialize};
 
 use crate::zone::changeset::Changeset;
-use crate::zone::{Name, Record, Rtype};
+use crate::zone::version::ZoneVersion;
+use crate::zone::{Class, Name, Record, Rtype};
 
 pub use codec::CodecError;
+
+/// redb's page cache: enough for the tables' upper levels and a transaction's
+/// working set.
+const CACHE_SIZE: usize = 32 << 20;
 
 /// The database file inside `state-dir`.
 pub const DB_FILE: &str = "zonesync.redb";
@@ -110,10 +115,27 @@ impl Job {
 /// What a batched job returns: the new meta of a replaced zone.
 type JobResult = Result<Option<ZoneMeta>, StoreError>;
 
+/// The records of a replacement: owned, or read from a zone version as they are
+/// written.
+enum Content {
+    Records(Vec<Record>),
+    Version(Arc<ZoneVersion>),
+}
+
+impl Content {
+    /// The serial of the content's SOA.
+    fn serial(&self) -> Option<u32> {
+        match self {
+            Content::Records(records) => soa_serial_of(records),
+            Content::Version(version) => Some(version.serial()),
+        }
+    }
+}
+
 /// A zone's whole content to store (see [`Store::batched`]).
 struct Replacement {
     zone: Name,
-    records: Vec<Record>,
+    records: Content,
     source: Option<Source>,
     timers: Option<Timers>,
     /// Whether the caller waits for durability.
@@ -255,10 +277,16 @@ impl Store {
             reason: e.to_string(),
         })?;
         let path = state_dir.join(DB_FILE);
-        let db = Database::create(&path).map_err(|e| StoreError::Db {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
+        // redb caches up to a GiB of pages by default: after storing a zone of a
+        // million records that would stay resident for nothing (the zones are served
+        // from memory; the store is read at start-up and written on changes).
+        let db = redb::Builder::new()
+            .set_cache_size(CACHE_SIZE)
+            .create(&path)
+            .map_err(|e| StoreError::Db {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
         let store = Store {
             db,
             path,
@@ -342,27 +370,24 @@ impl Store {
         records: Vec<Record>,
         source: Option<Source>,
     ) -> Result<ZoneMeta, StoreError> {
-        self.replace_zone_with(zone, records, source, None)
+        self.replace(zone, Content::Records(records), source, None, true)
     }
 
-    /// [`Store::replace_zone`] without waiting for durability: for the first version
-    /// of a primary zone, whose durable copy is its zone file (after a crash before
-    /// the next durable commit, the zone is simply read from its file again). Atomic
-    /// all the same; the next durable commit of any writer makes it durable.
-    pub fn replace_zone_lazily(
+    /// Stores a zone version as the zone's whole content, written straight from the
+    /// version (no copy of its records), with a secondary zone's timers when given.
+    /// With `durable` false the call does not wait for durability: for the first
+    /// version of a primary zone, whose durable copy is its zone file (after a crash
+    /// before the next durable commit, the zone is simply read from its file again);
+    /// atomic all the same, and made durable by the next durable commit of anyone.
+    pub fn replace_zone_version(
         &self,
         zone: &Name,
-        records: Vec<Record>,
+        version: Arc<ZoneVersion>,
         source: Option<Source>,
+        timers: Option<Timers>,
+        durable: bool,
     ) -> Result<ZoneMeta, StoreError> {
-        self.batched(Job::Replace(Replacement {
-            zone: zone.clone(),
-            records,
-            source,
-            timers: None,
-            durable: false,
-        }))
-        .map(|meta| meta.unwrap_or_default())
+        self.replace(zone, Content::Version(version), source, timers, durable)
     }
 
     /// [`Store::replace_zone`] that also stores a secondary zone's timers, in the same
@@ -374,12 +399,23 @@ impl Store {
         source: Option<Source>,
         timers: Option<Timers>,
     ) -> Result<ZoneMeta, StoreError> {
+        self.replace(zone, Content::Records(records), source, timers, true)
+    }
+
+    fn replace(
+        &self,
+        zone: &Name,
+        records: Content,
+        source: Option<Source>,
+        timers: Option<Timers>,
+        durable: bool,
+    ) -> Result<ZoneMeta, StoreError> {
         self.batched(Job::Replace(Replacement {
             zone: zone.clone(),
             records,
             source,
             timers,
-            durable: true,
+            durable,
         }))
         .map(|meta| meta.unwrap_or_default())
     }
@@ -838,24 +874,37 @@ fn change_meta(
 fn replace_rows(
     txn: &redb::WriteTransaction,
     zone: &Name,
-    records: &[Record],
+    content: &Content,
     source: Option<Source>,
     timers: Option<Timers>,
 ) -> Result<ZoneMeta, TxnError> {
-    let serial =
-        soa_serial_of(records).ok_or_else(|| Abort(StoreError::NoSoa(zone.to_string())))?;
+    let serial = content
+        .serial()
+        .ok_or_else(|| Abort(StoreError::NoSoa(zone.to_string())))?;
     let rec_name = records_table(zone);
     let jnl_name = journal_table(zone);
     txn.delete_table(TableDefinition::<&[u8], &[u8]>::new(&rec_name))?;
     txn.delete_table(TableDefinition::<u64, &[u8]>::new(&jnl_name))?;
     let mut table = txn.open_table(TableDefinition::<&[u8], &[u8]>::new(&rec_name))?;
     let mut bytes = 0u64;
-    for r in records {
-        bytes += wire_size(r);
-        table.insert(
-            codec::record_key(r).as_slice(),
-            codec::record_value(r).as_slice(),
-        )?;
+    let (mut key, mut value) = (Vec::new(), Vec::new());
+    let mut write = |owner: &Name, class: Class, rtype: Rtype, ttl: u32, rdata: &[u8]| {
+        bytes += (owner.wire_len() + 10 + rdata.len()) as u64;
+        codec::record_key_into(owner, rtype, class, rdata, &mut key);
+        codec::record_value_into(owner, ttl, &mut value);
+        table.insert(key.as_slice(), value.as_slice()).map(|_| ())
+    };
+    match content {
+        Content::Records(records) => {
+            for r in records {
+                write(&r.owner, r.class, r.rtype, r.ttl, r.rdata.as_wire())?;
+            }
+        }
+        Content::Version(version) => {
+            for r in version.iter() {
+                write(r.owner, r.class, r.rtype, r.ttl, r.rdata.as_wire())?;
+            }
+        }
     }
     let meta = ZoneMeta {
         serial,

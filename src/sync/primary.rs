@@ -26,9 +26,11 @@ use tracing::{Instrument, debug, error, info, info_span, warn};
 use crate::config::{Keys, SerialPolicy};
 use crate::store::{JournalLimits, Source, Store};
 use crate::zone::changeset::{Changeset, diff};
+use crate::zone::check::check_records_ordered;
 use crate::zone::serial::{Serial, next_serial};
 use crate::zone::version::ZoneVersion;
-use crate::zone::{Class, Name, ParseOptions, Severity, check_zone, parse_file, soa};
+use crate::zone::version::canonical_order_of;
+use crate::zone::{Class, Name, ParseOptions, Severity, parse_file, soa};
 
 use super::producer::CatalogFeed;
 use super::status::{Role, State, StatusCell, ZoneStatus};
@@ -222,14 +224,26 @@ impl PrimaryZone {
         let result = tokio::task::spawn_blocking(move || {
             let parsed = parse_file(&file, &origin, &ParseOptions::default())?;
             let mut findings = parsed.findings.clone();
+            // One canonical sort, for the checks and for the version.
+            let order = canonical_order_of(&origin, &parsed.records);
             if !parsed.has_errors() {
-                findings.extend(check_zone(&parsed));
+                findings.extend(check_records_ordered(
+                    &origin,
+                    &parsed.records,
+                    &parsed.positions,
+                    Some(&order),
+                ));
             }
             let fatal = findings.iter().any(|f| f.severity == Severity::Error);
             let version = if fatal {
                 None
             } else {
-                Some(ZoneVersion::from_records(origin, Class::IN, parsed.records))
+                Some(ZoneVersion::from_records_ordered(
+                    origin,
+                    Class::IN,
+                    parsed.records,
+                    order,
+                ))
             };
             Ok::<_, crate::zone::ParseError>((findings, version))
         })
@@ -285,9 +299,9 @@ impl PrimaryZone {
         let version = self.publish_version(new);
         let store = self.store.clone();
         let name = self.name.clone();
+        // Not waited for: the file is this version's durable copy.
         let result = tokio::task::spawn_blocking(move || {
-            let records = version.records();
-            store.replace_zone_lazily(&name, records, Some(source))
+            store.replace_zone_version(&name, version, Some(source), None, false)
         })
         .await;
         match result {

@@ -234,7 +234,7 @@ impl Producer {
                 JournalLimits::default(),
                 None,
             ),
-            None => store.replace_zone(&name, for_store.records(), None),
+            None => store.replace_zone_version(&name, for_store, None, None, true),
         })
         .await;
         match committed {

@@ -529,7 +529,7 @@ impl SecondaryZone {
                 store.apply_changesets(&zone, &[cs], JournalLimits::default(), None, Some(timers))
             }
             Some(_) => store.set_timers(&zone, timers).map(|_| Default::default()),
-            None => store.replace_zone_with(&zone, for_store.records(), None, Some(timers)),
+            None => store.replace_zone_version(&zone, for_store, None, Some(timers), true),
         })
         .await
         .map_err(|e| e.to_string())?

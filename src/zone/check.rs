@@ -95,6 +95,18 @@ pub fn check_zone(zone: &ParsedZone) -> Vec<Finding> {
 /// record out of zone); one more finding, without a position, says how many were left
 /// out.
 pub fn check_records(origin: &Name, records: &[Record], positions: &[Pos]) -> Vec<Finding> {
+    check_records_ordered(origin, records, positions, None)
+}
+
+/// [`check_records`] with the canonical order of the in-zone records already known
+/// (`version::canonical_order_of`), so that a caller that also builds the zone's
+/// version sorts once.
+pub fn check_records_ordered(
+    origin: &Name,
+    records: &[Record],
+    positions: &[Pos],
+    order: Option<&[u32]>,
+) -> Vec<Finding> {
     let mut c = Checker {
         origin,
         records,
@@ -102,7 +114,7 @@ pub fn check_records(origin: &Name, records: &[Record], positions: &[Pos]) -> Ve
         out: Vec::new(),
         counts: Vec::new(),
     };
-    c.run();
+    c.run(order);
     let mut out = c.out;
     out.sort_by_key(|(at, _)| *at);
     let mut findings: Vec<Finding> = out.into_iter().map(|(_, f)| f).collect();
@@ -210,7 +222,7 @@ impl<'a> Checker<'a> {
         &self.records[i as usize]
     }
 
-    fn run(&mut self) {
+    fn run(&mut self, sorted: Option<&[u32]>) {
         let origin = self.origin;
         let mut order = Vec::with_capacity(self.records.len());
         for (i, r) in self.records.iter().enumerate() {
@@ -224,7 +236,10 @@ impl<'a> Checker<'a> {
                 );
             }
         }
-        let order = canonical_order(origin, self.records, order);
+        let order = match sorted {
+            Some(sorted) if sorted.len() == order.len() => sorted.to_vec(),
+            _ => canonical_order(origin, self.records, order),
+        };
         let tree = self.group(order);
         self.per_owner(&tree);
         self.apex(&tree);

@@ -208,12 +208,34 @@ impl ZoneVersion {
         Self::from_records_with(origin, class, records, RandomState::new())
     }
 
+    /// [`ZoneVersion::from_records`] with the records' canonical order already known:
+    /// `order` is [`canonical_order_of`]`(&origin, &records)`, which the semantic
+    /// checks compute too (a zone loaded by `serve` is sorted once, not twice).
+    pub fn from_records_ordered(
+        origin: Name,
+        class: Class,
+        records: Vec<Record>,
+        order: Vec<u32>,
+    ) -> Result<ZoneVersion, VersionError> {
+        Self::build(origin, class, records, Some(order), RandomState::new())
+    }
+
     /// [`ZoneVersion::from_records`] with a given hasher (tests, and versions that must
     /// share a hasher).
     fn from_records_with(
         origin: Name,
         class: Class,
+        records: Vec<Record>,
+        hasher: RandomState,
+    ) -> Result<ZoneVersion, VersionError> {
+        Self::build(origin, class, records, None, hasher)
+    }
+
+    fn build(
+        origin: Name,
+        class: Class,
         mut records: Vec<Record>,
+        order: Option<Vec<u32>>,
         hasher: RandomState,
     ) -> Result<ZoneVersion, VersionError> {
         for r in &records {
@@ -227,7 +249,10 @@ impl ZoneVersion {
         if records.len() >= MAX_ENTRIES {
             return Err(VersionError::TooLarge);
         }
-        let mut order = canonical_order(&origin, &records, (0..records.len() as u32).collect());
+        let mut order = match order {
+            Some(order) if order.len() == records.len() => order,
+            _ => canonical_order(&origin, &records, (0..records.len() as u32).collect()),
+        };
         permute(&mut records, &mut order);
         drop(order);
 
@@ -615,6 +640,16 @@ fn cmp_same_owner(a: &Record, b: &Record) -> Ordering {
 /// octet order is canonical order — whose first eight octets sit inline with the run.
 /// Runs are sorted by key (most comparisons end on the inline prefix), runs of the same
 /// owner meet, and each owner's few records are then sorted by [`cmp_records`].
+/// The indices of the records at or below `origin`, in the order of [`cmp_records`]
+/// (then input position): what [`ZoneVersion::from_records_ordered`] and the semantic
+/// checks (`check::check_records_ordered`) both start from.
+pub fn canonical_order_of(origin: &Name, records: &[Record]) -> Vec<u32> {
+    let idx = (0..records.len() as u32)
+        .filter(|&i| records[i as usize].owner.ends_with(origin))
+        .collect();
+    canonical_order(origin, records, idx)
+}
+
 pub(super) fn canonical_order(origin: &Name, records: &[Record], idx: Vec<u32>) -> Vec<u32> {
     /// Consecutive entries of `idx` with one owner.
     struct Run {
