@@ -841,25 +841,9 @@ impl<'t, 'a> Fields<'t, 'a, '_> {
                         t.shown()
                     ))
                 })?;
-            types.push(rt.0);
+            types.push(rt);
         }
-        types.sort_unstable();
-        types.dedup();
-        let mut k = 0;
-        while k < types.len() {
-            let window = (types[k] >> 8) as u8;
-            let mut bits = [0u8; 32];
-            let mut len = 0;
-            while k < types.len() && (types[k] >> 8) as u8 == window {
-                let low = (types[k] & 0xff) as usize;
-                bits[low / 8] |= 0x80 >> (low % 8);
-                len = low / 8 + 1;
-                k += 1;
-            }
-            out.push(window);
-            out.push(len as u8);
-            out.extend_from_slice(&bits[..len]);
-        }
+        out.extend_from_slice(&super::dnssec::bitmap_from_types(&types));
         Ok(())
     }
 }

@@ -606,35 +606,20 @@ pub fn start_zonesync_on(port: u16, zones: &[ServeZone], keys: &[PeerKey]) -> Da
             z.name, z.settings
         ));
     }
-    let config = dir.path().join("zonesync.yaml");
-    std::fs::write(&config, cfg).expect("config");
-    let c = config.display().to_string();
-    let mut program = Command::new(zonesync_bin());
-    program.env("RUST_LOG", "zonesync=info");
-    let daemon = spawn_program(
-        "zonesync",
-        program,
-        &["--color", "never", "serve", "--config", &c],
-        dir,
-        config,
-        port,
-    );
-    let defs: Vec<ZoneDef> = zones
-        .iter()
-        .map(|z| ZoneDef {
-            name: z.name.clone(),
-            role: Role::Primary(z.text.clone()),
-        })
-        .collect();
-    wait_ready(&daemon, &defs);
-    daemon
+    let names: Vec<&str> = zones.iter().map(|z| z.name.as_str()).collect();
+    spawn_zonesync(dir, port, &cfg, &names)
 }
 
 /// Starts `zonesync serve` with the config `yaml` (written to DIR/zonesync.yaml, so
 /// that relative paths land in DIR) on 127.0.0.1:`port`; waits until each of `zones`
 /// answers its SOA.
 pub fn start_zonesync_config(port: u16, yaml: &str, zones: &[&str]) -> Daemon {
-    let dir = tempfile::tempdir().expect("tempdir");
+    spawn_zonesync(tempfile::tempdir().expect("tempdir"), port, yaml, zones)
+}
+
+/// Writes `yaml` to DIR/zonesync.yaml, starts `zonesync serve` (info logs) with it and
+/// waits until each of `zones` answers its SOA.
+fn spawn_zonesync(dir: tempfile::TempDir, port: u16, yaml: &str, zones: &[&str]) -> Daemon {
     let config = dir.path().join("zonesync.yaml");
     std::fs::write(&config, yaml).expect("config");
     let c = config.display().to_string();
