@@ -178,7 +178,7 @@ struct Tree {
     /// Owner groups over `order`, in canonical order of their names.
     owners: Vec<Owner>,
     /// Owner name to position in `owners`, for the target lookups.
-    index: HashMap<Name, u32>,
+    index: HashMap<Name, u32, foldhash::fast::RandomState>,
 }
 
 impl<'a> Checker<'a> {
@@ -279,7 +279,7 @@ impl<'a> Checker<'a> {
         // after it, so one running "current cut" and "current DNAME" suffice.
         let name = |o: &Owner| &self.rec(order[o.start as usize]).owner;
         let (mut cut, mut dname) = (NONE, NONE);
-        let mut index = HashMap::with_capacity(owners.len());
+        let mut index = HashMap::with_capacity_and_hasher(owners.len(), Default::default());
         for k in 0..owners.len() {
             let owner = name(&owners[k]);
             index.insert(owner.clone(), k as u32);

@@ -394,7 +394,9 @@ impl fmt::Debug for Name {
 
 impl PartialEq for Name {
     fn eq(&self, other: &Self) -> bool {
-        self.wire.eq_ignore_ascii_case(&other.wire)
+        // Records of one owner share the name's bytes (the parser and the transfer
+        // reader hand out clones): the same allocation is the same name.
+        Arc::ptr_eq(&self.wire, &other.wire) || self.wire.eq_ignore_ascii_case(&other.wire)
     }
 }
 
