@@ -395,13 +395,20 @@ fn serve_tcp(
 
 //----------- Against the scripted primary ---------------------------------------------
 
-#[test]
-fn kill9_in_the_middle_of_a_transfer_keeps_the_previous_serial() {
+/// A scripted primary at serial 1 and a zonesync secondary that has transferred it:
+/// the primary, the secondary's folder (kept alive) and config, and the secondary.
+fn scripted_pair() -> (FakePrimary, tempfile::TempDir, PathBuf, Server) {
     let fake = FakePrimary::start(1);
     let dir = tempfile::tempdir().expect("tempdir");
     let cfg = secondary_config(&dir.path().join("s"), free_port(), fake.addr.port());
     let secondary = Server::start(&cfg);
     wait_serial(secondary.addr, ZONE, 1);
+    (fake, dir, cfg, secondary)
+}
+
+#[test]
+fn kill9_in_the_middle_of_a_transfer_keeps_the_previous_serial() {
+    let (fake, _dir, cfg, secondary) = scripted_pair();
 
     // Serial 2 appears; its transfer stops half-way and the secondary is killed.
     fake.mode.store(STALL, SeqCst);
@@ -436,11 +443,7 @@ fn kill9_in_the_middle_of_a_transfer_keeps_the_previous_serial() {
 
 #[test]
 fn a_transfer_cut_short_is_never_published() {
-    let fake = FakePrimary::start(1);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = secondary_config(&dir.path().join("s"), free_port(), fake.addr.port());
-    let secondary = Server::start(&cfg);
-    wait_serial(secondary.addr, ZONE, 1);
+    let (fake, _dir, _cfg, secondary) = scripted_pair();
 
     fake.mode.store(CUT, SeqCst);
     fake.serial.store(2, SeqCst);
