@@ -361,11 +361,6 @@ impl DenialIndex {
         self.nsec3.as_ref()
     }
 
-    /// Whether the zone proves non-existence with NSEC records.
-    pub fn has_nsec(&self) -> bool {
-        !self.nsec.is_empty()
-    }
-
     /// The position of the last NSEC owner at or before node position `pos` (the
     /// NSEC that matches or covers a name sorting there), wrapping to the last NSEC
     /// owner of the zone.
