@@ -99,6 +99,67 @@ impl Keys {
     }
 }
 
+//----------- KeyRing ----------------------------------------------------------------
+
+/// The live key table of a running server: the one place every user of a TSIG key
+/// (transfers and SOA queries in, NOTIFY out, TSIG verification of requests, catalog
+/// transfers, bulk-refresh queries to super masters) resolves a key by name, at the
+/// moment it uses it. `serve reload` replaces the table, so a rotated secret takes
+/// effect at the next transfer without restarting any zone.
+///
+/// Written only by the zone-set manager (start-up and reload); read by everyone.
+/// The lock is held for an `Arc` clone or one hash lookup, never across `.await`.
+#[derive(Debug, Default)]
+pub struct KeyRing {
+    /// The current table.
+    current: std::sync::RwLock<std::sync::Arc<Keys>>,
+}
+
+impl KeyRing {
+    /// A ring holding `keys`.
+    pub fn new(keys: Keys) -> KeyRing {
+        KeyRing {
+            current: std::sync::RwLock::new(std::sync::Arc::new(keys)),
+        }
+    }
+
+    /// The key named `name` as it is now.
+    pub fn get(&self, name: &Name) -> Option<Key> {
+        self.current
+            .read()
+            .expect("key ring lock poisoned")
+            .get(name)
+            .cloned()
+    }
+
+    /// The whole table as it is now (for a request verified against several keys).
+    pub fn snapshot(&self) -> std::sync::Arc<Keys> {
+        self.current.read().expect("key ring lock poisoned").clone()
+    }
+
+    /// Replaces the table (config reload). Returns the names of keys whose secret or
+    /// algorithm changed, were added or were removed.
+    pub fn replace(&self, keys: Keys) -> Vec<Name> {
+        let mut guard = self.current.write().expect("key ring lock poisoned");
+        let mut changed: Vec<Name> = keys
+            .by_name
+            .iter()
+            .filter(|(n, k)| guard.get(n) != Some(*k))
+            .map(|(n, _)| n.clone())
+            .collect();
+        changed.extend(
+            guard
+                .by_name
+                .keys()
+                .filter(|n| !keys.by_name.contains_key(*n))
+                .cloned(),
+        );
+        changed.sort();
+        *guard = std::sync::Arc::new(keys);
+        changed
+    }
+}
+
 /// One zone of the config.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZoneConfig {

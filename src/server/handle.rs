@@ -100,15 +100,7 @@ pub async fn handle(
     // TSIG before anything that depends on who is asking.
     let tsig = match verify_request(
         msg,
-        |name, alg| {
-            state
-                .keys
-                .read()
-                .expect("keys lock poisoned")
-                .get(name)
-                .filter(|k| k.algorithm() == alg)
-                .cloned()
-        },
+        |name, alg| state.keys.get(name).filter(|k| k.algorithm() == alg),
         now(),
         VerifyPolicy::default(),
     ) {

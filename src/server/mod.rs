@@ -29,7 +29,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tracing::{error, info};
 
-use crate::config::{Config, ControlEndpoint, Keys};
+use crate::config::{Config, ControlEndpoint, KeyRing};
 use crate::control;
 use crate::store::{Store, StoreError};
 use crate::sync::Registry;
@@ -41,8 +41,8 @@ use crate::sync::zoneset::{SuperMasters, ZoneSet};
 pub struct ServerState {
     /// The zones (copy-on-write; written by the zone-set manager only).
     pub registry: Arc<Registry>,
-    /// TSIG keys from the config.
-    pub keys: Arc<std::sync::RwLock<Arc<Keys>>>,
+    /// TSIG keys from the config (live: replaced on reload).
+    pub keys: Arc<KeyRing>,
     /// The database (journal for IXFR-out).
     pub store: Arc<Store>,
     /// Permits for concurrent transfers out.
@@ -74,11 +74,11 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         .await
         .map_err(|e| ServerError::Task(e.to_string()))??;
     let store = Arc::new(store);
-    let keys = Arc::new(config.keys.clone());
+    let keys = Arc::new(KeyRing::new(config.keys.clone()));
     let registry = Arc::new(Registry::default());
     let state = Arc::new(ServerState {
         registry: registry.clone(),
-        keys: Arc::new(std::sync::RwLock::new(keys.clone())),
+        keys: keys.clone(),
         store: store.clone(),
         xfr_out: Semaphore::new(config.limits.transfers_out),
         tcp_connections: Arc::new(Semaphore::new(config.limits.tcp_connections)),
@@ -136,7 +136,6 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
     }
 
     let (mut zones, mut commands) = ZoneSet::new(registry.clone(), store, keys, config.clone());
-    zones.shared_keys = Some(state.keys.clone());
     zones.listen = sockets
         .iter()
         .filter_map(|(tcp, _)| tcp.local_addr().ok())

@@ -33,7 +33,7 @@ use tokio::task::JoinSet;
 use tracing::{debug, error, info, warn};
 
 use crate::acl::{Acl, AclEntry};
-use crate::config::{Config, Keys, NotifyTarget, SuperMaster, ZoneSource};
+use crate::config::{Config, KeyRing, Keys, NotifyTarget, SuperMaster, ZoneSource};
 use crate::store::{Provision, Store};
 use crate::zone::Name;
 use crate::zone::serial::Serial;
@@ -158,6 +158,9 @@ struct Consumed {
 pub struct ZoneSet {
     registry: Arc<Registry>,
     store: Arc<Store>,
+    /// The live key table (shared with the listeners; replaced on reload).
+    ring: Arc<KeyRing>,
+    /// The table as of the last start or reload (zone tasks resolve keys from it).
     keys: Arc<Keys>,
     slots: Arc<TransferSlots>,
     config: Arc<Config>,
@@ -175,8 +178,6 @@ pub struct ZoneSet {
     provisioned: HashMap<Name, Provision>,
     /// Our own inbox's sender (for watchers and handlers).
     commands: mpsc::Sender<ZoneCommand>,
-    /// The keys the listeners verify TSIG with, replaced on reload.
-    pub shared_keys: Option<Arc<std::sync::RwLock<Arc<Keys>>>>,
     /// When the server started (status).
     started: std::time::Instant,
     /// Where the server listens (status).
@@ -188,7 +189,7 @@ impl ZoneSet {
     pub fn new(
         registry: Arc<Registry>,
         store: Arc<Store>,
-        keys: Arc<Keys>,
+        ring: Arc<KeyRing>,
         config: Arc<Config>,
     ) -> (ZoneSet, mpsc::Receiver<ZoneCommand>) {
         let (commands, inbox) = mpsc::channel(COMMANDS);
@@ -219,7 +220,8 @@ impl ZoneSet {
         let set = ZoneSet {
             registry,
             store,
-            keys,
+            keys: ring.snapshot(),
+            ring,
             slots,
             consumed: config
                 .super_masters
@@ -239,7 +241,6 @@ impl ZoneSet {
             provisioned: HashMap::new(),
             commands,
             started: std::time::Instant::now(),
-            shared_keys: None,
             listen: Vec::new(),
         };
         (set, inbox)
@@ -1071,10 +1072,8 @@ impl ZoneSet {
             Err(e) => return ControlResponse::error(format!("config not reloaded: {e}")),
         };
         let old = std::mem::replace(&mut self.config, new.clone());
-        self.keys = Arc::new(new.keys.clone());
-        if let Some(keys) = &self.shared_keys {
-            *keys.write().expect("keys lock poisoned") = self.keys.clone();
-        }
+        self.ring.replace(new.keys.clone());
+        self.keys = self.ring.snapshot();
         let mut notes = Vec::new();
         if old.listen != new.listen || old.control != new.control || old.metrics != new.metrics {
             notes.push("listen, control and metrics addresses change on restart only");
