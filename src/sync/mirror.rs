@@ -31,7 +31,7 @@
 
 pub mod fetch;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -40,6 +40,7 @@ use crate::zone::serial::Serial;
 use crate::zone::{Name, VersionError};
 
 use super::catalog::{Catalog, CatalogError};
+use super::consumer;
 
 /// The manifest's file name in the mirror folder (hidden, so that `serve`'s
 /// `zones-dir` and zone-file globs skip it).
@@ -376,144 +377,93 @@ pub fn plan(
     exists: &dyn Fn(&str) -> bool,
     max_deletions: usize,
 ) -> Vec<Item> {
-    // Who lists each zone, in source order.
-    let mut listed: BTreeMap<Name, Vec<usize>> = BTreeMap::new();
-    for (i, s) in sources.iter().enumerate() {
-        for zone in s.catalog.members.keys() {
-            listed.entry(zone.clone()).or_default().push(i);
-        }
-    }
-    let owner_of = |entry: &ZoneEntry| sources.iter().position(|s| s.owns(entry));
+    // The membership decisions are the consumer's (one rule set for `serve` and this
+    // mirror); what is added here is the mirror's own: files and serials.
+    let consumed: Vec<consumer::Source<'_>> = sources
+        .iter()
+        .map(|s| consumer::Source {
+            catalog: Some(s.catalog),
+            max_deletions,
+            unlisted_grace: 0,
+        })
+        .collect();
+    let held: BTreeMap<Name, consumer::Held> = manifest
+        .zones
+        .iter()
+        .filter_map(|(key, e)| {
+            let zone = Name::parse(key, Some(&Name::root())).ok()?;
+            let held = consumer::Held {
+                source: sources.iter().position(|s| s.owns(e)),
+                id: e.id.as_ref().map(|id| id.as_bytes().to_vec()),
+                unconfirmed: None,
+            };
+            Some((zone, held))
+        })
+        .collect();
+    let decisions = consumer::plan(&consumed, &held, &|_| false, 0);
 
-    let mut items = Vec::new();
-    // Zones (by key) that stay with, or move away from, their manifest owner: not
-    // removals.
-    let mut kept: HashSet<String> = HashSet::new();
-    for (zone, by) in &listed {
-        let key = zone_key(zone);
-        let entry = manifest.zones.get(&key);
-        let (source, reset) = match entry {
-            None => (by[0], None),
-            Some(e) => match owner_of(e) {
-                // The owner was not fetched: leave the zone as it is.
-                None => {
-                    kept.insert(key);
-                    continue;
-                }
-                Some(owner) if by.contains(&owner) => {
-                    let coo = sources[owner].catalog.members[zone].coo.as_ref();
-                    let moved_to = coo.and_then(|coo| {
-                        by.iter()
-                            .copied()
-                            .find(|&i| i != owner && sources[i].catalog.name == *coo)
-                    });
-                    match moved_to {
-                        Some(i) => (i, Some(migrated(e))),
-                        None => (owner, None),
-                    }
-                }
-                // The owner dropped it as another catalog lists it.
-                Some(_) => (by[0], Some(migrated(e))),
+    let mut items = Vec::with_capacity(decisions.len());
+    for d in decisions {
+        let entry = manifest.zones.get(&zone_key(&d.zone));
+        let member = sources[d.source].catalog.members.get(&d.zone);
+        let id = member.map(|m| String::from_utf8_lossy(&m.id).into_owned());
+        let old = entry.map(|e| e.serial);
+        let file = zone_file_name(&d.zone);
+        let step = match (&d.action, &file) {
+            (consumer::Action::Remove, Ok(_)) => Step::Remove,
+            (consumer::Action::RemoveRefused { count, max }, Ok(_)) => Step::RemoveRefused {
+                count: *count,
+                max: *max,
             },
-        };
-        kept.insert(key);
-        let member = &sources[source].catalog.members[zone];
-        let id = Some(String::from_utf8_lossy(&member.id).into_owned());
-        let file = match zone_file_name(zone) {
-            Ok(f) => f,
-            Err(reason) => {
-                items.push(Item {
-                    zone: zone.clone(),
-                    source,
-                    file: String::new(),
-                    old: entry.map(|e| e.serial),
-                    id,
-                    step: Step::Unusable { reason },
-                });
+            // A name that makes no file was never written: nothing to remove.
+            (consumer::Action::Remove | consumer::Action::RemoveRefused { .. }, Err(_)) => {
                 continue;
             }
-        };
-        let step = match (entry, reset) {
-            (None, _) => Step::Add {
-                serial: member.serial,
+            (consumer::Action::Local, _) => continue,
+            (_, Err(reason)) => Step::Unusable {
+                reason: reason.clone(),
             },
-            (Some(_), _) if !exists(&file) => Step::Add {
-                serial: member.serial,
+            (_, Ok(f)) if entry.is_none() || !exists(f) => Step::Add {
+                serial: member.and_then(|m| m.serial),
             },
-            (Some(_), Some(reason)) => Step::Reset {
-                serial: member.serial,
-                reason,
+            (consumer::Action::Add { .. }, Ok(_)) => Step::Add {
+                serial: member.and_then(|m| m.serial),
             },
-            (Some(e), None) if e.id.is_some() && e.id != id => Step::Reset {
-                serial: member.serial,
-                reason: ResetReason::NewId,
-            },
-            (Some(e), None) => match member.serial {
-                None => Step::Check,
-                Some(theirs) => match decide(e.serial, theirs) {
-                    Freshness::Newer => Step::Update { serial: theirs },
-                    Freshness::Same => Step::Keep { note: None },
-                    Freshness::Older => Step::Keep {
-                        note: Some(older_note(e.serial, theirs)),
+            (consumer::Action::Reset { reason, .. }, Ok(_)) => Step::Reset {
+                serial: member.and_then(|m| m.serial),
+                reason: match *reason {
+                    consumer::ResetReason::NewId => ResetReason::NewId,
+                    consumer::ResetReason::Migrated { from } => ResetReason::Migrated {
+                        master: sources[from].master.to_string(),
+                        catalog: zone_key(&sources[from].catalog.name),
                     },
                 },
             },
+            (consumer::Action::Keep { .. }, Ok(_)) => {
+                let ours = old.unwrap_or_default();
+                match member.and_then(|m| m.serial) {
+                    None => Step::Check,
+                    Some(theirs) => match decide(ours, theirs) {
+                        Freshness::Newer => Step::Update { serial: theirs },
+                        Freshness::Same => Step::Keep { note: None },
+                        Freshness::Older => Step::Keep {
+                            note: Some(older_note(ours, theirs)),
+                        },
+                    },
+                }
+            }
         };
+        let removal = matches!(step, Step::Remove | Step::RemoveRefused { .. });
         items.push(Item {
-            zone: zone.clone(),
-            source,
-            file,
-            old: entry.map(|e| e.serial),
-            id,
+            zone: d.zone,
+            source: d.source,
+            file: file.unwrap_or_default(),
+            old,
+            id: if removal { None } else { id },
             step,
         });
     }
-
-    // Removals: zones a fetched catalog owns and no longer lists.
-    let mut gone: Vec<Vec<Item>> = vec![Vec::new(); sources.len()];
-    for (key, entry) in &manifest.zones {
-        if kept.contains(key) {
-            continue;
-        }
-        let Some(owner) = owner_of(entry) else {
-            continue;
-        };
-        let Ok(zone) = Name::parse(key, Some(&Name::root())) else {
-            continue;
-        };
-        let Ok(file) = zone_file_name(&zone) else {
-            continue;
-        };
-        gone[owner].push(Item {
-            zone,
-            source: owner,
-            file,
-            old: Some(entry.serial),
-            id: None,
-            step: Step::Remove,
-        });
-    }
-    for mut list in gone {
-        let count = list.len();
-        if count > max_deletions {
-            for item in &mut list {
-                item.step = Step::RemoveRefused {
-                    count,
-                    max: max_deletions,
-                };
-            }
-        }
-        items.extend(list);
-    }
-    items.sort_by(|a, b| a.zone.cmp(&b.zone));
     items
-}
-
-fn migrated(e: &ZoneEntry) -> ResetReason {
-    ResetReason::Migrated {
-        master: e.master.clone(),
-        catalog: e.catalog.clone(),
-    }
 }
 
 //============ Errors ================================================================

@@ -14,6 +14,7 @@
 //! lock that a writer could hold for long.
 
 pub mod catalog;
+pub mod consumer;
 pub mod mirror;
 pub mod notify_out;
 pub mod primary;
