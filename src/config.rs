@@ -44,6 +44,8 @@ pub struct Config {
     pub zones_dir: Option<PathBuf>,
     /// Settings for zones from `zones-dir` (and defaults for listed zones).
     pub defaults: ZoneDefaults,
+    /// Settings that catalog members take from their `group` property.
+    pub templates: Vec<Template>,
     /// We are a super master for these servers.
     pub super_slaves: Option<SuperSlaves>,
     /// We are a super slave of these servers.
@@ -226,6 +228,33 @@ pub struct ZoneDefaults {
     pub also_notify: Vec<NotifyTarget>,
     /// Serial policy.
     pub serial_policy: SerialPolicy,
+}
+
+/// Settings a super slave gives the member zones of a consumed catalog whose `group`
+/// property (RFC 9432 §4.4.2) names this template, as Knot's catalog templates do.
+/// Members without a group, or whose groups name no template, take `defaults`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    /// The group name that selects it.
+    pub name: String,
+    /// Who may transfer the member zone from us.
+    pub allow_transfer: Acl,
+    /// Extra NOTIFY targets of the member zone.
+    pub also_notify: Vec<NotifyTarget>,
+    /// Whether the member zone sends NOTIFY at all.
+    pub notify: bool,
+    /// Timer bounds of the member zone.
+    pub timers: TimerBounds,
+}
+
+impl Config {
+    /// The template a catalog member with `groups` takes: the first group that
+    /// names one; `None` for the defaults.
+    pub fn template_for(&self, groups: &[String]) -> Option<&Template> {
+        groups
+            .iter()
+            .find_map(|g| self.templates.iter().find(|t| t.name == *g))
+    }
 }
 
 /// The super-master side: the servers that are secondaries for all our primary zones.
@@ -465,6 +494,35 @@ impl Resolver<'_> {
             zones.push(zone);
         }
 
+        let mut templates: Vec<Template> = Vec::new();
+        for (i, t) in raw.templates.iter().enumerate() {
+            let p = format!("templates[{i}]");
+            if t.name.is_empty() {
+                self.problem(format!("{p}.name"), "a template needs a name");
+                continue;
+            }
+            if templates.iter().any(|o| o.name == t.name) {
+                self.problem(
+                    format!("{p}.name"),
+                    format!("template \"{}\" is defined twice", t.name),
+                );
+                continue;
+            }
+            templates.push(Template {
+                name: t.name.clone(),
+                allow_transfer: match &t.allow_transfer {
+                    Some(list) => self.acl(&format!("{p}.allow-transfer"), list, &keys),
+                    None => defaults.allow_transfer.clone(),
+                },
+                also_notify: match &t.also_notify {
+                    Some(list) => self.notify_targets(&format!("{p}.also-notify"), list, &keys),
+                    None => defaults.also_notify.clone(),
+                },
+                notify: t.notify.unwrap_or(true),
+                timers: self.timers(&format!("{p}."), &t.timers, timers),
+            });
+        }
+
         let zones_dir = raw.zones_dir.as_deref().map(|d| self.path(d));
         let control = match &raw.control {
             Some(RawControl {
@@ -570,6 +628,7 @@ impl Resolver<'_> {
             zones,
             zones_dir,
             defaults,
+            templates,
             super_slaves,
             super_masters,
             bulk_refresh,
@@ -904,6 +963,8 @@ struct RawConfig {
     zones: Vec<RawZone>,
     zones_dir: Option<String>,
     defaults: Option<RawDefaults>,
+    #[serde(default)]
+    templates: Vec<RawTemplate>,
     super_slaves: Option<RawSuperSlaves>,
     #[serde(default)]
     super_masters: Vec<RawSuperMaster>,
@@ -943,6 +1004,17 @@ struct RawZone {
     also_notify: Option<Vec<RawNotifyTarget>>,
     notify: Option<bool>,
     serial_policy: Option<SerialPolicy>,
+    #[serde(flatten)]
+    timers: RawTimers,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawTemplate {
+    name: String,
+    allow_transfer: Option<Vec<RawAclEntry>>,
+    also_notify: Option<Vec<RawNotifyTarget>>,
+    notify: Option<bool>,
     #[serde(flatten)]
     timers: RawTimers,
 }
@@ -1155,6 +1227,51 @@ min-refresh: 10s
             other => panic!("{other:?}"),
         }
         assert_eq!(c.bulk_refresh, Some(Duration::from_secs(3600)));
+    }
+
+    #[test]
+    fn templates_are_picked_by_a_members_group() {
+        let c = load(
+            r#"
+listen: ["127.0.0.1:5300"]
+keys:
+  - { name: xfr-key, algorithm: hmac-sha256, secret: "c2VjcmV0c2VjcmV0" }
+defaults:
+  allow-transfer: [ { address: 10.0.0.0/8 } ]
+templates:
+  - { name: signed, allow-transfer: [ { key: xfr-key } ], min-refresh: 30s }
+  - { name: quiet, notify: false }
+super-masters:
+  - { address: "127.0.0.1:5400", catalog: catalog.invalid. }
+"#,
+        )
+        .expect("valid");
+        let signed = c.template_for(&["other".into(), "signed".into()]).unwrap();
+        assert_eq!(
+            signed.allow_transfer.entries[0].key,
+            Some("xfr-key.".parse().unwrap())
+        );
+        assert_eq!(signed.timers.min_refresh, Duration::from_secs(30));
+        let quiet = c.template_for(&["quiet".into()]).unwrap();
+        assert!(!quiet.notify);
+        // Left out: the defaults.
+        assert_eq!(quiet.allow_transfer, c.defaults.allow_transfer);
+        assert!(c.template_for(&[]).is_none());
+        assert!(c.template_for(&["nope".into()]).is_none());
+        let p = problems(
+            r#"
+listen: ["127.0.0.1:5300"]
+templates:
+  - { name: a, allow-transfer: [ { key: missing } ] }
+  - { name: a }
+"#,
+        );
+        assert!(
+            p.iter()
+                .any(|p| p.starts_with("templates[0].allow-transfer[0]")),
+            "{p:?}"
+        );
+        assert!(p.iter().any(|p| p.contains("templates[1].name")), "{p:?}");
     }
 
     #[test]

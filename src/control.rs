@@ -5,120 +5,28 @@
 //! The protocol is one JSON request and one JSON response: a line each over a Unix
 //! socket (the default, `control.sock` in the state directory, mode 0600: whoever can
 //! open it controls the server), or the body of `POST /control` on a loopback HTTP
-//! address (`server::http`). It sits beside `config`: the server listens with it, the
-//! zone-set manager answers it, the CLI is its client. Requests go to the zone-set
-//! manager as a
-//! [`ZoneCommand::Control`](crate::sync::zoneset::ZoneCommand) and wait for its
-//! answer.
+//! address (`server::http`). This module is the transport: the server listens with
+//! it and the CLI is its client. What may be asked, and the answers, belong to the
+//! zone-set manager that carries them out ([`crate::sync::manager::control`], re-exported
+//! here): requests go to it as a
+//! [`ZoneCommand::Control`](crate::sync::manager::ZoneCommand) and wait for its
+//! answer. Dependencies point one way: `control → sync`.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, warn};
 
-use crate::sync::status::ZoneStatus;
-use crate::sync::zoneset::ZoneCommand;
+use crate::sync::manager::ZoneCommand;
+pub use crate::sync::manager::control::{ControlRequest, ControlResponse, ServerStatus, ZoneView};
 
 /// Longest request line accepted.
 const MAX_REQUEST: u64 = 64 * 1024;
 /// How long a request may wait for the manager.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
-
-//----------- Protocol ---------------------------------------------------------------
-
-/// What the operator asks. The same enum is the command line of
-/// `zonesync serve … COMMAND` (clap) and the JSON on the wire (serde).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, clap::Subcommand)]
-#[serde(tag = "command", rename_all = "kebab-case")]
-pub enum ControlRequest {
-    /// Show the server and its zones: role, serial, state, refresh times, last error.
-    Status {
-        /// Only this zone.
-        #[serde(default)]
-        zone: Option<String>,
-    },
-    /// Secondary zone: check the primary now. Primary zone: re-read the zone file.
-    Refresh {
-        /// The zone.
-        zone: String,
-    },
-    /// Secondary zone: transfer the whole zone now (AXFR).
-    Retransfer {
-        /// The zone.
-        zone: String,
-    },
-    /// Send NOTIFY for the zone's current serial to its secondaries.
-    Notify {
-        /// The zone.
-        zone: String,
-    },
-    /// Re-read the config (zones added, removed, changed; keys) and every zone file.
-    Reload,
-    /// Super slave: refresh every zone of the super masters' catalogs now.
-    BulkRefresh,
-}
-
-/// The server's answer.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct ControlResponse {
-    /// Whether the request was carried out.
-    pub ok: bool,
-    /// What happened, for people.
-    pub message: String,
-    /// For `status`: the server.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub server: Option<ServerStatus>,
-    /// For `status`: the zones, sorted by name.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub zones: Vec<ZoneView>,
-}
-
-/// The server part of `status`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ServerStatus {
-    /// zonesync's version.
-    pub version: String,
-    /// Seconds since start.
-    pub uptime: u64,
-    /// Zones served (catalogs included).
-    pub zones: usize,
-    /// Where it listens.
-    pub listen: Vec<String>,
-}
-
-/// One zone in `status`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ZoneView {
-    /// The zone's name.
-    pub zone: String,
-    /// Its status.
-    #[serde(flatten)]
-    pub status: ZoneStatus,
-}
-
-impl ControlResponse {
-    /// A success with a message.
-    pub fn ok(message: impl Into<String>) -> ControlResponse {
-        ControlResponse {
-            ok: true,
-            message: message.into(),
-            ..ControlResponse::default()
-        }
-    }
-
-    /// A failure with a message.
-    pub fn error(message: impl Into<String>) -> ControlResponse {
-        ControlResponse {
-            ok: false,
-            message: message.into(),
-            ..ControlResponse::default()
-        }
-    }
-}
 
 /// Hands a request to the zone-set manager and waits for the answer.
 pub async fn dispatch(

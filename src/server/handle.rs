@@ -389,7 +389,7 @@ fn notify_in(state: &ServerState, msg: &[u8], peer: SocketAddr, tsig: Option<Ser
         {
             info!(%peer, zone = %req.zone, "NOTIFY-in for a new zone from a super master");
             crate::metrics::get().notify("in", "provisioning");
-            let cmd = crate::sync::zoneset::ZoneCommand::NotifyUnknown {
+            let cmd = crate::sync::manager::ZoneCommand::NotifyUnknown {
                 master,
                 zone: req.zone.clone(),
             };

@@ -18,7 +18,7 @@ use tracing::debug;
 
 use crate::control::{ControlRequest, ControlResponse, dispatch};
 use crate::sync::Registry;
-use crate::sync::zoneset::ZoneCommand;
+use crate::sync::manager::ZoneCommand;
 
 /// Largest request body accepted.
 const MAX_BODY: usize = 64 * 1024;

@@ -33,7 +33,7 @@ use crate::config::{Config, ControlEndpoint, KeyRing};
 use crate::control;
 use crate::store::{Store, StoreError};
 use crate::sync::Registry;
-use crate::sync::zoneset::{SuperMasters, ZoneSet};
+use crate::sync::manager::{ServerFacts, SuperMasters, ZoneSet};
 
 //----------- ServerState ------------------------------------------------------------
 
@@ -135,12 +135,15 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         http_listeners.push((l, metrics, control));
     }
 
-    let (mut zones, mut commands) = ZoneSet::new(registry.clone(), store, keys, config.clone());
-    zones.listen = sockets
-        .iter()
-        .filter_map(|(tcp, _)| tcp.local_addr().ok())
-        .map(|a| a.to_string())
-        .collect();
+    let facts = ServerFacts {
+        listen: sockets
+            .iter()
+            .filter_map(|(tcp, _)| tcp.local_addr().ok())
+            .map(|a| a.to_string())
+            .collect(),
+    };
+    let (mut zones, mut commands) =
+        ZoneSet::new(registry.clone(), store, keys, config.clone(), facts);
     let _ = state.super_masters.set(zones.super_masters());
     let mut endpoints = JoinSet::new();
     if let Some(l) = control_socket {
@@ -188,7 +191,7 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
                 // What queued up meanwhile goes in one batch (a burst of NOTIFYs for
                 // new zones is provisioned with one store write).
                 let mut batch = vec![cmd];
-                while batch.len() < crate::sync::zoneset::COMMANDS
+                while batch.len() < crate::sync::manager::COMMANDS
                     && let Ok(more) = commands.try_recv()
                 {
                     batch.push(more);

@@ -214,12 +214,21 @@ pub struct Provision {
     pub confirmed: bool,
     /// For unconfirmed zones: the catalog serial current when the zone was created; a
     /// catalog newer than that which still does not list the zone deletes it (once
-    /// the zone is older than the grace period, see `sync::zoneset`).
+    /// the zone is older than the grace period, see `sync::consumer`).
     pub catalog_serial: u32,
     /// When the zone was created, seconds since the Unix epoch (0: before this was
     /// recorded).
     #[serde(default)]
     pub created_at: u64,
+    /// The member's unique-id label in the catalog (RFC 9432 §4.3); a change is a
+    /// reset (§5.3). `None` in records written before ids were kept, and for zones a
+    /// NOTIFY created before the catalog listed them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Vec<u8>>,
+    /// The member's `group` property values (RFC 9432 §4.4.2): they pick its
+    /// template.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
 }
 
 /// A secondary zone's timers, in seconds since the Unix epoch.

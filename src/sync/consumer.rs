@@ -197,9 +197,9 @@ pub fn plan(
             Some(member) => {
                 // §5.6: the owner permits a move to a catalog that lists the zone.
                 let moved_to = member.coo.as_ref().and_then(|coo| {
-                    by.iter().copied().find(|&i| {
-                        i != owner && sources[i].catalog.is_some_and(|c| &c.name == coo)
-                    })
+                    by.iter()
+                        .copied()
+                        .find(|&i| i != owner && sources[i].catalog.is_some_and(|c| &c.name == coo))
                 });
                 let (source, action) = match moved_to {
                     Some(to) => (
@@ -372,7 +372,11 @@ mod tests {
         }
     }
 
-    fn run(sources: &[Source<'_>], held: &[(&str, Held)], now: u64) -> Vec<(String, usize, Action)> {
+    fn run(
+        sources: &[Source<'_>],
+        held: &[(&str, Held)],
+        now: u64,
+    ) -> Vec<(String, usize, Action)> {
         let held: BTreeMap<Name, Held> = held.iter().map(|(z, h)| (n(z), h.clone())).collect();
         plan(sources, &held, &|z: &Name| z == &n("local.test."), now)
             .into_iter()
@@ -391,7 +395,11 @@ mod tests {
 
     #[test]
     fn new_members_are_added_and_local_zones_win() {
-        let c = catalog("cat.", 1, &[("a.test.", "1", None), ("local.test.", "2", None)]);
+        let c = catalog(
+            "cat.",
+            1,
+            &[("a.test.", "1", None), ("local.test.", "2", None)],
+        );
         assert_eq!(
             run(&[src(&c)], &[], NOW),
             vec![
@@ -404,10 +412,17 @@ mod tests {
     #[test]
     fn a_changed_unique_id_resets_the_member() {
         // RFC 9432 §5.3; Knot tests-extra catalog/basic, BIND catz.
-        let c = catalog("cat.", 2, &[("a.test.", "new", None), ("b.test.", "same", None)]);
+        let c = catalog(
+            "cat.",
+            2,
+            &[("a.test.", "new", None), ("b.test.", "same", None)],
+        );
         let got = run(
             &[src(&c)],
-            &[("a.test.", held(0, Some("old"))), ("b.test.", held(0, Some("same")))],
+            &[
+                ("a.test.", held(0, Some("old"))),
+                ("b.test.", held(0, Some("same"))),
+            ],
             NOW,
         );
         assert_eq!(
@@ -462,8 +477,16 @@ mod tests {
 
     #[test]
     fn two_catalogs_the_first_owner_keeps_the_zone_unless_coo() {
-        let a = catalog("a.cat.", 1, &[("z.test.", "1", None), ("n.test.", "3", None)]);
-        let b = catalog("b.cat.", 1, &[("z.test.", "2", None), ("n.test.", "4", None)]);
+        let a = catalog(
+            "a.cat.",
+            1,
+            &[("z.test.", "1", None), ("n.test.", "3", None)],
+        );
+        let b = catalog(
+            "b.cat.",
+            1,
+            &[("z.test.", "2", None), ("n.test.", "4", None)],
+        );
         // Held by the second: it stays there (§5.4); a new one goes to the first.
         assert_eq!(
             run(&[src(&a), src(&b)], &[("z.test.", held(1, Some("2")))], NOW),
@@ -475,7 +498,11 @@ mod tests {
         // coo in the owner naming the other catalog: the zone moves (§5.6).
         let b_coo = catalog("b.cat.", 2, &[("z.test.", "2", Some("a.cat."))]);
         assert_eq!(
-            run(&[src(&a), src(&b_coo)], &[("z.test.", held(1, Some("2")))], NOW)[1],
+            run(
+                &[src(&a), src(&b_coo)],
+                &[("z.test.", held(1, Some("2")))],
+                NOW
+            )[1],
             (
                 "z.test.".into(),
                 0,
@@ -488,13 +515,21 @@ mod tests {
         // coo naming a catalog that does not list the zone: no move.
         let b_coo_x = catalog("b.cat.", 2, &[("z.test.", "2", Some("x.cat."))]);
         assert_eq!(
-            run(&[src(&a), src(&b_coo_x)], &[("z.test.", held(1, Some("2")))], NOW)[1],
+            run(
+                &[src(&a), src(&b_coo_x)],
+                &[("z.test.", held(1, Some("2")))],
+                NOW
+            )[1],
             ("z.test.".into(), 1, keep("2"))
         );
         // The owner drops it while the other lists it: it moves.
         let b_without = catalog("b.cat.", 3, &[]);
         assert_eq!(
-            run(&[src(&a), src(&b_without)], &[("z.test.", held(1, Some("2")))], NOW)[1],
+            run(
+                &[src(&a), src(&b_without)],
+                &[("z.test.", held(1, Some("2")))],
+                NOW
+            )[1],
             (
                 "z.test.".into(),
                 0,
@@ -520,8 +555,16 @@ mod tests {
         assert_eq!(
             run(&[guarded, src(&b)], &zones, NOW),
             vec![
-                ("1.test.".into(), 0, Action::RemoveRefused { count: 2, max: 1 }),
-                ("2.test.".into(), 0, Action::RemoveRefused { count: 2, max: 1 }),
+                (
+                    "1.test.".into(),
+                    0,
+                    Action::RemoveRefused { count: 2, max: 1 }
+                ),
+                (
+                    "2.test.".into(),
+                    0,
+                    Action::RemoveRefused { count: 2, max: 1 }
+                ),
                 ("3.test.".into(), 1, Action::Remove),
             ]
         );
@@ -570,7 +613,11 @@ mod tests {
                     update: false,
                 }
             };
-            assert_eq!(got, vec![("n.test.".into(), 0, want)], "{serial} {under} {at}");
+            assert_eq!(
+                got,
+                vec![("n.test.".into(), 0, want)],
+                "{serial} {under} {at}"
+            );
         }
         // Listed at last: confirmed (the record is rewritten).
         let c = catalog("cat.", 6, &[("n.test.", "7", None)]);

@@ -15,6 +15,7 @@
 
 pub mod catalog;
 pub mod consumer;
+pub mod manager;
 pub mod mirror;
 pub mod notify_out;
 pub mod primary;
@@ -22,7 +23,6 @@ pub mod producer;
 pub mod secondary;
 pub mod status;
 pub mod timers;
-pub mod zoneset;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
