@@ -8,6 +8,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use zonesync::control::ControlResponse;
+use zonesync::sync::status::ZoneStatus;
 use zonesync::wire::{Header, Message, MessageBuilder, Rcode};
 use zonesync::zone::{Class, Name, Record, Rtype};
 
@@ -59,8 +61,10 @@ pub fn write_file(path: &Path, text: &str) {
     std::fs::rename(&tmp, path).expect("rename");
 }
 
-/// How long any single condition may take before a test fails.
-pub const WAIT: Duration = Duration::from_secs(10);
+/// How long any single condition may take before a test fails: generous, since it is
+/// only ever reached when a test fails (every wait returns as soon as its condition
+/// holds), and a loaded machine must not fail a test that would pass.
+pub const WAIT: Duration = Duration::from_secs(30);
 
 /// Polls `probe` until it yields a value, at most [`WAIT`]; panics naming `what`
 /// (and the last probe's description) when it never does.
@@ -77,14 +81,35 @@ pub fn wait_until<T>(what: &str, mut probe: impl FnMut() -> Result<T, String>) -
     }
 }
 
+/// Checks `probe` again and again for `d`, and panics naming `what` (with the failed
+/// probe's description) the first time it fails. For facts that must *stay* true
+/// (nothing is deleted, no transfer starts) where no event marks the end of the
+/// window: a slow machine can only make such a check pass by luck, never fail it.
+pub fn holds_for(what: &str, d: Duration, mut probe: impl FnMut() -> Result<(), String>) {
+    let end = Instant::now() + d;
+    loop {
+        if let Err(e) = probe() {
+            panic!("{what} stopped holding: {e}");
+        }
+        if Instant::now() >= end {
+            return;
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
 //----------- Server -----------------------------------------------------------------
 
-/// A running `zonesync serve`. Its stderr is collected line by line so tests can wait
-/// for log lines; it is stopped by PID (SIGKILL) when dropped, and waited for.
+/// A running `zonesync serve`. Tests observe it through DNS queries and its control
+/// endpoint ([`Server::wait_zone`], [`Server::wait_status`]); its stderr is collected
+/// line by line too, for the few facts only the log has (see [`Server::wait_log`]).
+/// It is stopped by PID (SIGKILL) when dropped, and waited for.
 pub struct Server {
     child: Child,
     /// The first listen address, as logged (port 0 resolved to the chosen port).
     pub addr: SocketAddr,
+    /// Its config file: the control commands find the endpoint through it.
+    config: PathBuf,
     log: Arc<Log>,
 }
 
@@ -206,7 +231,12 @@ impl Server {
         });
         log.wait(WAIT, |t| listen_addr(t).is_some());
         match listen_addr(&log.text()) {
-            Some(addr) => Ok(Server { child, addr, log }),
+            Some(addr) => Ok(Server {
+                child,
+                addr,
+                config: config.to_path_buf(),
+                log,
+            }),
             None => {
                 let code = if log.wait_closed(WAIT) {
                     child.wait().ok().and_then(|s| s.code())
@@ -238,7 +268,66 @@ impl Server {
         self.log.text().len()
     }
 
+    /// `zonesync serve -c CONFIG status --format json`, parsed; `Err` with what went
+    /// wrong (the endpoint not up yet, a failed request).
+    pub fn status(&self) -> Result<ControlResponse, String> {
+        status(&self.config)
+    }
+
+    /// Polls the server's status (at most [`WAIT`]) until `done` holds for it, and
+    /// returns that status. On timeout it panics naming `what`, with the last status
+    /// and the server's log.
+    pub fn wait_status(
+        &self,
+        what: &str,
+        done: impl Fn(&ControlResponse) -> bool,
+    ) -> ControlResponse {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let last = match self.status() {
+                Ok(r) if done(&r) => return r,
+                Ok(r) => serde_json::to_string_pretty(&r).unwrap_or_else(|e| e.to_string()),
+                Err(e) => e,
+            };
+            if Instant::now() >= deadline {
+                panic!(
+                    "timed out after {WAIT:?} waiting for {what} (server pid {}, {})\n\
+                     --- last status ---\n{last}\n--- log ---\n{}",
+                    self.pid(),
+                    self.config.display(),
+                    self.log()
+                );
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits until the status lists `zone` (with or without the final dot) and `done`
+    /// holds for it; returns its status. Panics as [`Server::wait_status`] does.
+    ///
+    /// ```ignore
+    /// srv.wait_zone("example.com", |z| z.serial == Some(5) && z.state == State::Ok);
+    /// ```
+    pub fn wait_zone(&self, zone: &str, done: impl Fn(&ZoneStatus) -> bool) -> ZoneStatus {
+        let r = self.wait_status(&format!("a condition on zone {zone}"), |r| {
+            zone_status(r, zone).is_some_and(&done)
+        });
+        zone_status(&r, zone).expect("just found").clone()
+    }
+
+    /// Waits until the status no longer lists `zone`.
+    pub fn wait_zone_gone(&self, zone: &str) {
+        self.wait_status(&format!("zone {zone} to be gone"), |r| {
+            zone_status(r, zone).is_none()
+        });
+    }
+
     /// Waits until a log line contains every one of `needles`; returns that line.
+    ///
+    /// For facts only the log has (how a zone was transferred, a warning that is
+    /// itself the behaviour under test). Anything the status has (serial, state, last
+    /// error, which zones exist) is waited for with [`Server::wait_zone`] or
+    /// [`Server::wait_status`] instead.
     pub fn wait_log(&self, needles: &[&str]) -> String {
         self.wait_log_since(0, needles)
     }
@@ -300,6 +389,34 @@ impl Drop for Server {
             );
         }
     }
+}
+
+//----------- Status ----------------------------------------------------------------
+
+/// `zonesync serve -c CONFIG status --format json` for the server running with
+/// `config`, parsed; `Err` with what went wrong.
+pub fn status(config: &Path) -> Result<ControlResponse, String> {
+    let config = config.to_str().expect("a UTF-8 path");
+    let out = zonesync(&["serve", "-c", config, "status", "--format", "json"]);
+    if !out.status.success() {
+        return Err(format!(
+            "status exited {:?}: {}{}",
+            out.status.code(),
+            stdout(&out),
+            stderr(&out)
+        ));
+    }
+    serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("status is not JSON ({e}): {}", stdout(&out)))
+}
+
+/// The status of `zone` (with or without the final dot, any case) in `r`.
+pub fn zone_status<'a>(r: &'a ControlResponse, zone: &str) -> Option<&'a ZoneStatus> {
+    let want = zone.trim_end_matches('.').to_ascii_lowercase();
+    r.zones
+        .iter()
+        .find(|z| z.zone.trim_end_matches('.').to_ascii_lowercase() == want)
+        .map(|z| &z.status)
 }
 
 //----------- DNS exchanges ----------------------------------------------------------

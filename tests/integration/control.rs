@@ -7,6 +7,8 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::time::Duration;
 
+use zonesync::sync::status::State;
+
 use crate::common::{
     Server, free_port, stderr, stdout, wait_serial, wait_until, write_file, zonesync,
 };
@@ -51,6 +53,14 @@ fn sample(text: &str, name_and_labels: &str) -> Option<f64> {
         .and_then(|v| v.parse().ok())
 }
 
+/// The counter of successful transfers in of `kind` (`AXFR`, `IXFR`).
+fn transfers_in(kind: &str) -> String {
+    format!("zonesync_transfers_total{{direction=\"in\",kind=\"{kind}\",outcome=\"success\"}}")
+}
+
+/// The counter of NOTIFYs accepted.
+const NOTIFY_IN: &str = "zonesync_notify_total{direction=\"in\",outcome=\"accepted\"}";
+
 struct Pair {
     dir: tempfile::TempDir,
     primary: Server,
@@ -64,6 +74,22 @@ impl Pair {
     }
     fn s(&self, f: &str) -> std::path::PathBuf {
         self.dir.path().join("s").join(f)
+    }
+
+    /// The secondary's sample `name` (0 while it has not been counted).
+    fn metric(&self, name: &str) -> f64 {
+        sample(&http_get(self.metrics, "/metrics"), name).unwrap_or(0.0)
+    }
+
+    /// Waits until the secondary's sample `name` reaches `want`.
+    fn wait_metric(&self, name: &str, want: f64) {
+        wait_until(&format!("{name} = {want}"), || {
+            let text = http_get(self.metrics, "/metrics");
+            match sample(&text, name) {
+                Some(v) if v == want => Ok(()),
+                other => Err(format!("{other:?}")),
+            }
+        });
     }
 }
 
@@ -137,19 +163,29 @@ fn status_refresh_retransfer_notify_reload_and_bulk_refresh() {
     );
     let out = ctl(&pcfg, &["refresh", "example.org"]);
     assert!(out.status.success(), "{}", stdout(&out));
+    pair.primary.wait_zone("example.org", |z| {
+        z.serial == Some(2) && z.state == State::Ok
+    });
     wait_serial(pair.primary.addr, "example.org.", 2);
-    let mark = pair.secondary.mark();
+    assert_eq!(pair.metric(&transfers_in("AXFR")), 1.0, "the first load");
+    assert_eq!(pair.metric(&transfers_in("IXFR")), 0.0);
     let out = ctl(&scfg, &["refresh", "example.org"]);
     assert!(out.status.success(), "{}", stdout(&out));
+    pair.secondary.wait_zone("example.org", |z| {
+        z.serial == Some(2) && z.state == State::Ok
+    });
     wait_serial(pair.secondary.addr, "example.org.", 2);
-    pair.secondary
-        .wait_log_since(mark, &["IXFR-in, serial 1 -> 2"]);
+    // By IXFR.
+    pair.wait_metric(&transfers_in("IXFR"), 1.0);
+    assert_eq!(pair.metric(&transfers_in("AXFR")), 1.0);
 
     // retransfer: a forced AXFR even though nothing changed.
-    let mark = pair.secondary.mark();
     let out = ctl(&scfg, &["retransfer", "example.org"]);
     assert!(out.status.success(), "{}", stdout(&out));
-    pair.secondary.wait_log_since(mark, &["AXFR-in"]);
+    pair.wait_metric(&transfers_in("AXFR"), 2.0);
+    pair.secondary.wait_zone("example.org", |z| {
+        z.serial == Some(2) && z.state == State::Ok
+    });
     let out = ctl(&pcfg, &["retransfer", "example.org"]);
     assert_eq!(
         out.status.code(),
@@ -177,12 +213,14 @@ fn status_refresh_retransfer_notify_reload_and_bulk_refresh() {
     let out = ctl(&pcfg, &["reload"]);
     assert!(out.status.success(), "{}", stdout(&out));
     assert!(stdout(&out).contains("1 zones added"), "{}", stdout(&out));
+    pair.primary.wait_zone("example.net", |z| {
+        z.serial == Some(7) && z.state == State::Ok
+    });
     wait_serial(pair.primary.addr, "example.net.", 7);
-    let mark = pair.secondary.mark();
+    let notified = pair.metric(NOTIFY_IN);
     let out = ctl(&pcfg, &["notify", "example.org"]);
     assert!(out.status.success(), "{}", stdout(&out));
-    pair.secondary
-        .wait_log_since(mark, &["NOTIFY-in, accepted"]);
+    pair.wait_metric(NOTIFY_IN, notified + 1.0);
 
     // bulk-refresh needs super masters.
     let out = ctl(&scfg, &["bulk-refresh"]);

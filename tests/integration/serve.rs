@@ -1,7 +1,9 @@
 //! `zonesync serve` as a primary: real server processes on loopback (port 0, temp
 //! config and state dir), queried with the crate's own wire code and driven with the
-//! `zonesync axfr`/`ixfr` binaries. Every wait polls a condition (an SOA serial, a log
-//! line) under a deadline; every server is stopped by PID.
+//! `zonesync axfr`/`ixfr` binaries. Every wait polls a condition under a deadline: an
+//! SOA serial, the server's `status` (serial, state, last error, which zones exist), or
+//! a log line where only the log has the fact (transfers out, NOTIFY acknowledgements,
+//! findings); no test sleeps. Every server is stopped by PID.
 //!
 //! Zones never name NS hosts with in-zone addresses (NOTIFY would go to port 53):
 //! apex NS targets are under `example.net.`, and NOTIFY is observed through
@@ -11,6 +13,7 @@ use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use zonesync::sync::status::State;
 use zonesync::tsig::Key;
 use zonesync::wire::{FLAG_AA, FLAG_TC, Header, MessageBuilder, Opcode, Rcode};
 use zonesync::xfr::Transfer;
@@ -20,7 +23,7 @@ use zonesync::zone::{Class, Rtype};
 
 use crate::common::{
     Answer, Server, WAIT, ask, exchange_tcp, exchange_udp, name, query, read_frame, serial, stderr,
-    stdout, tcp_connect, wait_rcode, wait_serial, wait_until, write_frame, zonesync,
+    stdout, tcp_connect, wait_rcode, wait_serial, wait_until, write_frame, zone_status, zonesync,
 };
 
 const KEY: &str = "xfr-key";
@@ -931,23 +934,17 @@ fn reload_advances_the_serial_by_policy() {
             "file_serial=5 serial=6 policy=increment",
         ],
     );
-    srv.wait_log_since(mark, &["zone=inc.test.", "reloaded, serial 5 -> 6"]);
-    srv.wait_log_since(
-        mark,
-        &["zone=unix.test.", &format!("reloaded, serial 5 -> {unix}")],
-    );
-    srv.wait_log_since(
-        mark,
-        &["zone=date.test.", &format!("reloaded, serial 5 -> {date}")],
-    );
+    for (zone, want) in [("inc.test", 6), ("unix.test", unix), ("date.test", date)] {
+        srv.wait_zone(zone, |z| {
+            z.serial == Some(want) && z.state == State::Ok && z.last_error.is_none()
+        });
+    }
     // keep: refused, the old version stays.
-    srv.wait_log_since(
-        mark,
-        &[
-            "zone=keep.test.",
-            "content changed but the serial did not advance",
-        ],
-    );
+    srv.wait_zone("keep.test", |z| {
+        z.serial == Some(5)
+            && z.last_error.as_deref()
+                == Some("zone file refused: content changed but the serial did not advance")
+    });
     assert_eq!(serial(srv.addr, "keep.test."), Ok(5));
     let a = ask(srv.addr, "www.keep.test.", Rtype::A);
     assert_eq!(a.answer[0].rdata.as_wire(), [192, 0, 2, 1]);
@@ -982,21 +979,20 @@ fn reload_takes_a_higher_serial_and_refuses_a_lower_one() {
         &zone_text("example.com.", 20, "www A 192.0.2.2\n"),
     );
     wait_serial(srv.addr, "example.com.", 20);
-    srv.wait_log(&["reloaded, serial 10 -> 20"]);
+    srv.wait_zone("example.com", |z| {
+        z.serial == Some(20) && z.state == State::Ok && z.last_error.is_none()
+    });
 
     // Edited backwards (with new content): refused, 20 stays.
-    let mark = srv.mark();
     env.write(
         "example.com.zone",
         &zone_text("example.com.", 15, "www A 192.0.2.3\n"),
     );
-    srv.wait_log_since(
-        mark,
-        &[
-            "zone file refused: its serial was edited backwards",
-            "file_serial=15 served=20",
-        ],
-    );
+    srv.wait_zone("example.com", |z| {
+        z.serial == Some(20)
+            && z.last_error.as_deref()
+                == Some("zone file refused: serial 15 is behind the served 20")
+    });
     assert_eq!(serial(srv.addr, "example.com."), Ok(20));
     let a = ask(srv.addr, "www.example.com.", Rtype::A);
     assert_eq!(a.answer[0].rdata.as_wire(), [192, 0, 2, 2]);
@@ -1028,12 +1024,16 @@ fn reload_refuses_a_broken_file() {
         &zone_text("example.com.", 2, "www A 192.0.2.2\nbad A 192.0.2.999\n"),
     );
     let file = env.path("example.com.zone");
-    let finding = srv.wait_log_since(mark, &[&format!("{}:7:", file.display()), "error"]);
+    let at_line_7 = format!("{}:7:", file.display());
+    srv.wait_zone("example.com", |z| {
+        z.serial == Some(1)
+            && z.last_error
+                .as_deref()
+                .is_some_and(|e| e.starts_with("zone file refused (") && e.contains(&at_line_7))
+    });
+    // The finding is logged, as an error, with its file and line.
+    let finding = srv.wait_log_since(mark, &[&at_line_7, "error"]);
     assert!(finding.contains("ERROR"), "{finding}");
-    srv.wait_log_since(
-        mark,
-        &["zone file refused; keeping the served version", "errors="],
-    );
     assert_eq!(serial(srv.addr, "example.com."), Ok(1));
     let a = ask(srv.addr, "www.example.com.", Rtype::A);
     assert_eq!(a.answer[0].rdata.as_wire(), [192, 0, 2, 1]);
@@ -1044,8 +1044,13 @@ fn reload_refuses_a_broken_file() {
         "example.com.zone",
         &zone_text("example.com.", 3, "www A 192.0.2.3\nwww CNAME other\n"),
     );
+    srv.wait_zone("example.com", |z| {
+        z.serial == Some(1)
+            && z.last_error
+                .as_deref()
+                .is_some_and(|e| e.starts_with("zone file refused (") && e.contains("CNAME"))
+    });
     srv.wait_log_since(mark, &[&file.display().to_string(), "CNAME"]);
-    srv.wait_log_since(mark, &["zone file refused; keeping the served version"]);
     assert_eq!(serial(srv.addr, "example.com."), Ok(1));
 
     // Repaired: served.
@@ -1081,6 +1086,13 @@ fn a_refused_file_is_reported_once() {
         "example.com.zone",
         &zone_text("example.com.", 2, "bad A 192.0.2.999\n"),
     );
+    srv.wait_zone("example.com", |z| {
+        z.serial == Some(1)
+            && z.last_error
+                .as_deref()
+                .is_some_and(|e| e.starts_with("zone file refused ("))
+    });
+    // Reported once is a fact of the log: its first report, before counting.
     srv.wait_log_since(mark, &["zone file refused; keeping the served version"]);
     // Two more edits of another zone, each seen: at least two more file checks
     // passed over the unchanged broken file.
@@ -1124,7 +1136,9 @@ fn sighup_reloads() {
     assert_eq!(serial(srv.addr, "example.com."), Ok(1));
     srv.signal("HUP");
     wait_serial(srv.addr, "example.com.", 2);
-    srv.wait_log(&["reloaded, serial 1 -> 2"]);
+    srv.wait_zone("example.com", |z| {
+        z.serial == Some(2) && z.state == State::Ok
+    });
 }
 
 #[test]
@@ -1147,7 +1161,7 @@ fn zones_dir_adds_and_removes_zones() {
         &zone_text("b.test.", 3, "www A 192.0.2.3\n"),
     );
     wait_serial(srv.addr, "b.test.", 3);
-    srv.wait_log(&["zone file appeared in zones-dir: new zone", "zone=b.test."]);
+    srv.wait_zone("b.test", |z| z.serial == Some(3) && z.state == State::Ok);
     // It takes the defaults: the key may transfer it.
     let out = zonesync(&[
         "axfr",
@@ -1162,7 +1176,11 @@ fn zones_dir_adds_and_removes_zones() {
 
     std::fs::remove_file(env.path("zones.d/a.test.zone")).unwrap();
     wait_rcode(srv.addr, "a.test.", Rcode::REFUSED);
-    srv.wait_log(&["zone file left zones-dir: zone deleted", "zone=a.test."]);
+    srv.wait_status("a.test. deleted, b.test. alone", |r| {
+        zone_status(r, "a.test").is_none()
+            && zone_status(r, "b.test").is_some()
+            && r.server.as_ref().is_some_and(|s| s.zones == 1)
+    });
     assert_eq!(ask(srv.addr, "www.a.test.", Rtype::A).rcode, Rcode::REFUSED);
     assert_eq!(serial(srv.addr, "b.test."), Ok(3));
 
@@ -1217,7 +1235,10 @@ fn restart_keeps_the_advanced_serial_and_the_history() {
 
     let srv = env.start();
     assert_eq!(first_served_serial(&srv, "example.com."), 2);
-    srv.wait_log(&["restored from the store", "serial=2"]);
+    // The file still says 1: serial 2 can only come from the store.
+    srv.wait_zone("example.com", |z| {
+        z.serial == Some(2) && z.state == State::Ok
+    });
 
     // IXFR history from before the restart.
     let out = zonesync(&[
@@ -1264,8 +1285,10 @@ fn kill9_then_restart_serves_the_last_commit() {
     let first = first_served_serial(&srv, "example.com.");
     assert!(first == 2 || first == 3, "first served serial {first}");
     wait_serial(srv.addr, "example.com.", 3);
-    srv.wait_log(&["restored from the store", "serial=2"]);
-    srv.wait_log(&["reloaded, serial 2 -> 3"]);
+    // The file says 1: serial 3 can only follow the restored 2.
+    srv.wait_zone("example.com", |z| {
+        z.serial == Some(3) && z.state == State::Ok && z.last_error.is_none()
+    });
     let a = ask(srv.addr, "www.example.com.", Rtype::A);
     assert_eq!(a.answer[0].rdata.as_wire(), [192, 0, 2, 5]);
     srv.kill9();

@@ -1,8 +1,11 @@
 //! Super master / super slave (DESIGN.md §3–4): two real `zonesync serve` processes
 //! on loopback. The super master serves `zones-dir` and publishes its catalog; the
 //! super slave consumes the catalog and provisions, updates and deletes the member
-//! zones. Every wait polls a condition (an SOA answer, a log line) under a deadline;
-//! every server is stopped by PID.
+//! zones. Every wait polls a condition under a deadline: an SOA answer, a catalog's
+//! members, the servers' `status` (serials, states, which zones exist), or a log line
+//! where only the log has the fact (how a zone was created or transferred, a refusal
+//! or warning under test). "Nothing happens" is checked over a window
+//! ([`holds_for`]), never by sleeping. Every server is stopped by PID.
 //!
 //! Outgoing queries, transfers and NOTIFYs leave from 127.0.0.1 whatever address the
 //! server listens on (the kernel's source for 127/8), so both servers listen on
@@ -16,14 +19,16 @@ use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use zonesync::sync::status::State;
+
 use zonesync::tsig::key::Key;
 use zonesync::tsig::sign::{ClientTsig, now};
 use zonesync::wire::{Header, Rcode};
 use zonesync::zone::Rtype;
 
 use crate::common::{
-    Answer, Server, WAIT, ask, free_port, name, serial, stderr, stdout, wait_rcode, wait_serial,
-    wait_until, zonesync,
+    Answer, Server, WAIT, ask, free_port, holds_for, name, serial, stderr, stdout, wait_rcode,
+    wait_serial, wait_until, zone_status, zonesync,
 };
 
 const KEY: &str = "xfr-key";
@@ -127,14 +132,17 @@ fn master_config(env: &Env, slaves: &[SocketAddr], interval: &str, unsigned: boo
     );
 }
 
+/// The super slaves' `unlisted-grace` unless a test needs another.
+const GRACE: &str = "2s";
+
 /// A super slave on `port` of `master`, with the key (`secret`), `max-deletions`,
-/// retries within a second, then `rest`.
-fn slave_config(env: &Env, port: u16, master: SocketAddr, secret: &str, rest: &str) {
+/// `unlisted-grace` `grace`, retries within a second, then `rest`.
+fn slave_config(env: &Env, port: u16, master: SocketAddr, secret: &str, grace: &str, rest: &str) {
     env.config(
         &format!("127.0.0.1:{port}"),
         secret,
         &format!(
-            "super-masters:\n  - {{ address: \"{master}\", key: {KEY}, catalog: {CATALOG}, max-deletions: 2, unlisted-grace: 2s }}\n\
+            "super-masters:\n  - {{ address: \"{master}\", key: {KEY}, catalog: {CATALOG}, max-deletions: 2, unlisted-grace: {grace} }}\n\
              min-retry: 1s\nmax-retry: 1s\n\
              {rest}"
         ),
@@ -154,6 +162,11 @@ impl Pair {
     /// `slave_rest` goes into the slave's config; the master checks files every
     /// 200 ms.
     fn start(zones: &[&str], slave_rest: &str) -> Pair {
+        Pair::start_with_grace(zones, GRACE, slave_rest)
+    }
+
+    /// Like [`Pair::start`], the slave's `unlisted-grace` `grace`.
+    fn start_with_grace(zones: &[&str], grace: &str, slave_rest: &str) -> Pair {
         let (master_env, slave_env) = (Env::new(), Env::new());
         let port = free_port();
         let slave_addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
@@ -162,7 +175,7 @@ impl Pair {
             master_env.zone(z, 1, "www A 192.0.2.1\n");
         }
         let master = master_env.start();
-        slave_config(&slave_env, port, master.addr, SECRET, slave_rest);
+        slave_config(&slave_env, port, master.addr, SECRET, grace, slave_rest);
         let slave = slave_env.start();
         for z in zones {
             wait_serial(slave.addr, z, 1);
@@ -280,11 +293,6 @@ fn lines_with(log: &str, mark: usize, needles: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// Sleeps `d`: only where a test must show that something does *not* happen.
-fn quiet_for(d: Duration) {
-    std::thread::sleep(d);
-}
-
 /// The A addresses answered for `qname`.
 fn a_records(server: SocketAddr, qname: &str) -> Vec<[u8; 4]> {
     let a = ask(server, qname, Rtype::A);
@@ -337,14 +345,9 @@ fn zones_dir_changes_reach_the_super_slave() {
 
     // A new file: NOTIFY creates the zone on the slave at once; the catalog lists it.
     let mark = p.slave.mark();
-    let started = Instant::now();
     p.master_env.zone("two.test", 1, "www A 192.0.2.2\n");
     wait_serial(p.slave.addr, "two.test", 1);
-    let took = started.elapsed();
-    assert!(
-        took < Duration::from_secs(5),
-        "new zone served after {took:?}"
-    );
+    // By the NOTIFY (not the catalog, which may come later): only the log tells.
     p.slave.wait_log_since(
         mark,
         &[
@@ -353,7 +356,8 @@ fn zones_dir_changes_reach_the_super_slave() {
         ],
     );
     assert_eq!(a_records(p.slave.addr, "www.two.test."), [[192, 0, 2, 2]]);
-    wait_catalog(p.master.addr, &["one.test.".into(), "two.test.".into()]);
+    let cat = wait_catalog(p.master.addr, &["one.test.".into(), "two.test.".into()]);
+    p.slave.wait_zone(CATALOG, |z| z.serial == Some(cat));
     p.slave
         .wait_log_since(mark, &["catalog processed", "members=2"]);
 
@@ -366,13 +370,12 @@ fn zones_dir_changes_reach_the_super_slave() {
     assert_eq!(a_records(p.slave.addr, "www.two.test."), [[192, 0, 2, 22]]);
 
     // Removing the file deletes the zone on the slave; the other one stays.
-    let mark = p.slave.mark();
     p.master_env.remove("zones/two.test.zone");
     wait_rcode(p.slave.addr, "two.test", Rcode::REFUSED);
-    p.slave.wait_log_since(
-        mark,
-        &["member left the catalog: zone deleted", "zone=two.test."],
-    );
+    p.slave
+        .wait_status("two.test. deleted, one.test. kept", |r| {
+            zone_status(r, "two.test").is_none() && zone_status(r, "one.test").is_some()
+        });
     assert_eq!(serial(p.slave.addr, "one.test"), Ok(1));
     assert_eq!(catalog_members(p.master.addr), ["one.test."]);
 
@@ -387,31 +390,45 @@ fn zones_dir_changes_reach_the_super_slave() {
 #[test]
 fn super_slave_restart_keeps_its_zones_without_transfers() {
     let p = Pair::start(&["one.test", "two.test"], "");
-    let mark = p.master.mark();
+    let before = serial(p.master.addr, CATALOG).unwrap();
     p.master_env.zone("two.test", 2, "www A 192.0.2.22\n");
     wait_serial(p.slave.addr, "two.test", 2);
     // The slave's catalog has caught up with the master's, which lists serial 2.
-    p.master.wait_log_since(mark, &["catalog updated"]);
-    let cat = serial(p.master.addr, CATALOG).unwrap();
+    let cat = p
+        .master
+        .wait_zone(CATALOG, |z| z.serial.is_some_and(|s| s != before))
+        .serial
+        .expect("a serial");
     wait_serial(p.slave.addr, CATALOG, cat);
+    p.slave.wait_zone(CATALOG, |z| z.serial == Some(cat));
 
     let (p, master_mark) = p.restart_slave();
     wait_serial(p.slave.addr, "one.test", 1);
     wait_serial(p.slave.addr, "two.test", 2);
     assert_eq!(a_records(p.slave.addr, "www.two.test."), [[192, 0, 2, 22]]);
-    p.slave
-        .wait_log(&["restored from the store", "zone=two.test."]);
+    p.slave.wait_status("the restored zones and catalog", |r| {
+        [("one.test", 1), ("two.test", 2), (CATALOG, cat)]
+            .iter()
+            .all(|&(z, s)| zone_status(r, z).is_some_and(|z| z.serial == Some(s)))
+    });
     // The restored catalog was reconciled: nothing to add, nothing to delete.
     p.slave
         .wait_log(&["catalog processed", "added=0", "removed=0"]);
     // No retransfer storm: no transfer in on the slave, none out on the master.
-    quiet_for(Duration::from_millis(1500));
-    let log = p.slave.log();
-    assert!(lines_with(&log, 0, &["XFR-in"]).is_empty(), "{log}");
-    let mlog = p.master.log();
-    assert!(
-        lines_with(&mlog, master_mark, &["XFR-out"]).is_empty(),
-        "{mlog}"
+    holds_for(
+        "no transfers after the restart",
+        Duration::from_millis(1500),
+        || {
+            let log = p.slave.log();
+            let mlog = p.master.log();
+            if !lines_with(&log, 0, &["XFR-in"]).is_empty() {
+                return Err(format!("a transfer in:\n{log}"));
+            }
+            if !lines_with(&mlog, master_mark, &["XFR-out"]).is_empty() {
+                return Err(format!("a transfer out:\n{mlog}"));
+            }
+            Ok(())
+        },
     );
 
     // Ownership survived: removing the file on the master still deletes the zone.
@@ -424,7 +441,10 @@ fn super_slave_restart_keeps_its_zones_without_transfers() {
 
 #[test]
 fn notify_for_a_new_zone_needs_the_super_master_and_its_key() {
-    let p = Pair::start(&["one.test"], "");
+    // A grace long enough for the first catalog version after the NOTIFY to come
+    // within it on any machine.
+    let grace = Duration::from_secs(10);
+    let p = Pair::start_with_grace(&["one.test"], &format!("{}s", grace.as_secs()), "");
     let slave = p.slave.addr;
     let good = key(SECRET);
 
@@ -450,39 +470,54 @@ fn notify_for_a_new_zone_needs_the_super_master_and_its_key() {
     );
     p.slave.wait_log(&["TSIG check failed", "zone=ghost.test."]);
     assert_eq!(serial(slave, "ghost.test"), Err("REFUSED".into()));
+    let st = p.slave.status().expect("status");
+    assert!(zone_status(&st, "ghost.test").is_none(), "{st:?}");
 
     // From the master's address with its key: the zone is created at once …
-    let mark = p.slave.mark();
+    let created = Instant::now();
     assert_eq!(
         notify_from("127.0.0.1", slave, "ghost.test", Some(&good)),
         Rcode::NOERROR
     );
-    p.slave.wait_log_since(
-        mark,
-        &[
-            "NOTIFY for a new zone from a super master: zone created",
-            "zone=ghost.test.",
-        ],
-    );
+    p.slave.wait_zone("ghost.test", |_| true);
     // … but the master has no such zone: nothing to serve (SERVFAIL) …
     wait_rcode(slave, "ghost.test", Rcode::SERVFAIL);
-    // … a catalog version that comes within the grace (2 s here) leaves it (it may
-    // have been built before the master listed the zone) …
-    let created = Instant::now();
+    p.slave
+        .wait_zone("ghost.test", |z| z.state == State::Loading);
+    // … a catalog version that comes within the grace leaves it (it may have been
+    // built before the master listed the zone) …
+    let mark = p.slave.mark();
     p.master_env.zone("two.test", 1, "www A 192.0.2.2\n");
     wait_serial(slave, "two.test", 1);
-    if created.elapsed() < Duration::from_millis(1500) {
-        assert_eq!(serial(slave, "ghost.test"), Err("SERVFAIL".into()));
-    }
-    // … and the next one after it, which does not list it either, deletes it.
-    std::thread::sleep(Duration::from_secs(2).saturating_sub(created.elapsed()));
-    p.master_env.zone("three.test", 1, "www A 192.0.2.3\n");
-    wait_serial(slave, "three.test", 1);
-    wait_rcode(slave, "ghost.test", Rcode::REFUSED);
-    p.slave.wait_log_since(
-        mark,
-        &["member left the catalog: zone deleted", "zone=ghost.test."],
+    let cat = wait_catalog(p.master.addr, &["one.test.".into(), "two.test.".into()]);
+    p.slave.wait_zone(CATALOG, |z| z.serial == Some(cat));
+    p.slave
+        .wait_log_since(mark, &["catalog processed", "members=2", "removed=0"]);
+    assert_eq!(
+        serial(slave, "ghost.test"),
+        Err("SERVFAIL".into()),
+        "{:?} after its creation (grace {grace:?})",
+        created.elapsed()
     );
+    p.slave
+        .wait_zone("ghost.test", |z| z.state == State::Loading);
+    // … and one after the grace, which does not list it either, deletes it: new
+    // catalog versions (a member's serial moving on) until one comes after it.
+    let deadline = Instant::now() + grace + WAIT;
+    let mut s = 0;
+    while serial(slave, "ghost.test") != Err("REFUSED".into()) {
+        assert!(
+            Instant::now() < deadline,
+            "ghost.test. still there {:?} after its creation; log:\n{}",
+            created.elapsed(),
+            p.slave.log()
+        );
+        s += 1;
+        p.master_env.zone("three.test", s, "www A 192.0.2.3\n");
+        wait_serial(slave, "three.test", s);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    p.slave.wait_zone_gone("ghost.test");
 }
 
 #[test]
@@ -507,7 +542,7 @@ fn wrong_keys_are_refused_both_ways() {
 
     // Slave A: the right key name, the wrong secret.
     let env_a = Env::new();
-    slave_config(&env_a, port_a, master.addr, WRONG_SECRET, "");
+    slave_config(&env_a, port_a, master.addr, WRONG_SECRET, GRACE, "");
     let a = env_a.start();
     // Slave B: a key the master knows, but not the one super-slaves names.
     let env_b = Env::new();
@@ -566,7 +601,7 @@ fn mass_deletion_beyond_max_deletions_is_refused() {
         master_env.zone(z, 1, "www A 192.0.2.1\n");
     }
     let master = master_env.start();
-    slave_config(&slave_env, port, master.addr, SECRET, "");
+    slave_config(&slave_env, port, master.addr, SECRET, GRACE, "");
     let slave = slave_env.start();
     for z in zones {
         wait_serial(slave.addr, z, 1);
@@ -580,7 +615,8 @@ fn mass_deletion_beyond_max_deletions_is_refused() {
         master_env.remove(&format!("zones/{z}.zone"));
     }
     master.signal("HUP");
-    master.wait_log(&["catalog updated", "members=1", "removed=3"]);
+    let cat = wait_catalog(master.addr, &["d.test.".into()]);
+    slave.wait_zone(CATALOG, |z| z.serial == Some(cat));
     slave.wait_log_since(
         mark,
         &[
@@ -589,10 +625,19 @@ fn mass_deletion_beyond_max_deletions_is_refused() {
             "max_deletions=2",
         ],
     );
-    quiet_for(Duration::from_millis(500));
-    for z in zones {
-        assert_eq!(serial(slave.addr, z), Ok(1), "{z} kept");
-    }
+    holds_for("every zone kept", Duration::from_millis(500), || {
+        for z in zones {
+            match serial(slave.addr, z) {
+                Ok(1) => {}
+                other => return Err(format!("{z}: {other:?}")),
+            }
+        }
+        let st = slave.status()?;
+        if let Some(z) = zones.iter().find(|z| zone_status(&st, z).is_none()) {
+            return Err(format!("{z} left the status: {st:?}"));
+        }
+        Ok(())
+    });
     assert!(lines_with(&slave.log(), mark, &["member left the catalog"]).is_empty());
 
     // The operator raises the limit and restarts: the deletion goes through.
@@ -607,7 +652,10 @@ fn mass_deletion_beyond_max_deletions_is_refused() {
         wait_rcode(slave.addr, z, Rcode::REFUSED);
     }
     assert_eq!(serial(slave.addr, "d.test"), Ok(1));
-    slave.wait_log(&["catalog processed", "removed=3"]);
+    slave.wait_status("a, b and c deleted, d kept", |r| {
+        zones[..3].iter().all(|z| zone_status(r, z).is_none())
+            && zone_status(r, "d.test").is_some_and(|z| z.serial == Some(1))
+    });
 }
 
 //----------- 4. Bulk refresh --------------------------------------------------------
@@ -631,6 +679,7 @@ fn bulk_refresh_picks_up_a_change_whose_notify_was_lost() {
         port,
         master.addr,
         SECRET,
+        GRACE,
         "bulk-refresh: 2s\nmin-refresh: 1h\n",
     );
     let slave = slave_env.start();
@@ -643,8 +692,12 @@ fn bulk_refresh_picks_up_a_change_whose_notify_was_lost() {
 
     let mark = slave.mark();
     master_env.zone("two.test", 2, "www A 192.0.2.22\n");
-    master.wait_log(&["zone=two.test.", "reloaded, serial 1 -> 2"]);
+    master.wait_zone("two.test", |z| z.serial == Some(2) && z.state == State::Ok);
     wait_serial(slave.addr, "two.test", 2);
+    slave.wait_zone("two.test", |z| z.serial == Some(2) && z.state == State::Ok);
+    // The order of the transfers is in the log only: wait for the member's line (the
+    // catalog's comes before it, if the order is right).
+    slave.wait_log_since(mark, &["zone=two.test.", "IXFR-in, serial 1 -> 2"]);
     let log = slave.log();
     let catalog_in = lines_with(&log, mark, &["zone=catalog.invalid.", "IXFR-in"]);
     let member_in = lines_with(&log, mark, &["zone=two.test.", "IXFR-in, serial 1 -> 2"]);
@@ -674,13 +727,19 @@ fn bulk_refresh_confirms_zones_only_while_the_master_answers() {
         &["one.test", "two.test"],
         "bulk-refresh: 1s\nmin-refresh: 1h\nmax-refresh: 1h\nmin-expire: 3s\nmax-expire: 3s\n",
     );
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(5) {
-        for z in ["one.test", "two.test"] {
-            assert_eq!(serial(p.slave.addr, z), Ok(1), "{z} still served");
-        }
-        quiet_for(Duration::from_millis(250));
-    }
+    holds_for(
+        "both zones served past EXPIRE",
+        Duration::from_secs(5),
+        || {
+            for z in ["one.test", "two.test"] {
+                match serial(p.slave.addr, z) {
+                    Ok(1) => {}
+                    other => return Err(format!("{z}: {other:?}")),
+                }
+            }
+            Ok(())
+        },
+    );
     let log = p.slave.log();
     assert!(
         lines_with(&log, 0, &["zone=one.test.", "up to date"]).is_empty(),
@@ -692,6 +751,7 @@ fn bulk_refresh_confirms_zones_only_while_the_master_answers() {
     master.kill9();
     for z in ["one.test", "two.test"] {
         wait_rcode(slave.addr, z, Rcode::SERVFAIL);
+        slave.wait_zone(z, |z| z.state == State::Expired);
     }
 }
 

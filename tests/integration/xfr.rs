@@ -236,11 +236,13 @@ fn axfr_notauth_names_the_tsig_error() {
 
 #[test]
 fn axfr_idle_timeout() {
+    // The server stalls a minute, then closes: the timeout message can only come from
+    // the client's idle timeout (a close would be another error), so no clock needs
+    // reading.
     let addr = tcp_server(vec![vec![
         Act::Send(msg(Rtype::AXFR, Rcode::NOERROR, &[soa(7)])),
-        Act::Stall(Duration::from_secs(3)),
+        Act::Stall(Duration::from_secs(60)),
     ]]);
-    let started = std::time::Instant::now();
     let out = zonesync(&[
         "axfr",
         "example.com",
@@ -250,7 +252,6 @@ fn axfr_idle_timeout() {
         "300ms",
     ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(started.elapsed() < Duration::from_secs(3));
     let err = stderr(&out);
     assert!(
         err.contains(&format!(
