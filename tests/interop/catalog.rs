@@ -15,7 +15,8 @@
 //!   SOA and NS (hard-coded), so the zone is not created here (see the test).
 //!
 //! Every server is started here with its own config in a temp folder, on ports found
-//! by binding port 0, waited on by polling (bounded), and stopped by PID.
+//! by binding port 0, waited on by polling (bounded), and stopped by PID. The member
+//! reset tests (`catalog_reset`) use the same [`Proc`] and zonesync helpers.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -24,23 +25,32 @@ use std::time::{Duration, Instant};
 use crate::peers::{both, free_port, run, soa_serial, tool, zonesync_bin};
 
 /// How long a change may take to reach a server.
-const WAIT: Duration = Duration::from_secs(20);
-const KEY: &str = "xfr-key";
-const SECRET: &str = "em9uZXN5bmMtaW50ZXJvcC1jYXRhbG9nLWtleS0zMg==";
+pub(super) const WAIT: Duration = Duration::from_secs(20);
+/// The transfer key of every catalog test (name and secret).
+pub(super) const KEY: &str = "xfr-key";
+pub(super) const SECRET: &str = "em9uZXN5bmMtaW50ZXJvcC1jYXRhbG9nLWtleS0zMg==";
 
 //----------- Processes --------------------------------------------------------------
 
 /// A server started by a test, in its own temp folder, logging to `DIR/log`; killed
 /// by PID and waited for on drop.
-struct Proc {
-    kind: &'static str,
-    port: u16,
-    dir: tempfile::TempDir,
+pub(super) struct Proc {
+    /// `zonesync`, `knotd`, `named`, `pdns_server`.
+    pub(super) kind: &'static str,
+    /// Its port, UDP and TCP, on 127.0.0.1.
+    pub(super) port: u16,
+    /// Config, zone files, state and log.
+    pub(super) dir: tempfile::TempDir,
     child: Child,
 }
 
 impl Proc {
-    fn start(kind: &'static str, mut cmd: Command, port: u16, dir: tempfile::TempDir) -> Proc {
+    pub(super) fn start(
+        kind: &'static str,
+        mut cmd: Command,
+        port: u16,
+        dir: tempfile::TempDir,
+    ) -> Proc {
         let log = std::fs::File::create(dir.path().join("log")).expect("log file");
         let child = cmd
             .stdin(Stdio::null())
@@ -56,16 +66,17 @@ impl Proc {
         }
     }
 
-    fn path(&self, rel: &str) -> PathBuf {
+    pub(super) fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
     }
 
-    fn log(&self) -> String {
+    pub(super) fn log(&self) -> String {
         std::fs::read_to_string(self.path("log")).unwrap_or_default()
     }
 
     /// Waits until `zone` is served with `serial`.
-    fn wait_serial(&self, zone: &str, serial: u32) {
+    #[track_caller]
+    pub(super) fn wait_serial(&self, zone: &str, serial: u32) {
         self.wait(&format!("{zone} serial {serial}"), || {
             soa_serial(self.port, zone) == Some(serial)
         });
@@ -90,7 +101,9 @@ impl Proc {
         });
     }
 
-    fn wait(&self, what: &str, mut done: impl FnMut() -> bool) {
+    /// Waits (bounded, [`WAIT`]) until `done` holds; panics naming `what`, with the log.
+    #[track_caller]
+    pub(super) fn wait(&self, what: &str, mut done: impl FnMut() -> bool) {
         let deadline = Instant::now() + WAIT;
         while !done() {
             assert!(
@@ -102,6 +115,23 @@ impl Proc {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Stops the process (by PID, then waits for it) and starts `cmd` in its place,
+    /// logging to the same file (appended).
+    pub(super) fn restart(&mut self, mut cmd: Command) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let log = std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.path("log"))
+            .expect("log file");
+        self.child = cmd
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("{} does not start again: {e}", self.kind));
     }
 }
 
@@ -141,7 +171,7 @@ fn status(port: u16, zone: &str) -> Option<String> {
 
 /// A small zone: SOA, an NS outside the zone (nothing is notified on port 53), and
 /// `www` at 192.0.2.`serial`.
-fn zone_text(origin: &str, serial: u32) -> String {
+pub(super) fn zone_text(origin: &str, serial: u32) -> String {
     format!(
         "$ORIGIN {origin}.\n$TTL 300\n\
          @ SOA ns1.example.net. hostmaster.example.net. {serial} 3600 600 86400 300\n\
@@ -151,7 +181,7 @@ fn zone_text(origin: &str, serial: u32) -> String {
 }
 
 /// Writes a file atomically (write, then rename), so a watcher never reads half of it.
-fn write(path: &Path, text: &str) {
+pub(super) fn write(path: &Path, text: &str) {
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, text).expect("write");
     std::fs::rename(&tmp, path).expect("rename");
@@ -159,8 +189,18 @@ fn write(path: &Path, text: &str) {
 
 //----------- zonesync ---------------------------------------------------------------
 
-/// `zonesync serve` on `port` with the test key and `rest` of the config, in `dir`.
-fn zonesync(port: u16, dir: tempfile::TempDir, rest: &str) -> Proc {
+/// `zonesync serve --config CONFIG` with info logs.
+pub(super) fn zonesync_command(config: &Path) -> Command {
+    let mut cmd = Command::new(zonesync_bin());
+    cmd.env("RUST_LOG", "zonesync=info")
+        .args(["--color", "never", "serve", "--config"])
+        .arg(config);
+    cmd
+}
+
+/// `zonesync serve` on `port` with the test key and `rest` of the config
+/// (`DIR/zonesync.yaml`), in `dir`.
+pub(super) fn zonesync(port: u16, dir: tempfile::TempDir, rest: &str) -> Proc {
     let config = dir.path().join("zonesync.yaml");
     std::fs::write(
         &config,
@@ -170,11 +210,7 @@ fn zonesync(port: u16, dir: tempfile::TempDir, rest: &str) -> Proc {
         ),
     )
     .expect("config");
-    let mut cmd = Command::new(zonesync_bin());
-    cmd.env("RUST_LOG", "zonesync=info")
-        .args(["--color", "never", "serve", "--config"])
-        .arg(&config);
-    let p = Proc::start("zonesync", cmd, port, dir);
+    let p = Proc::start("zonesync", zonesync_command(&config), port, dir);
     p.wait_log(&["serving"]);
     p
 }

@@ -6,6 +6,7 @@
 //! namespace that has only loopback.
 
 mod catalog;
+mod catalog_reset;
 mod differential;
 mod dnssec;
 mod peers;

@@ -252,6 +252,80 @@ pub fn soa_serial(port: u16, zone: &str) -> Option<u32> {
         .and_then(|s| s.parse().ok())
 }
 
+/// One RRset as `kdig +short` prints it from 127.0.0.1:`port` (empty when there is
+/// none or no answer).
+pub fn short(port: u16, name: &str, rtype: &str) -> String {
+    let out = run(
+        &tool("kdig"),
+        &[
+            "@127.0.0.1",
+            "-p",
+            &port.to_string(),
+            name,
+            rtype,
+            "+short",
+            "+time=2",
+            "+retry=0",
+        ],
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The status of `zone` as the `zonesync serve` running with `config` reports it
+/// through its control endpoint (`serve -c CFG status ZONE --format json`): the zone's
+/// object (`serial`, `state`, `last_error` …), or `None` when the server does not
+/// answer or does not have the zone.
+pub fn zonesync_status(config: &std::path::Path, zone: &str) -> Option<serde_json::Value> {
+    let c = config.to_str().expect("utf-8 path");
+    let out = zonesync(&["serve", "-c", c, "status", zone, "--format", "json"]);
+    if !out.status.success() {
+        return None;
+    }
+    let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+    Some(v["zones"].get_mut(0)?.take())
+}
+
+/// Polls `done` every 100 ms until it holds or `timeout` has passed; says whether it
+/// held. Callers panic with what they waited for (and the state they saw).
+pub fn poll(timeout: std::time::Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if done() {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// Whether 127.0.0.1:`port` answers the SOA of `zone`, asked with TSIG `key`, with
+/// NOERROR and a reply `kdig` verifies (a server without that secret answers NOTAUTH
+/// with BADSIG or BADKEY).
+pub fn signed_soa_ok(port: u16, zone: &str, key: &PeerKey) -> bool {
+    let spec = key.dig_spec();
+    let out = run(
+        &tool("kdig"),
+        &[
+            "@127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-y",
+            &spec,
+            zone,
+            "SOA",
+            "+time=2",
+            "+retry=0",
+        ],
+    );
+    let text = both(&out);
+    out.status.success()
+        && text.contains("status: NOERROR")
+        && !text.contains("WARNING")
+        && !text.contains("ERROR:")
+}
+
 /// A port free for both UDP and TCP on 127.0.0.1 (bound to port 0, then released).
 pub fn free_port() -> u16 {
     for _ in 0..100 {

@@ -9,7 +9,9 @@
 //!   fall back to AXFR;
 //! - a chain knotd → zonesync → named passes an edit end to end;
 //! - a key the primary does not know fails the refresh (BADKEY, BADSIG named in the
-//!   log): SERVFAIL before the first transfer, the last good version after it.
+//!   log): SERVFAIL before the first transfer, the last good version after it;
+//! - a TSIG secret rotated on knotd (`knotc reload`) and in zonesync's config
+//!   (`serve reload`): the next NOTIFY-driven IXFR is signed with the new secret.
 //!
 //! Every server is started here with its own config in a temp folder, on ports found
 //! by binding port 0, waited on by polling (bounded), and stopped by PID.
@@ -20,7 +22,10 @@ use std::time::{Duration, Instant};
 
 use zonesync::zone::{Name, ParseOptions, parse_bytes};
 
-use crate::peers::{PeerKey, both, free_port, run, soa_serial, tool, zonesync_bin};
+use crate::peers::{
+    PeerKey, both, free_port, poll, run, short, signed_soa_ok, soa_serial, tool, zonesync_bin,
+    zonesync_status,
+};
 
 /// How long a change may take to reach a server.
 const WAIT: Duration = Duration::from_secs(20);
@@ -77,6 +82,14 @@ fn xfr_key() -> PeerKey {
 fn wrong_secret() -> PeerKey {
     PeerKey {
         secret: "bm90IHRoZSBzZWNyZXQgdGhlIHByaW1hcnkga25vd3MhIQ==".into(),
+        ..xfr_key()
+    }
+}
+
+/// The same key name with the secret it is rotated to.
+fn rotated_secret() -> PeerKey {
+    PeerKey {
+        secret: "dGhlIHJvdGF0ZWQgc2VjcmV0IG9mIHhmci1rZXkhISE=".into(),
         ..xfr_key()
     }
 }
@@ -582,24 +595,6 @@ fn assert_same_zone(a: &Proc, b: &Proc, zone: &str, key: &PeerKey) {
     );
 }
 
-/// `kdig` of one RRset, short form.
-fn short(port: u16, name: &str, rtype: &str) -> String {
-    let out = run(
-        &tool("kdig"),
-        &[
-            "@127.0.0.1",
-            "-p",
-            &port.to_string(),
-            name,
-            rtype,
-            "+short",
-            "+time=2",
-            "+retry=0",
-        ],
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 /// The RCODE `kdig` reports for the SOA of `zone`.
 fn soa_status(port: u16, zone: &str) -> String {
     let out = run(
@@ -926,4 +921,82 @@ fn wrong_key_fails_the_refresh_and_keeps_the_zone() {
     assert_eq!(soa_serial(zport, zone), Some(1));
     assert_eq!(short(zport, &format!("www.{zone}"), "A"), "192.0.2.1");
     assert_eq!(soa_status(zport, zone), "NOERROR");
+}
+
+/// A TSIG secret rotated on both sides: knotd's config rewritten and `knotc reload`,
+/// zonesync's config rewritten and `zonesync serve -c CFG reload`. knotd's next NOTIFY
+/// (signed with the new secret) must start a refresh that zonesync signs with the new
+/// secret too: the IXFR succeeds, `status` shows the new serial and no error. A
+/// refresh still signed with the old secret fails at knotd with BADSIG.
+#[test]
+fn rotated_tsig_secret_signs_the_next_refresh() {
+    let zone = "rotation.example";
+    let (old, new) = (xfr_key(), rotated_secret());
+    let (kport, zport) = (free_port(), free_port());
+    let knot = start_primary(Kind::Knot, zone, kport, &old, zport);
+    let config = |k: &PeerKey| {
+        let s = Secondary {
+            zone,
+            primary_port: kport,
+            key: k,
+            extra: "",
+            primary_extra: "",
+        };
+        zonesync_config(zport, &[k], &s)
+    };
+    let zs = start_zonesync(zport, &config(&old));
+    zs.wait_serial(zone, 1);
+    let zs_config = zs.path("zonesync.yaml");
+
+    // knotd: the new secret in its config, reloaded.
+    let knot_conf = knot.path("knot.conf");
+    let text = std::fs::read_to_string(&knot_conf).expect("knot.conf");
+    assert!(text.contains(&old.secret), "{text}");
+    std::fs::write(&knot_conf, text.replace(&old.secret, &new.secret)).expect("knot.conf");
+    must(
+        &tool("knotc"),
+        &["-c", &knot_conf.display().to_string(), "reload"],
+    );
+    assert!(
+        poll(WAIT, || signed_soa_ok(kport, zone, &new)),
+        "knotd does not take the rotated secret after `knotc reload`"
+    );
+    assert!(
+        !signed_soa_ok(kport, zone, &old),
+        "knotd still takes the old secret after `knotc reload`"
+    );
+
+    // zonesync: the new secret in its config, reloaded through the control endpoint.
+    std::fs::write(&zs_config, config(&new)).expect("config");
+    let out = crate::peers::zonesync(&["serve", "-c", &zs_config.display().to_string(), "reload"]);
+    assert!(
+        out.status.success() && both(&out).contains("config reloaded"),
+        "{}",
+        both(&out)
+    );
+    assert!(
+        poll(WAIT, || signed_soa_ok(zport, zone, &new)),
+        "zonesync does not verify the rotated secret after `serve reload`"
+    );
+    assert_eq!(
+        zonesync_status(&zs_config, zone).map(|s| s["serial"].clone()),
+        Some(1.into())
+    );
+
+    // An edit on knotd: NOTIFY (signed with the new secret), then IXFR.
+    edit_primary(&knot, Kind::Knot, zone, 2);
+    let mut last = None;
+    let done = poll(WAIT, || {
+        last = zonesync_status(&zs_config, zone);
+        last.as_ref()
+            .is_some_and(|s| s["serial"] == 2 && s["last_error"].is_null())
+    });
+    assert!(
+        done,
+        "zonesync did not take serial 2 from knotd with the rotated secret within {WAIT:?}; \
+         its status: {}",
+        last.map_or("no answer".to_string(), |s| s.to_string())
+    );
+    assert_eq!(short(zport, &format!("www.{zone}"), "A"), "192.0.2.2");
+    assert_same_zone(&zs, &knot, zone, &new);
 }
