@@ -277,6 +277,30 @@ mod tests {
     }
 
     #[test]
+    fn keys_are_lower_case_and_on_the_stack() {
+        let k = CacheKey::new(b"\x03WwW\x07Example\x00", 28, 2, true, 65_535).unwrap();
+        assert_eq!(k.qname(), b"\x03www\x07example\x00");
+        assert_eq!((k.qtype(), k.limit()), (28, 65_535));
+        assert_eq!(
+            k,
+            CacheKey::new(b"\x03www\x07example\x00", 28, 2, true, 65_535).unwrap()
+        );
+        // Each part of the key tells answers apart.
+        for other in [
+            CacheKey::new(b"\x03www\x07example\x00", 1, 2, true, 65_535),
+            CacheKey::new(b"\x03www\x07example\x00", 28, 1, true, 65_535),
+            CacheKey::new(b"\x03www\x07example\x00", 28, 2, false, 65_535),
+            CacheKey::new(b"\x03www\x07example\x00", 28, 2, true, 1232),
+            CacheKey::new(b"\x03ww\x07example\x00", 28, 2, true, 65_535),
+        ] {
+            assert_ne!(other.unwrap(), k);
+        }
+        // Longer than a name can be.
+        assert!(CacheKey::new(&[1u8; 256], 1, 0, false, 512).is_none());
+        assert!(CacheKey::new(&[1u8; 255], 1, 0, false, 512).is_some());
+    }
+
+    #[test]
     fn personalize_patches_id_flags_and_case() {
         let mut cached = vec![0u8, 0, 0x84, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
         cached.extend_from_slice(b"\x03www\x00\x00\x01\x00\x01");

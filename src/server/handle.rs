@@ -131,7 +131,7 @@ pub async fn handle(state: &ServerState, req: &Request<'_>, peer: SocketAddr) ->
 /// [`handle`] then decides (and fills the cache).
 ///
 /// What it may answer is [`cacheable`]'s decision, and which zone version answers is
-/// [`published_for`]'s: the same two functions `handle`'s query path uses, so both
+/// `published_for`'s: the same two functions `handle`'s query path uses, so both
 /// answer a request with the same bytes.
 pub fn answer_cached(state: &ServerState, req: &Request<'_>, out: &mut Vec<u8>) -> bool {
     out.clear();

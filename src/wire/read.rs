@@ -791,6 +791,8 @@ mod tests {
                     *b &= 0x03;
                 }
             }
+            // The walk accepts exactly what the full parse accepts.
+            assert_eq!(Outline::parse(&g).is_ok(), Message::parse(&g).is_ok());
             if let Ok(m) = Message::parse(&g) {
                 let _ = m.answers().chain(m.additional()).count();
             }
@@ -837,6 +839,48 @@ mod tests {
     }
 
     #[test]
+    fn the_outline_finds_what_the_message_reads() {
+        let buf = sample();
+        let o = Outline::parse(&buf).unwrap();
+        let q = o.question().unwrap();
+        assert_eq!((q.name_end, q.compressed, q.qtype), (25, false, Rtype::MX));
+        assert_eq!(o.plain_qname(), Some(&b"\x07example\x03com\x00"[..]));
+        assert_eq!(o.question_name().unwrap().to_string(), "example.com.");
+        let m = o.to_message().unwrap();
+        assert_eq!(m.answer_offset(), 29);
+        assert_eq!(m.answers().count(), 3);
+        assert_eq!(
+            (o.opt_count(), o.opt_ttl(), o.tsig_offset()),
+            (0, None, None)
+        );
+
+        // A QNAME with a pointer (into the header: backwards, so allowed) is not
+        // plain, but decodes.
+        let mut c = vec![0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+        c.extend_from_slice(b"\x03www\xc0\x04\x00\x01\x00\x01");
+        let o = Outline::parse(&c).unwrap();
+        assert!(o.question().unwrap().compressed && o.plain_qname().is_none());
+        assert_eq!(o.question_name().unwrap().to_string(), "www.");
+        assert_eq!(
+            Message::parse(&c)
+                .unwrap()
+                .question()
+                .unwrap()
+                .name
+                .to_string(),
+            "www."
+        );
+
+        // No question: nothing to decode.
+        let empty = [0u8, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        let o = Outline::parse(&empty).unwrap();
+        assert!(o.question().is_none() && o.plain_qname().is_none());
+        assert!(o.question_name().is_err());
+        // A header that claims more than the buffer holds.
+        assert!(Outline::with_header(&empty[..4], Header::default()).is_err());
+    }
+
+    #[test]
     fn extended_rcode_from_opt() {
         // Header rcode 0, OPT with extended rcode 1 → 16 (BADVERS).
         let mut m = vec![0, 1, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 1];
@@ -845,5 +889,6 @@ mod tests {
         assert_eq!(msg.rcode(), Rcode::BADVERS);
         assert_eq!(msg.edns_udp_size(), Some(1232));
         assert_eq!(msg.opt_count(), 1);
+        assert_eq!(msg.outline().opt_ttl(), Some(0x0100_0000));
     }
 }
