@@ -1,4 +1,4 @@
-//! The UDP and TCP listeners: thin shells around [`handle`](super::handle::handle).
+//! The UDP and TCP listeners: thin shells around [`handle`].
 //!
 //! UDP: one socket per worker thread on every listen address, bound with
 //! `SO_REUSEPORT` so the kernel spreads queries over them. Each socket has a thread of
@@ -92,7 +92,7 @@ fn take_frame(buf: &mut Vec<u8>) -> Option<Vec<u8>> {
 }
 
 /// Serves one UDP socket until the task is aborted: starts the socket's thread and
-/// waits for it. Aborting the task tells the thread to stop (within [`UDP_POLL`]); the
+/// waits for it. Aborting the task tells the thread to stop (within `UDP_POLL`); the
 /// thread holds the server state only while it answers a batch, so it never keeps the
 /// state (and the store) alive past the server's end.
 pub async fn serve_udp(socket: Arc<std::net::UdpSocket>, state: Arc<ServerState>) {
