@@ -11,8 +11,8 @@
 //!  sync: one task per zone, the only writer of that zone ──publish──▶ Arc snapshot
 //!        zone-set manager: config, zones-dir, catalogs (RFC 9432)   │
 //!                                                                   ▼
-//!  server: UDP/TCP listeners ◀── answers (cached per version), AXFR/IXFR out
-//!          ──▶ NOTIFY out · control endpoint · /metrics
+//!  server: UDP/TCP listeners ◀── answer: resolve, encode, cache per version
+//!          AXFR/IXFR out ──▶ NOTIFY out · control endpoint · /metrics
 //! ```
 //!
 //! - [`zone`]: names, records, versions, changesets, serials, the zone-file parser,
@@ -20,14 +20,18 @@
 //!   checks) — pure data, no tokio, no sockets.
 //! - [`wire`], [`tsig`], [`xfr`], [`notify`]: messages, TSIG, the transfer engine and
 //!   NOTIFY, sans-IO cores with thin async clients.
+//! - [`answer`]: answering a query from one zone version (RFC 1034 §4.3.2), encoding
+//!   the answer, and the cache of encoded answers each published version carries —
+//!   sans IO, on [`zone`] and [`wire`] only.
 //! - [`store`]: redb persistence; [`sync`]: the zone tasks (primary, secondary,
-//!   catalog producer) and the zone-set manager; [`server`]: listeners, answering,
-//!   transfers out.
+//!   catalog producer) and the zone-set manager; [`server`]: listeners, reading each
+//!   request once, dispatch, transfers out.
 //! - [`config`], [`acl`], [`control`], [`metrics`], [`fleet`], [`addr`],
 //!   [`duration`] beside them; [`cli`] and [`output`] at the edge.
 //!
 //! Dependencies point one way: `cli → server → sync → {xfr, notify, store} → zone`, with
-//! `tsig`, `acl`, `config`, `control` and `wire` beside them. Only [`output`] prints;
+//! `answer` under both `server` and `sync` (`answer → {zone, wire}`), and `tsig`,
+//! `acl`, `config`, `control` and `wire` beside them. Only [`output`] prints;
 //! the library returns typed errors (`thiserror`), and `anyhow` lives in [`cli`] and
 //! `main.rs`.
 //!
@@ -41,6 +45,7 @@
 
 pub mod acl;
 pub mod addr;
+pub mod answer;
 pub mod cli;
 pub mod config;
 pub mod control;

@@ -1,10 +1,14 @@
 //! One request in, one decision out: the dispatch between the listeners and the
 //! answering, transfer and NOTIFY code.
 //!
-//! [`handle`] validates the message (header, question count, EDNS, TSIG), finds the
-//! zone, and returns a [`Reply`]: a message to send, nothing (a response sent to us,
-//! garbage too short to answer), or a transfer for the TCP listener to stream. The
-//! query fast path goes through the per-version answer cache.
+//! The listeners read each message once into a [`Request`]. [`answer_cached`] (the
+//! UDP fast path) answers from the per-version answer cache what [`cacheable`] allows;
+//! everything else goes to [`handle`], which validates the message (header, question
+//! count, EDNS, TSIG), finds the zone, and returns a [`Reply`]: a message to send,
+//! nothing (a response sent to us), or a transfer for the TCP listener to stream.
+//! Both read the same [`Request`] and share the decisions of [`cacheable`] (may the
+//! cache answer?) and `published_for` (which zone version answers, or which RCODE),
+//! so the fast path cannot drift from the full one.
 //!
 //! # Standards
 //! - RFC 1035 §4.1.1 / RFC 9619: a QUERY must carry exactly one question (FORMERR).
@@ -20,21 +24,25 @@
 //!   class but IN.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use tracing::{debug, info, warn};
 
+use crate::answer::cache::{personalize, personalize_into};
+use crate::answer::{Edns, Question, encode, resolve};
+use crate::notify::NotifyRequest;
+use crate::sync::Published;
 use crate::tsig::sign::{RequestTsig, ServerTsig, VerifyPolicy, now, verify_request};
-use crate::wire::{FLAG_QR, Header, MessageBuilder, Opcode, Rcode, read::Message};
-use crate::zone::name::wire_name_len;
+use crate::wire::{
+    FLAG_QR, Header, MessageBuilder, Opcode, Outline, Rcode, WireError, read::Message,
+};
 use crate::zone::serial::Serial;
 use crate::zone::{Class, Name, Rtype};
 
 use super::ServerState;
-use super::answer::{Edns, Question, encode, resolve};
-use super::cache::{CacheKey, personalize, personalize_into};
+use super::request::{Request, cacheable};
 
-/// Our largest UDP answer (DNS flag day 2020; Knot and NSD default).
-const MAX_UDP: usize = crate::wire::EDNS_UDP_SIZE as usize;
+pub use super::request::Transport;
 
 //----------- Reply ------------------------------------------------------------------
 
@@ -48,316 +56,169 @@ pub enum Reply {
     Transfer(super::xfr_out::TransferOut),
 }
 
-/// How a request arrived.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transport {
-    /// Over UDP.
-    Udp,
-    /// Over TCP.
-    Tcp,
-}
-
 //----------- handle -----------------------------------------------------------------
 
 /// Decides how to answer one request from `peer`.
-pub async fn handle(
-    state: &ServerState,
-    msg: &[u8],
-    peer: SocketAddr,
-    transport: Transport,
-) -> Reply {
-    let Ok(header) = Header::parse(msg) else {
-        return Reply::Drop;
-    };
+///
+/// Nothing here reads the message again: the header, the walk, EDNS and where the
+/// TSIG is come from `req`; the question is decoded once (into the [`Message`] that
+/// NOTIFY in and transfers out read).
+pub async fn handle(state: &ServerState, req: &Request<'_>, peer: SocketAddr) -> Reply {
+    let header = req.header();
     if header.qr() {
         // Never answer a response (RFC 1035 §7.3 spirit; avoids reflection loops).
         return Reply::Drop;
     }
     let opcode = header.opcode();
     if opcode != Opcode::QUERY && opcode != Opcode::NOTIFY {
-        return Reply::Message(error_reply(msg, &header, Rcode::NOTIMP));
+        return Reply::Message(error_answer(req, Rcode::NOTIMP));
     }
-    let parsed = match Message::parse(msg) {
+    let parsed = match req.message() {
         Ok(m) => m,
         Err(e) => {
             debug!(%peer, error = %e, "malformed request");
-            return Reply::Message(error_reply(msg, &header, Rcode::FORMERR));
+            return Reply::Message(error_answer(req, Rcode::FORMERR));
         }
     };
     if header.qdcount != 1 || parsed.opt_count() > 1 || parsed.has_misplaced_tsig() {
-        return Reply::Message(error_reply(msg, &header, Rcode::FORMERR));
+        return Reply::Message(error_answer(req, Rcode::FORMERR));
     }
-    let Some(q) = parsed.question().cloned() else {
-        return Reply::Message(error_reply(msg, &header, Rcode::FORMERR));
+    let Some(q) = parsed.question() else {
+        return Reply::Message(error_answer(req, Rcode::FORMERR));
     };
-    let edns = read_edns(&parsed);
-    if let Some(e) = edns
-        && e.version > 0
-    {
-        return Reply::Message(badvers_reply(&header, &q.name, q.qtype, q.qclass));
+    if req.edns().is_some_and(|e| e.version > 0) {
+        return Reply::Message(badvers_reply(header, &q.name, q.qtype, q.qclass));
     }
 
-    // TSIG before anything that depends on who is asking.
-    let tsig = match verify_request(
-        msg,
-        |name, alg| state.keys.get(name).filter(|k| k.algorithm() == alg),
-        now(),
-        VerifyPolicy::default(),
-    ) {
-        RequestTsig::Unsigned => None,
-        RequestTsig::Signed(s) => Some(s),
-        RequestTsig::Failed(f) => {
-            info!(%peer, zone = %q.name, rcode = %f.rcode, tsig_error = ?f.error, "TSIG check failed");
-            return Reply::Message(f.reply(msg, now()));
+    // TSIG before anything that depends on who is asking. Without a TSIG RR (the walk
+    // found none, and none misplaced) the request is unsigned: nothing to verify.
+    let tsig = if !req.has_tsig() {
+        None
+    } else {
+        match verify_request(
+            req.bytes(),
+            |name, alg| state.keys.get(name).filter(|k| k.algorithm() == alg),
+            now(),
+            VerifyPolicy::default(),
+        ) {
+            RequestTsig::Unsigned => None,
+            RequestTsig::Signed(s) => Some(s),
+            RequestTsig::Failed(f) => {
+                info!(%peer, zone = %q.name, rcode = %f.rcode, tsig_error = ?f.error, "TSIG check failed");
+                return Reply::Message(f.reply(req.bytes(), now()));
+            }
         }
     };
 
     if opcode == Opcode::NOTIFY {
-        return notify_in(state, msg, peer, tsig);
+        return notify_in(state, req, &parsed, peer, tsig);
     }
     if q.qclass != Class::IN {
-        return Reply::Message(signed(error_reply(msg, &header, Rcode::REFUSED), tsig));
+        return Reply::Message(signed(error_answer(req, Rcode::REFUSED), tsig));
     }
     match q.qtype {
         Rtype::AXFR | Rtype::IXFR => {
-            super::xfr_out::request(state, &parsed, &header, &q, peer, transport, tsig).await
+            super::xfr_out::request(state, &parsed, header, q, peer, req.transport(), tsig).await
         }
-        _ => Reply::Message(query(
-            state, msg, &header, &q.name, q.qtype, edns, transport, tsig,
-        )),
+        _ => Reply::Message(query(state, req, &q.name, q.qtype, tsig)),
     }
 }
 
 //----------- answer_cached ----------------------------------------------------------
 
-/// The query fast path: answers `msg` from the answer cache into `out` (cleared
+/// The query fast path: answers `req` from the answer cache into `out` (cleared
 /// first) without allocating. Returns false, leaving `out` empty, when it cannot;
 /// [`handle`] then decides (and fills the cache).
 ///
-/// It answers only what `handle` would answer from the cache with the same bytes, and
-/// leaves everything else to it: a QUERY (QR clear) with exactly one question of class
-/// IN whose QNAME is a plain name (no compression), a QTYPE other than AXFR and IXFR,
-/// no answer or authority records, and at most one additional record, an OPT of
-/// version 0 owned by the root, the message ending right after it; then the checks of
-/// `query` that come before the cache (the zone, catalog zones, a loaded version).
-/// Whatever `handle` learns to check before the cache must be checked here too.
-pub fn answer_cached(
-    state: &ServerState,
-    msg: &[u8],
-    transport: Transport,
-    out: &mut Vec<u8>,
-) -> bool {
+/// What it may answer is [`cacheable`]'s decision, and which zone version answers is
+/// `published_for`'s: the same two functions `handle`'s query path uses, so both
+/// answer a request with the same bytes.
+pub fn answer_cached(state: &ServerState, req: &Request<'_>, out: &mut Vec<u8>) -> bool {
     out.clear();
-    let Some(q) = PlainQuery::parse(msg) else {
+    let Some(key) = cacheable(req) else {
         return false;
     };
-    let table = state.registry.snapshot();
-    let Some(zone) = table.find(q.lower()) else {
+    let Ok(published) = published_for(state, key.qname(), Rtype(key.qtype())) else {
         return false;
     };
-    if zone.settings.catalog && q.qtype != Rtype::SOA.0 {
-        return false;
-    }
-    let Some(published) = zone.current() else {
-        return false;
-    };
-    let tcp = transport == Transport::Tcp;
-    // As `query` computes them.
-    let (limit, edns) = match (transport, q.edns) {
-        (Transport::Tcp, None) => (crate::wire::MAX_TCP_MESSAGE, 0),
-        (Transport::Tcp, Some((_, dnssec_ok))) => {
-            (crate::wire::MAX_TCP_MESSAGE, 1 + dnssec_ok as u8)
-        }
-        (Transport::Udp, Some((udp_size, dnssec_ok))) => {
-            ((udp_size as usize).min(MAX_UDP), 1 + dnssec_ok as u8)
-        }
-        (Transport::Udp, None) => (crate::wire::MAX_UDP_PLAIN, 0),
-    };
-    let mut key = [0u8; CacheKey::MAX_PACKED];
-    let len = CacheKey::pack(q.lower(), q.qtype, edns, tcp, limit as u16, &mut key);
     published
         .cache
-        .with_packed(&key[..len], |hit| {
-            personalize_into(hit, msg, q.qname_len, out)
+        .with(&key, |hit| {
+            personalize_into(hit, req.bytes(), key.qname().len(), out)
         })
         .unwrap_or(false)
 }
 
-/// A query simple enough for [`answer_cached`], read in place.
-struct PlainQuery {
-    /// QNAME lower-cased (wire form, `qname_len` octets used).
-    lower: [u8; 255],
-    qname_len: usize,
-    qtype: u16,
-    /// The OPT's UDP payload size (at least 512) and DO bit, when there is an OPT.
-    edns: Option<(u16, bool)>,
-}
-
-impl PlainQuery {
-    fn parse(msg: &[u8]) -> Option<PlainQuery> {
-        let w = |i: usize| u16::from_be_bytes([msg[i], msg[i + 1]]);
-        if msg.len() < crate::wire::HEADER_LEN + 5 {
-            return None;
-        }
-        // QR clear, OPCODE QUERY; one question; no answers or authority; at most one
-        // additional record.
-        if msg[2] & 0xf8 != 0 || w(4) != 1 || w(6) != 0 || w(8) != 0 || w(10) > 1 {
-            return None;
-        }
-        let mut q = PlainQuery {
-            lower: [0u8; 255],
-            qname_len: 0,
-            qtype: 0,
-            edns: None,
-        };
-        let mut pos = crate::wire::HEADER_LEN;
-        loop {
-            let len = *msg.get(pos)? as usize;
-            if len > 63 {
-                // A pointer or an extended label type: the slow path reads those.
-                return None;
-            }
-            let end = q.qname_len + 1 + len;
-            if end > q.lower.len() {
-                return None;
-            }
-            let label = msg.get(pos..pos + 1 + len)?;
-            for (dst, src) in q.lower[q.qname_len..end].iter_mut().zip(label) {
-                *dst = src.to_ascii_lowercase();
-            }
-            q.qname_len = end;
-            pos += 1 + len;
-            if len == 0 {
-                break;
-            }
-        }
-        let fixed = msg.get(pos..pos + 4)?;
-        q.qtype = u16::from_be_bytes([fixed[0], fixed[1]]);
-        let qclass = u16::from_be_bytes([fixed[2], fixed[3]]);
-        if qclass != Class::IN.0 || q.qtype == Rtype::AXFR.0 || q.qtype == Rtype::IXFR.0 {
-            return None;
-        }
-        pos += 4;
-        if w(10) == 1 {
-            // Root owner, TYPE OPT, CLASS = payload size, TTL = extended RCODE, version,
-            // flags; RDLENGTH; the options, ending the message.
-            let opt = msg.get(pos..pos + 11)?;
-            if opt[0] != 0 || u16::from_be_bytes([opt[1], opt[2]]) != Rtype::OPT.0 {
-                return None;
-            }
-            let ttl = u32::from_be_bytes([opt[5], opt[6], opt[7], opt[8]]);
-            if (ttl >> 16) as u8 != 0 {
-                return None;
-            }
-            let rdlen = u16::from_be_bytes([opt[9], opt[10]]) as usize;
-            pos += 11 + rdlen;
-            let udp_size = u16::from_be_bytes([opt[3], opt[4]]).max(512);
-            q.edns = Some((udp_size, ttl & 0x8000 != 0));
-        }
-        (pos == msg.len()).then_some(q)
+/// The published version that answers a query for `lower` (a lower-cased QNAME in
+/// wire form) of `qtype`, or the RCODE that answers instead: REFUSED for a name in
+/// none of our zones and for anything but SOA in a catalog zone, SERVFAIL for a zone
+/// that has not loaded yet.
+///
+/// # Standards
+/// - RFC 9432 §7: a catalog zone is for transfers, not for queries.
+fn published_for(state: &ServerState, lower: &[u8], qtype: Rtype) -> Result<Arc<Published>, Rcode> {
+    let table = state.registry.snapshot();
+    let zone = table.find(lower).ok_or(Rcode::REFUSED)?;
+    if zone.settings.catalog && qtype != Rtype::SOA {
+        return Err(Rcode::REFUSED);
     }
-
-    fn lower(&self) -> &[u8] {
-        &self.lower[..self.qname_len]
-    }
+    // A zone that has not loaded yet is not served from nothing (not NXDOMAIN).
+    zone.current().ok_or(Rcode::SERVFAIL)
 }
 
-/// EDNS as a request carries it.
-#[derive(Debug, Clone, Copy)]
-struct RequestEdns {
-    udp_size: u16,
-    version: u8,
-    dnssec_ok: bool,
-}
-
-fn read_edns(m: &Message<'_>) -> Option<RequestEdns> {
-    for r in m.additional().flatten() {
-        if r.rtype == Rtype::OPT {
-            return Some(RequestEdns {
-                udp_size: r.class.0.max(512),
-                version: (r.ttl >> 16) as u8,
-                dnssec_ok: r.ttl & 0x8000 != 0,
-            });
-        }
-    }
-    None
-}
-
-/// A normal query: through the cache when unsigned.
-#[allow(clippy::too_many_arguments)]
+/// A normal query: through the cache when [`cacheable`].
 fn query(
     state: &ServerState,
-    msg: &[u8],
-    header: &Header,
+    req: &Request<'_>,
     qname: &Name,
     qtype: Rtype,
-    edns: Option<RequestEdns>,
-    transport: Transport,
     tsig: Option<ServerTsig>,
 ) -> Vec<u8> {
-    let lower = qname.to_lowercase();
-    let table = state.registry.snapshot();
-    let Some(zone) = table.find(lower.as_wire()) else {
-        return signed(error_reply(msg, header, Rcode::REFUSED), tsig);
+    // A signed request is never cacheable: its answer is signed for it alone.
+    let key = cacheable(req);
+    let owned;
+    let lower = match &key {
+        Some(key) => key.qname(),
+        None => {
+            owned = qname.to_lowercase();
+            owned.as_wire()
+        }
     };
-    if zone.settings.catalog && qtype != Rtype::SOA {
-        // RFC 9432 §7: a catalog is for transfers, not for queries.
-        return signed(error_reply(msg, header, Rcode::REFUSED), tsig);
-    }
-    let Some(published) = zone.current() else {
-        // A zone that has not loaded yet is not served from nothing (not NXDOMAIN).
-        return signed(error_reply(msg, header, Rcode::SERVFAIL), tsig);
+    let published = match published_for(state, lower, qtype) {
+        Ok(p) => p,
+        Err(rcode) => return signed(error_answer(req, rcode), tsig),
     };
-    let tcp = transport == Transport::Tcp;
-    let limit = match (transport, edns) {
-        (Transport::Tcp, _) => crate::wire::MAX_TCP_MESSAGE,
-        (Transport::Udp, Some(e)) => (e.udp_size as usize).min(MAX_UDP),
-        (Transport::Udp, None) => crate::wire::MAX_UDP_PLAIN,
-    };
-    let answer_edns = edns.map(|e| Edns {
-        udp_size: e.udp_size,
-        dnssec_ok: e.dnssec_ok,
-    });
-    // The cache serves unsigned queries whose QNAME is a plain name at offset 12.
-    let cacheable = tsig.is_none() && wire_name_len(&msg[12..]).ok() == Some(qname.wire_len());
-    let key = CacheKey {
-        qname: lower.as_wire().into(),
-        qtype: qtype.0,
-        edns: match edns {
-            None => 0,
-            Some(e) if e.dnssec_ok => 2,
-            Some(_) => 1,
-        },
-        tcp,
-        limit: limit as u16,
-    };
-    if cacheable
+    if let Some(key) = &key
         && let Some(Some(out)) = published
             .cache
-            .with(&key, |hit| personalize(hit, msg, qname.wire_len()))
+            .with(key, |hit| personalize(hit, req.bytes(), key.qname().len()))
     {
         return out;
     }
+    let edns = req.edns();
     let ans = resolve(
         &published.version,
         &Question {
             qname: qname.clone(),
             qtype,
-            tcp,
+            tcp: req.transport() == Transport::Tcp,
             dnssec_ok: edns.is_some_and(|e| e.dnssec_ok),
         },
     );
     let tsig_room = if tsig.is_some() { 300 } else { 0 };
     let out = encode(
-        header,
+        req.header(),
         qname,
         qtype,
         Class::IN,
         &ans,
-        answer_edns,
-        limit.saturating_sub(tsig_room),
+        edns.map(|e| Edns {
+            udp_size: e.udp_size,
+            dnssec_ok: e.dnssec_ok,
+        }),
+        req.size_limit().saturating_sub(tsig_room),
     );
-    if cacheable {
+    if let Some(key) = &key {
         published.cache.insert(key, &out);
     }
     signed(out, tsig)
@@ -367,36 +228,37 @@ fn query(
 /// (with its key when one is configured), answered at once and handed to the zone's
 /// task; from anyone else REFUSED and logged; for a zone we do not have, or are
 /// primary for, NOTAUTH.
-fn notify_in(state: &ServerState, msg: &[u8], peer: SocketAddr, tsig: Option<ServerTsig>) -> Reply {
-    let req = match crate::notify::parse_notify(msg) {
+fn notify_in(
+    state: &ServerState,
+    req: &Request<'_>,
+    parsed: &Message<'_>,
+    peer: SocketAddr,
+    tsig: Option<ServerTsig>,
+) -> Reply {
+    let notify = match notify_request(parsed) {
         Ok(r) => r,
-        Err(_) => {
-            let Ok(h) = Header::parse(msg) else {
-                return Reply::Drop;
-            };
-            return Reply::Message(error_reply(msg, &h, Rcode::FORMERR));
-        }
+        Err(_) => return Reply::Message(error_answer(req, Rcode::FORMERR)),
     };
     let table = state.registry.snapshot();
-    let zone = table.get(&req.zone).filter(|z| z.settings.secondary);
+    let zone = table.get(&notify.zone).filter(|z| z.settings.secondary);
     let key = tsig.as_ref().map(|t| t.key().name().clone());
     let Some(zone) = zone else {
         // A zone we do not have, from a super master: created at once (the catalog
         // will list it soon).
-        if table.get(&req.zone).is_none()
+        if table.get(&notify.zone).is_none()
             && let Some(masters) = state.super_masters.get()
             && let Some(master) = masters.find(peer.ip(), key.as_ref())
         {
-            info!(%peer, zone = %req.zone, "NOTIFY-in for a new zone from a super master");
+            info!(%peer, zone = %notify.zone, "NOTIFY-in for a new zone from a super master");
             crate::metrics::get().notify("in", "provisioning");
             let cmd = crate::sync::manager::ZoneCommand::NotifyUnknown {
                 master,
-                zone: req.zone.clone(),
+                zone: notify.zone.clone(),
             };
             match masters.commands.try_send(cmd) {
                 Ok(()) => {
                     return Reply::Message(signed(
-                        crate::notify::notify_response(&req, Rcode::NOERROR),
+                        crate::notify::notify_response(&notify, Rcode::NOERROR),
                         tsig,
                     ));
                 }
@@ -404,7 +266,7 @@ fn notify_in(state: &ServerState, msg: &[u8], peer: SocketAddr, tsig: Option<Ser
                     // A burst of new zones fills the zone-set manager's inbox: no
                     // answer, so that the super master retransmits (RFC 1996 §3.6)
                     // once the manager has caught up.
-                    info!(%peer, zone = %req.zone,
+                    info!(%peer, zone = %notify.zone,
                         "NOTIFY-in for a new zone: busy, not answered (the super master retransmits)");
                     return Reply::Drop;
                 }
@@ -412,30 +274,30 @@ fn notify_in(state: &ServerState, msg: &[u8], peer: SocketAddr, tsig: Option<Ser
                 Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => {}
             }
         }
-        info!(%peer, zone = %req.zone, serial = ?req.serial_hint,
+        info!(%peer, zone = %notify.zone, serial = ?notify.serial_hint,
             "NOTIFY-in refused: not a secondary zone here (NOTAUTH)");
         crate::metrics::get().notify("in", "notauth");
         return Reply::Message(signed(
-            crate::notify::notify_response(&req, Rcode::NOTAUTH),
+            crate::notify::notify_response(&notify, Rcode::NOTAUTH),
             tsig,
         ));
     };
     if !zone.settings.allow_notify.allows(peer.ip(), key.as_ref()) {
-        warn!(%peer, zone = %req.zone, key = ?key.as_ref().map(|k| k.to_string()),
+        warn!(%peer, zone = %notify.zone, key = ?key.as_ref().map(|k| k.to_string()),
             "NOTIFY-in refused: not from a primary of the zone (or without its key)");
         crate::metrics::get().notify("in", "refused");
         return Reply::Message(signed(
-            crate::notify::notify_response(&req, Rcode::REFUSED),
+            crate::notify::notify_response(&notify, Rcode::REFUSED),
             tsig,
         ));
     }
-    info!(%peer, zone = %req.zone, serial = ?req.serial_hint, "NOTIFY-in, accepted");
+    info!(%peer, zone = %notify.zone, serial = ?notify.serial_hint, "NOTIFY-in, accepted");
     crate::metrics::get().notify("in", "accepted");
     zone.send(crate::sync::ZoneEvent::NotifyIn {
-        serial: req.serial_hint,
+        serial: notify.serial_hint,
     });
     Reply::Message(signed(
-        crate::notify::notify_response(&req, Rcode::NOERROR),
+        crate::notify::notify_response(&notify, Rcode::NOERROR),
         tsig,
     ))
 }
@@ -448,9 +310,50 @@ pub fn signed(mut msg: Vec<u8>, tsig: Option<ServerTsig>) -> Vec<u8> {
     msg
 }
 
+/// The NOTIFY `handle` has checked (opcode, QR clear, one question) read from its
+/// message: the zone, and the serial of the SOA hint in ANSWER, if any, as
+/// [`crate::notify::parse_notify`] reads it from bytes.
+fn notify_request(m: &Message<'_>) -> Result<NotifyRequest, WireError> {
+    let q = m.question().ok_or(WireError::Truncated("question"))?;
+    let mut serial_hint = None;
+    for r in m.answers() {
+        let r = r?;
+        if r.rtype == Rtype::SOA && r.owner == q.name {
+            serial_hint = crate::zone::soa::serial_of(&r.rdata).ok();
+        }
+    }
+    Ok(NotifyRequest {
+        id: m.header().id,
+        zone: q.name.clone(),
+        qtype: q.qtype,
+        class: q.qclass,
+        serial_hint,
+    })
+}
+
+/// The error answer to `req` (see [`error_message`]).
+fn error_answer(req: &Request<'_>, rcode: Rcode) -> Vec<u8> {
+    error_message(req.header(), req.outline().ok(), rcode)
+}
+
 /// An answer with only the header (ID, opcode, RD copied) and, when it can be read,
-/// the question.
+/// the question: for callers that hold the bytes but no [`Request`] (transfers out).
+/// It walks the message again; [`handle`] answers from the walk it has.
 pub fn error_reply(msg: &[u8], header: &Header, rcode: Rcode) -> Vec<u8> {
+    error_message(
+        header,
+        Outline::with_header(msg, *header).ok().as_ref(),
+        rcode,
+    )
+}
+
+/// An answer with only the header (ID, opcode, RD copied) and, when the message is
+/// well-formed (`outline`), its question and an OPT when it has one.
+///
+/// # Standards
+/// - RFC 6891 §7: a request with OPT gets an OPT back, errors included (one OPT only:
+///   more is FORMERR, answered without OPT).
+fn error_message(header: &Header, outline: Option<&Outline<'_>>, rcode: Rcode) -> Vec<u8> {
     let mut h = Header {
         id: header.id,
         flags: FLAG_QR | (header.flags & 0x7900),
@@ -458,19 +361,18 @@ pub fn error_reply(msg: &[u8], header: &Header, rcode: Rcode) -> Vec<u8> {
     };
     h.set_rcode(rcode);
     let mut b = MessageBuilder::new(h, crate::wire::MAX_UDP_PLAIN);
-    let parsed = Message::parse(msg).ok();
     if header.qdcount == 1
-        && let Some(q) = parsed.as_ref().and_then(|m| m.question())
+        && let Some(o) = outline
+        && let Some(q) = o.question()
+        && let Ok(name) = o.question_name()
     {
-        let _ = b.question(&q.name, q.qtype, q.qclass);
+        let _ = b.question(&name, q.qtype, q.qclass);
     }
     b.set_rcode(rcode);
-    // RFC 6891 §7: a request with OPT gets an OPT back, errors included (one OPT
-    // only: more is FORMERR, answered without OPT).
-    if let Some(m) = &parsed
-        && m.opt_count() == 1
+    if let Some(o) = outline
+        && o.opt_count() == 1
     {
-        let dnssec_ok = read_edns(m).is_some_and(|e| e.dnssec_ok);
+        let dnssec_ok = o.opt_ttl().is_some_and(|ttl| ttl & 0x8000 != 0);
         let _ = b.push_opt(crate::wire::EDNS_UDP_SIZE, rcode, dnssec_ok);
     }
     b.finish()

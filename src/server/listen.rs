@@ -1,14 +1,15 @@
-//! The UDP and TCP listeners: thin shells around [`handle`](super::handle::handle).
+//! The UDP and TCP listeners: thin shells around [`handle`].
 //!
 //! UDP: one socket per worker thread on every listen address, bound with
 //! `SO_REUSEPORT` so the kernel spreads queries over them. Each socket has a thread of
 //! its own (not a tokio task) that receives up to [`BATCH`] requests with one
 //! `recvmmsg`, answers them, and sends the answers with one `sendmmsg`: on a loaded
 //! server the system calls, not the answering, are the cost, and a blocking thread
-//! avoids the readiness round trip through the runtime per datagram. Answers in the
-//! cache are copied without allocating ([`answer_cached`]); everything else goes
-//! through [`handle`], driven to completion on that thread (only an IXFR over UDP
-//! waits, for the journal). TCP: one accept loop per address; each connection has a reader
+//! avoids the readiness round trip through the runtime per datagram. Each datagram is
+//! read once into a [`Request`]; answers in the cache are copied without allocating
+//! ([`answer_cached`]); everything else goes through [`handle`] with the same
+//! `Request`, driven to completion on that thread (only an IXFR over UDP waits, for
+//! the journal). TCP: one accept loop per address; each connection has a reader
 //! that hands every request to its own task (pipelining: answers may go out of order)
 //! and one writer task that owns the socket's write half, fed through a bounded
 //! channel of length-prefixed frames, so a transfer and a query answer never
@@ -34,7 +35,8 @@ use tokio::task::JoinSet;
 use tracing::{debug, error, warn};
 
 use super::ServerState;
-use super::handle::{Reply, Transport, answer_cached, handle};
+use super::handle::{Reply, answer_cached, handle};
+use super::request::{Request, Transport};
 use super::xfr_out::frame;
 
 /// Requests handled at once on one TCP connection.
@@ -90,7 +92,7 @@ fn take_frame(buf: &mut Vec<u8>) -> Option<Vec<u8>> {
 }
 
 /// Serves one UDP socket until the task is aborted: starts the socket's thread and
-/// waits for it. Aborting the task tells the thread to stop (within [`UDP_POLL`]); the
+/// waits for it. Aborting the task tells the thread to stop (within `UDP_POLL`); the
 /// thread holds the server state only while it answers a batch, so it never keeps the
 /// state (and the store) alive past the server's end.
 pub async fn serve_udp(socket: Arc<std::net::UdpSocket>, state: Arc<ServerState>) {
@@ -131,14 +133,18 @@ fn answer_udp(
     runtime: &tokio::runtime::Handle,
     out: &mut Vec<u8>,
 ) -> bool {
-    if answer_cached(state, msg, Transport::Udp, out) {
+    let Some(req) = Request::parse(msg, Transport::Udp) else {
+        // Shorter than a header: nothing to answer.
+        return false;
+    };
+    if answer_cached(state, &req, out) {
         crate::metrics::get().answered(out);
         return true;
     }
     let Some(peer) = peer() else {
         return false;
     };
-    match runtime.block_on(handle(state, msg, peer, Transport::Udp)) {
+    match runtime.block_on(handle(state, &req, peer)) {
         Reply::Message(m) => {
             *out = m;
             crate::metrics::get().answered(out);
@@ -392,7 +398,12 @@ async fn connection(stream: TcpStream, peer: SocketAddr, state: Arc<ServerState>
             let state = state.clone();
             let frames = frames.clone();
             requests.spawn(async move {
-                match handle(&state, &msg, peer, Transport::Tcp).await {
+                let reply = match Request::parse(&msg, Transport::Tcp) {
+                    Some(req) => handle(&state, &req, peer).await,
+                    // Shorter than a header: nothing to answer.
+                    None => Reply::Drop,
+                };
+                match reply {
                     Reply::Drop => {}
                     Reply::Message(out) => {
                         crate::metrics::get().answered(&out);

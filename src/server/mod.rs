@@ -3,21 +3,21 @@
 //!
 //! # Data flow
 //! ```text
-//!  UDP/TCP ─▶ listen ─▶ handle ─┬─▶ cache hit: copy, patch ID/flags/case
-//!                               ├─▶ answer::resolve on the zone's Published snapshot
-//!                               ├─▶ xfr_out (AXFR/IXFR, TSIG per message)
-//!                               └─▶ NOTIFY in
+//!  UDP/TCP ─▶ listen ─▶ Request (read once) ─▶ handle ─┬─▶ cache hit: copy, patch ID/flags/case
+//!                                                     ├─▶ answer::resolve on the zone's Published snapshot
+//!                                                     ├─▶ xfr_out (AXFR/IXFR, TSIG per message)
+//!                                                     └─▶ NOTIFY in
 //!  file watcher / SIGHUP ─▶ zone task (sync::primary) ─▶ store ─▶ publish ─▶ NOTIFY out
 //! ```
-//! [`answer`] is pure; [`cache`] keeps encoded answers per published version;
+//! [`request`] reads each message once and decides what the answer cache may answer;
 //! [`handle`] validates and dispatches; [`listen`] owns the sockets; [`xfr_out`]
-//! streams transfers.
+//! streams transfers. The answers themselves, and their cache per published version,
+//! are [`crate::answer`]'s.
 
-pub mod answer;
-pub mod cache;
 pub mod handle;
 pub mod http;
 pub mod listen;
+pub mod request;
 pub mod xfr_out;
 
 use std::net::SocketAddr;

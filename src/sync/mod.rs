@@ -30,8 +30,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::{mpsc, watch};
 
 use crate::acl::Acl;
+use crate::answer::cache::AnswerCache;
 use crate::config::NotifyTarget;
-use crate::server::cache::AnswerCache;
 use crate::zone::Name;
 use crate::zone::version::ZoneVersion;
 

@@ -6,7 +6,7 @@
 //! owner and RDATA names are decompressed, so everything past this module sees
 //! uncompressed wire RDATA. [`build`] assembles messages: header, question, records
 //! with name compression where RFC 3597 allows it, OPT, a size limit. The transfer
-//! client (`xfr`), NOTIFY (`notify`), TSIG (`tsig::sign`) and later the server all sit
+//! client (`xfr`), NOTIFY (`notify`), TSIG (`tsig::sign`) and the server all sit
 //! on this module; hickory's `Message` is kept for slow paths only (HICKORY.md: it
 //! costs ~1 µs per message and loses byte-exactness of unknown RDATA).
 //!
@@ -26,7 +26,7 @@ pub mod read;
 use std::fmt;
 
 pub use build::{MessageBuilder, Section};
-pub use read::{Message, Question, RecordIter, read_name, skip_name};
+pub use read::{Message, Outline, Question, RawQuestion, RecordIter, read_name, skip_name};
 
 /// The header length (RFC 1035 §4.1.1).
 pub const HEADER_LEN: usize = 12;

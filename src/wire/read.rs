@@ -1,10 +1,12 @@
 //! Reading messages: header and question in place, section offsets found by one
-//! bounded walk, and an iterator that turns resource records into
-//! [`Record`]s with uncompressed owners and RDATA.
+//! bounded walk ([`Outline`], which allocates nothing), and an iterator that turns
+//! resource records into [`Record`]s with uncompressed owners and RDATA.
 //!
 //! Callers: the transfer interpreter (`xfr`) reads answer sections through
 //! [`Message::answers`], TSIG (`tsig::sign`) uses [`Message::tsig_offset`] to strip the
-//! signature, NOTIFY and the SOA query read the question and answers.
+//! signature, NOTIFY and the SOA query read the question and answers. The server
+//! walks each request once into an [`Outline`] (its query fast path needs nothing
+//! more) and turns that into a [`Message`] only when it needs the question decoded.
 //!
 //! # Standards
 //! - RFC 3597 §4: "Servers MUST also be able to decompress domain names in RRs of
@@ -25,28 +27,15 @@ use super::{HEADER_LEN, Header, Rcode, WireError};
 
 //----------- Message ----------------------------------------------------------------
 
-/// A parsed view of one message: the header, the question, and where each section
-/// starts. Records are decoded on demand by the iterators.
+/// A parsed view of one message: the [`Outline`] (header, where each section starts,
+/// OPT and TSIG) and the decoded question. Records are decoded on demand by the
+/// iterators.
 #[derive(Clone, Debug)]
 pub struct Message<'a> {
-    /// The whole message.
-    buf: &'a [u8],
-    /// The header.
-    header: Header,
+    /// The walk that found the sections.
+    outline: Outline<'a>,
     /// The first question, if QDCOUNT > 0.
     question: Option<Question>,
-    /// Offsets of the answer, authority and additional sections, and of the end.
-    sections: [usize; 4],
-    /// Offset of the OPT record's TTL field, if there is an OPT in ADDITIONAL.
-    opt_ttl: Option<u32>,
-    /// OPT's advertised UDP payload size (the CLASS field).
-    opt_udp: Option<u16>,
-    /// Number of OPT records seen (more than one is FORMERR, RFC 6891 §6.1.1).
-    opt_count: u16,
-    /// Offset of the last ADDITIONAL record when it is a TSIG RR.
-    tsig_offset: Option<usize>,
-    /// True when a TSIG RR appears anywhere but last in ADDITIONAL.
-    misplaced_tsig: bool,
 }
 
 /// The question of a message.
@@ -65,18 +54,152 @@ impl<'a> Message<'a> {
     /// sections, OPT and TSIG. Extra questions (QDCOUNT > 1) are skipped; trailing
     /// octets after the last record are an error.
     pub fn parse(buf: &'a [u8]) -> Result<Message<'a>, WireError> {
-        let header = Header::parse(buf)?;
+        Outline::parse(buf)?.to_message()
+    }
+
+    /// The walk this message was built from.
+    pub fn outline(&self) -> &Outline<'a> {
+        &self.outline
+    }
+
+    /// The raw message.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.outline.buf
+    }
+
+    /// The header.
+    pub fn header(&self) -> &Header {
+        &self.outline.header
+    }
+
+    /// The first question, if any.
+    pub fn question(&self) -> Option<&Question> {
+        self.question.as_ref()
+    }
+
+    /// The RCODE, extended with the OPT TTL's upper octet when OPT is present.
+    pub fn rcode(&self) -> Rcode {
+        self.outline.rcode()
+    }
+
+    /// The UDP payload size the sender advertised in OPT, if any.
+    pub fn edns_udp_size(&self) -> Option<u16> {
+        self.outline.edns_udp_size()
+    }
+
+    /// How many OPT records ADDITIONAL holds (more than one is FORMERR).
+    pub fn opt_count(&self) -> u16 {
+        self.outline.opt_count()
+    }
+
+    /// Offset of the TSIG RR when it is the last record of ADDITIONAL.
+    pub fn tsig_offset(&self) -> Option<usize> {
+        self.outline.tsig_offset()
+    }
+
+    /// True when a TSIG RR sits anywhere but last in ADDITIONAL (FORMERR, RFC 8945
+    /// §5.1).
+    pub fn has_misplaced_tsig(&self) -> bool {
+        self.outline.has_misplaced_tsig()
+    }
+
+    /// The answer section.
+    pub fn answers(&self) -> RecordIter<'a> {
+        self.section(0, self.outline.header.ancount)
+    }
+
+    /// The authority section.
+    pub fn authority(&self) -> RecordIter<'a> {
+        self.section(1, self.outline.header.nscount)
+    }
+
+    /// The additional section (OPT and TSIG included).
+    pub fn additional(&self) -> RecordIter<'a> {
+        self.section(2, self.outline.header.arcount)
+    }
+
+    /// Offset where the answer section starts (after the question).
+    pub fn answer_offset(&self) -> usize {
+        self.outline.sections[0]
+    }
+
+    fn section(&self, index: usize, count: u16) -> RecordIter<'a> {
+        RecordIter::new(self.outline.buf, self.outline.sections[index], count)
+    }
+}
+
+//----------- Outline ----------------------------------------------------------------
+
+/// What one bounded walk over a message finds, without allocating and without
+/// decoding a name: the header, where the first question's QNAME ends and its type and
+/// class, where each section starts, the OPT record's fields and how many OPTs there
+/// are, and where the TSIG RR is.
+///
+/// This is all the server needs to decide whether a query can be answered from its
+/// answer cache (the hot path), and all [`Message`] needs besides the decoded question:
+/// [`Outline::to_message`] builds one without walking the message again.
+#[derive(Clone, Copy, Debug)]
+pub struct Outline<'a> {
+    /// The whole message.
+    buf: &'a [u8],
+    /// The header.
+    header: Header,
+    /// The first question, if QDCOUNT > 0.
+    question: Option<RawQuestion>,
+    /// Offsets of the answer, authority and additional sections, and of the end.
+    sections: [usize; 4],
+    /// The TTL field of the (last) OPT record in ADDITIONAL: extended RCODE, version,
+    /// flags.
+    opt_ttl: Option<u32>,
+    /// OPT's advertised UDP payload size (the CLASS field).
+    opt_udp: Option<u16>,
+    /// Number of OPT records seen (more than one is FORMERR, RFC 6891 §6.1.1).
+    opt_count: u16,
+    /// Offset of the last ADDITIONAL record when it is a TSIG RR.
+    tsig_offset: Option<usize>,
+    /// True when a TSIG RR appears anywhere but last in ADDITIONAL.
+    misplaced_tsig: bool,
+}
+
+/// The first question as it sits in the message: QNAME is not decoded (it starts
+/// right after the header and ends at `name_end`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawQuestion {
+    /// Offset just after QNAME.
+    pub name_end: usize,
+    /// True when QNAME contains a compression pointer.
+    pub compressed: bool,
+    /// QTYPE.
+    pub qtype: Rtype,
+    /// QCLASS.
+    pub qclass: Class,
+}
+
+impl<'a> Outline<'a> {
+    /// Reads the header and walks the message (see [`Outline::with_header`]).
+    pub fn parse(buf: &'a [u8]) -> Result<Outline<'a>, WireError> {
+        Outline::with_header(buf, Header::parse(buf)?)
+    }
+
+    /// Walks the message whose header (already read from `buf`) is `header`: every
+    /// question name is checked as [`read_name`] would read it (pointers backwards
+    /// only, at most 255 octets), every record is framed, and the message must end
+    /// right after the last one.
+    pub fn with_header(buf: &'a [u8], header: Header) -> Result<Outline<'a>, WireError> {
+        if buf.len() < HEADER_LEN {
+            return Err(WireError::Truncated("header"));
+        }
         let mut pos = HEADER_LEN;
         let mut question = None;
         for i in 0..header.qdcount {
-            let mut name = Vec::with_capacity(64);
-            let next = read_name(buf, pos, &mut name)?;
+            let (next, compressed) = walk_name(buf, pos, |_| {})?;
             let fixed = buf
                 .get(next..next + 4)
                 .ok_or(WireError::Truncated("question"))?;
             if i == 0 {
-                question = Some(Question {
-                    name: name_from(&name)?,
+                question = Some(RawQuestion {
+                    name_end: next,
+                    compressed,
                     qtype: Rtype(u16::from_be_bytes([fixed[0], fixed[1]])),
                     qclass: Class(u16::from_be_bytes([fixed[2], fixed[3]])),
                 });
@@ -113,7 +236,7 @@ impl<'a> Message<'a> {
         if pos != buf.len() {
             return Err(WireError::TrailingData(buf.len() - pos));
         }
-        Ok(Message {
+        Ok(Outline {
             buf,
             header,
             question,
@@ -123,6 +246,23 @@ impl<'a> Message<'a> {
             opt_count,
             tsig_offset,
             misplaced_tsig,
+        })
+    }
+
+    /// The message with its question decoded (one allocation: QNAME), without
+    /// walking it again.
+    pub fn to_message(&self) -> Result<Message<'a>, WireError> {
+        let question = match self.question {
+            None => None,
+            Some(q) => Some(Question {
+                name: self.question_name()?,
+                qtype: q.qtype,
+                qclass: q.qclass,
+            }),
+        };
+        Ok(Message {
+            outline: *self,
+            question,
         })
     }
 
@@ -136,9 +276,35 @@ impl<'a> Message<'a> {
         &self.header
     }
 
-    /// The first question, if any.
-    pub fn question(&self) -> Option<&Question> {
+    /// The first question, if any, with QNAME undecoded.
+    pub fn question(&self) -> Option<&RawQuestion> {
         self.question.as_ref()
+    }
+
+    /// The first question's QNAME as it sits in the message, when it has no
+    /// compression pointer (then these octets are its uncompressed wire form, case as
+    /// sent).
+    pub fn plain_qname(&self) -> Option<&'a [u8]> {
+        match self.question {
+            Some(q) if !q.compressed => self.buf.get(HEADER_LEN..q.name_end),
+            _ => None,
+        }
+    }
+
+    /// The first question's QNAME, decoded (pointers followed); an error when there
+    /// is no question.
+    pub fn question_name(&self) -> Result<Name, WireError> {
+        if self.question.is_none() {
+            return Err(WireError::Truncated("question"));
+        }
+        match self.plain_qname() {
+            Some(wire) => name_from(wire),
+            None => {
+                let mut name = Vec::with_capacity(64);
+                read_name(self.buf, HEADER_LEN, &mut name)?;
+                name_from(&name)
+            }
+        }
     }
 
     /// The RCODE, extended with the OPT TTL's upper octet when OPT is present.
@@ -148,6 +314,12 @@ impl<'a> Message<'a> {
             Some(ttl) => Rcode(((ttl >> 24) as u16) << 4 | low),
             None => Rcode(low),
         }
+    }
+
+    /// The TTL field of the OPT record (extended RCODE, EDNS version, DO and the other
+    /// flags), if there is one; with several, the last one's.
+    pub fn opt_ttl(&self) -> Option<u32> {
+        self.opt_ttl
     }
 
     /// The UDP payload size the sender advertised in OPT, if any.
@@ -169,35 +341,6 @@ impl<'a> Message<'a> {
     /// §5.1).
     pub fn has_misplaced_tsig(&self) -> bool {
         self.misplaced_tsig
-    }
-
-    /// The answer section.
-    pub fn answers(&self) -> RecordIter<'a> {
-        self.section(0, self.header.ancount)
-    }
-
-    /// The authority section.
-    pub fn authority(&self) -> RecordIter<'a> {
-        self.section(1, self.header.nscount)
-    }
-
-    /// The additional section (OPT and TSIG included).
-    pub fn additional(&self) -> RecordIter<'a> {
-        self.section(2, self.header.arcount)
-    }
-
-    /// Offset where the answer section starts (after the question).
-    pub fn answer_offset(&self) -> usize {
-        self.sections[0]
-    }
-
-    fn section(&self, index: usize, count: u16) -> RecordIter<'a> {
-        RecordIter {
-            buf: self.buf,
-            pos: self.sections[index],
-            remaining: count,
-            scratch: Vec::with_capacity(64),
-        }
     }
 }
 
@@ -419,7 +562,22 @@ fn decompress_rdata(
 /// to `out`. Returns the offset just after the name as it sits at `pos` (after the
 /// first pointer, if any).
 pub fn read_name(buf: &[u8], pos: usize, out: &mut Vec<u8>) -> Result<usize, WireError> {
-    let out_start = out.len();
+    walk_name(buf, pos, |part| out.extend_from_slice(part)).map(|(end, _)| end)
+}
+
+/// Walks the possibly compressed name at `pos`, handing its uncompressed wire form to
+/// `emit` piece by piece (each label with its length octet, then the root octet).
+/// Returns the offset just after the name as it sits at `pos` (after the first
+/// pointer, if any) and whether it used a pointer. [`read_name`] with `emit` pushing
+/// onto a `Vec`; [`Outline`] checks names with an `emit` that does nothing.
+#[inline]
+fn walk_name(
+    buf: &[u8],
+    pos: usize,
+    mut emit: impl FnMut(&[u8]),
+) -> Result<(usize, bool), WireError> {
+    // Octets of the uncompressed name so far.
+    let mut written = 0usize;
     let mut p = pos;
     // Where the name at `pos` ends in the buffer; set at the first pointer.
     let mut after: Option<usize> = None;
@@ -431,20 +589,21 @@ pub fn read_name(buf: &[u8], pos: usize, out: &mut Vec<u8>) -> Result<usize, Wir
             0x00 => {
                 let len = len as usize;
                 if len == 0 {
-                    out.push(0);
-                    if out.len() - out_start > MAX_NAME_LEN {
+                    if written + 1 > MAX_NAME_LEN {
                         return Err(WireError::NameTooLong);
                     }
-                    return Ok(after.unwrap_or(p + 1));
+                    emit(&[0]);
+                    return Ok((after.unwrap_or(p + 1), after.is_some()));
                 }
+                // The length octet and the label.
                 let label = buf
-                    .get(p + 1..p + 1 + len)
+                    .get(p..p + 1 + len)
                     .ok_or(WireError::Truncated("name"))?;
-                if out.len() - out_start + 1 + len + 1 > MAX_NAME_LEN {
+                if written + 1 + len + 1 > MAX_NAME_LEN {
                     return Err(WireError::NameTooLong);
                 }
-                out.push(len as u8);
-                out.extend_from_slice(label);
+                emit(label);
+                written += 1 + len;
                 p += 1 + len;
             }
             0xc0 => {
@@ -632,6 +791,8 @@ mod tests {
                     *b &= 0x03;
                 }
             }
+            // The walk accepts exactly what the full parse accepts.
+            assert_eq!(Outline::parse(&g).is_ok(), Message::parse(&g).is_ok());
             if let Ok(m) = Message::parse(&g) {
                 let _ = m.answers().chain(m.additional()).count();
             }
@@ -678,6 +839,48 @@ mod tests {
     }
 
     #[test]
+    fn the_outline_finds_what_the_message_reads() {
+        let buf = sample();
+        let o = Outline::parse(&buf).unwrap();
+        let q = o.question().unwrap();
+        assert_eq!((q.name_end, q.compressed, q.qtype), (25, false, Rtype::MX));
+        assert_eq!(o.plain_qname(), Some(&b"\x07example\x03com\x00"[..]));
+        assert_eq!(o.question_name().unwrap().to_string(), "example.com.");
+        let m = o.to_message().unwrap();
+        assert_eq!(m.answer_offset(), 29);
+        assert_eq!(m.answers().count(), 3);
+        assert_eq!(
+            (o.opt_count(), o.opt_ttl(), o.tsig_offset()),
+            (0, None, None)
+        );
+
+        // A QNAME with a pointer (into the header: backwards, so allowed) is not
+        // plain, but decodes.
+        let mut c = vec![0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+        c.extend_from_slice(b"\x03www\xc0\x04\x00\x01\x00\x01");
+        let o = Outline::parse(&c).unwrap();
+        assert!(o.question().unwrap().compressed && o.plain_qname().is_none());
+        assert_eq!(o.question_name().unwrap().to_string(), "www.");
+        assert_eq!(
+            Message::parse(&c)
+                .unwrap()
+                .question()
+                .unwrap()
+                .name
+                .to_string(),
+            "www."
+        );
+
+        // No question: nothing to decode.
+        let empty = [0u8, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        let o = Outline::parse(&empty).unwrap();
+        assert!(o.question().is_none() && o.plain_qname().is_none());
+        assert!(o.question_name().is_err());
+        // A header that claims more than the buffer holds.
+        assert!(Outline::with_header(&empty[..4], Header::default()).is_err());
+    }
+
+    #[test]
     fn extended_rcode_from_opt() {
         // Header rcode 0, OPT with extended rcode 1 → 16 (BADVERS).
         let mut m = vec![0, 1, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 1];
@@ -686,5 +889,6 @@ mod tests {
         assert_eq!(msg.rcode(), Rcode::BADVERS);
         assert_eq!(msg.edns_udp_size(), Some(1232));
         assert_eq!(msg.opt_count(), 1);
+        assert_eq!(msg.outline().opt_ttl(), Some(0x0100_0000));
     }
 }

@@ -1,8 +1,9 @@
 //! Encoded answers, kept per zone version: the query hot path copies one and patches
 //! ID, flags and the question's case (DESIGN.md §5).
 //!
-//! A cache belongs to one [`Published`](crate::sync::Published) version, so a new
-//! version starts with an empty cache and nothing is ever invalidated. Entries are
+//! A cache belongs to one published zone version (`sync::Published` holds it; the
+//! server's listeners fill and read it), so a new version starts with an empty cache
+//! and nothing is ever invalidated. Entries are
 //! keyed by everything that shapes the answer's bytes except the message ID, the RD and
 //! CD bits and the case of QNAME: lower-cased QNAME, QTYPE, EDNS presence and DO bit,
 //! transport (ANY differs), and the size limit. The cache is sharded behind short
@@ -28,57 +29,87 @@ pub const CACHE_BYTES: usize = 64 << 20;
 /// header, length).
 const ENTRY_OVERHEAD: usize = 48;
 
-/// What an encoded answer depends on, besides ID, RD/CD and QNAME case.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// What an encoded answer depends on, besides ID, RD/CD and QNAME case: QTYPE, EDNS
+/// (absent, present, present with DO), transport, the size limit and the lower-cased
+/// QNAME, packed into one string of octets as the cache stores it. It lives on the
+/// stack, so that a lookup does not allocate.
+#[derive(Clone)]
 pub struct CacheKey {
-    /// QNAME, lower-cased wire form.
-    pub qname: Box<[u8]>,
-    /// QTYPE.
-    pub qtype: u16,
-    /// 0 no EDNS, 1 EDNS, 2 EDNS with DO.
-    pub edns: u8,
-    /// Over TCP.
-    pub tcp: bool,
-    /// The size limit the answer was built for.
-    pub limit: u16,
+    /// QTYPE (2 octets), EDNS, transport, limit (2 octets), then the QNAME.
+    packed: [u8; CacheKey::MAX_PACKED],
+    /// Octets of `packed` used.
+    len: usize,
 }
 
 impl CacheKey {
     /// The longest packed key: 6 octets of QTYPE, EDNS, transport and limit, then a
     /// name of up to 255 octets.
     pub const MAX_PACKED: usize = 6 + 255;
+    /// Where the QNAME starts in the packed key.
+    const NAME_AT: usize = 6;
 
-    /// Writes the key as the cache stores it (QTYPE, EDNS, transport, limit, QNAME)
-    /// into `out`; returns its length. `out` must hold [`CacheKey::MAX_PACKED`] octets.
-    pub fn pack(
-        qname: &[u8],
-        qtype: u16,
-        edns: u8,
-        tcp: bool,
-        limit: u16,
-        out: &mut [u8],
-    ) -> usize {
-        out[..2].copy_from_slice(&qtype.to_be_bytes());
-        out[2] = edns;
-        out[3] = tcp as u8;
-        out[4..6].copy_from_slice(&limit.to_be_bytes());
-        out[6..6 + qname.len()].copy_from_slice(qname);
-        6 + qname.len()
+    /// The key for an answer to `qname` (uncompressed wire form, any case: it is
+    /// lower-cased here) and `qtype`, with `edns` 0 (no OPT), 1 (OPT) or 2 (OPT with
+    /// DO), over TCP or not, built for `limit` octets. `None` when `qname` is longer
+    /// than a name can be.
+    pub fn new(qname: &[u8], qtype: u16, edns: u8, tcp: bool, limit: u16) -> Option<CacheKey> {
+        let len = Self::NAME_AT + qname.len();
+        if len > Self::MAX_PACKED {
+            return None;
+        }
+        let mut packed = [0u8; Self::MAX_PACKED];
+        packed[..2].copy_from_slice(&qtype.to_be_bytes());
+        packed[2] = edns;
+        packed[3] = tcp as u8;
+        packed[4..6].copy_from_slice(&limit.to_be_bytes());
+        for (dst, src) in packed[Self::NAME_AT..len].iter_mut().zip(qname) {
+            *dst = src.to_ascii_lowercase();
+        }
+        Some(CacheKey { packed, len })
     }
 
-    fn packed(&self, out: &mut [u8; Self::MAX_PACKED]) -> usize {
-        Self::pack(
-            &self.qname,
-            self.qtype,
-            self.edns,
-            self.tcp,
-            self.limit,
-            out,
-        )
+    /// The QNAME, lower-cased wire form (what the zone table is searched with).
+    pub fn qname(&self) -> &[u8] {
+        &self.packed[Self::NAME_AT..self.len]
+    }
+
+    /// QTYPE.
+    pub fn qtype(&self) -> u16 {
+        u16::from_be_bytes([self.packed[0], self.packed[1]])
+    }
+
+    /// The size limit the answer is built for.
+    pub fn limit(&self) -> u16 {
+        u16::from_be_bytes([self.packed[4], self.packed[5]])
+    }
+
+    /// The key as the cache stores it.
+    fn as_bytes(&self) -> &[u8] {
+        &self.packed[..self.len]
     }
 }
 
-/// One cached answer: its packed key ([`CacheKey::pack`]) and the message, in one
+impl PartialEq for CacheKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for CacheKey {}
+
+impl std::fmt::Debug for CacheKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CacheKey")
+            .field("qname", &self.qname())
+            .field("qtype", &self.qtype())
+            .field("edns", &self.packed[2])
+            .field("tcp", &(self.packed[3] != 0))
+            .field("limit", &self.limit())
+            .finish()
+    }
+}
+
+/// One cached answer: its packed key ([`CacheKey`]) and the message, in one
 /// allocation (`[key length: u16][key][answer]`), so that a lookup touches one
 /// block of memory, not two.
 #[derive(Debug)]
@@ -144,13 +175,7 @@ impl AnswerCache {
     /// Calls `f` with the encoded answer for `key`, if cached, under the shard's
     /// lock (keep `f` short: a copy).
     pub fn with<R>(&self, key: &CacheKey, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
-        let mut buf = [0u8; CacheKey::MAX_PACKED];
-        let len = key.packed(&mut buf);
-        self.with_packed(&buf[..len], f)
-    }
-
-    /// [`AnswerCache::with`] for a packed key ([`CacheKey::pack`]).
-    pub fn with_packed<R>(&self, packed: &[u8], f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+        let packed = key.as_bytes();
         let (hash, shard) = self.locate(packed);
         let shard = shard.lock().expect("cache lock poisoned");
         shard
@@ -160,10 +185,8 @@ impl AnswerCache {
     }
 
     /// Keeps an encoded answer, unless its shard's share of [`CACHE_BYTES`] is used.
-    pub fn insert(&self, key: CacheKey, answer: &[u8]) {
-        let mut buf = [0u8; CacheKey::MAX_PACKED];
-        let len = key.packed(&mut buf);
-        let packed = &buf[..len];
+    pub fn insert(&self, key: &CacheKey, answer: &[u8]) {
+        let packed = key.as_bytes();
         let (hash, shard) = self.locate(packed);
         let cost = packed.len() + answer.len() + ENTRY_OVERHEAD;
         let mut shard = shard.lock().expect("cache lock poisoned");
@@ -223,20 +246,14 @@ mod tests {
     use super::*;
 
     fn key(q: &[u8]) -> CacheKey {
-        CacheKey {
-            qname: q.into(),
-            qtype: 1,
-            edns: 1,
-            tcp: false,
-            limit: 1232,
-        }
+        CacheKey::new(q, 1, 1, false, 1232).unwrap()
     }
 
     #[test]
     fn bounded_and_keyed() {
         let c = AnswerCache::default();
         let get = |k: &[u8]| c.with(&key(k), |a| a.to_vec());
-        c.insert(key(b"\x01a\x00"), b"x");
+        c.insert(&key(b"\x01a\x00"), b"x");
         assert_eq!(get(b"\x01a\x00").as_deref(), Some(&b"x"[..]));
         assert!(get(b"\x01b\x00").is_none());
         // Answers of 1 KiB: the memory bound stops the cache near CACHE_BYTES.
@@ -251,12 +268,36 @@ mod tests {
             let mut w = vec![name.len() as u8];
             w.extend_from_slice(name.as_bytes());
             w.push(0);
-            c.insert(key(&w), &answer);
+            c.insert(&key(&w), &answer);
         }
         assert!(c.len() <= most + 1, "{} entries", c.len());
         assert!(c.len() > least * 9 / 10, "{} entries", c.len());
         // What was kept is still found.
         assert_eq!(get(b"\x01a\x00").as_deref(), Some(&b"x"[..]));
+    }
+
+    #[test]
+    fn keys_are_lower_case_and_on_the_stack() {
+        let k = CacheKey::new(b"\x03WwW\x07Example\x00", 28, 2, true, 65_535).unwrap();
+        assert_eq!(k.qname(), b"\x03www\x07example\x00");
+        assert_eq!((k.qtype(), k.limit()), (28, 65_535));
+        assert_eq!(
+            k,
+            CacheKey::new(b"\x03www\x07example\x00", 28, 2, true, 65_535).unwrap()
+        );
+        // Each part of the key tells answers apart.
+        for other in [
+            CacheKey::new(b"\x03www\x07example\x00", 1, 2, true, 65_535),
+            CacheKey::new(b"\x03www\x07example\x00", 28, 1, true, 65_535),
+            CacheKey::new(b"\x03www\x07example\x00", 28, 2, false, 65_535),
+            CacheKey::new(b"\x03www\x07example\x00", 28, 2, true, 1232),
+            CacheKey::new(b"\x03ww\x07example\x00", 28, 2, true, 65_535),
+        ] {
+            assert_ne!(other.unwrap(), k);
+        }
+        // Longer than a name can be.
+        assert!(CacheKey::new(&[1u8; 256], 1, 0, false, 512).is_none());
+        assert!(CacheKey::new(&[1u8; 255], 1, 0, false, 512).is_some());
     }
 
     #[test]

@@ -1,10 +1,21 @@
-//! Answering queries from one zone version: RFC 1034 §4.3.2's algorithm, sans IO.
+//! Answering queries from one zone version: RFC 1034 §4.3.2's algorithm, sans IO, and
+//! the answers encoded from each version.
 //!
-//! [`resolve`] takes a [`ZoneVersion`] and a question and returns the sections of the
-//! answer as records; [`encode`] turns them into a message for a given size limit
-//! (setting TC when they do not fit). The listeners call these only on a cache miss:
-//! the encoded answer is kept per version and reused (see `server::cache`), so this
-//! code favours clarity over speed.
+//! This module owns the answers: [`resolve`] takes a [`ZoneVersion`] and a question
+//! and returns the sections of the answer as records; [`encode`] turns them into a
+//! message for a given size limit (setting TC when they do not fit); [`cache`] keeps
+//! the encoded messages per published version, so that the next identical query is a
+//! copy. The server's query path calls `resolve` and `encode` only on a cache miss, so
+//! this code favours clarity over speed.
+//!
+//! # Data flow
+//! ```text
+//!  server (handle) ──cache miss──▶ resolve(version, question) ──▶ encode ──▶ cache
+//!  sync (Published = version + AnswerCache) ◀── one cache per published version
+//! ```
+//! It depends on [`zone`](crate::zone) and [`wire`](crate::wire) only: `sync` holds a
+//! cache in each published version and `server` reads it, without either depending on
+//! the other through it.
 //!
 //! # Standards
 //! - RFC 1034 §4.3.2: match down the tree; at a zone cut return a referral; an exact
@@ -53,10 +64,15 @@
 //! - An NSEC3 owner name that also has descendants in the zone (which no signer
 //!   makes) is treated as not existing all the same.
 
-use crate::wire::{FLAG_AA, FLAG_QR, FLAG_TC, Header, MessageBuilder, Rcode, Section, WireError};
-use crate::zone::rrset::{RRset, rdata_target, rrsig_covered};
+pub mod cache;
+mod encode;
+
+pub use encode::{Edns, encode};
+
+use crate::wire::{Rcode, Section};
+use crate::zone::rrset::{RRset, rdata_target};
 use crate::zone::version::{Node, ZoneVersion};
-use crate::zone::{Class, Name, Record, Rtype};
+use crate::zone::{Name, Record, Rtype};
 
 /// Most CNAME/DNAME links followed in one answer (loops stop at the first name seen
 /// twice; this bounds chains that never repeat a name).
@@ -630,134 +646,10 @@ impl<'a> Resolver<'a> {
     }
 }
 
-/// What groups records of one owner into an RRset: the type, and for RRSIG the
-/// covered type (RFC 4034 §3).
-fn rrset_key(r: &Record) -> (Rtype, Option<Rtype>) {
-    (
-        r.rtype,
-        (r.rtype == Rtype::RRSIG)
-            .then(|| rrsig_covered(&r.rdata))
-            .flatten(),
-    )
-}
-
 /// The next closer name of `name` below its closest encloser `encloser` (RFC 5155
 /// §1.3): the ancestor of `name` with one label more than `encloser`.
 fn next_closer(name: &Name, encloser: &Name) -> Name {
     name.trim_labels(name.label_count() - encloser.label_count() - 1)
-}
-
-//----------- encode -----------------------------------------------------------------
-
-/// EDNS as the query carried it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Edns {
-    /// The requestor's UDP payload size (at least 512).
-    pub udp_size: u16,
-    /// The DO bit.
-    pub dnssec_ok: bool,
-}
-
-/// Encodes an answer for the query header `query` (ID, RD and CD are copied) and the
-/// question, within `limit` octets. When ANSWER or AUTHORITY (or required glue) does
-/// not fit, the message carries only the question (and OPT) with TC set, so the client
-/// retries over TCP.
-pub fn encode(
-    query: &Header,
-    qname: &Name,
-    qtype: Rtype,
-    qclass: Class,
-    ans: &Answer,
-    edns: Option<Edns>,
-    limit: usize,
-) -> Vec<u8> {
-    match try_encode(query, qname, qtype, qclass, ans, edns, limit, false) {
-        Ok(msg) => msg,
-        Err(_) => try_encode(query, qname, qtype, qclass, ans, edns, limit, true)
-            .expect("a header, a question and OPT always fit in 512 octets"),
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn try_encode(
-    query: &Header,
-    qname: &Name,
-    qtype: Rtype,
-    qclass: Class,
-    ans: &Answer,
-    edns: Option<Edns>,
-    limit: usize,
-    truncated: bool,
-) -> Result<Vec<u8>, WireError> {
-    // Copy RD (0x0100) and CD (0x0010) from the query (RFC 1035 §4.1.1, RFC 6840 §5.9).
-    let mut flags = FLAG_QR | (query.flags & 0x0110);
-    if ans.authoritative {
-        flags |= FLAG_AA;
-    }
-    if truncated {
-        flags |= FLAG_TC;
-    }
-    let header = Header {
-        id: query.id,
-        flags,
-        ..Header::default()
-    };
-    let mut b = MessageBuilder::new(header, limit);
-    b.question(qname, qtype, qclass)?;
-    b.set_rcode(ans.rcode);
-    // Reserve room for OPT (11 octets) so it always fits.
-    let opt_len = if edns.is_some() { 11 } else { 0 };
-    b.set_limit(limit.saturating_sub(opt_len));
-    if !truncated {
-        for r in &ans.answer {
-            b.push(Section::Answer, r)?;
-        }
-        for r in &ans.authority {
-            b.push(Section::Authority, r)?;
-        }
-        // RRset by RRset: one that does not fit is left out whole (never half an
-        // RRset), with its signatures; signatures that do not fit are left out alone
-        // (RFC 4035 §3.1.1 "MAY retain the RRset while dropping the RRSIG"). Later,
-        // smaller RRsets may still fit (as Knot fills it).
-        let mut start = 0;
-        let mut dropped: Option<(&Name, Rtype)> = None;
-        while start < ans.additional.len() {
-            let first = &ans.additional[start];
-            let key = rrset_key(first);
-            let end = start
-                + ans.additional[start..]
-                    .iter()
-                    .take_while(|r| r.owner == first.owner && rrset_key(r) == key)
-                    .count();
-            let signs_dropped = first.rtype == Rtype::RRSIG
-                && dropped.is_some_and(|(owner, t)| {
-                    *owner == first.owner && Some(t) == rrsig_covered(&first.rdata)
-                });
-            if !signs_dropped {
-                let cp = b.checkpoint();
-                let mut fits = true;
-                for r in &ans.additional[start..end] {
-                    if let Err(e) = b.push(Section::Additional, r) {
-                        if start < ans.required_additional {
-                            return Err(e);
-                        }
-                        b.rewind(cp);
-                        fits = false;
-                        break;
-                    }
-                }
-                if !fits && first.rtype != Rtype::RRSIG {
-                    dropped = Some((&first.owner, first.rtype));
-                }
-            }
-            start = end;
-        }
-    }
-    b.set_limit(limit);
-    if let Some(e) = edns {
-        b.push_opt(crate::wire::EDNS_UDP_SIZE, ans.rcode, e.dnssec_ok)?;
-    }
-    Ok(b.finish())
 }
 
 //============ Tests =================================================================
@@ -765,6 +657,8 @@ fn try_encode(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::{FLAG_AA, FLAG_QR, FLAG_TC, Header};
+    use crate::zone::Class;
     use crate::zone::parse::{ParseOptions, parse_bytes};
     use std::path::Path;
 
@@ -1084,57 +978,6 @@ _sip._tcp SRV  0 5 5060 mail
         assert_eq!(h.flags & FLAG_TC, FLAG_TC);
         assert_eq!((h.ancount, h.arcount), (0, 1));
     }
-
-    #[test]
-    fn additional_rrsets_go_in_whole_or_not_at_all() {
-        let rec = |name: &str, rtype: Rtype, rdata: Vec<u8>| {
-            Record::new(
-                name.parse().unwrap(),
-                Class::IN,
-                rtype,
-                300,
-                crate::zone::Rdata::from_wire(rdata),
-            )
-        };
-        let mut sig = Rtype::A.0.to_be_bytes().to_vec();
-        sig.extend_from_slice(&[13, 2, 0, 0, 1, 44, 0, 0, 0, 9, 0, 0, 0, 1, 0, 1, 0]);
-        sig.extend_from_slice(&[0u8; 64]);
-        let ans = Answer {
-            rcode: Rcode::NOERROR,
-            authoritative: true,
-            answer: vec![rec("a.example.", Rtype::A, vec![192, 0, 2, 1])],
-            authority: Vec::new(),
-            additional: vec![
-                // An RRset of two, its (large) signature, then a small RRset.
-                rec("b.example.", Rtype::A, vec![192, 0, 2, 2]),
-                rec("b.example.", Rtype::A, vec![192, 0, 2, 3]),
-                rec("b.example.", Rtype::RRSIG, sig),
-                rec("c.example.", Rtype::A, vec![192, 0, 2, 4]),
-            ],
-            required_additional: 0,
-        };
-        let q = Header {
-            id: 1,
-            qdcount: 1,
-            ..Header::default()
-        };
-        let qname: Name = "a.example.".parse().unwrap();
-        let count = |limit: usize| {
-            let msg = encode(&q, &qname, Rtype::A, Class::IN, &ans, None, limit);
-            let h = Header::parse(&msg).unwrap();
-            assert_eq!(h.flags & FLAG_TC, 0);
-            h.arcount
-        };
-        // Room for everything.
-        assert_eq!(count(512), 4);
-        // Not for the signature: left out alone, the next RRset still goes in.
-        assert_eq!(count(120), 3);
-        // Room for one record of b's RRset only: none of it (and not its
-        // signature), but c's.
-        assert_eq!(count(70), 1);
-    }
-
-    //--- DNSSEC
 
     mod dnssec {
         use super::*;
