@@ -67,7 +67,8 @@ fn sign(text: &str, denial: Denial) -> Signed {
     }
     let signed = dir.path().join("zone.signed");
     let (u, s) = (unsigned.display().to_string(), signed.display().to_string());
-    let mut args = vec!["-q", "-K", &d, "-S", "-o", &origin, "-f", &s];
+    // `-d`: the dsset file goes to the temporary folder, not the working directory.
+    let mut args = vec!["-q", "-K", &d, "-d", &d, "-S", "-o", &origin, "-f", &s];
     match denial {
         Denial::Nsec => {}
         Denial::Nsec3 => args.extend_from_slice(&["-3", "5ca1ab1e", "-H", "0"]),
