@@ -11,8 +11,14 @@
 //! next primary, then waits RETRY; past EXPIRE the zone answers SERVFAIL until a
 //! refresh succeeds.
 //!
-//! Events that arrive while a refresh runs are merged into one follow-up refresh
-//! (RFC 1996 §4.4; STYLE.md trap 8).
+//! Events merge in the zone's [`inbox`](super::inbox) (never full, never losing
+//! work); the task takes what is pending when it is free, and events that arrive while
+//! a refresh runs make one follow-up refresh (STYLE.md trap 8).
+//!
+//! Keys are named, not held: each SOA query and transfer resolves its primary's key in
+//! the live [`KeyRing`] as it starts, so a secret rotated by `serve reload` signs the
+//! next transfer; a key the ring no longer holds fails that primary
+//! ([`RefreshError::UnknownKey`]).
 //!
 //! # Standards
 //! - RFC 1996 §3.11: on NOTIFY the secondary "should query the primary for the SOA"
@@ -27,41 +33,61 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{Instrument, debug, error, info, info_span, warn};
 
-use crate::config::{Keys, TimerBounds};
-use crate::store::{JournalLimits, Store, Timers};
+use crate::config::{KeyRing, TimerBounds};
+use crate::store::{JournalLimits, Store, StoreError, Timers};
 use crate::tsig::Key;
 use crate::xfr::{ClientOptions, IxfrOptions, Limits, Transfer, XfrError, XfrOutcome};
 use crate::zone::changeset::{ApplyError, Changeset, diff};
 use crate::zone::rrset::{canonical_rdata_cmp, set_key};
 use crate::zone::serial::Serial;
 use crate::zone::soa::Soa;
-use crate::zone::version::ZoneVersion;
+use crate::zone::version::{VersionError, ZoneVersion};
 use crate::zone::{Class, Name, Record};
 
+use super::inbox::{self, InboxReceiver, Pending, Refresh};
 use super::status::{Role, State, StatusCell, ZoneStatus};
 use super::timers::{self, Clock, ZoneState};
-use super::{Published, TransferSlots, ZoneEvent, ZoneHandle, ZoneSettings, notify_out};
-
-/// Pending events per zone; more merge (a full inbox already holds a refresh).
-const INBOX: usize = 4;
+use super::{Published, TransferSlots, ZoneHandle, ZoneSettings, notify_out};
 
 //----------- Spec -------------------------------------------------------------------
 
-/// A primary of a secondary zone, keys resolved.
+/// A primary of a secondary zone.
 #[derive(Debug, Clone)]
 pub struct PrimaryServer {
     /// Where it answers.
     pub addr: SocketAddr,
-    /// The key for SOA queries and transfers.
-    pub key: Option<Key>,
+    /// The name of the key for SOA queries and transfers, resolved in the
+    /// [`KeyRing`] at each use ([`PrimaryServer::resolve_key`]).
+    pub key: Option<Name>,
     /// Ask for IXFR.
     pub ixfr: bool,
     /// Try IXFR over UDP first.
     pub ixfr_udp: bool,
+}
+
+impl PrimaryServer {
+    /// The key to sign with, as the ring holds it now; `None` when the primary is
+    /// asked unsigned.
+    ///
+    /// # Errors
+    /// [`RefreshError::UnknownKey`] when the key is named but the ring no longer
+    /// holds it (a reload removed it).
+    pub fn resolve_key(&self, ring: &KeyRing) -> Result<Option<Key>, RefreshError> {
+        match &self.key {
+            None => Ok(None),
+            Some(name) => ring
+                .get(name)
+                .map(Some)
+                .ok_or_else(|| RefreshError::UnknownKey {
+                    peer: self.addr,
+                    key: name.clone(),
+                }),
+        }
+    }
 }
 
 /// What a secondary zone needs to start.
@@ -78,16 +104,17 @@ pub struct SecondarySpec {
     pub limits: Limits,
 }
 
-/// Starts a secondary zone's task; returns its handle.
+/// Starts a secondary zone's task; returns its handle. The task runs until the handle
+/// is dropped. Keys are resolved in `ring` at each use.
 pub fn spawn(
     spec: SecondarySpec,
     store: Arc<Store>,
-    keys: Arc<Keys>,
+    ring: Arc<KeyRing>,
     slots: Arc<TransferSlots>,
     tasks: &mut JoinSet<()>,
 ) -> Arc<ZoneHandle> {
     let (publish, published) = watch::channel(None);
-    let (events, inbox) = mpsc::channel(INBOX);
+    let (events, inbox) = inbox::inbox();
     let role = if spec.settings.catalog {
         Role::Catalog
     } else {
@@ -98,7 +125,7 @@ pub fn spawn(
     let handle = Arc::new(ZoneHandle {
         name: spec.name.clone(),
         published,
-        events,
+        inbox: events,
         settings: spec.settings.clone(),
         status: status.clone(),
     });
@@ -106,7 +133,7 @@ pub fn spawn(
     let zone = SecondaryZone {
         spec,
         store,
-        keys,
+        ring,
         slots,
         publish,
         version: None,
@@ -125,7 +152,9 @@ pub fn spawn(
 struct SecondaryZone {
     spec: SecondarySpec,
     store: Arc<Store>,
-    keys: Arc<Keys>,
+    /// The live key table; primaries' and NOTIFY targets' keys are resolved in it at
+    /// each use (written by the zone-set manager on reload).
+    ring: Arc<KeyRing>,
     slots: Arc<TransferSlots>,
     /// Where versions are published (this task is the only sender); `None` while
     /// loading or expired.
@@ -142,21 +171,9 @@ struct SecondaryZone {
     clock: Clock,
 }
 
-/// What to do on the next refresh, weakest first (merging keeps the strongest).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Refresh {
-    /// The catalog says the primary serves our serial: the zone is current.
-    Confirm(u32),
-    /// Check the SOA, transfer when newer.
-    Check,
-    /// The primary is known to be newer (catalog): transfer without the SOA query.
-    Known,
-    /// Transfer the whole zone regardless (control `retransfer`).
-    Axfr,
-}
-
 impl SecondaryZone {
-    async fn run(mut self, mut inbox: mpsc::Receiver<ZoneEvent>) {
+    /// Drives the zone until its handle is dropped.
+    async fn run(mut self, mut inbox: InboxReceiver) {
         self.restore().await;
         self.sync_status();
         loop {
@@ -179,8 +196,8 @@ impl SecondaryZone {
             let wake = tokio::time::Instant::now()
                 + Duration::from_secs(due.min(expire).saturating_sub(now));
             let first = tokio::select! {
-                ev = inbox.recv() => match ev {
-                    Some(ev) => self.action(ev),
+                pending = inbox.recv() => match pending {
+                    Some(p) => self.on_pending(p),
                     None => break,
                 },
                 _ = tokio::time::sleep_until(wake) => {
@@ -188,60 +205,39 @@ impl SecondaryZone {
                         self.expire();
                         None
                     } else {
-                        Some(Refresh::Check)
+                        self.on_pending(Pending::check())
                     }
                 }
             };
             let mut next = first;
-            // Refresh, then merge what arrived meanwhile into one follow-up.
+            // Refresh; what arrived meanwhile makes one follow-up.
             while let Some(kind) = next {
                 self.refresh(kind).await;
-                next = None;
-                while let Ok(ev) = inbox.try_recv() {
-                    next = merge(next, self.action(ev));
-                }
+                next = self.on_pending(inbox.take());
             }
         }
         self.notify_round.abort_all();
         debug!("zone task stopped");
     }
 
-    /// What an event asks for.
-    fn action(&mut self, ev: ZoneEvent) -> Option<Refresh> {
-        match ev {
-            ZoneEvent::NotifyIn { serial } => {
-                self.status.update(|s| {
-                    s.notified_at.get_or_insert_with(std::time::Instant::now);
-                });
-                if let (Some(hint), Some(v)) = (serial, &self.version)
-                    && self.state(self.clock.now()) == ZoneState::Ok
-                    && !Serial(hint).is_newer_than(Serial(v.serial()))
-                {
-                    debug!(
-                        hint,
-                        serial = v.serial(),
-                        "NOTIFY-in, serial not newer; no refresh"
-                    );
-                    return None;
-                }
-                Some(Refresh::Check)
-            }
-            ZoneEvent::Refresh => Some(Refresh::Check),
-            ZoneEvent::Newer { serial } => match &self.version {
-                Some(v) if !Serial(serial).is_newer_than(Serial(v.serial())) => None,
-                _ => Some(Refresh::Known),
-            },
-            ZoneEvent::Current { serial } => match &self.version {
-                Some(v) if v.serial() == serial => Some(Refresh::Confirm(serial)),
-                _ => Some(Refresh::Check),
-            },
-            ZoneEvent::Retransfer => Some(Refresh::Axfr),
-            ZoneEvent::SendNotify => {
-                self.notify();
-                None
-            }
-            ZoneEvent::Reload => None,
+    /// Takes what is pending: sends NOTIFY when asked, notes the first NOTIFY's
+    /// arrival, and returns the refresh to run against the zone as it is now.
+    fn on_pending(&mut self, p: Pending) -> Option<Refresh> {
+        if let Some(at) = p.notified_at {
+            self.status.update(|s| {
+                s.notified_at.get_or_insert(at);
+            });
         }
+        if p.notify_out {
+            self.notify();
+        }
+        let ours = self.version.as_ref().map(|v| v.serial());
+        let serving = self.state(self.clock.now()) == ZoneState::Ok;
+        let refresh = p.refresh(ours, serving);
+        if refresh.is_none() && !p.is_empty() && (p.check.is_some() || p.newer.is_some()) {
+            debug!(serial = ?ours, pending = %p, "not newer than ours; no refresh");
+        }
+        refresh
     }
 
     fn state(&self, now: u64) -> ZoneState {
@@ -338,13 +334,20 @@ impl SecondaryZone {
             self.succeeded(None).await;
             return;
         }
-        let mut errors = Vec::new();
+        let mut last: Option<RefreshError> = None;
         for primary in self.spec.primaries.clone() {
             match self.refresh_from(&primary, kind).await {
                 Ok(()) => return,
-                Err(e) => {
+                Err(e) if e.tries_next_primary() => {
                     warn!(peer = %primary.addr, error = %e, "refresh from this primary failed");
-                    errors.push(e);
+                    last = Some(e);
+                }
+                Err(e) => {
+                    // The store (or the runtime) failed: another primary's copy would
+                    // fail the same way.
+                    error!(peer = %primary.addr, error = %e, "refresh failed; not trying other primaries");
+                    last = Some(e);
+                    break;
                 }
             }
         }
@@ -358,8 +361,7 @@ impl SecondaryZone {
             timers::random(),
         );
         let retry = self.timers.next_refresh.saturating_sub(now);
-        let last = errors
-            .last()
+        let last = last
             .map(|e| e.to_string())
             .unwrap_or_else(|| "no primaries".into());
         warn!(error = %last, "refresh, failed, next retry in {retry}s");
@@ -371,10 +373,11 @@ impl SecondaryZone {
         }
     }
 
-    /// One primary: SOA check, then the transfer if needed.
-    async fn refresh_from(&mut self, p: &PrimaryServer, kind: Refresh) -> Result<(), String> {
+    /// One primary: SOA check, then the transfer if needed. The primary's key is
+    /// resolved now, so the ring's current secret signs this attempt.
+    async fn refresh_from(&mut self, p: &PrimaryServer, kind: Refresh) -> Result<(), RefreshError> {
         let opts = ClientOptions {
-            key: p.key.clone(),
+            key: p.resolve_key(&self.ring)?,
             timeout: Duration::from_secs(10),
             udp_attempts: 2,
             limits: self.spec.limits,
@@ -390,9 +393,7 @@ impl SecondaryZone {
                 Ok(s) => s,
                 Err(udp) => {
                     debug!(peer = %p.addr, error = %udp, "SOA query over UDP failed; trying TCP");
-                    crate::xfr::query_soa_tcp(p.addr, &zone, &opts)
-                        .await
-                        .map_err(|e| e.to_string())?
+                    crate::xfr::query_soa_tcp(p.addr, &zone, &opts).await?
                 }
             };
             if let Some(v) = &have {
@@ -430,10 +431,9 @@ impl SecondaryZone {
             }
             _ => crate::xfr::axfr(p.addr, &zone, &opts).await,
         }
-        .map_err(|e: XfrError| {
+        .inspect_err(|_: &XfrError| {
             let kind = if use_ixfr { "IXFR" } else { "AXFR" };
             crate::metrics::get().transfer("in", kind, false, 0);
-            e.to_string()
         })?;
         // Metrics kinds: IXFR, AXFR, and AXFR-fallback (an IXFR answered or retried
         // with the whole zone).
@@ -455,7 +455,7 @@ impl SecondaryZone {
             outcome.stats.records,
             outcome.stats.bytes,
         );
-        let key = p
+        let key = opts
             .key
             .as_ref()
             .map_or("none".to_string(), |k| k.name().to_string());
@@ -469,16 +469,16 @@ impl SecondaryZone {
             Transfer::Full(records) => self.commit_full(records).await?,
             Transfer::Incremental(changesets) => match self.commit_incremental(changesets).await {
                 Ok(serial) => serial,
-                Err(IncrementalError::DoesNotApply(e)) => {
+                Err(RefreshError::DoesNotApply(e)) => {
                     // Knot and NSD do the same: retrying the same IXFR would fail the
                     // same way until the zone expires; a full transfer converges.
                     warn!(peer = %p.addr, error = %e,
                         "IXFR-in does not apply to our version; falling back to AXFR");
-                    let out = crate::xfr::axfr(p.addr, &zone, &opts)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    let out = crate::xfr::axfr(p.addr, &zone, &opts).await?;
                     let Transfer::Full(zone_records) = out.transfer else {
-                        return Err("the AXFR answer was not a whole zone".into());
+                        return Err(RefreshError::Unexpected(
+                            "the AXFR answer was not a whole zone",
+                        ));
                     };
                     let serial = self.commit_full(zone_records).await?;
                     crate::metrics::get().transfer("in", "AXFR-fallback", true, out.stats.bytes);
@@ -492,7 +492,7 @@ impl SecondaryZone {
                     );
                     return Ok(());
                 }
-                Err(IncrementalError::Failed(e)) => return Err(e),
+                Err(e) => return Err(e),
             },
         };
         crate::metrics::get().transfer("in", metric_kind, true, bytes);
@@ -507,17 +507,18 @@ impl SecondaryZone {
 
     /// A full zone: diffed against ours when we have one (so the journal keeps the
     /// change for IXFR-out), committed, published.
-    async fn commit_full(&mut self, records: Vec<crate::zone::Record>) -> Result<u32, String> {
+    async fn commit_full(
+        &mut self,
+        records: Vec<crate::zone::Record>,
+    ) -> Result<u32, RefreshError> {
         let zone = self.spec.name.clone();
         let old = self.version.clone();
         let built = tokio::task::spawn_blocking(move || {
-            let new =
-                ZoneVersion::from_records(zone, Class::IN, records).map_err(|e| e.to_string())?;
+            let new = ZoneVersion::from_records(zone, Class::IN, records)?;
             let cs = old.as_ref().map(|o| diff(o, &new));
-            Ok::<_, String>((new, cs))
+            Ok::<_, RefreshError>((new, cs))
         })
-        .await
-        .map_err(|e| e.to_string())??;
+        .await??;
         let (new, cs) = built;
         let new = Arc::new(new);
         let timers = self.success_timers(&new);
@@ -531,9 +532,7 @@ impl SecondaryZone {
             Some(_) => store.set_timers(&zone, timers).map(|_| Default::default()),
             None => store.replace_zone_version(&zone, for_store, None, Some(timers), true),
         })
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
+        .await??;
         let serial = new.serial();
         self.install(new, timers);
         Ok(serial)
@@ -548,10 +547,10 @@ impl SecondaryZone {
     async fn commit_incremental(
         &mut self,
         changesets: Vec<Changeset>,
-    ) -> Result<u32, IncrementalError> {
+    ) -> Result<u32, RefreshError> {
         let Some(old) = self.version.clone() else {
-            return Err(IncrementalError::Failed(
-                "IXFR answer without a version to apply it to".into(),
+            return Err(RefreshError::Unexpected(
+                "IXFR answer without a version to apply it to",
             ));
         };
         let (new, changesets, dropped) = tokio::task::spawn_blocking(move || {
@@ -573,9 +572,8 @@ impl SecondaryZone {
             }
             Ok((v, applied, dropped))
         })
-        .await
-        .map_err(|e| IncrementalError::Failed(e.to_string()))?
-        .map_err(|e| IncrementalError::DoesNotApply(e.to_string()))?;
+        .await?
+        .map_err(RefreshError::DoesNotApply)?;
         if dropped > 0 {
             warn!(
                 dropped,
@@ -596,9 +594,7 @@ impl SecondaryZone {
                 Some(timers),
             )
         })
-        .await
-        .map_err(|e| IncrementalError::Failed(e.to_string()))?
-        .map_err(|e| IncrementalError::Failed(e.to_string()))?;
+        .await??;
         let serial = new.serial();
         self.install(new, timers);
         Ok(serial)
@@ -672,31 +668,17 @@ impl SecondaryZone {
             return;
         };
         self.notify_round.abort_all();
-        let targets = notify_out::targets(&v, &self.spec.settings.also_notify, &self.keys)
+        let targets = notify_out::targets(&v, &self.spec.settings.also_notify)
             .into_iter()
             // Never notify our own primaries about their own zone.
             .filter(|t| !self.spec.primaries.iter().any(|p| p.addr == t.addr))
             .collect();
-        notify_out::spawn_round(&mut self.notify_round, &v, targets);
+        notify_out::spawn_round(&mut self.notify_round, &v, targets, &self.ring);
     }
-}
-
-/// Merges two pending refreshes: the stronger wins (a forced AXFR over a transfer
-/// over a check over a confirmation).
-fn merge(a: Option<Refresh>, b: Option<Refresh>) -> Option<Refresh> {
-    a.max(b)
 }
 
 fn soa_of(v: &ZoneVersion) -> Option<Soa> {
     v.soa().rdatas.first().and_then(|r| Soa::from_rdata(r).ok())
-}
-
-/// Why an IXFR answer was not committed.
-enum IncrementalError {
-    /// Its changesets do not apply to our version: fall back to AXFR.
-    DoesNotApply(String),
-    /// Anything else (the store): the refresh fails.
-    Failed(String),
 }
 
 /// The part of `cs` that changes `v`, and how many records it left out: removals of
@@ -752,6 +734,60 @@ fn same_record(a: &Record, b: &Record) -> Ordering {
         .cmp(&b.owner)
         .then_with(|| set_key(a.rtype, &a.rdata).cmp(&set_key(b.rtype, &b.rdata)))
         .then_with(|| canonical_rdata_cmp(a.rtype, a.rdata.as_wire(), b.rdata.as_wire()))
+}
+
+//============ Errors ================================================================
+
+/// Why a refresh from one primary failed. The variant decides what the task does
+/// next ([`RefreshError::tries_next_primary`]); the text is what the log and the
+/// zone's status say.
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    /// The primary's key is named in the config but the key ring no longer holds it
+    /// (a reload removed it): this primary cannot be asked; the next one may.
+    #[error("key {key} for {peer} is not configured")]
+    UnknownKey {
+        /// The primary.
+        peer: SocketAddr,
+        /// The key's name.
+        key: Name,
+    },
+    /// The SOA query or the transfer failed (timeout, REFUSED, NOTAUTH, a TSIG
+    /// failure, a network error, a broken stream): the next primary may do better.
+    #[error(transparent)]
+    Xfr(#[from] XfrError),
+    /// The IXFR's changesets do not apply to our version: fall back to AXFR from the
+    /// same primary (as Knot and NSD do; retrying the IXFR would fail the same way).
+    #[error("{0}")]
+    DoesNotApply(ApplyError),
+    /// What the primary sent does not make a valid zone: the next primary.
+    #[error(transparent)]
+    Invalid(#[from] VersionError),
+    /// The answer was not the kind of transfer asked for: the next primary.
+    #[error("{0}")]
+    Unexpected(&'static str),
+    /// The store failed: the refresh fails at once, since another primary's copy
+    /// would fail the same way.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Work off the runtime panicked or was cancelled (shutdown): the refresh fails.
+    #[error(transparent)]
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl RefreshError {
+    /// True when the next primary is worth asking; false when the refresh fails
+    /// whoever is asked (the store, the runtime).
+    pub fn tries_next_primary(&self) -> bool {
+        match self {
+            RefreshError::UnknownKey { .. }
+            | RefreshError::Xfr(_)
+            | RefreshError::DoesNotApply(_)
+            | RefreshError::Invalid(_)
+            | RefreshError::Unexpected(_) => true,
+            RefreshError::Store(_) | RefreshError::Task(_) => false,
+        }
+    }
 }
 
 //============ Tests =================================================================
@@ -882,7 +918,7 @@ mod tests {
         spawn(
             spec,
             store.clone(),
-            Arc::new(Keys::default()),
+            Arc::new(KeyRing::default()),
             Arc::new(TransferSlots::new(4, 2)),
             tasks,
         )
@@ -981,10 +1017,7 @@ mod tests {
         assert_eq!(zone.status.get().state, State::Expired);
 
         // A NOTIFY makes it try again; the primary is still dead, so it stays expired.
-        zone.events
-            .send(ZoneEvent::NotifyIn { serial: None })
-            .await
-            .expect("task alive");
+        zone.send(crate::sync::ZoneEvent::NotifyIn { serial: None });
         settle().await;
         assert!(zone.current().is_none());
 

@@ -33,7 +33,7 @@ use tokio::task::JoinSet;
 use tracing::{debug, error, info, warn};
 
 use crate::acl::{Acl, AclEntry};
-use crate::config::{Config, KeyRing, Keys, NotifyTarget, SuperMaster, ZoneSource};
+use crate::config::{Config, KeyRing, NotifyTarget, SuperMaster, ZoneSource};
 use crate::store::{Provision, Store};
 use crate::zone::Name;
 use crate::zone::serial::Serial;
@@ -160,8 +160,6 @@ pub struct ZoneSet {
     store: Arc<Store>,
     /// The live key table (shared with the listeners; replaced on reload).
     ring: Arc<KeyRing>,
-    /// The table as of the last start or reload (zone tasks resolve keys from it).
-    keys: Arc<Keys>,
     slots: Arc<TransferSlots>,
     config: Arc<Config>,
     running: HashMap<Name, Running>,
@@ -220,7 +218,6 @@ impl ZoneSet {
         let set = ZoneSet {
             registry,
             store,
-            keys: ring.snapshot(),
             ring,
             slots,
             consumed: config
@@ -307,7 +304,7 @@ impl ZoneSet {
             .iter()
             .map(|t| Target {
                 addr: t.addr,
-                key: t.key.as_ref().and_then(|k| self.keys.get(k)).cloned(),
+                key: t.key.clone(),
             })
             .collect();
         let settings = Arc::new(ZoneSettings {
@@ -325,6 +322,7 @@ impl ZoneSet {
             settings,
             targets,
             self.store.clone(),
+            self.ring.clone(),
             &mut self.tasks,
         );
         info!(catalog = %s.catalog, super_slaves = s.servers.len(), "super master: publishing catalog");
@@ -370,7 +368,7 @@ impl ZoneSet {
                     .iter()
                     .map(|p| PrimaryServer {
                         addr: p.addr,
-                        key: p.key.as_ref().and_then(|k| self.keys.get(k)).cloned(),
+                        key: p.key.clone(),
                         ixfr: p.ixfr,
                         ixfr_udp: p.ixfr_udp,
                     })
@@ -442,7 +440,7 @@ impl ZoneSet {
             settings,
             catalog: self.feed.clone(),
         };
-        let handle = primary::spawn(spec, self.store.clone(), self.keys.clone(), &mut self.tasks);
+        let handle = primary::spawn(spec, self.store.clone(), self.ring.clone(), &mut self.tasks);
         self.registry.insert(handle.clone());
         self.running.insert(
             name,
@@ -475,7 +473,7 @@ impl ZoneSet {
         let handle = secondary::spawn(
             spec,
             self.store.clone(),
-            self.keys.clone(),
+            self.ring.clone(),
             self.slots.clone(),
             &mut self.tasks,
         );
@@ -621,7 +619,7 @@ impl ZoneSet {
     fn master_server(&self, m: &SuperMaster) -> PrimaryServer {
         PrimaryServer {
             addr: m.addr,
-            key: m.key.as_ref().and_then(|k| self.keys.get(k)).cloned(),
+            key: m.key.clone(),
             ixfr: true,
             ixfr_udp: false,
         }
@@ -852,8 +850,9 @@ impl ZoneSet {
             let server = self.master_server(m);
             let catalog = m.catalog.clone();
             let commands = self.commands.clone();
+            let ring = self.ring.clone();
             self.tasks.spawn(async move {
-                let serial = catalog_serial(&server, &catalog).await;
+                let serial = catalog_serial(&server, &catalog, &ring).await;
                 let _ = commands
                     .send(ZoneCommand::BulkChecked { master: i, serial })
                     .await;
@@ -937,7 +936,9 @@ impl ZoneSet {
                         }
                     }
                     Some(s) if !Serial(serial).is_newer_than(Serial(s)) => {}
-                    _ => r.handle.send(ZoneEvent::Newer { serial }),
+                    _ => {
+                        r.handle.send(ZoneEvent::Newer { serial });
+                    }
                 }
             }
         } else if confirm {
@@ -1073,7 +1074,6 @@ impl ZoneSet {
         };
         let old = std::mem::replace(&mut self.config, new.clone());
         self.ring.replace(new.keys.clone());
-        self.keys = self.ring.snapshot();
         let mut notes = Vec::new();
         if old.listen != new.listen || old.control != new.control || old.metrics != new.metrics {
             notes.push("listen, control and metrics addresses change on restart only");
@@ -1231,9 +1231,13 @@ impl ZoneSet {
 
 /// The serial of `catalog` at its super master: an SOA query over UDP, then over TCP
 /// when UDP fails (DESIGN.md §4).
-async fn catalog_serial(server: &PrimaryServer, catalog: &Name) -> Result<u32, String> {
+async fn catalog_serial(
+    server: &PrimaryServer,
+    catalog: &Name,
+    ring: &KeyRing,
+) -> Result<u32, String> {
     let opts = crate::xfr::ClientOptions {
-        key: server.key.clone(),
+        key: server.resolve_key(ring).map_err(|e| e.to_string())?,
         timeout: Duration::from_secs(5),
         udp_attempts: 2,
         ..Default::default()
