@@ -220,22 +220,24 @@ impl SecondaryZone {
         debug!("zone task stopped");
     }
 
-    /// Takes what is pending: sends NOTIFY when asked, notes the first NOTIFY's
-    /// arrival, and returns the refresh to run against the zone as it is now.
+    /// Takes what is pending: sends NOTIFY when asked, and returns the refresh to run
+    /// against the zone as it is now (noting when the first NOTIFY behind it arrived,
+    /// for the NOTIFY-to-served metric).
     fn on_pending(&mut self, p: Pending) -> Option<Refresh> {
-        if let Some(at) = p.notified_at {
-            self.status.update(|s| {
-                s.notified_at.get_or_insert(at);
-            });
-        }
         if p.notify_out {
             self.notify();
         }
         let ours = self.version.as_ref().map(|v| v.serial());
         let serving = self.state(self.clock.now()) == ZoneState::Ok;
         let refresh = p.refresh(ours, serving);
-        if refresh.is_none() && !p.is_empty() && (p.check.is_some() || p.newer.is_some()) {
-            debug!(serial = ?ours, pending = %p, "not newer than ours; no refresh");
+        match (refresh, p.notified_at) {
+            (Some(_), Some(at)) => self.status.update(|s| {
+                s.notified_at.get_or_insert(at);
+            }),
+            (None, _) if p.check.is_some() || p.newer.is_some() => {
+                debug!(serial = ?ours, pending = %p, "serial not newer; no refresh");
+            }
+            _ => {}
         }
         refresh
     }
@@ -873,6 +875,40 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    /// Which failures move on to the next primary, and which fail the refresh at
+    /// once; the texts stay those of the underlying errors.
+    #[test]
+    fn refresh_errors_decide_whether_the_next_primary_is_asked() {
+        let peer: SocketAddr = "192.0.2.1:53".parse().unwrap();
+        let unknown = RefreshError::UnknownKey {
+            peer,
+            key: n("xfr-key."),
+        };
+        assert!(unknown.tries_next_primary());
+        assert_eq!(
+            unknown.to_string(),
+            "key xfr-key. for 192.0.2.1:53 is not configured"
+        );
+        let refused = RefreshError::from(XfrError::Refused { peer });
+        assert!(refused.tries_next_primary());
+        assert_eq!(refused.to_string(), "REFUSED from 192.0.2.1:53");
+        let timeout = RefreshError::from(XfrError::Timeout {
+            peer,
+            after: Duration::from_secs(10),
+            messages: 0,
+        });
+        assert!(timeout.tries_next_primary());
+        assert!(
+            RefreshError::Unexpected("the AXFR answer was not a whole zone").tries_next_primary()
+        );
+        let store = RefreshError::from(StoreError::NoSoa("example.com.".into()));
+        assert!(!store.tries_next_primary());
+        assert_eq!(
+            store.to_string(),
+            StoreError::NoSoa("example.com.".into()).to_string()
+        );
     }
 
     //--- The task's timers, under paused time
