@@ -5,9 +5,10 @@
 //! Each zone has a [`ZoneHandle`]: readers (the listeners, transfers out) take the
 //! current [`Published`] snapshot from its `watch` channel (`borrow().clone()`, an `Arc`
 //! bump, guard dropped at once) and never wait for a writer. Events (a file changed,
-//! SIGHUP, a NOTIFY, a timer, a control command) go to the zone's task through a
-//! bounded channel; the task parses, diffs, persists ([`crate::store`]), publishes,
-//! then notifies — in that order (STYLE.md rule 4).
+//! SIGHUP, a NOTIFY, a timer, a control command) are merged into the zone task's
+//! [`inbox`] (one pending value per zone, never full, never losing work); the task
+//! parses, diffs, persists ([`crate::store`]), publishes, then notifies — in that
+//! order (STYLE.md rule 4).
 //!
 //! The [`Registry`] maps zone names to handles. It is copy-on-write: adding or
 //! removing a zone builds a new table and swaps it in, so a query's lookup takes no
@@ -15,6 +16,7 @@
 
 pub mod catalog;
 pub mod consumer;
+pub mod inbox;
 pub mod manager;
 pub mod mirror;
 pub mod notify_out;
@@ -27,7 +29,7 @@ pub mod timers;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 use crate::acl::Acl;
 use crate::answer::cache::AnswerCache;
@@ -58,7 +60,8 @@ impl Published {
 
 //----------- ZoneHandle -------------------------------------------------------------
 
-/// Events a zone task acts on. Repeated events merge into one pending action.
+/// Events a zone task acts on: the input vocabulary of its inbox, where repeated
+/// events merge into one [`inbox::Pending`] (see the merge table there).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ZoneEvent {
     /// Primary zones: re-read the zone file (it changed, or SIGHUP).
@@ -168,9 +171,10 @@ pub struct ZoneHandle {
     /// The current content; `None` until the first load succeeded. Written only by
     /// the zone's task.
     pub published: watch::Receiver<Option<Arc<Published>>>,
-    /// The zone's task's inbox (bounded; a full inbox means an event is pending
-    /// already, which is as good as a second one).
-    pub events: mpsc::Sender<ZoneEvent>,
+    /// The zone's task's inbox: events merge into what is pending, so it is never
+    /// full and loses no work. Dropping the handle (the inbox's only sender) stops
+    /// the task.
+    pub inbox: inbox::Inbox,
     /// Settings from the config.
     pub settings: Arc<ZoneSettings>,
     /// What the zone's task reports about itself (written by that task only).
@@ -183,9 +187,15 @@ impl ZoneHandle {
         self.published.borrow().clone()
     }
 
-    /// Queues an event; a full inbox means the same work is already pending.
-    pub fn send(&self, event: ZoneEvent) {
-        let _ = self.events.try_send(event);
+    /// Merges an event into the zone task's inbox and wakes the task; returns what is
+    /// pending now, this event included (the control endpoint says it).
+    pub fn send(&self, event: ZoneEvent) -> inbox::Pending {
+        self.inbox.send(event)
+    }
+
+    /// What the zone's task has been asked to do and has not started yet.
+    pub fn pending(&self) -> inbox::Pending {
+        self.inbox.pending()
     }
 }
 
@@ -313,11 +323,11 @@ mod tests {
 
     fn handle(name: &str) -> Arc<ZoneHandle> {
         let (_tx, rx) = watch::channel(None);
-        let (etx, _erx) = mpsc::channel(1);
+        let (inbox, _rx) = inbox::inbox();
         Arc::new(ZoneHandle {
             name: name.parse().unwrap(),
             published: rx,
-            events: etx,
+            inbox,
             settings: Arc::new(ZoneSettings {
                 allow_transfer: Acl::default(),
                 also_notify: Vec::new(),

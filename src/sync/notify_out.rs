@@ -11,32 +11,36 @@
 //! - RFC 1996 §3.6: retransmit until answered; zonesync uses the sender of
 //!   [`crate::notify`] (back-off from 2 s, 5 retransmissions).
 //! - RFC 1996 §3.7: the new SOA goes in ANSWER as a hint.
+//!
+//! Keys are named, not held: each NOTIFY resolves its target's key in the live
+//! [`KeyRing`] when it is sent, so a secret rotated by `serve reload` signs the next
+//! round without restarting the zone.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use tokio::task::JoinSet;
 use tracing::{info, warn};
 
 use crate::addr::DNS_PORT;
-use crate::config::{Keys, NotifyTarget};
+use crate::config::{KeyRing, NotifyTarget};
 use crate::notify::{NotifyOptions, send_notify};
-use crate::tsig::Key;
 use crate::zone::rrset::rdata_target;
 use crate::zone::version::ZoneVersion;
-use crate::zone::{Rtype, soa::Soa};
+use crate::zone::{Name, Rtype, soa::Soa};
 
-/// A server to notify, and the key to sign with.
+/// A server to notify, and the name of the key to sign with.
 #[derive(Debug, Clone)]
 pub struct Target {
     /// Where.
     pub addr: SocketAddr,
-    /// Signing key.
-    pub key: Option<Key>,
+    /// The signing key's name, resolved in the [`KeyRing`] when the NOTIFY is sent.
+    pub key: Option<Name>,
 }
 
 /// The notify set of a zone version: the addresses of its NS hosts (other than the
 /// SOA MNAME) that the zone itself holds, on port 53, and `also_notify`.
-pub fn targets(version: &ZoneVersion, also_notify: &[NotifyTarget], keys: &Keys) -> Vec<Target> {
+pub fn targets(version: &ZoneVersion, also_notify: &[NotifyTarget]) -> Vec<Target> {
     let mut out: Vec<Target> = Vec::new();
     let mname = version
         .soa()
@@ -72,13 +76,12 @@ pub fn targets(version: &ZoneVersion, also_notify: &[NotifyTarget], keys: &Keys)
         }
     }
     for t in also_notify {
-        let key = t.key.as_ref().and_then(|k| keys.get(k)).cloned();
-        push(&mut out, t.addr, key);
+        push(&mut out, t.addr, t.key.clone());
     }
     out
 }
 
-fn push(out: &mut Vec<Target>, addr: SocketAddr, key: Option<Key>) {
+fn push(out: &mut Vec<Target>, addr: SocketAddr, key: Option<Name>) {
     match out.iter_mut().find(|t| t.addr == addr) {
         Some(t) if key.is_some() => t.key = key,
         Some(_) => {}
@@ -86,19 +89,40 @@ fn push(out: &mut Vec<Target>, addr: SocketAddr, key: Option<Key>) {
     }
 }
 
-/// Starts one NOTIFY per target for the version's serial, in `round`.
-pub fn spawn_round(round: &mut JoinSet<()>, version: &ZoneVersion, targets: Vec<Target>) {
+/// Starts one NOTIFY per target for the version's serial, in `round`. Each resolves
+/// its key in `ring` as it starts; a key the ring no longer holds fails that target
+/// (logged), not the round.
+pub fn spawn_round(
+    round: &mut JoinSet<()>,
+    version: &ZoneVersion,
+    targets: Vec<Target>,
+    ring: &Arc<KeyRing>,
+) {
     let zone = version.origin().clone();
     let serial = version.serial();
     let hint = version.soa_record();
     for target in targets {
         let zone = zone.clone();
-        let opts = NotifyOptions {
-            key: target.key.clone(),
-            soa_hint: Some(hint.clone()),
-            ..NotifyOptions::default()
-        };
+        let hint = hint.clone();
+        let ring = ring.clone();
         round.spawn(async move {
+            let key = match &target.key {
+                Some(name) => match ring.get(name) {
+                    Some(k) => Some(k),
+                    None => {
+                        crate::metrics::get().notify("out", "failed");
+                        warn!(zone = %zone, peer = %target.addr, serial, key = %name,
+                            "NOTIFY-out, failed: key not configured");
+                        return;
+                    }
+                },
+                None => None,
+            };
+            let opts = NotifyOptions {
+                key,
+                soa_hint: Some(hint),
+                ..NotifyOptions::default()
+            };
             let result = send_notify(target.addr, &zone, &opts).await;
             let outcome = match &result {
                 Ok(r) if r.is_success() => "acknowledged",

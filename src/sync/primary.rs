@@ -19,11 +19,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{Instrument, debug, error, info, info_span, warn};
 
-use crate::config::{Keys, SerialPolicy};
+use crate::config::{KeyRing, SerialPolicy};
 use crate::store::{JournalLimits, Source, Store};
 use crate::zone::changeset::{Changeset, diff};
 use crate::zone::check::check_records_ordered;
@@ -32,12 +32,10 @@ use crate::zone::version::ZoneVersion;
 use crate::zone::version::canonical_order_of;
 use crate::zone::{Class, Name, ParseOptions, Severity, parse_file, soa};
 
+use super::inbox::{self, InboxReceiver};
 use super::producer::CatalogFeed;
 use super::status::{Role, State, StatusCell, ZoneStatus};
-use super::{Published, ZoneEvent, ZoneHandle, ZoneSettings, notify_out};
-
-/// Pending events per zone (more are merged: a full inbox already holds a reload).
-const INBOX: usize = 4;
+use super::{Published, ZoneHandle, ZoneSettings, notify_out};
 
 //----------- PrimaryZone ------------------------------------------------------------
 
@@ -55,8 +53,8 @@ pub struct PrimaryZone {
     publish: watch::Sender<Option<Arc<Published>>>,
     /// Settings shared with the listeners.
     settings: Arc<ZoneSettings>,
-    /// TSIG keys, for signing NOTIFY.
-    keys: Arc<Keys>,
+    /// The live key table NOTIFY keys are resolved in, at each send.
+    ring: Arc<KeyRing>,
     /// The file as last loaded (serial in the file, mtime, size).
     source: Option<Source>,
     /// The NOTIFY round in flight; a new serial aborts it and starts another.
@@ -85,15 +83,15 @@ pub struct PrimarySpec {
 }
 
 /// Starts the task of a primary zone; returns its handle. The task runs until its
-/// inbox closes (the handle and every clone of its sender are dropped).
+/// inbox closes (the handle is dropped). NOTIFY keys are resolved in `ring` when sent.
 pub fn spawn(
     spec: PrimarySpec,
     store: Arc<Store>,
-    keys: Arc<Keys>,
+    ring: Arc<KeyRing>,
     tasks: &mut JoinSet<()>,
 ) -> Arc<ZoneHandle> {
     let (publish, published) = watch::channel(None);
-    let (events, inbox) = mpsc::channel(INBOX);
+    let (events, inbox) = inbox::inbox();
     let status = StatusCell::new(ZoneStatus::new(
         Role::Primary,
         vec![spec.file.display().to_string()],
@@ -101,7 +99,7 @@ pub fn spawn(
     let handle = Arc::new(ZoneHandle {
         name: spec.name.clone(),
         published,
-        events,
+        inbox: events,
         settings: spec.settings.clone(),
         status: status.clone(),
     });
@@ -112,7 +110,7 @@ pub fn spawn(
         store,
         publish,
         settings: spec.settings,
-        keys,
+        ring,
         source: None,
         notify_round: JoinSet::new(),
         catalog: spec.catalog,
@@ -126,19 +124,17 @@ pub fn spawn(
 
 impl PrimaryZone {
     /// Drives the zone until its inbox closes.
-    async fn run(mut self, mut inbox: mpsc::Receiver<ZoneEvent>) {
+    async fn run(mut self, mut inbox: InboxReceiver) {
         self.restore().await;
         self.reload().await;
-        while let Some(event) = inbox.recv().await {
-            match event {
-                ZoneEvent::Reload => self.reload().await,
-                ZoneEvent::SendNotify => self.notify(),
-                // Primary zones take no NOTIFY and have nothing to refresh from.
-                ZoneEvent::NotifyIn { .. }
-                | ZoneEvent::Refresh
-                | ZoneEvent::Retransfer
-                | ZoneEvent::Newer { .. }
-                | ZoneEvent::Current { .. } => {}
+        // Primary zones take no NOTIFY and have nothing to refresh from: of what is
+        // pending, only a reload and a NOTIFY round apply.
+        while let Some(pending) = inbox.recv().await {
+            if pending.reload {
+                self.reload().await;
+            }
+            if pending.notify_out {
+                self.notify();
             }
         }
         self.notify_round.abort_all();
@@ -459,8 +455,13 @@ impl PrimaryZone {
             return;
         };
         self.notify_round.abort_all();
-        let targets = notify_out::targets(&current.version, &self.settings.also_notify, &self.keys);
-        notify_out::spawn_round(&mut self.notify_round, &current.version, targets);
+        let targets = notify_out::targets(&current.version, &self.settings.also_notify);
+        notify_out::spawn_round(
+            &mut self.notify_round,
+            &current.version,
+            targets,
+            &self.ring,
+        );
     }
 }
 

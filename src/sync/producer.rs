@@ -16,10 +16,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tracing::{Instrument, debug, error, info, info_span};
 
+use crate::config::KeyRing;
 use crate::store::{JournalLimits, Store};
 use crate::zone::changeset::diff;
 use crate::zone::serial::Serial;
@@ -27,9 +28,10 @@ use crate::zone::version::ZoneVersion;
 use crate::zone::{Class, Name};
 
 use super::catalog;
+use super::inbox::{self, InboxReceiver};
 use super::notify_out::{self, Target};
 use super::status::{Role, State, StatusCell, ZoneStatus};
-use super::{Published, ZoneEvent, ZoneHandle, ZoneSettings};
+use super::{Published, ZoneHandle, ZoneSettings};
 
 /// How long the producer waits after the first change for more (a burst of new
 /// zones becomes one catalog version).
@@ -79,22 +81,24 @@ impl CatalogFeed {
 //----------- Producer ---------------------------------------------------------------
 
 /// Starts the catalog producer for catalog zone `name`; returns its handle (to
-/// register as a zone) and its feed.
+/// register as a zone) and its feed. The super slaves' keys (named in `targets`) are
+/// resolved in `ring` at each NOTIFY.
 pub fn spawn(
     name: Name,
     settings: Arc<ZoneSettings>,
     targets: Vec<Target>,
     store: Arc<Store>,
+    ring: Arc<KeyRing>,
     tasks: &mut JoinSet<()>,
 ) -> (Arc<ZoneHandle>, Arc<CatalogFeed>) {
     let (publish, published) = watch::channel(None);
     // Control events (SendNotify) only; member updates come through the feed.
-    let (events, inbox) = mpsc::channel(4);
+    let (events, inbox) = inbox::inbox();
     let status = StatusCell::new(ZoneStatus::new(Role::Catalog, vec!["(generated)".into()]));
     let handle = Arc::new(ZoneHandle {
         name: name.clone(),
         published,
-        events,
+        inbox: events,
         settings,
         status: status.clone(),
     });
@@ -105,6 +109,7 @@ pub fn spawn(
         publish,
         feed: feed.clone(),
         targets,
+        ring,
         members: BTreeMap::new(),
         version: None,
         notify_round: JoinSet::new(),
@@ -125,6 +130,8 @@ struct Producer {
     feed: Arc<CatalogFeed>,
     /// The super slaves.
     targets: Vec<Target>,
+    /// The live key table the super slaves' keys are resolved in, at each NOTIFY.
+    ring: Arc<KeyRing>,
     /// The members and their serials, as the served catalog lists them.
     members: BTreeMap<Name, u32>,
     /// The served catalog.
@@ -135,12 +142,13 @@ struct Producer {
 }
 
 impl Producer {
-    async fn run(mut self, mut inbox: mpsc::Receiver<ZoneEvent>) {
+    async fn run(mut self, mut inbox: InboxReceiver) {
         self.restore().await;
         loop {
             tokio::select! {
-                ev = inbox.recv() => match ev {
-                    Some(ZoneEvent::SendNotify) => self.notify(),
+                pending = inbox.recv() => match pending {
+                    // Nothing else applies to a catalog this server writes itself.
+                    Some(p) if p.notify_out => self.notify(),
                     Some(_) => {}
                     None => break,
                 },
@@ -292,6 +300,6 @@ impl Producer {
             targets = self.targets.len(),
             "catalog NOTIFY"
         );
-        notify_out::spawn_round(&mut self.notify_round, &v, self.targets.clone());
+        notify_out::spawn_round(&mut self.notify_round, &v, self.targets.clone(), &self.ring);
     }
 }

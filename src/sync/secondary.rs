@@ -11,8 +11,14 @@
 //! next primary, then waits RETRY; past EXPIRE the zone answers SERVFAIL until a
 //! refresh succeeds.
 //!
-//! Events that arrive while a refresh runs are merged into one follow-up refresh
-//! (RFC 1996 §4.4; STYLE.md trap 8).
+//! Events merge in the zone's [`inbox`](super::inbox) (never full, never losing
+//! work); the task takes what is pending when it is free, and events that arrive while
+//! a refresh runs make one follow-up refresh (STYLE.md trap 8).
+//!
+//! Keys are named, not held: each SOA query and transfer resolves its primary's key in
+//! the live [`KeyRing`] as it starts, so a secret rotated by `serve reload` signs the
+//! next transfer; a key the ring no longer holds fails that primary
+//! ([`RefreshError::UnknownKey`]).
 //!
 //! # Standards
 //! - RFC 1996 §3.11: on NOTIFY the secondary "should query the primary for the SOA"
@@ -27,41 +33,61 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{Instrument, debug, error, info, info_span, warn};
 
-use crate::config::{Keys, TimerBounds};
-use crate::store::{JournalLimits, Store, Timers};
+use crate::config::{KeyRing, TimerBounds};
+use crate::store::{JournalLimits, Store, StoreError, Timers};
 use crate::tsig::Key;
 use crate::xfr::{ClientOptions, IxfrOptions, Limits, Transfer, XfrError, XfrOutcome};
 use crate::zone::changeset::{ApplyError, Changeset, diff};
 use crate::zone::rrset::{canonical_rdata_cmp, set_key};
 use crate::zone::serial::Serial;
 use crate::zone::soa::Soa;
-use crate::zone::version::ZoneVersion;
+use crate::zone::version::{VersionError, ZoneVersion};
 use crate::zone::{Class, Name, Record};
 
+use super::inbox::{self, InboxReceiver, Pending, Refresh};
 use super::status::{Role, State, StatusCell, ZoneStatus};
 use super::timers::{self, Clock, ZoneState};
-use super::{Published, TransferSlots, ZoneEvent, ZoneHandle, ZoneSettings, notify_out};
-
-/// Pending events per zone; more merge (a full inbox already holds a refresh).
-const INBOX: usize = 4;
+use super::{Published, TransferSlots, ZoneHandle, ZoneSettings, notify_out};
 
 //----------- Spec -------------------------------------------------------------------
 
-/// A primary of a secondary zone, keys resolved.
+/// A primary of a secondary zone.
 #[derive(Debug, Clone)]
 pub struct PrimaryServer {
     /// Where it answers.
     pub addr: SocketAddr,
-    /// The key for SOA queries and transfers.
-    pub key: Option<Key>,
+    /// The name of the key for SOA queries and transfers, resolved in the
+    /// [`KeyRing`] at each use ([`PrimaryServer::resolve_key`]).
+    pub key: Option<Name>,
     /// Ask for IXFR.
     pub ixfr: bool,
     /// Try IXFR over UDP first.
     pub ixfr_udp: bool,
+}
+
+impl PrimaryServer {
+    /// The key to sign with, as the ring holds it now; `None` when the primary is
+    /// asked unsigned.
+    ///
+    /// # Errors
+    /// [`RefreshError::UnknownKey`] when the key is named but the ring no longer
+    /// holds it (a reload removed it).
+    pub fn resolve_key(&self, ring: &KeyRing) -> Result<Option<Key>, RefreshError> {
+        match &self.key {
+            None => Ok(None),
+            Some(name) => ring
+                .get(name)
+                .map(Some)
+                .ok_or_else(|| RefreshError::UnknownKey {
+                    peer: self.addr,
+                    key: name.clone(),
+                }),
+        }
+    }
 }
 
 /// What a secondary zone needs to start.
@@ -78,16 +104,17 @@ pub struct SecondarySpec {
     pub limits: Limits,
 }
 
-/// Starts a secondary zone's task; returns its handle.
+/// Starts a secondary zone's task; returns its handle. The task runs until the handle
+/// is dropped. Keys are resolved in `ring` at each use.
 pub fn spawn(
     spec: SecondarySpec,
     store: Arc<Store>,
-    keys: Arc<Keys>,
+    ring: Arc<KeyRing>,
     slots: Arc<TransferSlots>,
     tasks: &mut JoinSet<()>,
 ) -> Arc<ZoneHandle> {
     let (publish, published) = watch::channel(None);
-    let (events, inbox) = mpsc::channel(INBOX);
+    let (events, inbox) = inbox::inbox();
     let role = if spec.settings.catalog {
         Role::Catalog
     } else {
@@ -98,7 +125,7 @@ pub fn spawn(
     let handle = Arc::new(ZoneHandle {
         name: spec.name.clone(),
         published,
-        events,
+        inbox: events,
         settings: spec.settings.clone(),
         status: status.clone(),
     });
@@ -106,7 +133,7 @@ pub fn spawn(
     let zone = SecondaryZone {
         spec,
         store,
-        keys,
+        ring,
         slots,
         publish,
         version: None,
@@ -125,7 +152,9 @@ pub fn spawn(
 struct SecondaryZone {
     spec: SecondarySpec,
     store: Arc<Store>,
-    keys: Arc<Keys>,
+    /// The live key table; primaries' and NOTIFY targets' keys are resolved in it at
+    /// each use (written by the zone-set manager on reload).
+    ring: Arc<KeyRing>,
     slots: Arc<TransferSlots>,
     /// Where versions are published (this task is the only sender); `None` while
     /// loading or expired.
@@ -142,21 +171,9 @@ struct SecondaryZone {
     clock: Clock,
 }
 
-/// What to do on the next refresh, weakest first (merging keeps the strongest).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Refresh {
-    /// The catalog says the primary serves our serial: the zone is current.
-    Confirm(u32),
-    /// Check the SOA, transfer when newer.
-    Check,
-    /// The primary is known to be newer (catalog): transfer without the SOA query.
-    Known,
-    /// Transfer the whole zone regardless (control `retransfer`).
-    Axfr,
-}
-
 impl SecondaryZone {
-    async fn run(mut self, mut inbox: mpsc::Receiver<ZoneEvent>) {
+    /// Drives the zone until its handle is dropped.
+    async fn run(mut self, mut inbox: InboxReceiver) {
         self.restore().await;
         self.sync_status();
         loop {
@@ -179,8 +196,8 @@ impl SecondaryZone {
             let wake = tokio::time::Instant::now()
                 + Duration::from_secs(due.min(expire).saturating_sub(now));
             let first = tokio::select! {
-                ev = inbox.recv() => match ev {
-                    Some(ev) => self.action(ev),
+                pending = inbox.recv() => match pending {
+                    Some(p) => self.on_pending(p),
                     None => break,
                 },
                 _ = tokio::time::sleep_until(wake) => {
@@ -188,60 +205,41 @@ impl SecondaryZone {
                         self.expire();
                         None
                     } else {
-                        Some(Refresh::Check)
+                        self.on_pending(Pending::check())
                     }
                 }
             };
             let mut next = first;
-            // Refresh, then merge what arrived meanwhile into one follow-up.
+            // Refresh; what arrived meanwhile makes one follow-up.
             while let Some(kind) = next {
                 self.refresh(kind).await;
-                next = None;
-                while let Ok(ev) = inbox.try_recv() {
-                    next = merge(next, self.action(ev));
-                }
+                next = self.on_pending(inbox.take());
             }
         }
         self.notify_round.abort_all();
         debug!("zone task stopped");
     }
 
-    /// What an event asks for.
-    fn action(&mut self, ev: ZoneEvent) -> Option<Refresh> {
-        match ev {
-            ZoneEvent::NotifyIn { serial } => {
-                self.status.update(|s| {
-                    s.notified_at.get_or_insert_with(std::time::Instant::now);
-                });
-                if let (Some(hint), Some(v)) = (serial, &self.version)
-                    && self.state(self.clock.now()) == ZoneState::Ok
-                    && !Serial(hint).is_newer_than(Serial(v.serial()))
-                {
-                    debug!(
-                        hint,
-                        serial = v.serial(),
-                        "NOTIFY-in, serial not newer; no refresh"
-                    );
-                    return None;
-                }
-                Some(Refresh::Check)
-            }
-            ZoneEvent::Refresh => Some(Refresh::Check),
-            ZoneEvent::Newer { serial } => match &self.version {
-                Some(v) if !Serial(serial).is_newer_than(Serial(v.serial())) => None,
-                _ => Some(Refresh::Known),
-            },
-            ZoneEvent::Current { serial } => match &self.version {
-                Some(v) if v.serial() == serial => Some(Refresh::Confirm(serial)),
-                _ => Some(Refresh::Check),
-            },
-            ZoneEvent::Retransfer => Some(Refresh::Axfr),
-            ZoneEvent::SendNotify => {
-                self.notify();
-                None
-            }
-            ZoneEvent::Reload => None,
+    /// Takes what is pending: sends NOTIFY when asked, and returns the refresh to run
+    /// against the zone as it is now (noting when the first NOTIFY behind it arrived,
+    /// for the NOTIFY-to-served metric).
+    fn on_pending(&mut self, p: Pending) -> Option<Refresh> {
+        if p.notify_out {
+            self.notify();
         }
+        let ours = self.version.as_ref().map(|v| v.serial());
+        let serving = self.state(self.clock.now()) == ZoneState::Ok;
+        let refresh = p.refresh(ours, serving);
+        match (refresh, p.notified_at) {
+            (Some(_), Some(at)) => self.status.update(|s| {
+                s.notified_at.get_or_insert(at);
+            }),
+            (None, _) if p.check.is_some() || p.newer.is_some() => {
+                debug!(serial = ?ours, pending = %p, "serial not newer; no refresh");
+            }
+            _ => {}
+        }
+        refresh
     }
 
     fn state(&self, now: u64) -> ZoneState {
@@ -338,13 +336,20 @@ impl SecondaryZone {
             self.succeeded(None).await;
             return;
         }
-        let mut errors = Vec::new();
+        let mut last: Option<RefreshError> = None;
         for primary in self.spec.primaries.clone() {
             match self.refresh_from(&primary, kind).await {
                 Ok(()) => return,
-                Err(e) => {
+                Err(e) if e.tries_next_primary() => {
                     warn!(peer = %primary.addr, error = %e, "refresh from this primary failed");
-                    errors.push(e);
+                    last = Some(e);
+                }
+                Err(e) => {
+                    // The store (or the runtime) failed: another primary's copy would
+                    // fail the same way.
+                    error!(peer = %primary.addr, error = %e, "refresh failed; not trying other primaries");
+                    last = Some(e);
+                    break;
                 }
             }
         }
@@ -358,8 +363,7 @@ impl SecondaryZone {
             timers::random(),
         );
         let retry = self.timers.next_refresh.saturating_sub(now);
-        let last = errors
-            .last()
+        let last = last
             .map(|e| e.to_string())
             .unwrap_or_else(|| "no primaries".into());
         warn!(error = %last, "refresh, failed, next retry in {retry}s");
@@ -371,10 +375,11 @@ impl SecondaryZone {
         }
     }
 
-    /// One primary: SOA check, then the transfer if needed.
-    async fn refresh_from(&mut self, p: &PrimaryServer, kind: Refresh) -> Result<(), String> {
+    /// One primary: SOA check, then the transfer if needed. The primary's key is
+    /// resolved now, so the ring's current secret signs this attempt.
+    async fn refresh_from(&mut self, p: &PrimaryServer, kind: Refresh) -> Result<(), RefreshError> {
         let opts = ClientOptions {
-            key: p.key.clone(),
+            key: p.resolve_key(&self.ring)?,
             timeout: Duration::from_secs(10),
             udp_attempts: 2,
             limits: self.spec.limits,
@@ -390,9 +395,7 @@ impl SecondaryZone {
                 Ok(s) => s,
                 Err(udp) => {
                     debug!(peer = %p.addr, error = %udp, "SOA query over UDP failed; trying TCP");
-                    crate::xfr::query_soa_tcp(p.addr, &zone, &opts)
-                        .await
-                        .map_err(|e| e.to_string())?
+                    crate::xfr::query_soa_tcp(p.addr, &zone, &opts).await?
                 }
             };
             if let Some(v) = &have {
@@ -430,10 +433,9 @@ impl SecondaryZone {
             }
             _ => crate::xfr::axfr(p.addr, &zone, &opts).await,
         }
-        .map_err(|e: XfrError| {
+        .inspect_err(|_: &XfrError| {
             let kind = if use_ixfr { "IXFR" } else { "AXFR" };
             crate::metrics::get().transfer("in", kind, false, 0);
-            e.to_string()
         })?;
         // Metrics kinds: IXFR, AXFR, and AXFR-fallback (an IXFR answered or retried
         // with the whole zone).
@@ -455,7 +457,7 @@ impl SecondaryZone {
             outcome.stats.records,
             outcome.stats.bytes,
         );
-        let key = p
+        let key = opts
             .key
             .as_ref()
             .map_or("none".to_string(), |k| k.name().to_string());
@@ -469,16 +471,16 @@ impl SecondaryZone {
             Transfer::Full(records) => self.commit_full(records).await?,
             Transfer::Incremental(changesets) => match self.commit_incremental(changesets).await {
                 Ok(serial) => serial,
-                Err(IncrementalError::DoesNotApply(e)) => {
+                Err(RefreshError::DoesNotApply(e)) => {
                     // Knot and NSD do the same: retrying the same IXFR would fail the
                     // same way until the zone expires; a full transfer converges.
                     warn!(peer = %p.addr, error = %e,
                         "IXFR-in does not apply to our version; falling back to AXFR");
-                    let out = crate::xfr::axfr(p.addr, &zone, &opts)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    let out = crate::xfr::axfr(p.addr, &zone, &opts).await?;
                     let Transfer::Full(zone_records) = out.transfer else {
-                        return Err("the AXFR answer was not a whole zone".into());
+                        return Err(RefreshError::Unexpected(
+                            "the AXFR answer was not a whole zone",
+                        ));
                     };
                     let serial = self.commit_full(zone_records).await?;
                     crate::metrics::get().transfer("in", "AXFR-fallback", true, out.stats.bytes);
@@ -492,7 +494,7 @@ impl SecondaryZone {
                     );
                     return Ok(());
                 }
-                Err(IncrementalError::Failed(e)) => return Err(e),
+                Err(e) => return Err(e),
             },
         };
         crate::metrics::get().transfer("in", metric_kind, true, bytes);
@@ -507,17 +509,18 @@ impl SecondaryZone {
 
     /// A full zone: diffed against ours when we have one (so the journal keeps the
     /// change for IXFR-out), committed, published.
-    async fn commit_full(&mut self, records: Vec<crate::zone::Record>) -> Result<u32, String> {
+    async fn commit_full(
+        &mut self,
+        records: Vec<crate::zone::Record>,
+    ) -> Result<u32, RefreshError> {
         let zone = self.spec.name.clone();
         let old = self.version.clone();
         let built = tokio::task::spawn_blocking(move || {
-            let new =
-                ZoneVersion::from_records(zone, Class::IN, records).map_err(|e| e.to_string())?;
+            let new = ZoneVersion::from_records(zone, Class::IN, records)?;
             let cs = old.as_ref().map(|o| diff(o, &new));
-            Ok::<_, String>((new, cs))
+            Ok::<_, RefreshError>((new, cs))
         })
-        .await
-        .map_err(|e| e.to_string())??;
+        .await??;
         let (new, cs) = built;
         let new = Arc::new(new);
         let timers = self.success_timers(&new);
@@ -531,9 +534,7 @@ impl SecondaryZone {
             Some(_) => store.set_timers(&zone, timers).map(|_| Default::default()),
             None => store.replace_zone_version(&zone, for_store, None, Some(timers), true),
         })
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
+        .await??;
         let serial = new.serial();
         self.install(new, timers);
         Ok(serial)
@@ -548,10 +549,10 @@ impl SecondaryZone {
     async fn commit_incremental(
         &mut self,
         changesets: Vec<Changeset>,
-    ) -> Result<u32, IncrementalError> {
+    ) -> Result<u32, RefreshError> {
         let Some(old) = self.version.clone() else {
-            return Err(IncrementalError::Failed(
-                "IXFR answer without a version to apply it to".into(),
+            return Err(RefreshError::Unexpected(
+                "IXFR answer without a version to apply it to",
             ));
         };
         let (new, changesets, dropped) = tokio::task::spawn_blocking(move || {
@@ -573,9 +574,8 @@ impl SecondaryZone {
             }
             Ok((v, applied, dropped))
         })
-        .await
-        .map_err(|e| IncrementalError::Failed(e.to_string()))?
-        .map_err(|e| IncrementalError::DoesNotApply(e.to_string()))?;
+        .await?
+        .map_err(RefreshError::DoesNotApply)?;
         if dropped > 0 {
             warn!(
                 dropped,
@@ -596,9 +596,7 @@ impl SecondaryZone {
                 Some(timers),
             )
         })
-        .await
-        .map_err(|e| IncrementalError::Failed(e.to_string()))?
-        .map_err(|e| IncrementalError::Failed(e.to_string()))?;
+        .await??;
         let serial = new.serial();
         self.install(new, timers);
         Ok(serial)
@@ -627,6 +625,9 @@ impl SecondaryZone {
         };
         self.timers = self.success_timers(&v);
         self.persist_timers().await;
+        // A refresh that reached a primary and found the zone current is a success:
+        // the last failure no longer describes the zone.
+        self.status.update(|s| s.last_error = None);
         if self.publish.borrow().is_none() {
             info!(serial = v.serial(), "zone current again: serving");
             self.publish_current();
@@ -672,31 +673,17 @@ impl SecondaryZone {
             return;
         };
         self.notify_round.abort_all();
-        let targets = notify_out::targets(&v, &self.spec.settings.also_notify, &self.keys)
+        let targets = notify_out::targets(&v, &self.spec.settings.also_notify)
             .into_iter()
             // Never notify our own primaries about their own zone.
             .filter(|t| !self.spec.primaries.iter().any(|p| p.addr == t.addr))
             .collect();
-        notify_out::spawn_round(&mut self.notify_round, &v, targets);
+        notify_out::spawn_round(&mut self.notify_round, &v, targets, &self.ring);
     }
-}
-
-/// Merges two pending refreshes: the stronger wins (a forced AXFR over a transfer
-/// over a check over a confirmation).
-fn merge(a: Option<Refresh>, b: Option<Refresh>) -> Option<Refresh> {
-    a.max(b)
 }
 
 fn soa_of(v: &ZoneVersion) -> Option<Soa> {
     v.soa().rdatas.first().and_then(|r| Soa::from_rdata(r).ok())
-}
-
-/// Why an IXFR answer was not committed.
-enum IncrementalError {
-    /// Its changesets do not apply to our version: fall back to AXFR.
-    DoesNotApply(String),
-    /// Anything else (the store): the refresh fails.
-    Failed(String),
 }
 
 /// The part of `cs` that changes `v`, and how many records it left out: removals of
@@ -752,6 +739,60 @@ fn same_record(a: &Record, b: &Record) -> Ordering {
         .cmp(&b.owner)
         .then_with(|| set_key(a.rtype, &a.rdata).cmp(&set_key(b.rtype, &b.rdata)))
         .then_with(|| canonical_rdata_cmp(a.rtype, a.rdata.as_wire(), b.rdata.as_wire()))
+}
+
+//============ Errors ================================================================
+
+/// Why a refresh from one primary failed. The variant decides what the task does
+/// next ([`RefreshError::tries_next_primary`]); the text is what the log and the
+/// zone's status say.
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    /// The primary's key is named in the config but the key ring no longer holds it
+    /// (a reload removed it): this primary cannot be asked; the next one may.
+    #[error("key {key} for {peer} is not configured")]
+    UnknownKey {
+        /// The primary.
+        peer: SocketAddr,
+        /// The key's name.
+        key: Name,
+    },
+    /// The SOA query or the transfer failed (timeout, REFUSED, NOTAUTH, a TSIG
+    /// failure, a network error, a broken stream): the next primary may do better.
+    #[error(transparent)]
+    Xfr(#[from] XfrError),
+    /// The IXFR's changesets do not apply to our version: fall back to AXFR from the
+    /// same primary (as Knot and NSD do; retrying the IXFR would fail the same way).
+    #[error("{0}")]
+    DoesNotApply(ApplyError),
+    /// What the primary sent does not make a valid zone: the next primary.
+    #[error(transparent)]
+    Invalid(#[from] VersionError),
+    /// The answer was not the kind of transfer asked for: the next primary.
+    #[error("{0}")]
+    Unexpected(&'static str),
+    /// The store failed: the refresh fails at once, since another primary's copy
+    /// would fail the same way.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Work off the runtime panicked or was cancelled (shutdown): the refresh fails.
+    #[error(transparent)]
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl RefreshError {
+    /// True when the next primary is worth asking; false when the refresh fails
+    /// whoever is asked (the store, the runtime).
+    pub fn tries_next_primary(&self) -> bool {
+        match self {
+            RefreshError::UnknownKey { .. }
+            | RefreshError::Xfr(_)
+            | RefreshError::DoesNotApply(_)
+            | RefreshError::Invalid(_)
+            | RefreshError::Unexpected(_) => true,
+            RefreshError::Store(_) | RefreshError::Task(_) => false,
+        }
+    }
 }
 
 //============ Tests =================================================================
@@ -839,6 +880,40 @@ mod tests {
         ));
     }
 
+    /// Which failures move on to the next primary, and which fail the refresh at
+    /// once; the texts stay those of the underlying errors.
+    #[test]
+    fn refresh_errors_decide_whether_the_next_primary_is_asked() {
+        let peer: SocketAddr = "192.0.2.1:53".parse().unwrap();
+        let unknown = RefreshError::UnknownKey {
+            peer,
+            key: n("xfr-key."),
+        };
+        assert!(unknown.tries_next_primary());
+        assert_eq!(
+            unknown.to_string(),
+            "key xfr-key. for 192.0.2.1:53 is not configured"
+        );
+        let refused = RefreshError::from(XfrError::Refused { peer });
+        assert!(refused.tries_next_primary());
+        assert_eq!(refused.to_string(), "REFUSED from 192.0.2.1:53");
+        let timeout = RefreshError::from(XfrError::Timeout {
+            peer,
+            after: Duration::from_secs(10),
+            messages: 0,
+        });
+        assert!(timeout.tries_next_primary());
+        assert!(
+            RefreshError::Unexpected("the AXFR answer was not a whole zone").tries_next_primary()
+        );
+        let store = RefreshError::from(StoreError::NoSoa("example.com.".into()));
+        assert!(!store.tries_next_primary());
+        assert_eq!(
+            store.to_string(),
+            StoreError::NoSoa("example.com.".into()).to_string()
+        );
+    }
+
     //--- The task's timers, under paused time
 
     /// Refresh 60 s, retry 20 s, expire 300 s; the bounds let the SOA decide.
@@ -882,7 +957,7 @@ mod tests {
         spawn(
             spec,
             store.clone(),
-            Arc::new(Keys::default()),
+            Arc::new(KeyRing::default()),
             Arc::new(TransferSlots::new(4, 2)),
             tasks,
         )
@@ -974,17 +1049,16 @@ mod tests {
         // Served through the retries until EXPIRE after the last good refresh …
         advance(230).await;
         assert!(zone.current().is_some(), "served before EXPIRE");
-        assert_eq!(zone.status.get().state, State::Ok);
+        // A retry may still be writing its timers (off the runtime): Refreshing until
+        // it is done, then Ok; the clock stands still meanwhile.
+        eventually("ok", || zone.status.get().state == State::Ok).await;
         // … and not after.
         advance(10).await;
         eventually("expired", || zone.current().is_none()).await;
         assert_eq!(zone.status.get().state, State::Expired);
 
         // A NOTIFY makes it try again; the primary is still dead, so it stays expired.
-        zone.events
-            .send(ZoneEvent::NotifyIn { serial: None })
-            .await
-            .expect("task alive");
+        zone.send(crate::sync::ZoneEvent::NotifyIn { serial: None });
         settle().await;
         assert!(zone.current().is_none());
 
@@ -1041,6 +1115,307 @@ mod tests {
             zone.status.get().next_refresh.is_some_and(|t| t > first)
         })
         .await;
+        tasks.abort_all();
+    }
+
+    //--- Against a scripted primary, under paused time
+
+    /// A primary for example.com. on the test's own runtime (127.0.0.1, port 0): SOA
+    /// over UDP and TCP, and AXFR and IXFR over TCP, both answered with the whole zone
+    /// (an AXFR-style IXFR). With a key it answers only queries signed with that key
+    /// (NOTAUTH otherwise) and signs its answers, as a primary whose secret was
+    /// rotated does.
+    struct Scripted {
+        addr: SocketAddr,
+        /// The serial it serves; its zone is [`zone_at`] that serial.
+        serial: Arc<std::sync::atomic::AtomicU32>,
+        /// The key queries must be signed with.
+        key: Arc<std::sync::Mutex<Option<Key>>>,
+        /// Each query's type, and whether it was signed with `key`.
+        log: Arc<std::sync::Mutex<Vec<(Rtype, bool)>>>,
+    }
+
+    /// Example.com. at `serial`: refresh an hour, so no timer fires in a test.
+    fn zone_at(serial: u32) -> Vec<Record> {
+        let z = "example.com.";
+        vec![
+            soa_timers(z, serial, 3600, 600, 86_400),
+            ns(z, "ns1.example.net."),
+            a("www.example.com.", [192, 0, 2, serial as u8]),
+        ]
+    }
+
+    impl Scripted {
+        async fn start(serial: u32, key: Option<Key>) -> Scripted {
+            // The same port for UDP and TCP.
+            let (tcp, udp) = loop {
+                let tcp = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("tcp");
+                let addr = tcp.local_addr().expect("addr");
+                if let Ok(udp) = tokio::net::UdpSocket::bind(addr).await {
+                    break (tcp, udp);
+                }
+            };
+            let fake = Scripted {
+                addr: tcp.local_addr().expect("addr"),
+                serial: Arc::new(serial.into()),
+                key: Arc::new(std::sync::Mutex::new(key)),
+                log: Arc::default(),
+            };
+            let answerer = fake.answerer();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 65_535];
+                while let Ok((len, from)) = udp.recv_from(&mut buf).await {
+                    let out = answerer.answer(&buf[..len]);
+                    let _ = udp.send_to(&out, from).await;
+                }
+            });
+            let answerer = fake.answerer();
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                while let Ok((mut s, _)) = tcp.accept().await {
+                    let answerer = answerer.clone();
+                    tokio::spawn(async move {
+                        loop {
+                            let mut len = [0u8; 2];
+                            if s.read_exact(&mut len).await.is_err() {
+                                return;
+                            }
+                            let mut q = vec![0u8; u16::from_be_bytes(len) as usize];
+                            if s.read_exact(&mut q).await.is_err() {
+                                return;
+                            }
+                            let out = answerer.answer(&q);
+                            let mut framed = (out.len() as u16).to_be_bytes().to_vec();
+                            framed.extend_from_slice(&out);
+                            if s.write_all(&framed).await.is_err() {
+                                return;
+                            }
+                        }
+                    });
+                }
+            });
+            fake
+        }
+
+        fn answerer(&self) -> Answerer {
+            Answerer {
+                serial: self.serial.clone(),
+                key: self.key.clone(),
+                log: self.log.clone(),
+            }
+        }
+
+        fn log(&self) -> Vec<(Rtype, bool)> {
+            self.log.lock().expect("log").clone()
+        }
+    }
+
+    /// The part of [`Scripted`] its socket tasks share.
+    #[derive(Clone)]
+    struct Answerer {
+        serial: Arc<std::sync::atomic::AtomicU32>,
+        key: Arc<std::sync::Mutex<Option<Key>>>,
+        log: Arc<std::sync::Mutex<Vec<(Rtype, bool)>>>,
+    }
+
+    impl Answerer {
+        fn answer(&self, q: &[u8]) -> Vec<u8> {
+            use crate::tsig::sign::{RequestTsig, VerifyPolicy, now, verify_request};
+            use crate::wire::Rcode;
+            use crate::xfr::interpret::tests::msg;
+            let qtype = crate::wire::Message::parse(q)
+                .ok()
+                .and_then(|m| m.question().map(|q| q.qtype))
+                .unwrap_or(Rtype::SOA);
+            let key = self.key.lock().expect("key").clone();
+            let mut signer = None;
+            if let Some(k) = key {
+                let lookup = |name: &Name, _| (name == k.name()).then(|| k.clone());
+                match verify_request(q, lookup, now(), VerifyPolicy::default()) {
+                    RequestTsig::Signed(s) => signer = Some(s),
+                    RequestTsig::Failed(f) => {
+                        self.log.lock().expect("log").push((qtype, false));
+                        return f.reply(q, now());
+                    }
+                    RequestTsig::Unsigned => {
+                        self.log.lock().expect("log").push((qtype, false));
+                        let mut out = msg(qtype, Rcode::NOTAUTH, &[]);
+                        out[..2].copy_from_slice(&q[..2]);
+                        return out;
+                    }
+                }
+            }
+            self.log
+                .lock()
+                .expect("log")
+                .push((qtype, signer.is_some()));
+            let serial = self.serial.load(std::sync::atomic::Ordering::SeqCst);
+            let mut records = zone_at(serial);
+            if matches!(qtype, Rtype::AXFR | Rtype::IXFR) {
+                records.push(records[0].clone());
+            } else {
+                records.truncate(1);
+            }
+            let mut out = msg(qtype, Rcode::NOERROR, &records);
+            out[..2].copy_from_slice(&q[..2]);
+            // AA: the SOA answer must be authoritative.
+            out[2] |= 0x04;
+            if let Some(s) = &mut signer {
+                s.sign(&mut out, now());
+            }
+            out
+        }
+    }
+
+    /// Starts example.com.'s task against `primary` (IXFR asked for), keys from `ring`.
+    fn start_with(
+        store: &Arc<Store>,
+        primary: &Scripted,
+        key: Option<&str>,
+        ring: &Arc<KeyRing>,
+        tasks: &mut JoinSet<()>,
+    ) -> Arc<ZoneHandle> {
+        let spec = SecondarySpec {
+            name: n("example.com."),
+            primaries: vec![PrimaryServer {
+                addr: primary.addr,
+                key: key.map(n),
+                ixfr: true,
+                ixfr_udp: false,
+            }],
+            settings: Arc::new(ZoneSettings {
+                allow_transfer: crate::acl::Acl::deny_all(),
+                also_notify: Vec::new(),
+                notify: false,
+                allow_notify: crate::acl::Acl::deny_all(),
+                secondary: true,
+                catalog: false,
+            }),
+            bounds: bounds(),
+            limits: Limits::default(),
+        };
+        spawn(
+            spec,
+            store.clone(),
+            ring.clone(),
+            Arc::new(TransferSlots::new(4, 2)),
+            tasks,
+        )
+    }
+
+    fn serial_of(zone: &ZoneHandle) -> Option<u32> {
+        zone.current().map(|p| p.version.serial())
+    }
+
+    /// The test: a zone's inbox flooded with a thousand weak events before a
+    /// `Retransfer` and a thousand after still runs the retransfer, as one AXFR (no SOA
+    /// query, no IXFR), and nothing else: the weak events merged into it. (The old
+    /// inbox of 4 dropped the `Retransfer` and ran a plain refresh: SOA, then IXFR.)
+    #[tokio::test(start_paused = true)]
+    async fn a_flooded_inbox_still_runs_the_retransfer() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(Store::open(dir.path()).expect("store"));
+        let now = timers::unix_now();
+        let fresh = Timers {
+            last_ok: now,
+            next_refresh: now + 3600,
+            expire_at: now + 86_400,
+        };
+        store
+            .replace_zone_with(&n("example.com."), zone_at(1), None, Some(fresh))
+            .expect("seed");
+        let primary = Scripted::start(2, None).await;
+        let mut tasks = JoinSet::new();
+        let ring = Arc::new(KeyRing::default());
+        let zone = start_with(&store, &primary, None, &ring, &mut tasks);
+        settle().await;
+        assert_eq!(serial_of(&zone), Some(1), "restored");
+        assert!(primary.log().is_empty(), "no refresh before REFRESH");
+
+        use crate::sync::ZoneEvent;
+        let weak = [
+            ZoneEvent::Refresh,
+            ZoneEvent::NotifyIn { serial: Some(1) },
+            ZoneEvent::Current { serial: 1 },
+            ZoneEvent::NotifyIn { serial: None },
+        ];
+        for i in 0..1000 {
+            zone.send(weak[i % weak.len()]);
+        }
+        let said = zone.send(ZoneEvent::Retransfer);
+        assert_eq!(
+            said.to_string(),
+            "retransfer (AXFR), refresh, confirmation of serial 1"
+        );
+        for i in 0..1000 {
+            zone.send(weak[i % weak.len()]);
+        }
+
+        eventually("the retransfer ran", || serial_of(&zone) == Some(2)).await;
+        settle().await;
+        assert_eq!(primary.log(), vec![(Rtype::AXFR, false)]);
+        assert!(zone.pending().is_empty());
+        assert_eq!(zone.status.get().last_error, None);
+        tasks.abort_all();
+    }
+
+    /// Keys config with one key, `xfr-key.`, of this secret.
+    fn keys_with(secret: &str) -> crate::config::Keys {
+        let text = format!(
+            "listen: [\"127.0.0.1:5300\"]\nkeys:\n  - {{ name: xfr-key, algorithm: hmac-sha256, secret: \"{secret}\" }}\n"
+        );
+        crate::config::Config::from_yaml(&text, std::path::Path::new("/tmp/zonesync.yaml"))
+            .expect("config")
+            .keys
+    }
+
+    /// A secret replaced in the key ring signs the zone's next SOA query and transfer,
+    /// with no restart of the task; a key removed from the ring fails that primary
+    /// with a clear error, before anything is sent.
+    #[tokio::test(start_paused = true)]
+    async fn the_next_transfer_is_signed_with_the_replaced_secret() {
+        let (old, new) = (
+            "b2xkLXNlY3JldC1vbGQtc2VjcmV0",
+            "bmV3LXNlY3JldC1uZXctc2VjcmV0",
+        );
+        let ring = Arc::new(KeyRing::new(keys_with(old)));
+        let key = |k: &crate::config::Keys| k.get(&n("xfr-key.")).cloned();
+        let primary = Scripted::start(1, key(&keys_with(old))).await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(Store::open(dir.path()).expect("store"));
+        let mut tasks = JoinSet::new();
+        let zone = start_with(&store, &primary, Some("xfr-key."), &ring, &mut tasks);
+        eventually("the first transfer", || serial_of(&zone) == Some(1)).await;
+        assert_eq!(primary.log(), vec![(Rtype::AXFR, true)]);
+
+        // The secret is rotated at the primary and by `serve reload`.
+        *primary.key.lock().expect("key") = key(&keys_with(new));
+        primary.serial.store(2, std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(ring.replace(keys_with(new)), vec![n("xfr-key.")]);
+        zone.send(crate::sync::ZoneEvent::Refresh);
+        eventually("the transfer signed with the new secret", || {
+            serial_of(&zone) == Some(2)
+        })
+        .await;
+        assert_eq!(
+            primary.log()[1..],
+            [(Rtype::SOA, true), (Rtype::IXFR, true)],
+            "SOA query and IXFR, both verified with the new secret"
+        );
+        assert_eq!(zone.status.get().last_error, None);
+
+        // The key removed: this primary fails, clearly, and is not asked unsigned.
+        ring.replace(crate::config::Keys::default());
+        zone.send(crate::sync::ZoneEvent::Retransfer);
+        let want = format!("key xfr-key. for {} is not configured", primary.addr);
+        eventually("the refresh failed", || {
+            zone.status.get().last_error.as_deref() == Some(want.as_str())
+        })
+        .await;
+        assert_eq!(primary.log().len(), 3, "nothing sent without the key");
+        assert_eq!(serial_of(&zone), Some(2), "still served");
         tasks.abort_all();
     }
 }

@@ -53,7 +53,9 @@ pub struct ZoneStatus {
     pub last_error: Option<String>,
     /// Primaries (secondaries) or the zone file (primaries).
     pub source: Vec<String>,
-    /// When the last NOTIFY arrived (for NOTIFY-to-served latency).
+    /// When the first NOTIFY behind the refresh under way arrived (for
+    /// NOTIFY-to-served latency); set by the zone task when it takes that NOTIFY from
+    /// its inbox, cleared when a transfer is served.
     #[serde(skip)]
     pub notified_at: Option<std::time::Instant>,
 }

@@ -214,6 +214,6 @@ impl ZoneSet {
 
 /// Queues `event` for a zone and answers with what the zone now has pending.
 fn queued(name: &Name, handle: &ZoneHandle, event: ZoneEvent, what: &str) -> ControlResponse {
-    handle.send(event);
-    ControlResponse::ok(format!("{name}: {what}"))
+    let pending = handle.send(event);
+    ControlResponse::ok(format!("{name}: {what}; pending: {pending}"))
 }

@@ -53,12 +53,11 @@ impl ZoneSet {
                 );
             }
             ZoneSource::Secondary { primaries } => {
-                let keys = self.ring.snapshot();
                 let servers = primaries
                     .iter()
                     .map(|p| PrimaryServer {
                         addr: p.addr,
-                        key: p.key.as_ref().and_then(|k| keys.get(k)).cloned(),
+                        key: p.key.clone(),
                         ixfr: p.ixfr,
                         ixfr_udp: p.ixfr_udp,
                     })

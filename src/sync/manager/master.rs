@@ -126,14 +126,13 @@ impl ZoneSet {
         let Some(s) = self.config.super_slaves.clone() else {
             return;
         };
-        let keys = self.ring.snapshot();
         let targets = self
             .master
             .notify
             .iter()
             .map(|t| Target {
                 addr: t.addr,
-                key: t.key.as_ref().and_then(|k| keys.get(k)).cloned(),
+                key: t.key.clone(),
             })
             .collect();
         let settings = Arc::new(ZoneSettings {
@@ -151,6 +150,7 @@ impl ZoneSet {
             settings,
             targets,
             self.store.clone(),
+            self.ring.clone(),
             &mut self.tasks,
         );
         info!(catalog = %s.catalog, super_slaves = s.servers.len(), "super master: publishing catalog");

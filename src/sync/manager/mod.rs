@@ -317,12 +317,7 @@ impl ZoneSet {
             settings,
             catalog: self.master.feed(),
         };
-        let handle = primary::spawn(
-            spec,
-            self.store.clone(),
-            self.ring.snapshot(),
-            &mut self.tasks,
-        );
+        let handle = primary::spawn(spec, self.store.clone(), self.ring.clone(), &mut self.tasks);
         self.run(name, handle, Some(file), origin);
     }
 
@@ -348,7 +343,7 @@ impl ZoneSet {
         let handle = secondary::spawn(
             spec,
             self.store.clone(),
-            self.ring.snapshot(),
+            self.ring.clone(),
             self.slots.clone(),
             &mut self.tasks,
         );

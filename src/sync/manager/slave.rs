@@ -29,7 +29,7 @@ use std::time::Duration;
 use tracing::{debug, error, info, warn};
 
 use crate::acl::{Acl, AclEntry};
-use crate::config::SuperMaster;
+use crate::config::{KeyRing, SuperMaster};
 use crate::store::Provision;
 use crate::zone::Name;
 use crate::zone::serial::Serial;
@@ -189,7 +189,7 @@ impl ZoneSet {
     fn master_server(&self, m: &SuperMaster) -> PrimaryServer {
         PrimaryServer {
             addr: m.addr,
-            key: m.key.as_ref().and_then(|k| self.ring.get(k)),
+            key: m.key.clone(),
             ixfr: true,
             ixfr_udp: false,
         }
@@ -462,8 +462,9 @@ impl ZoneSet {
             let server = self.master_server(m);
             let catalog = m.catalog.clone();
             let commands = self.commands.clone();
+            let ring = self.ring.clone();
             self.tasks.spawn(async move {
-                let serial = catalog_serial(&server, &catalog).await;
+                let serial = catalog_serial(&server, &catalog, &ring).await;
                 let _ = commands
                     .send(ZoneCommand::BulkChecked { master: i, serial })
                     .await;
@@ -584,9 +585,13 @@ struct Counts {
 
 /// The serial of `catalog` at its super master: an SOA query over UDP, then over TCP
 /// when UDP fails (DESIGN.md §4).
-async fn catalog_serial(server: &PrimaryServer, catalog: &Name) -> Result<u32, String> {
+async fn catalog_serial(
+    server: &PrimaryServer,
+    catalog: &Name,
+    ring: &KeyRing,
+) -> Result<u32, String> {
     let opts = crate::xfr::ClientOptions {
-        key: server.key.clone(),
+        key: server.resolve_key(ring).map_err(|e| e.to_string())?,
         timeout: Duration::from_secs(5),
         udp_attempts: 2,
         ..Default::default()
