@@ -24,7 +24,8 @@
 //!   catalog producer) and the zone-set manager; [`server`]: listeners, answering,
 //!   transfers out.
 //! - [`config`], [`acl`], [`control`], [`metrics`], [`fleet`], [`addr`],
-//!   [`duration`] beside them; [`cli`] and [`output`] at the edge.
+//!   [`duration`], [`durable`] (atomic file replacement) beside them; [`cli`] and
+//!   [`output`] at the edge.
 //!
 //! Dependencies point one way: `cli → server → sync → {xfr, notify, store} → zone`, with
 //! `tsig`, `acl`, `config`, `control` and `wire` beside them. Only [`output`] prints;
@@ -44,6 +45,7 @@ pub mod addr;
 pub mod cli;
 pub mod config;
 pub mod control;
+pub mod durable;
 pub mod duration;
 pub mod fleet;
 pub mod metrics;
