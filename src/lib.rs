@@ -27,7 +27,8 @@
 //!   catalog producer) and the zone-set manager; [`server`]: listeners, reading each
 //!   request once, dispatch, transfers out.
 //! - [`config`], [`acl`], [`control`], [`metrics`], [`fleet`], [`addr`],
-//!   [`duration`] beside them; [`cli`] and [`output`] at the edge.
+//!   [`duration`], [`durable`] (atomic file replacement) beside them; [`cli`] and
+//!   [`output`] at the edge.
 //!
 //! Dependencies point one way: `cli → server → sync → {xfr, notify, store} → zone`, with
 //! `answer` under both `server` and `sync` (`answer → {zone, wire}`), and `tsig`,
@@ -49,6 +50,7 @@ pub mod answer;
 pub mod cli;
 pub mod config;
 pub mod control;
+pub mod durable;
 pub mod duration;
 pub mod fleet;
 pub mod metrics;

@@ -4,9 +4,11 @@
 //!
 //! Counters are bumped where things happen (listeners, transfers, NOTIFY, catalogs)
 //! through [`get`], a process-wide set (one server per process); the per-zone gauges
-//! (serial, seconds since the last refresh, zones by state) are filled from the zones'
-//! status at scrape time by [`Metrics::encode`]. The HTTP endpoint is in
-//! `server::http`.
+//! (serial, seconds since the last refresh, zones by state) are filled at scrape time
+//! by [`Metrics::encode`] from plain [`ZoneFacts`] that the caller gathers. The HTTP
+//! endpoint (`server::http`) reads them off the zone registry, so this module
+//! depends on nothing above it: `sync` and `server` call into `metrics`, never the
+//! reverse.
 
 use std::sync::LazyLock;
 use std::sync::atomic::AtomicU64;
@@ -20,8 +22,24 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::sync::ZoneTable;
-use crate::sync::status::State;
+//----------- ZoneFacts --------------------------------------------------------------
+
+/// The label values of the `zones` gauge, each zero-filled at every scrape so that
+/// a state with no zone reads 0 rather than vanishing.
+pub const ZONE_STATES: [&str; 4] = ["loading", "ok", "refreshing", "expired"];
+
+/// What the per-zone gauges show of one zone, taken at scrape time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZoneFacts {
+    /// The zone's name (the `zone` label).
+    pub zone: String,
+    /// Its state, one of [`ZONE_STATES`].
+    pub state: &'static str,
+    /// The serial it serves, if any.
+    pub serial: Option<u32>,
+    /// Seconds since its last successful load or refresh, if there was one.
+    pub seconds_since_refresh: Option<u64>,
+}
 
 //----------- Labels -----------------------------------------------------------------
 
@@ -210,35 +228,30 @@ impl Metrics {
         self.deprovisioned.inc();
     }
 
-    /// The exposition text, with the per-zone gauges taken from `zones` now.
-    pub fn encode(&self, zones: &ZoneTable) -> String {
+    /// The exposition text, with the per-zone gauges set from `zones` (every zone
+    /// served, as the caller sees it now).
+    pub fn encode<'z>(&self, zones: impl IntoIterator<Item = &'z ZoneFacts>) -> String {
         self.zone_serial.clear();
         self.zone_since_refresh.clear();
         self.zones.clear();
-        let now = crate::sync::timers::unix_now();
-        for state in ["loading", "ok", "refreshing", "expired"] {
+        for state in ZONE_STATES {
             self.zones.get_or_create(&StateLabel { state }).set(0);
         }
-        for h in zones.iter() {
-            let st = h.status.get();
+        for z in zones {
             let label = ZoneLabel {
-                zone: h.name.to_string(),
+                zone: z.zone.clone(),
             };
-            if let Some(s) = st.serial {
+            if let Some(s) = z.serial {
                 self.zone_serial.get_or_create(&label).set(s as i64);
             }
-            if let Some(t) = st.last_refresh {
+            if let Some(secs) = z.seconds_since_refresh {
                 self.zone_since_refresh
                     .get_or_create(&label)
-                    .set(now.saturating_sub(t) as f64);
+                    .set(secs as f64);
             }
-            let state = match st.state {
-                State::Loading => "loading",
-                State::Ok => "ok",
-                State::Refreshing => "refreshing",
-                State::Expired => "expired",
-            };
-            self.zones.get_or_create(&StateLabel { state }).inc();
+            self.zones
+                .get_or_create(&StateLabel { state: z.state })
+                .inc();
         }
         use std::sync::atomic::Ordering::Relaxed;
         for (rcode, count) in self.answered.iter().enumerate() {
@@ -255,5 +268,57 @@ impl Metrics {
         // Writing to a String cannot fail.
         let _ = encode(&mut out, &self.registry);
         out
+    }
+}
+
+//============ Tests =================================================================
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_zone_gauges_come_from_the_facts_given() {
+        let m = Metrics::new();
+        let zones = [
+            ZoneFacts {
+                zone: "example.com.".into(),
+                state: "ok",
+                serial: Some(7),
+                seconds_since_refresh: Some(30),
+            },
+            ZoneFacts {
+                zone: "example.net.".into(),
+                state: "loading",
+                serial: None,
+                seconds_since_refresh: None,
+            },
+        ];
+        let text = m.encode(&zones);
+        assert!(
+            text.contains("zonesync_zone_serial{zone=\"example.com.\"} 7"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("zone_serial{zone=\"example.net.\"}"),
+            "{text}"
+        );
+        assert!(
+            text.contains("zonesync_zone_seconds_since_refresh{zone=\"example.com.\"} 30"),
+            "{text}"
+        );
+        assert!(text.contains("zonesync_zones{state=\"ok\"} 1"), "{text}");
+        assert!(
+            text.contains("zonesync_zones{state=\"loading\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("zonesync_zones{state=\"expired\"} 0"),
+            "{text}"
+        );
+        // The next scrape shows only the zones given then.
+        let text = m.encode(&zones[1..]);
+        assert!(!text.contains("example.com."), "{text}");
+        assert!(text.contains("zonesync_zones{state=\"ok\"} 0"), "{text}");
     }
 }

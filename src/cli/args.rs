@@ -1,14 +1,18 @@
 //! Arguments shared by several subcommands: TSIG keys (`-y`, `-k`), server addresses
-//! (`-s`), durations (`--timeout`).
+//! (`-s`) and their resolution, zone names (`ZONE`), durations (`--timeout`).
 //!
 //! The parsing itself lives in the library ([`crate::tsig`], [`crate::addr`],
 //! [`crate::duration`]) so that the serve config reads the same forms; this file only
 //! adapts it to clap and turns problems into [`UsageError`]s (exit 2).
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
+
+use anyhow::Context;
 
 use crate::addr::ServerAddr;
 use crate::tsig::{Key, read_key_file};
+use crate::zone::Name;
 
 use super::UsageError;
 
@@ -83,6 +87,24 @@ pub fn parse_server(text: &str) -> Result<ServerAddr, String> {
 /// clap value parser for durations (`10s`, `1m30s`, `2h`, plain seconds).
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     crate::duration::parse(text).map_err(|e| e.to_string())
+}
+
+/// Parses the ZONE argument (absolute; a missing trailing dot is added).
+pub(crate) fn parse_zone(text: &str) -> Result<Name, UsageError> {
+    Name::parse(text, Some(&Name::root()))
+        .map_err(|e| UsageError(format!("bad zone name \"{text}\": {e}")))
+}
+
+/// The first address a `-s` server name stands for.
+pub(crate) async fn resolve(server: &ServerAddr) -> anyhow::Result<SocketAddr> {
+    let addrs = server
+        .resolve()
+        .await
+        .with_context(|| format!("cannot resolve {server}"))?;
+    addrs
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("{server} resolves to no address"))
 }
 
 //============ Tests =================================================================

@@ -7,8 +7,7 @@
 //! zone is collected and printed only once complete, so a failed transfer never
 //! prints a short zone.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -17,14 +16,15 @@ use anyhow::Context;
 use serde::Serialize;
 
 use crate::addr::ServerAddr;
-use crate::output::progress::{TransferBar, human_bytes};
-use crate::tsig::Key;
+use crate::durable::{AtomicFile, write_atomically};
+use crate::output::progress::TransferBar;
+use crate::output::transfer::{JsonRecord, summary, tsig_label, zone_text};
 use crate::xfr::{self, ClientOptions, RecordSink, Stats, StreamedAxfr, soa_serial};
 use crate::zone::write::write_record;
-use crate::zone::{Name, Record, format_rdata};
+use crate::zone::{Name, Record};
 
-use super::args::{KeyArgs, parse_duration, parse_server};
-use super::{Status, UsageError};
+use super::args::{KeyArgs, parse_duration, parse_server, parse_zone, resolve};
+use super::{Status, UsageError, runtime};
 
 /// Fetch a whole zone by AXFR (RFC 5936) and write it as a zone file.
 ///
@@ -122,7 +122,8 @@ pub fn run(args: AxfrArgs) -> anyhow::Result<Status> {
                     }
                 };
                 match output {
-                    Some(path) => write_atomically(path, text.as_bytes())?,
+                    Some(path) => write_atomically(path, text.as_bytes())
+                        .with_context(|| format!("cannot write {}", path.display()))?,
                     None => crate::output::write_stdout(&text)?,
                 }
                 summary("AXFR", &zone, peer, &streamed.stats, key.as_ref(), None);
@@ -153,7 +154,7 @@ impl RecordSink for CollectSink {
 
 /// Writes records as zone-file lines into a temporary file beside the target.
 struct FileSink {
-    out: BufWriter<File>,
+    out: AtomicFile,
     /// Text not yet written (flushed every 64 KiB).
     buf: String,
     bar: TransferBar,
@@ -175,20 +176,22 @@ impl RecordSink for FileSink {
     }
 }
 
-/// Streams the AXFR into `path`: a temporary file in the same folder, renamed over
-/// `path` only once the closing SOA has arrived and the data is on disk. On any
-/// failure the temporary file is removed and `path` is untouched.
+/// Streams the AXFR into `path` through a [`AtomicFile`]: renamed over `path` only
+/// once the closing SOA has arrived and the data is on disk. On any failure the
+/// temporary file is removed and `path` is untouched.
 async fn stream_to_file(
     peer: SocketAddr,
     zone: &Name,
     opts: &ClientOptions,
     path: &Path,
 ) -> anyhow::Result<StreamedAxfr> {
-    let tmp = TempFile::create(path)?;
+    if path.file_name().is_none() {
+        return Err(UsageError(format!("{}: not a file name", path.display())).into());
+    }
     let file =
-        File::create(&tmp.path).with_context(|| format!("cannot create {}", tmp.path.display()))?;
+        AtomicFile::create(path).with_context(|| format!("cannot write {}", path.display()))?;
     let mut sink = FileSink {
-        out: BufWriter::with_capacity(256 * 1024, file),
+        out: file,
         buf: String::with_capacity(80 * 1024),
         bar: TransferBar::new(&format!("AXFR {zone}")),
     };
@@ -198,136 +201,9 @@ async fn stream_to_file(
     sink.bar.finish();
     let FileSink { mut out, buf, .. } = sink;
     out.write_all(buf.as_bytes())?;
-    let file = out.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()?;
-    drop(file);
-    tmp.persist(path)?;
+    out.commit()
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(streamed)
-}
-
-/// A temporary file that is removed on drop unless persisted.
-pub(crate) struct TempFile {
-    pub(crate) path: PathBuf,
-    kept: bool,
-}
-
-impl TempFile {
-    /// A fresh name beside `target`: `.NAME.zonesync-PID.tmp`.
-    pub(crate) fn create(target: &Path) -> anyhow::Result<TempFile> {
-        let dir = match target.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = target
-            .file_name()
-            .ok_or_else(|| UsageError(format!("{}: not a file name", target.display())))?;
-        let path = dir.join(format!(
-            ".{}.zonesync-{}.tmp",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
-        Ok(TempFile { path, kept: false })
-    }
-
-    /// Renames the file over `target`.
-    pub(crate) fn persist(mut self, target: &Path) -> anyhow::Result<()> {
-        std::fs::rename(&self.path, target).with_context(|| {
-            format!(
-                "cannot rename {} to {}",
-                self.path.display(),
-                target.display()
-            )
-        })?;
-        self.kept = true;
-        Ok(())
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.kept {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
-}
-
-/// Writes `data` to `path` through a temporary file and a rename.
-pub(crate) fn write_atomically(path: &Path, data: &[u8]) -> anyhow::Result<()> {
-    let tmp = TempFile::create(path)?;
-    let mut f =
-        File::create(&tmp.path).with_context(|| format!("cannot create {}", tmp.path.display()))?;
-    f.write_all(data)?;
-    f.sync_all()?;
-    drop(f);
-    tmp.persist(path)
-}
-
-//----------- Shared by axfr, ixfr, notify -------------------------------------------
-
-/// A current-thread tokio runtime for one command.
-pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?)
-}
-
-/// Parses the ZONE argument (absolute; a missing trailing dot is added).
-pub(crate) fn parse_zone(text: &str) -> Result<Name, UsageError> {
-    Name::parse(text, Some(&Name::root()))
-        .map_err(|e| UsageError(format!("bad zone name \"{text}\": {e}")))
-}
-
-/// The first address a server name stands for.
-pub(crate) async fn resolve(server: &ServerAddr) -> anyhow::Result<SocketAddr> {
-    let addrs = server
-        .resolve()
-        .await
-        .with_context(|| format!("cannot resolve {server}"))?;
-    addrs
-        .into_iter()
-        .next()
-        .ok_or_else(|| anyhow::anyhow!("{server} resolves to no address"))
-}
-
-/// Zone-file text of records: absolute names, one record per line.
-pub(crate) fn zone_text(records: &[Record]) -> String {
-    let mut out = String::with_capacity(records.len() * 64);
-    for r in records {
-        write_record(&mut out, r, None);
-        out.push('\n');
-    }
-    out
-}
-
-/// `xfr-key (hmac-sha256)` or `none`.
-pub(crate) fn tsig_label(key: Option<&Key>) -> Option<String> {
-    key.map(|k| k.to_string())
-}
-
-/// The one-line summary on stderr.
-pub(crate) fn summary(
-    what: &str,
-    zone: &Name,
-    peer: SocketAddr,
-    stats: &Stats,
-    key: Option<&Key>,
-    extra: Option<&str>,
-) {
-    let tsig = match key {
-        Some(k) => format!(
-            "TSIG verified ({k}, {}/{} messages signed)",
-            stats.signed_messages, stats.messages
-        ),
-        None => "no TSIG".to_string(),
-    };
-    crate::output::note(&format!(
-        ";; {what} {zone} from {peer}: {} messages, {} records, {} in {:.3}s, {tsig}{}",
-        stats.messages,
-        stats.records,
-        human_bytes(stats.bytes),
-        stats.duration.as_secs_f64(),
-        extra.map(|e| format!("; {e}")).unwrap_or_default()
-    ));
 }
 
 /// The JSON document of `axfr --format json`.
@@ -340,27 +216,4 @@ struct AxfrJson {
     messages: u64,
     bytes: u64,
     records: Vec<JsonRecord>,
-}
-
-/// One record in JSON output: fields, and the RDATA in presentation format.
-#[derive(Serialize)]
-pub(crate) struct JsonRecord {
-    owner: String,
-    ttl: u32,
-    class: String,
-    #[serde(rename = "type")]
-    rtype: String,
-    rdata: String,
-}
-
-impl From<&Record> for JsonRecord {
-    fn from(r: &Record) -> Self {
-        JsonRecord {
-            owner: r.owner.to_string(),
-            ttl: r.ttl,
-            class: r.class.to_string(),
-            rtype: r.rtype.to_string(),
-            rdata: format_rdata(r.rtype, &r.rdata, None),
-        }
-    }
 }

@@ -11,9 +11,10 @@ use crate::xfr::{self, ClientOptions, IxfrOptions, Transfer, Transport, XfrOutco
 use crate::zone::write::write_record;
 use crate::zone::{Name, Record};
 
-use super::Status;
-use super::args::{KeyArgs, parse_duration, parse_server};
-use super::axfr::{JsonRecord, parse_zone, resolve, runtime, summary, zone_text};
+use crate::output::transfer::{JsonRecord, summary, zone_text};
+
+use super::args::{KeyArgs, parse_duration, parse_server, parse_zone, resolve};
+use super::{Status, runtime};
 
 /// Fetch the changes to a zone since a serial by IXFR (RFC 1995).
 ///

@@ -11,7 +11,9 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+
+pub use crate::output::ColorChoice;
 
 pub mod args;
 pub mod axfr;
@@ -73,17 +75,6 @@ pub struct GlobalArgs {
     /// When to use colours in logs and tables.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, value_name = "WHEN")]
     pub color: ColorChoice,
-}
-
-/// `--color` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    /// Colour when the output is a terminal.
-    Auto,
-    /// Always colour.
-    Always,
-    /// Never colour.
-    Never,
 }
 
 /// The subcommands.
@@ -154,6 +145,14 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::TsigKeygen(args) => tsig_keygen::run(args),
         Command::Check(args) => check::run(args),
     }
+}
+
+/// A current-thread tokio runtime for one command (the one-shot commands talk to a
+/// handful of servers at most; `serve` builds its own).
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
 }
 
 /// Maps the result of [`run`] to the process exit code; the one place exit codes are

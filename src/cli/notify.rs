@@ -5,10 +5,8 @@ use std::time::Duration;
 use crate::addr::ServerAddr;
 use crate::notify::{NotifyOptions, NotifyResult, TsigStatus, send_notify, soa_hint};
 
-use super::axfr::{parse_zone, resolve, runtime};
-
-use super::Status;
-use super::args::{KeyArgs, parse_duration, parse_server};
+use super::args::{KeyArgs, parse_duration, parse_server, parse_zone, resolve};
+use super::{Status, runtime};
 
 /// Send NOTIFY (RFC 1996) for a zone to one or more servers.
 ///

@@ -29,9 +29,8 @@ use crate::sync::mirror::{
 use crate::xfr::ClientOptions;
 use crate::zone::Name;
 
-use super::Status;
-use super::args::{KeyArgs, parse_duration, parse_server};
-use super::axfr::{parse_zone, resolve, runtime};
+use super::args::{KeyArgs, parse_duration, parse_server, parse_zone, resolve};
+use super::{Status, runtime};
 
 /// SOA queries and transfers under way at once.
 pub const CONCURRENCY: usize = 8;

@@ -11,6 +11,7 @@ pub mod findings;
 pub mod fleet;
 pub mod progress;
 pub mod status;
+pub mod transfer;
 pub mod zonelist;
 
 use std::io::{self, IsTerminal, Write};
@@ -18,7 +19,21 @@ use std::sync::OnceLock;
 
 use comfy_table::{ContentArrangement, Table, presets};
 
-use crate::cli::ColorChoice;
+//----------- ColorChoice ------------------------------------------------------------
+
+/// When to colour output (`--color`): owned here, where the decision is applied;
+/// the command line re-exports it as `cli::ColorChoice` for its flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when the output is a terminal.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+//----------- Settings ---------------------------------------------------------------
 
 /// Settings fixed once at start-up by [`init`].
 #[derive(Debug, Clone, Copy)]

@@ -17,8 +17,11 @@ use tokio::sync::mpsc;
 use tracing::debug;
 
 use crate::control::{ControlRequest, ControlResponse, dispatch};
+use crate::metrics::ZoneFacts;
 use crate::sync::Registry;
 use crate::sync::manager::ZoneCommand;
+use crate::sync::status::State;
+use crate::sync::timers::unix_now;
 
 /// Largest request body accepted.
 const MAX_BODY: usize = 64 * 1024;
@@ -66,7 +69,7 @@ async fn route(
     };
     match (req.method(), req.uri().path()) {
         (&Method::GET, "/metrics") if state.metrics => {
-            let text = crate::metrics::get().encode(&state.registry.snapshot());
+            let text = crate::metrics::get().encode(&zone_facts(&state.registry));
             Ok(reply(
                 StatusCode::OK,
                 "text/plain; version=0.0.4; charset=utf-8",
@@ -98,6 +101,29 @@ async fn route(
             "not found\n".into(),
         )),
     }
+}
+
+/// The per-zone facts the metrics gauges show, read off every zone's status now.
+fn zone_facts(registry: &Registry) -> Vec<ZoneFacts> {
+    let now = unix_now();
+    registry
+        .snapshot()
+        .iter()
+        .map(|h| {
+            let st = h.status.get();
+            ZoneFacts {
+                zone: h.name.to_string(),
+                state: match st.state {
+                    State::Loading => "loading",
+                    State::Ok => "ok",
+                    State::Refreshing => "refreshing",
+                    State::Expired => "expired",
+                },
+                serial: st.serial,
+                seconds_since_refresh: st.last_refresh.map(|t| now.saturating_sub(t)),
+            }
+        })
+        .collect()
 }
 
 /// Binds an HTTP listener.

@@ -19,11 +19,11 @@
 //! - RFC 3597 §4: "servers MUST NOT compress domain names embedded in the RDATA of
 //!   types that are class-specific or not well-known" — only owners and the RDATA
 //!   names of NS, MD, MF, CNAME, SOA, MB, MG, MR, PTR, MINFO and MX are compressed
-//!   ([`Rtype::compressible_rdata`]).
+//!   ([`layout::compresses`], the one RDATA layout table).
 //! - RFC 6891 §6.1.2: OPT has the root owner, the UDP payload size in CLASS, and the
 //!   extended RCODE, version and DO bit in TTL.
 
-use crate::zone::name::wire_name_len;
+use crate::zone::layout;
 use crate::zone::{Class, Name, Record, Rtype};
 
 use super::{HEADER_LEN, Header, Rcode, WireError};
@@ -272,26 +272,22 @@ impl MessageBuilder {
         }
     }
 
-    /// Writes RDATA, compressing the names of the RFC 1035 well-known types.
+    /// Writes RDATA, compressing the names the layout table allows to be (those of
+    /// the RFC 1035 well-known types).
     fn write_rdata(&mut self, rtype: Rtype, rdata: &[u8]) {
-        if !rtype.compressible_rdata() {
+        if !layout::compresses(rtype) {
             self.buf.extend_from_slice(rdata);
             return;
         }
-        let (fixed, names) = match rtype {
-            Rtype::SOA | Rtype::MINFO => (0, 2),
-            Rtype::MX => (2, 1),
-            _ => (0, 1),
-        };
-        // Stored RDATA was checked when it was made; if it is not what the type says,
-        // copy it untouched rather than guess.
-        let mut ends = [0usize; 2];
-        let mut pos = fixed;
-        for end in ends.iter_mut().take(names) {
-            match rdata.get(pos..).map(wire_name_len) {
-                Some(Ok(len)) => {
-                    pos += len;
-                    *end = pos;
+        // At most two names (SOA, MINFO). Stored RDATA was checked when it was made;
+        // if it is not what the type says, copy it untouched rather than guess.
+        let mut spans = [(0usize, 0usize); 2];
+        let mut count = 0;
+        for name in layout::names(rtype, rdata) {
+            match name {
+                Ok(n) if count < spans.len() => {
+                    spans[count] = (n.range.start, n.range.end);
+                    count += 1;
                 }
                 _ => {
                     self.buf.extend_from_slice(rdata);
@@ -299,11 +295,11 @@ impl MessageBuilder {
                 }
             }
         }
-        self.buf.extend_from_slice(&rdata[..fixed]);
-        let mut start = fixed;
-        for &end in &ends[..names] {
-            self.write_name(&rdata[start..end], true);
-            start = end;
+        let mut start = 0;
+        for &(from, to) in &spans[..count] {
+            self.buf.extend_from_slice(&rdata[start..from]);
+            self.write_name(&rdata[from..to], true);
+            start = to;
         }
         self.buf.extend_from_slice(&rdata[start..]);
     }

@@ -14,7 +14,9 @@
 //! writing a zone never loses or alters a byte.
 //!
 //! Names inside RDATA are written absolute and uncompressed, with the case they had
-//! in the file.
+//! in the file. The types made only of integers, character-strings and names (NS,
+//! SOA, MX, SRV, NAPTR …) are read and written field by field from the RDATA layout
+//! table ([`super::layout`]); the others have their own arms here.
 //!
 //! # Standards
 //! - RFC 1035 §5.1 (master files), §3.3 (`<character-string>`: "a single length octet
@@ -52,6 +54,7 @@ use std::sync::LazyLock;
 
 use data_encoding::{BASE32_DNSSEC, Encoding, HEXUPPER, HEXUPPER_PERMISSIVE, Specification};
 
+use super::layout::{Field, plain_fields};
 use super::lexer::{Lexeme, Lexer, Token, decode_escape, unescape};
 use super::name::{MAX_LABEL_LEN, MAX_NAME_LEN, Name, NameError, wire_name_len};
 use super::record::{Rdata, Rtype};
@@ -273,6 +276,57 @@ pub fn encode_rdata(
         f.i = 1;
         return generic(&mut f, out, scratch);
     }
+    match plain_fields(rtype) {
+        Some(fields) => encode_plain(&mut f, fields, out)?,
+        None => encode_special(rtype, &mut f, out, scratch)?,
+    }
+    f.end()?;
+    if out.len() > 65535 {
+        return Err(f.bad_at(0, format!("RDATA longer than 65535 octets ({})", out.len())));
+    }
+    Ok(())
+}
+
+/// Encodes a type made of integers, character-strings and names, field by field as
+/// the layout table lists them (NS, SOA, MX, SRV, NAPTR …).
+fn encode_plain(
+    f: &mut Fields<'_, '_, '_>,
+    fields: &[Field],
+    out: &mut Vec<u8>,
+) -> Result<(), RdataError> {
+    for field in fields {
+        match *field {
+            Field::U16(what) => f.u16(out, what)?,
+            Field::U32(what) => {
+                let v = f.int(what, u32::MAX as u64)?;
+                out.extend_from_slice(&(v as u32).to_be_bytes());
+            }
+            Field::Seconds(what) => {
+                let t = f.next(what)?;
+                let v = parse_ttl(t.text)
+                    .filter(|_| !t.quoted)
+                    .ok_or_else(|| f.bad(format!("expected {what}, found {}", t.shown())))?;
+                out.extend_from_slice(&v.to_be_bytes());
+            }
+            Field::CharString => f.charstring(out)?,
+            Field::Name(_) => f.name(out)?,
+            // Not in plain layouts (`plain_fields` checks).
+            Field::U8 | Field::A6(_) | Field::Rest => {
+                return Err(f.bad_at(0, "no field-by-field codec".to_string()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Encodes the types whose fields need their own presentation (addresses, base64,
+/// mnemonics, times, bitmaps, SvcParams …).
+fn encode_special(
+    rtype: Rtype,
+    f: &mut Fields<'_, '_, '_>,
+    out: &mut Vec<u8>,
+    scratch: &mut Vec<u8>,
+) -> Result<(), RdataError> {
     match rtype {
         Rtype::A => {
             let t = f.next("an IPv4 address")?;
@@ -286,46 +340,6 @@ pub fn encode_rdata(
                 .ok_or_else(|| f.bad(format!("bad IPv6 address {}", t.shown())))?;
             out.extend_from_slice(&a.octets());
         }
-        Rtype::NS
-        | Rtype::CNAME
-        | Rtype::DNAME
-        | Rtype::PTR
-        | Rtype::MD
-        | Rtype::MF
-        | Rtype::MB
-        | Rtype::MG
-        | Rtype::MR => f.name(out)?,
-        Rtype::MINFO | Rtype::RP => {
-            f.name(out)?;
-            f.name(out)?;
-        }
-        Rtype::SOA => {
-            f.name(out)?;
-            f.name(out)?;
-            let serial = f.int("a serial number", u32::MAX as u64)?;
-            out.extend_from_slice(&(serial as u32).to_be_bytes());
-            for what in [
-                "a refresh time",
-                "a retry time",
-                "an expire time",
-                "a minimum TTL",
-            ] {
-                let t = f.next(what)?;
-                let v = parse_ttl(t.text)
-                    .filter(|_| !t.quoted)
-                    .ok_or_else(|| f.bad(format!("expected {what}, found {}", t.shown())))?;
-                out.extend_from_slice(&v.to_be_bytes());
-            }
-        }
-        Rtype::MX | Rtype::AFSDB | Rtype::RT | Rtype::KX | LP => {
-            f.u16(out, "a preference")?;
-            f.name(out)?;
-        }
-        Rtype::PX => {
-            f.u16(out, "a preference")?;
-            f.name(out)?;
-            f.name(out)?;
-        }
         Rtype::TXT | Rtype::SPF => {
             f.charstring(out)?;
             while !f.done() {
@@ -335,20 +349,6 @@ pub fn encode_rdata(
         Rtype::HINFO => {
             f.charstring(out)?;
             f.charstring(out)?;
-        }
-        Rtype::SRV => {
-            f.u16(out, "a priority")?;
-            f.u16(out, "a weight")?;
-            f.u16(out, "a port")?;
-            f.name(out)?;
-        }
-        Rtype::NAPTR => {
-            f.u16(out, "an order")?;
-            f.u16(out, "a preference")?;
-            f.charstring(out)?;
-            f.charstring(out)?;
-            f.charstring(out)?;
-            f.name(out)?;
         }
         Rtype::CAA => {
             f.u8(out, "CAA flags")?;
@@ -456,7 +456,7 @@ pub fn encode_rdata(
             f.u8(out, "a hash algorithm")?;
             f.hex_rest(out, scratch, "a hex digest")?;
         }
-        Rtype::LOC => loc_encode(&mut f, out)?,
+        Rtype::LOC => loc_encode(f, out)?,
         Rtype::URI => {
             f.u16(out, "a priority")?;
             f.u16(out, "a weight")?;
@@ -476,7 +476,7 @@ pub fn encode_rdata(
             f.algorithm(out)?;
             f.base64_rest(out, scratch, "a base64 certificate")?;
         }
-        Rtype::SVCB | Rtype::HTTPS => svcb_encode(&mut f, out)?,
+        Rtype::SVCB | Rtype::HTTPS => svcb_encode(f, out)?,
         Rtype::IPSECKEY => {
             f.u8(out, "a precedence")?;
             let gw_type = f.int("a gateway type", 255)? as u8;
@@ -576,10 +576,6 @@ pub fn encode_rdata(
                 ),
             });
         }
-    }
-    f.end()?;
-    if out.len() > 65535 {
-        return Err(f.bad_at(0, format!("RDATA longer than 65535 octets ({})", out.len())));
     }
     Ok(())
 }
@@ -1227,6 +1223,45 @@ fn split_value_list(v: &[u8]) -> Vec<Vec<u8>> {
 /// decode canonically (the caller then writes `\#`).
 fn format_known(out: &mut String, rtype: Rtype, wire: &[u8], origin: Option<&Name>) -> Option<()> {
     let mut r = Reader { w: wire, p: 0 };
+    match plain_fields(rtype) {
+        Some(fields) => format_plain(out, fields, &mut r, origin)?,
+        None => format_special(out, rtype, &mut r, origin)?,
+    }
+    r.done().then_some(())
+}
+
+/// Formats a type made of integers, character-strings and names, field by field as
+/// the layout table lists them, separated by blanks.
+fn format_plain(
+    out: &mut String,
+    fields: &[Field],
+    r: &mut Reader<'_>,
+    origin: Option<&Name>,
+) -> Option<()> {
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        match field {
+            Field::U16(_) => push_u32(out, r.u16()? as u32),
+            Field::U32(_) | Field::Seconds(_) => push_u32(out, r.u32()?),
+            Field::CharString => push_charstring(out, r.charstring()?),
+            Field::Name(_) => push_name_text(out, r.name()?, origin),
+            // Not in plain layouts (`plain_fields` checks).
+            Field::U8 | Field::A6(_) | Field::Rest => return None,
+        }
+    }
+    Some(())
+}
+
+/// Formats the types whose fields need their own presentation; `None` for types
+/// with no codec and for bytes that do not decode.
+fn format_special(
+    out: &mut String,
+    rtype: Rtype,
+    r: &mut Reader<'_>,
+    origin: Option<&Name>,
+) -> Option<()> {
     match rtype {
         Rtype::A => {
             push_ipv4(out, r.bytes(4)?);
@@ -1234,41 +1269,6 @@ fn format_known(out: &mut String, rtype: Rtype, wire: &[u8], origin: Option<&Nam
         Rtype::AAAA => {
             let b: [u8; 16] = r.bytes(16)?.try_into().ok()?;
             let _ = write!(out, "{}", Ipv6Addr::from(b));
-        }
-        Rtype::NS
-        | Rtype::CNAME
-        | Rtype::DNAME
-        | Rtype::PTR
-        | Rtype::MD
-        | Rtype::MF
-        | Rtype::MB
-        | Rtype::MG
-        | Rtype::MR => push_name_text(out, r.name()?, origin),
-        Rtype::MINFO | Rtype::RP => {
-            push_name_text(out, r.name()?, origin);
-            out.push(' ');
-            push_name_text(out, r.name()?, origin);
-        }
-        Rtype::SOA => {
-            push_name_text(out, r.name()?, origin);
-            out.push(' ');
-            push_name_text(out, r.name()?, origin);
-            for _ in 0..5 {
-                out.push(' ');
-                push_u32(out, r.u32()?);
-            }
-        }
-        Rtype::MX | Rtype::AFSDB | Rtype::RT | Rtype::KX | LP => {
-            push_u32(out, r.u16()? as u32);
-            out.push(' ');
-            push_name_text(out, r.name()?, origin);
-        }
-        Rtype::PX => {
-            push_u32(out, r.u16()? as u32);
-            out.push(' ');
-            push_name_text(out, r.name()?, origin);
-            out.push(' ');
-            push_name_text(out, r.name()?, origin);
         }
         Rtype::TXT | Rtype::SPF => {
             push_charstring(out, r.charstring()?);
@@ -1282,24 +1282,6 @@ fn format_known(out: &mut String, rtype: Rtype, wire: &[u8], origin: Option<&Nam
             out.push(' ');
             push_charstring(out, r.charstring()?);
         }
-        Rtype::SRV => {
-            for _ in 0..3 {
-                push_u32(out, r.u16()? as u32);
-                out.push(' ');
-            }
-            push_name_text(out, r.name()?, origin);
-        }
-        Rtype::NAPTR => {
-            push_u32(out, r.u16()? as u32);
-            out.push(' ');
-            push_u32(out, r.u16()? as u32);
-            for _ in 0..3 {
-                out.push(' ');
-                push_charstring(out, r.charstring()?);
-            }
-            out.push(' ');
-            push_name_text(out, r.name()?, origin);
-        }
         Rtype::CAA => {
             push_u32(out, r.u8()? as u32);
             out.push(' ');
@@ -1312,24 +1294,24 @@ fn format_known(out: &mut String, rtype: Rtype, wire: &[u8], origin: Option<&Nam
             push_charstring(out, r.rest());
         }
         Rtype::SSHFP => {
-            push_numbers(out, &mut r, &[1, 1])?;
+            push_numbers(out, r, &[1, 1])?;
             push_hex(out, r.rest_nonempty()?);
         }
         Rtype::TLSA | Rtype::SMIMEA => {
-            push_numbers(out, &mut r, &[1, 1, 1])?;
+            push_numbers(out, r, &[1, 1, 1])?;
             push_hex(out, r.rest_nonempty()?);
         }
         Rtype::DS | Rtype::CDS | TA | DLV => {
-            push_numbers(out, &mut r, &[2, 1, 1])?;
+            push_numbers(out, r, &[2, 1, 1])?;
             push_hex(out, r.rest_nonempty()?);
         }
         Rtype::DNSKEY | Rtype::CDNSKEY | Rtype::KEY => {
-            push_numbers(out, &mut r, &[2, 1, 1])?;
+            push_numbers(out, r, &[2, 1, 1])?;
             push_base64(out, r.rest_nonempty()?);
         }
         Rtype::RRSIG | Rtype::SIG => {
             let _ = write!(out, "{} ", Rtype(r.u16()?));
-            push_numbers(out, &mut r, &[1, 1, 4])?;
+            push_numbers(out, r, &[1, 1, 4])?;
             push_time(out, r.u32()?);
             out.push(' ');
             push_time(out, r.u32()?);
@@ -1345,7 +1327,7 @@ fn format_known(out: &mut String, rtype: Rtype, wire: &[u8], origin: Option<&Nam
             push_type_bitmap(out, r.rest())?;
         }
         Rtype::NSEC3 => {
-            push_numbers(out, &mut r, &[1, 1, 2])?;
+            push_numbers(out, r, &[1, 1, 2])?;
             push_salt(out, r.charstring()?);
             out.push(' ');
             let hash = r.charstring()?;
@@ -1356,16 +1338,16 @@ fn format_known(out: &mut String, rtype: Rtype, wire: &[u8], origin: Option<&Nam
             push_type_bitmap(out, r.rest())?;
         }
         Rtype::NSEC3PARAM => {
-            push_numbers(out, &mut r, &[1, 1, 2])?;
+            push_numbers(out, r, &[1, 1, 2])?;
             push_salt(out, r.charstring()?);
         }
         Rtype::ZONEMD => {
-            push_numbers(out, &mut r, &[4, 1, 1])?;
+            push_numbers(out, r, &[4, 1, 1])?;
             push_hex(out, r.rest_nonempty()?);
         }
-        Rtype::LOC => loc_format(out, &mut r)?,
+        Rtype::LOC => loc_format(out, r)?,
         Rtype::URI => {
-            push_numbers(out, &mut r, &[2, 2])?;
+            push_numbers(out, r, &[2, 2])?;
             push_charstring(out, r.rest());
         }
         Rtype::CERT => {
@@ -1385,7 +1367,7 @@ fn format_known(out: &mut String, rtype: Rtype, wire: &[u8], origin: Option<&Nam
             out.push(' ');
             push_base64(out, r.rest_nonempty()?);
         }
-        Rtype::SVCB | Rtype::HTTPS => svcb_format(out, &mut r, origin)?,
+        Rtype::SVCB | Rtype::HTTPS => svcb_format(out, r, origin)?,
         Rtype::IPSECKEY => {
             push_u32(out, r.u8()? as u32);
             out.push(' ');
@@ -1412,7 +1394,7 @@ fn format_known(out: &mut String, rtype: Rtype, wire: &[u8], origin: Option<&Nam
         }
         Rtype::OPENPGPKEY | Rtype::DHCID => push_base64(out, r.rest_nonempty()?),
         Rtype::CSYNC => {
-            push_numbers(out, &mut r, &[4, 2])?;
+            push_numbers(out, r, &[4, 2])?;
             out.pop();
             push_type_bitmap(out, r.rest())?;
         }
@@ -1443,7 +1425,7 @@ fn format_known(out: &mut String, rtype: Rtype, wire: &[u8], origin: Option<&Nam
         }
         _ => return None,
     }
-    r.done().then_some(())
+    Some(())
 }
 
 /// Writes fixed-size unsigned fields (sizes 1, 2 or 4), each followed by a blank.

@@ -12,7 +12,7 @@
 //!   RDATA is opaque and must be preserved.
 //! - RFC 3597 §4: names embedded in RDATA may be compressed only for the well-known
 //!   types of RFC 1035 (NS, CNAME, SOA, PTR, MX, and the obsolete MB, MD, MF, MG, MINFO,
-//!   MR); see [`Rtype::compressible_rdata`].
+//!   MR); which fields are names, and what each allows, is [`super::layout`].
 
 use std::fmt;
 
@@ -200,25 +200,6 @@ impl Rtype {
     /// (RRSIG, NSEC, NSEC3), which may coexist with a CNAME (RFC 4035 §2.5).
     pub fn is_dnssec_meta(self) -> bool {
         matches!(self, Rtype::RRSIG | Rtype::NSEC | Rtype::NSEC3)
-    }
-
-    /// True when the RDATA of this type holds names that RFC 3597 §4 allows to be
-    /// compressed in messages (the well-known types of RFC 1035).
-    pub fn compressible_rdata(self) -> bool {
-        matches!(
-            self,
-            Rtype::NS
-                | Rtype::MD
-                | Rtype::MF
-                | Rtype::CNAME
-                | Rtype::SOA
-                | Rtype::MB
-                | Rtype::MG
-                | Rtype::MR
-                | Rtype::PTR
-                | Rtype::MINFO
-                | Rtype::MX
-        )
     }
 }
 

@@ -5,7 +5,9 @@
 //! comparison functions here ([`canonical_rdata_cmp`], [`rdata_eq`]) decide when two
 //! records are "the same record" everywhere in `zone`: building a version, `diff`,
 //! `apply` and the `duplicate` check. [`rdata_target`] reads the name an NS, MX, SRV,
-//! CNAME … record points to, for the checks.
+//! CNAME … record points to, for the checks. Which RDATA fields are names, which of
+//! them canonical form lowers and which is the target, is the layout table
+//! ([`super::layout`]).
 //!
 //! # Standards
 //! - RFC 2181 §5.2: "the TTLs of all RRs in an RRSet must be the same … Should an
@@ -33,7 +35,8 @@
 
 use std::cmp::Ordering;
 
-use super::name::{Name, wire_name_len};
+use super::layout::names;
+use super::name::Name;
 use super::record::{Class, Rdata, Record, Rtype};
 
 //----------- RRset ------------------------------------------------------------------
@@ -163,32 +166,21 @@ pub fn rdata_eq(rtype: Rtype, a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && (a == b || canonical_rdata_cmp(rtype, a, b) == Ordering::Equal)
 }
 
-/// The name a record points to, for the types whose RDATA names a target: NS, CNAME,
+/// The name a record points to, for the types whose RDATA names a target (the name
+/// fields with [`NameField::target`](super::layout::NameField::target)): NS, CNAME,
 /// DNAME, PTR, MD, MF, MB, MG, MR (the whole RDATA), MX, AFSDB, RT, KX (after a
 /// 16-bit preference) and SRV (after priority, weight and port). `None` for other
 /// types and for malformed RDATA.
 pub fn rdata_target(rtype: Rtype, rdata: &Rdata) -> Option<Name> {
     let wire = rdata.as_wire();
-    let start = match rtype {
-        Rtype::NS
-        | Rtype::CNAME
-        | Rtype::DNAME
-        | Rtype::PTR
-        | Rtype::MD
-        | Rtype::MF
-        | Rtype::MB
-        | Rtype::MG
-        | Rtype::MR => 0,
-        Rtype::MX | Rtype::AFSDB | Rtype::RT | Rtype::KX => 2,
-        Rtype::SRV => 6,
-        _ => return None,
-    };
-    let rest = wire.get(start..)?;
-    let len = wire_name_len(rest).ok()?;
-    Name::from_wire(&rest[..len]).ok()
+    let at = names(rtype, wire)
+        .map_while(Result::ok)
+        .find(|n| n.rules.target)?;
+    Name::from_wire(&wire[at.range]).ok()
 }
 
-/// Byte ranges of RDATA holding names that canonical form lowers (RFC 4034 §6.2).
+/// Byte ranges of RDATA holding names that canonical form lowers (RFC 4034 §6.2):
+/// those of the layout table with `canonical_lower`, up to the first malformed one.
 /// At most three (PX and NAPTR have the most); empty for other types.
 #[derive(Clone, Copy, Default)]
 struct NameSpans {
@@ -205,69 +197,14 @@ impl NameSpans {
         self.spans[..self.len].iter().any(|&(s, e)| s <= i && i < e)
     }
 
-    /// Pushes the name starting at `at`, returning where it ends; `None` (and nothing
-    /// pushed) when the name is malformed.
-    fn push_name(&mut self, data: &[u8], at: usize) -> Option<usize> {
-        let len = wire_name_len(data.get(at..)?).ok()?;
-        self.spans[self.len] = (at, at + len);
-        self.len += 1;
-        Some(at + len)
-    }
-
     fn of(rtype: Rtype, data: &[u8]) -> NameSpans {
         let mut s = NameSpans::default();
-        // Each arm pushes the names in order; `None` (malformed) stops early.
-        let _ = (|| -> Option<()> {
-            match rtype {
-                Rtype::NS
-                | Rtype::MD
-                | Rtype::MF
-                | Rtype::CNAME
-                | Rtype::MB
-                | Rtype::MG
-                | Rtype::MR
-                | Rtype::PTR
-                | Rtype::DNAME
-                | Rtype::NXT => {
-                    s.push_name(data, 0)?;
-                }
-                Rtype::SOA | Rtype::MINFO | Rtype::RP => {
-                    let end = s.push_name(data, 0)?;
-                    s.push_name(data, end)?;
-                }
-                Rtype::MX | Rtype::AFSDB | Rtype::RT | Rtype::KX => {
-                    s.push_name(data, 2)?;
-                }
-                Rtype::PX => {
-                    let end = s.push_name(data, 2)?;
-                    s.push_name(data, end)?;
-                }
-                Rtype::SRV => {
-                    s.push_name(data, 6)?;
-                }
-                Rtype::SIG | Rtype::RRSIG => {
-                    s.push_name(data, 18)?;
-                }
-                Rtype::NAPTR => {
-                    // ORDER, PREFERENCE, then FLAGS, SERVICES, REGEXP character-strings.
-                    let mut at = 4usize;
-                    for _ in 0..3 {
-                        at += 1 + *data.get(at)? as usize;
-                    }
-                    s.push_name(data, at)?;
-                }
-                Rtype(38) => {
-                    // A6 (RFC 2874): prefix length, address suffix, prefix name.
-                    let prefix = *data.first()? as usize;
-                    if prefix > 0 && prefix <= 128 {
-                        let suffix_len = (128 - prefix).div_ceil(8);
-                        s.push_name(data, 1 + suffix_len)?;
-                    }
-                }
-                _ => {}
+        for n in names(rtype, data).map_while(Result::ok) {
+            if n.rules.canonical_lower && s.len < s.spans.len() {
+                s.spans[s.len] = (n.range.start, n.range.end);
+                s.len += 1;
             }
-            Some(())
-        })();
+        }
         s
     }
 }

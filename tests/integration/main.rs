@@ -7,6 +7,7 @@ mod common;
 mod control;
 mod fleet;
 mod generated;
+mod hickory;
 mod secondary;
 mod serve;
 mod supermaster;

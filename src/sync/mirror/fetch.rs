@@ -3,8 +3,8 @@
 //! serve), asking masters for SOA serials, and writing zone files atomically.
 //!
 //! Called by `cli/sync_zonelist.rs` for each step of the [`super::plan`]. Every file
-//! is written to a temporary file beside its target, fsynced, renamed over the
-//! target, and the folder fsynced: a reader (NSD, Knot, the next run) sees the old
+//! is written through [`crate::durable`]: to a temporary file beside its target,
+//! fsynced, renamed over the target, and the folder fsynced: a reader (NSD, Knot, the next run) sees the old
 //! file or the new one, never half of one. A failed transfer writes nothing. Parsing
 //! and writing run on the blocking pool (STYLE.md rule 7).
 //!
@@ -14,10 +14,12 @@
 //!   copy's serial ([`ZoneVersion::apply`] checks it), else the zone is fetched by
 //!   AXFR (RFC 5936).
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use crate::durable::write_with;
+pub use crate::durable::{remove_file, write_atomically};
 
 use crate::xfr::{self, ClientOptions, IxfrOptions, Stats, Transfer, XfrError, soa_serial};
 use crate::zone::parse::{ParseOptions, parse_file};
@@ -366,59 +368,6 @@ pub fn write_zone_file(path: &Path, version: &ZoneVersion, comment: &str) -> io:
     })
 }
 
-/// Writes `data` at `path` atomically. Blocks on file I/O.
-pub fn write_atomically(path: &Path, data: &[u8]) -> io::Result<()> {
-    write_with(path, |out| out.write_all(data))
-}
-
-/// Removes the file at `path` (gone already is fine) and fsyncs its folder.
-pub fn remove_file(path: &Path) -> io::Result<()> {
-    match std::fs::remove_file(path) {
-        Ok(()) => sync_dir(path),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
-/// Writes through `fill` into a temporary file beside `path` (`.NAME.zonesync-PID.tmp`,
-/// hidden), fsyncs it, renames it over `path` and fsyncs the folder. On failure the
-/// temporary file is removed and `path` is untouched.
-fn write_with(
-    path: &Path,
-    fill: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
-) -> io::Result<()> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
-    let tmp = path.with_file_name(format!(
-        ".{}.zonesync-{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut out = BufWriter::with_capacity(256 * 1024, File::create(&tmp)?);
-        fill(&mut out)?;
-        let file = out.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&tmp, path)?;
-        sync_dir(path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
-/// fsyncs the folder of `path`, so that a rename or removal in it is durable.
-fn sync_dir(path: &Path) -> io::Result<()> {
-    let dir: PathBuf = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    File::open(dir)?.sync_all()
-}
-
 //============ Tests =================================================================
 
 #[cfg(test)]
@@ -484,21 +433,5 @@ mod tests {
         assert!(read_version(&path, &origin).is_err());
         std::fs::write(&path, "@ SOA ns hostmaster 1 2 3 4 5\nbad line here\n").expect("write");
         assert!(read_version(&path, &origin).is_err());
-    }
-
-    #[test]
-    fn failed_writes_leave_the_old_file() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("f");
-        write_atomically(&path, b"old").expect("write");
-        let err = write_with(&path, |out| {
-            out.write_all(b"half")?;
-            Err(io::Error::other("disk full"))
-        });
-        assert!(err.is_err());
-        assert_eq!(std::fs::read(&path).expect("read"), b"old");
-        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
-        remove_file(&path).expect("remove");
-        remove_file(&path).expect("already gone is fine");
     }
 }

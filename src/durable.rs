@@ -1,0 +1,233 @@
+//! Durable file replacement: the one place zonesync writes a file that readers must
+//! see whole or not at all (zone files from `axfr -o` and the mirror, manifests,
+//! catalogs).
+//!
+//! Every write goes to a hidden temporary file beside its target
+//! (`.NAME.zonesync-PID.tmp`, same folder so the rename never crosses a file
+//! system), is fsynced, renamed over the target, and the folder is fsynced so the
+//! rename itself survives a crash. A reader (NSD, Knot, the next run) sees the old
+//! file or the new one, never half of one; on any failure the temporary file is
+//! removed and the target is untouched.
+//!
+//! Everything here blocks on file I/O: call it from `spawn_blocking` (STYLE.md
+//! rule 7), or from a CLI command where the disk is the bottleneck anyway.
+//!
+//! # Standards
+//! - POSIX `rename(2)`: "If the link named by the new argument exists, it shall be
+//!   removed and old renamed to new. In this case, a link named new shall remain
+//!   visible to other threads throughout the renaming operation". The directory
+//!   entry's durability needs an fsync of the directory (Linux `fsync(2)`:
+//!   "Calling fsync() does not necessarily ensure that the entry in the directory
+//!   containing the file has also reached disk. For that an explicit fsync() on a
+//!   file descriptor for the directory is also needed.").
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Buffer size of the writer: zone files are written in large appends.
+const BUFFER: usize = 256 * 1024;
+
+//----------- AtomicFile -------------------------------------------------------------
+
+/// A file being written that replaces `target` when [`AtomicFile::commit`]ted, and
+/// vanishes if dropped first. Write to it through [`Write`] (buffered).
+#[derive(Debug)]
+pub struct AtomicFile {
+    /// The temporary file beside the target.
+    tmp: PathBuf,
+    /// The path the file replaces on commit.
+    target: PathBuf,
+    /// The buffered writer; `None` once committed.
+    out: Option<BufWriter<File>>,
+}
+
+impl AtomicFile {
+    /// Creates the temporary file for `target`. Fails with `InvalidInput` when
+    /// `target` does not end in a file name.
+    pub fn create(target: &Path) -> io::Result<AtomicFile> {
+        let tmp = temp_path(target)?;
+        let file = File::create(&tmp)?;
+        Ok(AtomicFile {
+            tmp,
+            target: target.to_path_buf(),
+            out: Some(BufWriter::with_capacity(BUFFER, file)),
+        })
+    }
+
+    /// The temporary file's path (for error messages).
+    pub fn temp_path(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// Flushes and fsyncs the file, renames it over the target and fsyncs the
+    /// folder. On failure the temporary file is removed and the target untouched
+    /// (unless the folder fsync failed after the rename: then the new file is in
+    /// place but perhaps not durable).
+    pub fn commit(mut self) -> io::Result<()> {
+        let out = self.out.take().expect("present until commit");
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&self.tmp, &self.target)?;
+        // Renamed: nothing left for `drop` to remove.
+        self.tmp = PathBuf::new();
+        sync_dir(&self.target)
+    }
+
+    fn writer(&mut self) -> &mut BufWriter<File> {
+        self.out.as_mut().expect("present until commit")
+    }
+}
+
+//--- Trait impls
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.writer().write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.writer().write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.writer().flush()
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if !self.tmp.as_os_str().is_empty() {
+            // Close before removing (needed on some platforms).
+            drop(self.out.take());
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+//----------- Functions --------------------------------------------------------------
+
+/// Writes `data` at `path` atomically (see the module doc). Blocks on file I/O.
+pub fn write_atomically(path: &Path, data: &[u8]) -> io::Result<()> {
+    write_with(path, |out| out.write_all(data))
+}
+
+/// Writes what `fill` writes at `path` atomically: streaming, for files too large
+/// to build in memory first. An error from `fill` leaves `path` untouched. Blocks
+/// on file I/O.
+pub fn write_with(
+    path: &Path,
+    fill: impl FnOnce(&mut AtomicFile) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut file = AtomicFile::create(path)?;
+    fill(&mut file)?;
+    file.commit()
+}
+
+/// Removes the file at `path` (gone already is fine) and fsyncs its folder. Blocks
+/// on file I/O.
+pub fn remove_file(path: &Path) -> io::Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => sync_dir(path),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// fsyncs the folder of `path`, so that a rename or removal in it is durable.
+pub fn sync_dir(path: &Path) -> io::Result<()> {
+    File::open(folder_of(path))?.sync_all()
+}
+
+/// `.NAME.zonesync-PID.tmp` beside `target`: hidden, and distinct per process so
+/// two runs never write the same temporary file.
+fn temp_path(target: &Path) -> io::Result<PathBuf> {
+    let name = target.file_name().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{}: not a file name", target.display()),
+        )
+    })?;
+    Ok(folder_of(target).join(format!(
+        ".{}.zonesync-{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    )))
+}
+
+/// The folder holding `path` (`.` for a bare file name).
+fn folder_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+//============ Tests =================================================================
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn replaces_whole_files_and_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("f");
+        write_atomically(&path, b"old").expect("write");
+        write_atomically(&path, b"new").expect("rewrite");
+        assert_eq!(std::fs::read(&path).expect("read"), b"new");
+        assert_eq!(entries(dir.path()), ["f"]);
+    }
+
+    #[test]
+    fn failed_writes_leave_the_old_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("f");
+        write_atomically(&path, b"old").expect("write");
+        let err = write_with(&path, |out| {
+            out.write_all(b"half")?;
+            Err(io::Error::other("disk full"))
+        });
+        assert!(err.is_err());
+        assert_eq!(std::fs::read(&path).expect("read"), b"old");
+        assert_eq!(entries(dir.path()), ["f"]);
+        remove_file(&path).expect("remove");
+        remove_file(&path).expect("already gone is fine");
+        assert!(entries(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn dropped_files_vanish_and_the_temporary_is_hidden_beside_the_target() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("zone");
+        let mut f = AtomicFile::create(&path).expect("create");
+        f.write_all(b"partial").expect("write");
+        let tmp = f.temp_path().to_path_buf();
+        assert_eq!(tmp.parent(), Some(dir.path()));
+        assert!(
+            tmp.file_name()
+                .expect("name")
+                .to_string_lossy()
+                .starts_with(".zone.")
+        );
+        drop(f);
+        assert!(entries(dir.path()).is_empty());
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn targets_without_a_file_name_are_refused() {
+        let err = write_atomically(Path::new("/"), b"x").expect_err("no file name");
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    }
+}
