@@ -246,8 +246,7 @@ fn notify_in(
         // A zone we do not have, from a super master: created at once (the catalog
         // will list it soon).
         if table.get(&notify.zone).is_none()
-            && let Some(masters) = state.super_masters.get()
-            && let Some(master) = masters.find(peer.ip(), key.as_ref())
+            && let Some(master) = state.super_masters.find(peer.ip(), key.as_ref())
         {
             info!(%peer, zone = %notify.zone, "NOTIFY-in for a new zone from a super master");
             crate::metrics::get().notify("in", "provisioning");
@@ -255,7 +254,7 @@ fn notify_in(
                 master,
                 zone: notify.zone.clone(),
             };
-            match masters.commands.try_send(cmd) {
+            match state.super_masters.commands.try_send(cmd) {
                 Ok(()) => {
                     return Reply::Message(signed(
                         crate::notify::notify_response(&notify, Rcode::NOERROR),

@@ -51,9 +51,8 @@ pub struct ServerState {
     pub tcp_connections: Arc<Semaphore>,
     /// Idle time after which a TCP connection is closed.
     pub tcp_idle_timeout: Duration,
-    /// The super masters, for NOTIFYs of zones we do not have yet (set once at
-    /// start-up).
-    pub super_masters: std::sync::OnceLock<SuperMasters>,
+    /// The super masters, for NOTIFYs of zones we do not have yet.
+    pub super_masters: SuperMasters,
 }
 
 //----------- run --------------------------------------------------------------------
@@ -76,15 +75,6 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
     let store = Arc::new(store);
     let keys = Arc::new(KeyRing::new(config.keys.clone()));
     let registry = Arc::new(Registry::default());
-    let state = Arc::new(ServerState {
-        registry: registry.clone(),
-        keys: keys.clone(),
-        store: store.clone(),
-        xfr_out: Semaphore::new(config.limits.transfers_out),
-        tcp_connections: Arc::new(Semaphore::new(config.limits.tcp_connections)),
-        tcp_idle_timeout: config.limits.tcp_idle_timeout,
-        super_masters: std::sync::OnceLock::new(),
-    });
 
     // Bind everything before starting anything, so a busy port fails the start.
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -142,9 +132,22 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
             .map(|a| a.to_string())
             .collect(),
     };
-    let (mut zones, mut commands) =
-        ZoneSet::new(registry.clone(), store, keys, config.clone(), facts);
-    let _ = state.super_masters.set(zones.super_masters());
+    let (mut zones, mut commands) = ZoneSet::new(
+        registry.clone(),
+        store.clone(),
+        keys.clone(),
+        config.clone(),
+        facts,
+    );
+    let state = Arc::new(ServerState {
+        registry: registry.clone(),
+        keys: keys.clone(),
+        store: store.clone(),
+        xfr_out: Semaphore::new(config.limits.transfers_out),
+        tcp_connections: Arc::new(Semaphore::new(config.limits.tcp_connections)),
+        tcp_idle_timeout: config.limits.tcp_idle_timeout,
+        super_masters: zones.super_masters(),
+    });
     let mut endpoints = JoinSet::new();
     if let Some(l) = control_socket {
         endpoints.spawn(control::serve(l, zones.commands()));
