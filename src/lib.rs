@@ -24,15 +24,21 @@
 //!   the answer, and the cache of encoded answers each published version carries —
 //!   sans IO, on [`zone`] and [`wire`] only.
 //! - [`store`]: redb persistence; [`sync`]: the zone tasks (primary, secondary,
-//!   catalog producer) and the zone-set manager; [`server`]: listeners, reading each
-//!   request once, dispatch, transfers out.
+//!   catalog producer) with their merging inboxes, the catalog consumer's planner
+//!   (RFC 9432 §5, shared by `serve` and `sync-zonelist`), and the zone-set manager
+//!   (`sync::manager`: local zones, super master side, super slave side, control
+//!   dispatch); [`server`]: listeners, reading each request once, dispatch,
+//!   transfers out.
 //! - [`config`], [`acl`], [`control`], [`metrics`], [`fleet`], [`addr`],
 //!   [`duration`], [`durable`] (atomic file replacement) beside them; [`cli`] and
 //!   [`output`] at the edge.
 //!
-//! Dependencies point one way: `cli → server → sync → {xfr, notify, store} → zone`, with
-//! `answer` under both `server` and `sync` (`answer → {zone, wire}`), and `tsig`,
-//! `acl`, `config`, `control` and `wire` beside them. Only [`output`] prints;
+//! Dependencies point one way: `cli → server → {control, metrics} → sync → {xfr,
+//! notify, store} → zone`, with `answer` under both `server` and `sync` (`answer →
+//! {zone, wire}`), and `tsig`, `acl`, `config` and `wire` below them; `control` is the
+//! transport of the requests the manager defines, `metrics` counts what `sync` and
+//! `server` report. No two top-level modules import each other
+//! (`shared/tools/modcycles.py src`). Only [`output`] prints;
 //! the library returns typed errors (`thiserror`), and `anyhow` lives in [`cli`] and
 //! `main.rs`.
 //!

@@ -7,8 +7,9 @@
 //! uncompressed wire RDATA. [`build`] assembles messages: header, question, records
 //! with name compression where RFC 3597 allows it, OPT, a size limit. The transfer
 //! client (`xfr`), NOTIFY (`notify`), TSIG (`tsig::sign`) and the server all sit
-//! on this module; hickory's `Message` is kept for slow paths only (HICKORY.md: it
-//! costs ~1 µs per message and loses byte-exactness of unknown RDATA).
+//! on this module. hickory-proto is not used here: it costs ~1 µs per message and
+//! loses byte-exactness of unknown RDATA (HICKORY.md); the tests use it as an
+//! independent decoder that cross-checks this module.
 //!
 //! Nothing here panics on any input: every read is bounds-checked and every name walk
 //! is bounded (pointers must point backwards, at most 255 octets of output).
