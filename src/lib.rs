@@ -33,12 +33,12 @@
 //!   [`duration`], [`durable`] (atomic file replacement) beside them; [`cli`] and
 //!   [`output`] at the edge.
 //!
-//! Dependencies point one way: `cli → server → {control, metrics} → sync → {xfr,
-//! notify, store} → zone`, with `answer` under both `server` and `sync` (`answer →
-//! {zone, wire}`), and `tsig`, `acl`, `config` and `wire` below them; `control` is the
-//! transport of the requests the manager defines, `metrics` counts what `sync` and
-//! `server` report. No two top-level modules import each other
-//! (`shared/tools/modcycles.py src`). Only [`output`] prints;
+//! Dependencies point one way: `cli → server → control → sync → {answer, xfr,
+//! notify, store, metrics} → … → zone`, with `answer → {zone, wire}`, `metrics → wire`
+//! (counters that `sync` and `server` report to), and `tsig`, `acl`, `config` and
+//! `wire` below them; `control` is the transport of the requests the manager defines.
+//! No two top-level modules import each other (checked with
+//! `shared/tools/modcycles.py src`). Only [`output`] prints;
 //! the library returns typed errors (`thiserror`), and `anyhow` lives in [`cli`] and
 //! `main.rs`.
 //!
