@@ -824,3 +824,108 @@ fn catalog_answers_soa_only_and_transfers_need_the_key() {
         );
     }
 }
+
+//----------- 5. Catalog groups pick templates ----------------------------------------
+
+/// A catalog zone written by hand (as BIND's and Knot's tests do): `members` are
+/// (unique-id, zone, group).
+fn catalog_text(serial: u32, members: &[(&str, &str, Option<&str>)]) -> String {
+    let mut text = format!(
+        "$ORIGIN catalog.example.\n$TTL 0\n\
+         @ SOA invalid. invalid. {serial} 3600 600 2419200 0\n\
+         @ NS invalid.\n\
+         version TXT \"2\"\n"
+    );
+    for (id, zone, group) in members {
+        text.push_str(&format!("{id}.zones PTR {zone}\n"));
+        if let Some(g) = group {
+            text.push_str(&format!("group.{id}.zones TXT \"{g}\"\n"));
+        }
+    }
+    text
+}
+
+#[test]
+fn a_members_group_picks_its_template_and_a_new_group_restarts_it() {
+    // A plain zonesync primary serves a hand-written catalog and two members; the
+    // super slave's template `open` lets 127/8 transfer; the defaults let nobody.
+    let (primary_env, slave_env) = (Env::new(), Env::new());
+    let slave_port = free_port();
+    let zones = |members: &[(&str, &str, Option<&str>)], serial: u32| {
+        primary_env.write("zones/catalog.example.zone", &catalog_text(serial, members));
+    };
+    zones(
+        &[("m1", "a.test.", Some("open")), ("m2", "b.test.", None)],
+        1,
+    );
+    primary_env.zone("a.test", 1, "www A 192.0.2.1\n");
+    primary_env.zone("b.test", 1, "www A 192.0.2.2\n");
+    let zone = |name: &str| {
+        format!(
+            "  - {{ name: {name}, file: zones/{name}.zone, \
+             allow-transfer: [ {{ address: 127.0.0.0/8 }} ], \
+             also-notify: [\"127.0.0.1:{slave_port}\"] }}\n"
+        )
+    };
+    primary_env.config(
+        "127.0.0.1:0",
+        SECRET,
+        &format!(
+            "file-check-interval: 200ms\nzones:\n{}{}{}",
+            zone("catalog.example"),
+            zone("a.test"),
+            zone("b.test")
+        ),
+    );
+    let primary = primary_env.start();
+    slave_env.config(
+        &format!("127.0.0.1:{slave_port}"),
+        SECRET,
+        &format!(
+            "super-masters:\n  - {{ address: \"{}\", catalog: catalog.example. }}\n\
+             templates:\n  - {{ name: open, allow-transfer: [ {{ address: 127.0.0.0/8 }} ] }}\n\
+             min-retry: 1s\nmax-retry: 1s\n",
+            primary.addr
+        ),
+    );
+    let slave = slave_env.start();
+    slave.wait_zone("a.test.", |z| z.serial == Some(1));
+    slave.wait_zone("b.test.", |z| z.serial == Some(1));
+    assert_eq!(
+        axfr_rcode_from("127.0.0.1", slave.addr, "a.test."),
+        Rcode::NOERROR
+    );
+    assert_eq!(
+        axfr_rcode_from("127.0.0.1", slave.addr, "b.test."),
+        Rcode::REFUSED
+    );
+
+    // b.test joins the group: the slave restarts it with the template, keeping its
+    // data (it stays at serial 1 and is served throughout).
+    zones(
+        &[
+            ("m1", "a.test.", Some("open")),
+            ("m2", "b.test.", Some("open")),
+        ],
+        2,
+    );
+    slave.wait_zone("catalog.example.", |z| z.serial == Some(2));
+    wait_until(
+        "b.test. transferable from the super slave",
+        || match axfr_rcode_from("127.0.0.1", slave.addr, "b.test.") {
+            Rcode::NOERROR => Ok(()),
+            other => Err(format!("AXFR answered {other}")),
+        },
+    );
+    let b = slave.wait_zone("b.test.", |z| z.serial == Some(1));
+    assert_eq!(b.state, State::Ok);
+
+    // The group survives a restart of the super slave (kept with the zone).
+    assert_eq!(slave.stop(), Some(0));
+    let slave = slave_env.start();
+    slave.wait_zone("b.test.", |z| z.serial == Some(1) && z.state == State::Ok);
+    assert_eq!(
+        axfr_rcode_from("127.0.0.1", slave.addr, "b.test."),
+        Rcode::NOERROR
+    );
+}
