@@ -339,6 +339,8 @@ pub struct Limits {
     pub tcp_connections: usize,
     /// Idle time after which a TCP connection is closed.
     pub tcp_idle_timeout: Duration,
+    /// Most bytes read from a zone file and its `$INCLUDE`s together.
+    pub max_zone_file_bytes: u64,
 }
 
 impl Default for Limits {
@@ -354,6 +356,7 @@ impl Default for Limits {
             transfers_out: 10,
             tcp_connections: 1000,
             tcp_idle_timeout: Duration::from_secs(10),
+            max_zone_file_bytes: crate::zone::parse::MAX_FILE_BYTES,
         }
     }
 }
@@ -929,6 +932,28 @@ impl Resolver<'_> {
                 d.tcp_connections as u64,
             ) as usize,
             tcp_idle_timeout: d.tcp_idle_timeout,
+            max_zone_file_bytes: d.max_zone_file_bytes,
+        };
+        let limits = Limits {
+            max_zone_file_bytes: match &raw.max_zone_file_bytes {
+                None => d.max_zone_file_bytes,
+                Some(RawSize::Bytes(0)) => {
+                    self.problem("limits.max-zone-file-bytes", "must be at least 1");
+                    d.max_zone_file_bytes
+                }
+                Some(RawSize::Bytes(n)) => *n,
+                Some(RawSize::Text(t)) => match parse_size(t) {
+                    Some(n) if n > 0 => n,
+                    _ => {
+                        self.problem(
+                            "limits.max-zone-file-bytes",
+                            format!("bad size \"{t}\" (a number of bytes, or with KiB, MiB, GiB, KB, MB, GB)"),
+                        );
+                        d.max_zone_file_bytes
+                    }
+                },
+            },
+            ..limits
         };
         Limits {
             tcp_idle_timeout: self.duration(
@@ -1098,6 +1123,37 @@ struct RawLimits {
     transfers_out: Option<u64>,
     tcp_connections: Option<u64>,
     tcp_idle_timeout: Option<String>,
+    max_zone_file_bytes: Option<RawSize>,
+}
+
+/// A size: a plain number of bytes, or text with a unit (`4GiB`, `500 MB`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawSize {
+    Bytes(u64),
+    Text(String),
+}
+
+/// Reads `4GiB`, `512KiB`, `10MB`, `4096` (bytes; binary units are powers of 1024,
+/// decimal ones of 1000).
+fn parse_size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().ok()?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "t" | "tib" => 1 << 40,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "tb" => 1_000_000_000_000,
+        _ => return None,
+    };
+    n.checked_mul(mult)
 }
 
 //============ Errors ================================================================
@@ -1272,6 +1328,28 @@ templates:
             "{p:?}"
         );
         assert!(p.iter().any(|p| p.contains("templates[1].name")), "{p:?}");
+    }
+
+    #[test]
+    fn sizes_take_units() {
+        assert_eq!(parse_size("4GiB"), Some(4 << 30));
+        assert_eq!(parse_size("512 KiB"), Some(512 << 10));
+        assert_eq!(parse_size("10MB"), Some(10_000_000));
+        assert_eq!(parse_size("4096"), Some(4096));
+        assert_eq!(parse_size("4 parsecs"), None);
+        assert_eq!(parse_size("GiB"), None);
+        assert_eq!(parse_size("99999999999TiB"), None);
+        let c =
+            load("listen: [\"127.0.0.1:5300\"]\nlimits: { max-zone-file-bytes: 1MiB }\n").unwrap();
+        assert_eq!(c.limits.max_zone_file_bytes, 1 << 20);
+        let c =
+            load("listen: [\"127.0.0.1:5300\"]\nlimits: { max-zone-file-bytes: 1000 }\n").unwrap();
+        assert_eq!(c.limits.max_zone_file_bytes, 1000);
+        let p = problems("listen: [\"127.0.0.1:5300\"]\nlimits: { max-zone-file-bytes: lots }\n");
+        assert!(
+            p.iter().any(|p| p.contains("limits.max-zone-file-bytes")),
+            "{p:?}"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::addr::ServerAddr;
 use crate::output::findings::{self, FileReport};
 use crate::zone::check_dnssec::{DnssecCheckOptions, check_dnssec};
-use crate::zone::parse::{ParseOptions, parse_bytes};
+use crate::zone::parse::{MAX_FILE_BYTES, ParseOptions, parse_bytes, read_zone_file};
 use crate::zone::soa::serial_of;
 use crate::zone::{Finding, Name, Rtype, check_zone};
 
@@ -269,7 +269,7 @@ fn check_file(
     origin: Option<&Name>,
     dnssec: &DnssecCheckOptions,
 ) -> Result<FileReport, UsageError> {
-    let text = match std::fs::read(file) {
+    let text = match read_zone_file(file, MAX_FILE_BYTES) {
         Ok(text) => text,
         Err(e) => {
             return Ok(FileReport {

@@ -73,7 +73,13 @@ pub struct ParseOptions {
     pub max_errors: usize,
     /// The zone's class; records may repeat it or leave it out.
     pub class: Class,
+    /// Most bytes read from the file and its `$INCLUDE`s together (`limits:
+    /// max-zone-file-bytes`); more is an error naming the file being read.
+    pub max_file_bytes: u64,
 }
+
+/// The default of [`ParseOptions::max_file_bytes`]: 4 GiB.
+pub const MAX_FILE_BYTES: u64 = 4 << 30;
 
 impl Default for ParseOptions {
     fn default() -> Self {
@@ -81,6 +87,7 @@ impl Default for ParseOptions {
             default_ttl: None,
             max_errors: 100,
             class: Class::IN,
+            max_file_bytes: MAX_FILE_BYTES,
         }
     }
 }
@@ -127,12 +134,11 @@ pub fn parse_file(
         path: path.to_path_buf(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(io_error)?;
+    let (file, size) = open_zone_file(path).map_err(io_error)?;
     let mut parser = Parser::new(path, origin, opts);
     let mut state = FileState::new(Arc::new(path.to_path_buf()), origin.clone());
-    let size = file.metadata().ok().map(|m| m.len());
     parser
-        .parse_reader(file, size, &mut state, 0)
+        .parse_reader(file, Some(size), &mut state, 0)
         .map_err(io_error)?;
     Ok(parser.zone)
 }
@@ -177,6 +183,9 @@ struct Parser<'o> {
     owner_wire: Vec<u8>,
     /// Bytes read at a time ([`CHUNK`]; smaller in tests).
     chunk: usize,
+    /// Bytes read so far from the file and its includes (against
+    /// [`ParseOptions::max_file_bytes`]).
+    bytes_read: u64,
 }
 
 /// State of one file being read: what `$ORIGIN` and blank owners refer to. An
@@ -252,6 +261,7 @@ impl<'o> Parser<'o> {
             scratch: Vec::new(),
             owner_wire: Vec::with_capacity(256),
             chunk: CHUNK,
+            bytes_read: 0,
         }
     }
 }
@@ -278,6 +288,24 @@ impl Parser<'_> {
             // without zeroing it first.
             let want = self.chunk as u64;
             let got = (&mut src).take(want).read_to_end(&mut buf)?;
+            self.bytes_read += got as u64;
+            if self.bytes_read > self.opts.max_file_bytes {
+                // An error where the file goes past the limit; nothing more is read.
+                let limit = self.opts.max_file_bytes;
+                self.error_at(
+                    &st.file,
+                    line,
+                    1,
+                    "too-large",
+                    format!(
+                        "{}: more than {limit} bytes of zone file data (limits: \
+                         max-zone-file-bytes); stopped reading the zone",
+                        st.file.display()
+                    ),
+                );
+                self.stopped = true;
+                return Ok(());
+            }
             let eof = (got as u64) < want;
             let (used, next_line) = self.parse_chunk(&buf, line, !eof, st, depth);
             if eof || self.stopped {
@@ -639,11 +667,10 @@ impl Parser<'_> {
                 format!("cannot read included file {}: {e}", resolved.display()),
             )
         };
-        let file = std::fs::File::open(&resolved).map_err(cannot_read)?;
+        let (file, size) = open_zone_file(&resolved).map_err(cannot_read)?;
         self.includes.push(canonical);
         let mut sub = FileState::new(Arc::new(resolved.clone()), origin);
-        let size = file.metadata().ok().map(|m| m.len());
-        let read = self.parse_reader(file, size, &mut sub, depth + 1);
+        let read = self.parse_reader(file, Some(size), &mut sub, depth + 1);
         self.includes.pop();
         read.map_err(cannot_read)?;
         Ok(())
@@ -1018,6 +1045,43 @@ fn nibbles(mut v: u64, mut width: usize, upper: bool) -> String {
             return s;
         }
     }
+}
+
+/// Reads a whole zone file into memory (for callers that need its text, such as
+/// `check`'s origin guess): a regular file of at most `max` bytes, else an error.
+///
+/// Blocks on file I/O.
+pub fn read_zone_file(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let (file, size) = open_zone_file(path)?;
+    let mut text = Vec::with_capacity(size.min(max) as usize);
+    file.take(max.saturating_add(1)).read_to_end(&mut text)?;
+    if text.len() as u64 > max {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("more than {max} bytes (limits: max-zone-file-bytes)"),
+        ));
+    }
+    Ok(text)
+}
+
+/// Opens a zone file (or an included one) for reading, with its size: only regular
+/// files are read (a device such as `/dev/zero` or a FIFO would never end, or block).
+/// The open does not block on a FIFO (`O_NONBLOCK`, which regular files ignore).
+fn open_zone_file(path: &Path) -> std::io::Result<(std::fs::File, u64)> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let file = std::fs::File::options()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file (only regular files are read)",
+        ));
+    }
+    Ok((file, meta.len()))
 }
 
 #[cfg(unix)]
@@ -1413,6 +1477,71 @@ mod tests {
             f[0].starts_with("6:10: error include: cannot read included file "),
             "{f:?}"
         );
+    }
+
+    #[test]
+    fn only_regular_files_are_read_and_never_more_than_the_limit() {
+        // A device or a FIFO: refused at once, naming the file (a FIFO would block
+        // the open, /dev/zero would never end).
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo.zone");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        for path in [Path::new("/dev/zero"), fifo.as_path()] {
+            let e = parse_file(path, &origin(), &ParseOptions::default()).unwrap_err();
+            let text = e.to_string();
+            assert!(text.contains(&path.display().to_string()), "{text}");
+            assert!(text.contains("not a regular file"), "{text}");
+        }
+        let main = dir.path().join("main.zone");
+        std::fs::write(
+            &main,
+            "$TTL 60\na A 1.2.3.4\n$INCLUDE /dev/zero\nb A 1.2.3.5\n",
+        )
+        .unwrap();
+        let z = parse_file(&main, &origin(), &ParseOptions::default()).unwrap();
+        let f = findings(&z);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].contains("cannot read included file /dev/zero: not a regular file"),
+            "{f:?}"
+        );
+
+        // Too many bytes, in the file itself or through an include: an error naming
+        // the file that went past the limit, and nothing more is read.
+        let big = "x A 10.0.0.1\n".repeat(100);
+        std::fs::write(dir.path().join("big.zone"), &big).unwrap();
+        let opts = ParseOptions {
+            max_file_bytes: 500,
+            ..ParseOptions::default()
+        };
+        let z = parse_file(&dir.path().join("big.zone"), &origin(), &opts).unwrap();
+        assert!(z.has_errors());
+        let last = z.findings.last().unwrap();
+        assert_eq!(last.code, "too-large");
+        assert!(
+            last.message.contains("big.zone: more than 500 bytes"),
+            "{}",
+            last.message
+        );
+        std::fs::write(
+            &main,
+            "$TTL 60\na A 1.2.3.4\n$INCLUDE big.zone\nb A 1.2.3.5\n",
+        )
+        .unwrap();
+        let z = parse_file(&main, &origin(), &opts).unwrap();
+        let last = z.findings.last().unwrap();
+        assert_eq!(last.code, "too-large");
+        assert!(last.message.contains("big.zone"), "{}", last.message);
+        assert!(
+            !z.records
+                .iter()
+                .any(|r| r.owner.to_string() == "b.example.com.")
+        );
+        // Within the limit: read whole.
+        let z = parse_file(&main, &origin(), &ParseOptions::default()).unwrap();
+        assert!(!z.has_errors(), "{:?}", findings(&z));
+        assert_eq!(z.records.len(), 102);
     }
 
     #[test]
