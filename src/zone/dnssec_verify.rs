@@ -552,3 +552,285 @@ fn rsa_key(key: &[u8]) -> Option<(&[u8], &[u8])> {
     let (e, n) = (&e[trim(e)..], &n[trim(n)..]);
     (!e.is_empty() && !n.is_empty()).then_some((e, n))
 }
+
+//============ Tests =================================================================
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zone::parse::{ParseOptions, parse_bytes};
+    use crate::zone::record::Rdata;
+    use std::path::Path;
+
+    /// The fixtures every supported algorithm signed (`tests/data/signed/README.md`).
+    const GOOD: [&str; 7] = [
+        "alg5",
+        "alg8",
+        "alg8-1024",
+        "alg10",
+        "alg13",
+        "alg14",
+        "alg15",
+    ];
+
+    fn origin() -> Name {
+        "example.".parse().unwrap()
+    }
+
+    /// The records of `tests/data/signed/NAME.example.signed`.
+    fn load(name: &str) -> Vec<Record> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/signed")
+            .join(format!("{name}.example.signed"));
+        let text = std::fs::read(&path).unwrap();
+        let p = parse_bytes(&text, &path, &origin(), &ParseOptions::default());
+        assert!(!p.has_errors(), "{name}: {:?}", p.findings);
+        p.records
+    }
+
+    /// The findings as `severity code message`.
+    fn run(records: &[Record]) -> Vec<String> {
+        verify_signatures(&origin(), records, &[])
+            .iter()
+            .map(|f| format!("{} {} {}", f.severity, f.code, f.message))
+            .collect()
+    }
+
+    /// The index of the RRSIG covering `covered` at `owner`, and its key tag.
+    fn rrsig_of(records: &[Record], owner: &str, covered: Rtype) -> (usize, u16) {
+        let owner: Name = owner.parse().unwrap();
+        records
+            .iter()
+            .enumerate()
+            .find_map(|(i, r)| {
+                let f = RrsigFields::parse(r.rdata.as_wire())?;
+                (r.rtype == Rtype::RRSIG && r.owner == owner && f.covered == covered)
+                    .then_some((i, f.key_tag))
+            })
+            .expect("the fixture has that RRSIG")
+    }
+
+    fn with_rdata(r: &Record, wire: Vec<u8>) -> Record {
+        Record::new(
+            r.owner.clone(),
+            r.class,
+            r.rtype,
+            r.ttl,
+            Rdata::from_wire(wire),
+        )
+    }
+
+    #[test]
+    fn every_supported_algorithm_verifies() {
+        for name in GOOD {
+            let records = load(name);
+            assert!(records.iter().filter(|r| r.rtype == Rtype::RRSIG).count() > 20);
+            assert_eq!(run(&records), Vec::<String>::new(), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_changed_signature_octet_is_an_error() {
+        for name in GOOD {
+            let mut records = load(name);
+            let (i, tag) = rrsig_of(&records, "ns1.example.", Rtype::A);
+            let mut wire = records[i].rdata.as_wire().to_vec();
+            *wire.last_mut().unwrap() ^= 0x01;
+            records[i] = with_rdata(&records[i], wire);
+            let alg = records[i].rdata.as_wire()[2];
+            assert_eq!(
+                run(&records),
+                [format!(
+                    "error rrsig-invalid RRSIG A at ns1.example. (key {tag}) does not verify (algorithm {alg})"
+                )],
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn changed_data_is_an_error() {
+        for name in ["alg8", "alg13", "alg15"] {
+            let mut records = load(name);
+            let (_, tag) = rrsig_of(&records, "Mail.example.", Rtype::A);
+            let mail: Name = "mail.example.".parse().unwrap();
+            let k = records
+                .iter()
+                .position(|r| r.owner == mail && r.rtype == Rtype::A)
+                .unwrap();
+            records[k] = with_rdata(&records[k], vec![192, 0, 2, 26]);
+            let found = run(&records);
+            assert_eq!(found.len(), 1, "{name}: {found:?}");
+            assert!(
+                found[0].starts_with(&format!(
+                    "error rrsig-invalid RRSIG A at Mail.example. (key {tag}) does not verify"
+                )),
+                "{name}: {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn canonical_form_and_order_are_rebuilt() {
+        let records = load("alg13");
+        // Owners in upper case, the file's order reversed, a duplicate (of another
+        // TTL and case) added: the same RRsets in canonical form.
+        let mut changed: Vec<Record> = records
+            .iter()
+            .rev()
+            .map(|r| {
+                let mut r = r.clone();
+                r.owner = r.owner.to_string().to_uppercase().parse().unwrap();
+                r
+            })
+            .collect();
+        let ns = records
+            .iter()
+            .find(|r| r.rtype == Rtype::NS && r.owner == origin())
+            .unwrap();
+        let mut dup = ns.clone();
+        dup.ttl = 60;
+        dup.rdata = Rdata::from_wire(dup.rdata.as_wire().to_ascii_uppercase());
+        changed.push(dup);
+        assert_eq!(run(&changed), Vec::<String>::new());
+        // The wildcard's RRSIG has fewer labels than its owner: signed as `*.wild`.
+        let (i, _) = rrsig_of(&records, "*.wild.example.", Rtype::A);
+        assert_eq!(records[i].rdata.as_wire()[3], 2);
+    }
+
+    #[test]
+    fn more_labels_than_the_owner_is_an_error() {
+        let mut records = load("alg15");
+        let (i, tag) = rrsig_of(&records, "ns1.example.", Rtype::A);
+        let mut wire = records[i].rdata.as_wire().to_vec();
+        wire[3] = 3;
+        records[i] = with_rdata(&records[i], wire);
+        assert_eq!(
+            run(&records),
+            [format!(
+                "error rrsig-labels RRSIG A at ns1.example. (key {tag}) has a Labels field of 3, more than its owner's 2"
+            )]
+        );
+    }
+
+    #[test]
+    fn signatures_without_their_dnskey_are_an_error_per_key() {
+        let records = load("alg15");
+        let (_, tag) = rrsig_of(&records, "example.", Rtype::NS);
+        let without: Vec<Record> = records
+            .iter()
+            .filter(|r| r.rtype != Rtype::DNSKEY)
+            .cloned()
+            .collect();
+        let sigs = without.iter().filter(|r| r.rtype == Rtype::RRSIG).count();
+        // The DNSKEY RRset's own RRSIG covers nothing now: `check_dnssec`'s orphan.
+        assert_eq!(
+            run(&without),
+            [format!(
+                "error rrsig-no-dnskey RRSIG NS at example. (key {tag}): no DNSKEY for key tag {tag}, algorithm 15 at example. (and {} more RRSIGs of this key)",
+                sigs - 2
+            )]
+        );
+        // A key without the Zone Key flag (bit 7) does not count (RFC 4034 §2.1.1).
+        let unflagged: Vec<Record> = records
+            .iter()
+            .map(|r| {
+                if r.rtype != Rtype::DNSKEY {
+                    return r.clone();
+                }
+                let mut wire = r.rdata.as_wire().to_vec();
+                wire[0] &= !0x01;
+                with_rdata(r, wire)
+            })
+            .collect();
+        let found = run(&unflagged);
+        assert!(
+            found.iter().all(|f| f.contains("rrsig-no-dnskey")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn key_tags_match_the_signers() {
+        for name in GOOD {
+            let records = load(name);
+            let mut keys: Vec<u16> = records
+                .iter()
+                .filter(|r| r.rtype == Rtype::DNSKEY)
+                .map(|r| key_tag(r.rdata.as_wire()))
+                .collect();
+            let mut signers: Vec<u16> = records
+                .iter()
+                .filter(|r| r.rtype == Rtype::RRSIG)
+                .filter_map(|r| RrsigFields::parse(r.rdata.as_wire()).map(|f| f.key_tag))
+                .collect();
+            keys.sort();
+            signers.sort();
+            signers.dedup();
+            assert_eq!(keys, signers, "{name}");
+        }
+        // RSA/MD5 (Appendix B.1): from the modulus' low octets.
+        assert_eq!(
+            key_tag(&[1, 0, 3, 1, 3, 1, 0, 1, 0xaa, 0x12, 0x34, 0x56]),
+            0x1234
+        );
+    }
+
+    #[test]
+    fn unsupported_algorithms_are_one_warning_per_key() {
+        let records = load("alg16");
+        let (_, tag) = rrsig_of(&records, "example.", Rtype::NS);
+        let sigs = records.iter().filter(|r| r.rtype == Rtype::RRSIG).count();
+        assert_eq!(
+            run(&records),
+            [format!(
+                "warning rrsig-unsupported RRSIG NS at example. (key {tag}) not verified: algorithm 16 (ED448) is not supported (and {} more RRSIGs of this key)",
+                sigs - 1
+            )]
+        );
+    }
+
+    #[test]
+    fn many_signatures_verify_in_parallel_with_the_same_result() {
+        let mut records = load("alg13");
+        let (i, tag) = rrsig_of(&records, "ns1.example.", Rtype::A);
+        let good = records[i].clone();
+        let mut wire = good.rdata.as_wire().to_vec();
+        wire[40] ^= 0x80;
+        let bad = with_rdata(&good, wire);
+        records.extend(std::iter::repeat_n(good, PARALLEL_FROM));
+        records.push(bad);
+        let found = run(&records);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with(&format!(
+                "error rrsig-invalid RRSIG A at ns1.example. (key {tag})"
+            )),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn malformed_keys_and_short_rsa_keys() {
+        assert_eq!(
+            verify_raw(13, &[4; 63], b"data", &[0; 64]),
+            Err(Failure::MalformedKey)
+        );
+        assert_eq!(
+            verify_raw(8, &[5, 1], b"data", &[0; 64]),
+            Err(Failure::MalformedKey)
+        );
+        // A 512-bit modulus: below what ring verifies.
+        let mut key = vec![3, 1, 0, 1];
+        key.extend([0xc5; 64]);
+        assert!(matches!(
+            verify_raw(8, &key, b"data", &[0; 64]),
+            Err(Failure::Unsupported(_))
+        ));
+        // A three-octet exponent length.
+        let mut key = vec![0, 0, 3, 1, 0, 1];
+        key.extend([0xc5; 128]);
+        let (e, n) = rsa_key(&key).unwrap();
+        assert_eq!((e, n.len()), (&[1, 0, 1][..], 128));
+    }
+}
