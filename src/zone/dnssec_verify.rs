@@ -70,7 +70,7 @@ use super::dnssec::RrsigFields;
 use super::layout::names;
 use super::name::Name;
 use super::record::{Record, Rtype};
-use super::rrset::{rdata_eq, set_key};
+use super::rrset::{rdata_eq, rrsig_covered};
 use super::version::canonical_order_of;
 
 //----------- Entry point ------------------------------------------------------------
@@ -99,12 +99,12 @@ pub fn verify_signatures(origin: &Name, records: &[Record], positions: &[Pos]) -
     let mut out = Vec::new();
     // Missing keys and unsupported algorithms: one finding per key tag and
     // algorithm, at its first RRSIG, rather than one per signature.
-    let mut grouped: Vec<(u16, u8, Verdict, u32, usize)> = Vec::new();
-    for (job, verdict) in jobs.iter().zip(verdicts) {
+    let mut grouped: Vec<(u16, u8, Verdict, usize, usize)> = Vec::new();
+    for (k, (job, verdict)) in jobs.iter().zip(verdicts).enumerate() {
         let r = &records[job.sig as usize];
         let Some(f) = RrsigFields::parse(r.rdata.as_wire()) else {
             let message = format!("the RRSIG at {} has unreadable RDATA", r.owner);
-            out.push((job.sig, Severity::Error, "rrsig-malformed", message));
+            out.push((k, Severity::Error, "rrsig-malformed", message));
             continue;
         };
         let what = format!("RRSIG {} at {} (key {})", f.covered, r.owner, f.key_tag);
@@ -116,7 +116,7 @@ pub fn verify_signatures(origin: &Name, records: &[Record], positions: &[Pos]) -
                     .find(|g| g.0 == f.key_tag && g.1 == f.algorithm && g.2 == verdict)
                 {
                     Some(g) => g.4 += 1,
-                    None => grouped.push((f.key_tag, f.algorithm, verdict, job.sig, 1)),
+                    None => grouped.push((f.key_tag, f.algorithm, verdict, k, 1)),
                 }
                 continue;
             }
@@ -143,11 +143,11 @@ pub fn verify_signatures(origin: &Name, records: &[Record], positions: &[Pos]) -
                 ),
             ),
         };
-        out.push((job.sig, severity, code, message));
+        out.push((k, severity, code, message));
     }
     for (tag, algorithm, verdict, first, count) in grouped {
-        let r = &records[first as usize];
-        let covered = super::rrset::rrsig_covered(&r.rdata).unwrap_or(Rtype(0));
+        let r = &records[jobs[first].sig as usize];
+        let covered = rrsig_covered(&r.rdata).unwrap_or(Rtype(0));
         let what = format!("RRSIG {covered} at {} (key {tag})", r.owner);
         let more = match count {
             1 => String::new(),
@@ -172,13 +172,11 @@ pub fn verify_signatures(origin: &Name, records: &[Record], positions: &[Pos]) -
         out.push((first, severity, code, message));
     }
     // Canonical order of the RRSIGs, as the jobs came.
-    let rank: std::collections::HashMap<u32, usize> =
-        jobs.iter().enumerate().map(|(k, j)| (j.sig, k)).collect();
-    out.sort_by_key(|f| rank.get(&f.0).copied());
+    out.sort_by_key(|f| f.0);
     out.into_iter()
-        .map(|(at, severity, code, message)| Finding {
+        .map(|(k, severity, code, message)| Finding {
             severity,
-            pos: positions.get(at as usize).cloned(),
+            pos: positions.get(jobs[k].sig as usize).cloned(),
             code,
             message,
         })
@@ -207,18 +205,17 @@ fn jobs(origin: &Name, records: &[Record]) -> (Vec<Job>, Vec<u32>) {
     let mut sigs: Vec<u32> = Vec::new();
     let flush = |sets: &mut Vec<(Rtype, Range<u32>)>, sigs: &mut Vec<u32>, jobs: &mut Vec<Job>| {
         for sig in sigs.drain(..) {
-            let covered = RrsigFields::parse(records[sig as usize].rdata.as_wire())
-                .map(|f| f.covered)
-                .or_else(|| super::rrset::rrsig_covered(&records[sig as usize].rdata));
-            let set = sets.iter().find(|s| Some(s.0) == covered);
-            match (set, covered) {
-                (Some((_, range)), _) => jobs.push(Job {
-                    sig,
-                    set: range.clone(),
-                }),
+            match RrsigFields::parse(records[sig as usize].rdata.as_wire()) {
                 // Unreadable RDATA: reported, never verified.
-                (None, None) => jobs.push(Job { sig, set: 0..0 }),
-                (None, Some(_)) => {}
+                None => jobs.push(Job { sig, set: 0..0 }),
+                Some(f) => {
+                    if let Some((_, range)) = sets.iter().find(|s| s.0 == f.covered) {
+                        jobs.push(Job {
+                            sig,
+                            set: range.clone(),
+                        });
+                    }
+                }
             }
         }
         sets.clear();
@@ -248,7 +245,6 @@ fn jobs(origin: &Name, records: &[Record]) -> (Vec<Job>, Vec<u32>) {
                 sets.push((r.rtype, at..at + 1));
             }
         }
-        debug_assert_eq!(set_key(r.rtype, &r.rdata), (r.rtype, 0));
     }
     flush(&mut sets, &mut sigs, &mut jobs);
     (jobs, members)
