@@ -296,6 +296,7 @@ Register-ArgumentCompleter -Native -CommandName 'zonesync' -ScriptBlock {
             [CompletionResult]::new('--key-name', '--key-name', [CompletionResultType]::ParameterName, 'Which key of the --key-file to use, when it holds more than one')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Treat warnings as errors')
+            [CompletionResult]::new('--verify-signatures', '--verify-signatures', [CompletionResultType]::ParameterName, 'In signed zones, verify every RRSIG cryptographically against the DNSKEYs')
             [CompletionResult]::new('--ns', '--ns', [CompletionResultType]::ParameterName, 'Also check the hosts named by the zone''s NS records')
             [CompletionResult]::new('--content', '--content', [CompletionResultType]::ParameterName, 'Also transfer the zone from each server and compare the records')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')

@@ -211,7 +211,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__check)
-            opts="-s -y -k -v -q -h -V --origin --format --strict --expiry-warning --config --fleet --server --ns --content --key --key-file --key-name --verbose --quiet --color --help --version"
+            opts="-s -y -k -v -q -h -V --origin --format --strict --expiry-warning --verify-signatures --config --fleet --server --ns --content --key --key-file --key-name --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -272,6 +272,7 @@ set edit:completion:arg-completer[zonesync] = {|@words|
             cand --key-name 'Which key of the --key-file to use, when it holds more than one'
             cand --color 'When to use colours in logs and tables'
             cand --strict 'Treat warnings as errors'
+            cand --verify-signatures 'In signed zones, verify every RRSIG cryptographically against the DNSKEYs'
             cand --ns 'Also check the hosts named by the zone''s NS records'
             cand --content 'Also transfer the zone from each server and compare the records'
             cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'

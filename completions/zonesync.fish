@@ -214,6 +214,7 @@ complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l color -d 'Wh
 always\t'Always colour'
 never\t'Never colour'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l strict -d 'Treat warnings as errors'
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l verify-signatures -d 'In signed zones, verify every RRSIG cryptographically against the DNSKEYs'
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l ns -d 'Also check the hosts named by the zone\'s NS records'
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l content -d 'Also transfer the zone from each server and compare the records'
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::addr::ServerAddr;
 use crate::output::findings::{self, FileReport};
 use crate::zone::check_dnssec::{DnssecCheckOptions, check_dnssec};
+use crate::zone::dnssec_verify::verify_signatures;
 use crate::zone::parse::{MAX_FILE_BYTES, ParseOptions, parse_bytes, read_zone_file};
 use crate::zone::soa::serial_of;
 use crate::zone::{Finding, Name, Rtype, check_zone};
@@ -22,7 +23,11 @@ use super::{Status, UsageError};
 /// `db.example.com`, `example.com`), else the SOA owner. A signed zone is also checked
 /// for DNSSEC consistency: every RRset signed, signatures within their validity
 /// period (a warning when one expires within --expiry-warning), the NSEC or NSEC3
-/// chain complete, in order, and with type bitmaps that match the data.
+/// chain complete, in order, and with type bitmaps that match the data. With
+/// --verify-signatures every RRSIG is also verified cryptographically against the
+/// apex DNSKEYs (RSA/SHA-1, RSA/SHA-256, RSA/SHA-512, ECDSA P-256 and P-384,
+/// Ed25519): a signature that does not verify, or one whose key tag matches no
+/// DNSKEY, is an error; one of another algorithm is a warning.
 ///
 /// With --config: validate a `serve` config and every zone file it names.
 ///
@@ -37,6 +42,7 @@ Examples:
   zonesync check zones/example.com.zone
   zonesync check db.example.org --origin example.org. --strict --format json
   zonesync check example.net.signed --origin example.net --expiry-warning 14d
+  zonesync check example.net.signed --origin example.net --verify-signatures
   zonesync check --config examples/primary.yaml
   zonesync check --fleet example.com -s 127.0.0.1:5300 -s 127.0.0.2:5300 --content")]
 pub struct CheckArgs {
@@ -59,6 +65,10 @@ pub struct CheckArgs {
     /// In signed zones, warn about RRSIGs that expire within this time (`7d`, `36h`).
     #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_window)]
     pub expiry_warning: std::time::Duration,
+
+    /// In signed zones, verify every RRSIG cryptographically against the DNSKEYs.
+    #[arg(long)]
+    pub verify_signatures: bool,
 
     /// Validate a serve config and every zone file it names.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["files", "fleet"])]
@@ -100,11 +110,14 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Status> {
     if let Some(zone) = &args.fleet {
         return check_fleet(zone, &args);
     }
-    let dnssec = DnssecCheckOptions {
-        now: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as u32),
-        expiry_warning: args.expiry_warning.as_secs().min(u32::MAX as u64) as u32,
+    let dnssec = FileChecks {
+        dnssec: DnssecCheckOptions {
+            now: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as u32),
+            expiry_warning: args.expiry_warning.as_secs().min(u32::MAX as u64) as u32,
+        },
+        verify_signatures: args.verify_signatures,
     };
     let reports = match &args.config {
         Some(config) => check_config(config, &dnssec)?,
@@ -173,7 +186,7 @@ fn check_fleet(zone: &str, args: &CheckArgs) -> anyhow::Result<Status> {
 /// `--config`: the config's own problems (each with its path), then every zone file it
 /// names (primary zones and the `<name>.zone` files of `zones-dir`), each checked with
 /// its configured origin.
-fn check_config(path: &Path, dnssec: &DnssecCheckOptions) -> Result<Vec<FileReport>, UsageError> {
+fn check_config(path: &Path, dnssec: &FileChecks) -> Result<Vec<FileReport>, UsageError> {
     use crate::config::{Config, ConfigError, ZoneSource};
     let config_report = |findings: Vec<Finding>| FileReport {
         file: path.to_path_buf(),
@@ -261,13 +274,23 @@ fn check_config(path: &Path, dnssec: &DnssecCheckOptions) -> Result<Vec<FileRepo
 
 //----------- One file ---------------------------------------------------------------
 
-/// Parses and checks one zone file (its DNSSEC data too, when it is signed). An
+/// The DNSSEC checks every file gets: the structural ones, and with
+/// `--verify-signatures` the cryptographic one.
+struct FileChecks {
+    /// Validity periods and the expiry window.
+    dnssec: DnssecCheckOptions,
+    /// Verify every RRSIG against the apex DNSKEYs.
+    verify_signatures: bool,
+}
+
+/// Parses and checks one zone file (its DNSSEC data too, when it is signed; its
+/// signatures with `--verify-signatures`). An
 /// unreadable file is a finding (exit 1), a file whose origin cannot be told is a usage
 /// error (exit 2).
 fn check_file(
     file: &Path,
     origin: Option<&Name>,
-    dnssec: &DnssecCheckOptions,
+    dnssec: &FileChecks,
 ) -> Result<FileReport, UsageError> {
     let text = match read_zone_file(file, MAX_FILE_BYTES) {
         Ok(text) => text,
@@ -304,8 +327,15 @@ fn check_file(
         &zone.origin,
         &zone.records,
         &zone.positions,
-        dnssec,
+        &dnssec.dnssec,
     ));
+    if dnssec.verify_signatures {
+        findings.extend(verify_signatures(
+            &zone.origin,
+            &zone.records,
+            &zone.positions,
+        ));
+    }
     // In file order (findings without a place first), the syntax problems among them.
     findings.extend(zone.findings);
     findings.sort_by(|a, b| {

@@ -44,9 +44,8 @@
 //!   non-terminal). §4.1.2: NSEC3PARAM with flags other than zero is ignored.
 //!
 //! # Limitations
-//! - Signatures are checked for presence and validity period, not cryptographically
-//!   (that needs the keys' algorithms; a validator such as `delv` or
-//!   `ldns-verify-zone` does it).
+//! - Signatures are checked for presence and validity period, not cryptographically:
+//!   that is [`super::dnssec_verify`] (`check --verify-signatures`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 

@@ -16,6 +16,7 @@ pub mod check;
 pub mod check_dnssec;
 pub mod diag;
 pub mod dnssec;
+pub mod dnssec_verify;
 pub mod layout;
 pub mod lexer;
 pub mod name;

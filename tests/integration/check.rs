@@ -523,3 +523,71 @@ fn signatures_expiring_within_the_window_warn() {
     let o = check(&["--expiry-warning", "soon", &path("signed.zone")]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
+
+//----------- Signatures -------------------------------------------------------------
+
+/// Fixtures signed by `dnssec-signzone` (see its README).
+const SIGNED: &str = "tests/data/signed";
+
+/// The finding lines about files under [`SIGNED`].
+fn signed_findings(o: &Output) -> Vec<String> {
+    stdout(o)
+        .lines()
+        .filter(|l| l.starts_with(SIGNED))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn verify_signatures_passes_every_supported_algorithm() {
+    for name in [
+        "alg5",
+        "alg8",
+        "alg8-1024",
+        "alg10",
+        "alg13",
+        "alg14",
+        "alg15",
+    ] {
+        let file = format!("{SIGNED}/{name}.example.signed");
+        let o = check(&["--verify-signatures", "--strict", &file]);
+        assert_eq!(signed_findings(&o), Vec::<String>::new(), "{name}");
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+    }
+    // Ed448 is not verified: a warning, once for the key.
+    let file = format!("{SIGNED}/alg16.example.signed");
+    let o = check(&["--verify-signatures", &file]);
+    let lines = signed_findings(&o);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains(": warning: RRSIG NS at example. (key ")
+            && lines[0].contains("not verified: algorithm 16 (ED448) is not supported"),
+        "{lines:?}"
+    );
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn verify_signatures_finds_a_changed_signature() {
+    let file = format!("{SIGNED}/alg13-bad.example.signed");
+    let o = check(&["--verify-signatures", &file]);
+    assert_eq!(
+        signed_findings(&o),
+        [format!(
+            "{file}:81:4: error: RRSIG A at ns1.example. (key 59793) does not verify (algorithm 13)"
+        )],
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(o.status.code(), Some(1));
+    // The structural checks alone do not look at the signature's octets.
+    let o = check(&[&file]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // JSON carries the same finding under its code.
+    let o = check(&["--verify-signatures", "--format", "json", &file]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(
+        doc["files"][0]["findings"][0]["code"],
+        serde_json::json!("rrsig-invalid")
+    );
+}
