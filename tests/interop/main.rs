@@ -14,4 +14,5 @@ mod serve_primary;
 mod serve_secondary;
 mod sync_zonelist;
 mod tsig_keygen;
+mod verify;
 mod xfr;
