@@ -8,10 +8,10 @@
 //! transfer is validated by `xfr` → applied to the current version off the runtime →
 //! the zone's [`gate`](super::gate) (ZONEMD, the `verify:` command; a rejection is
 //! [`RefreshError::Rejected`]: nothing is stored, the previous version stays served,
-//! the next primary or RETRY tries again) → [`Store::apply_changesets`] / [`Store::replace_zone_with`] (records, journal and
-//! timers in one transaction) → publish → NOTIFY downstream. A failed refresh tries the
-//! next primary, then waits RETRY; past EXPIRE the zone answers SERVFAIL until a
-//! refresh succeeds.
+//! the next primary or RETRY tries again) → [`Store::apply_changesets`] /
+//! [`Store::replace_zone_with`] (records, journal and timers in one transaction) →
+//! publish → NOTIFY downstream. A failed refresh tries the next primary, then waits
+//! RETRY; past EXPIRE the zone answers SERVFAIL until a refresh succeeds.
 //!
 //! Events merge in the zone's [`inbox`](super::inbox) (never full, never losing
 //! work); the task takes what is pending when it is free, and events that arrive while
