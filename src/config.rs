@@ -177,7 +177,30 @@ pub struct ZoneConfig {
     pub notify: bool,
     /// Timer bounds for this zone.
     pub timers: TimerBounds,
+    /// The command every new version must pass before it is persisted, served or
+    /// notified (`verify:`; the defaults' when the zone has none).
+    pub verify: Option<VerifyCommand>,
+    /// Whether a version carrying ZONEMD must match it (`zonemd-verify:`, default
+    /// true).
+    pub zonemd_verify: bool,
 }
+
+/// `verify:`: a command run on every new version of a zone (reload, IXFR or AXFR in)
+/// before it is persisted, served or notified. The candidate zone is on its stdin as a
+/// zone file; exit status 0 accepts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyCommand {
+    /// The program: a relative path with a `/` in it is made relative to the config
+    /// file's folder; a bare name is looked up in `PATH` when run.
+    pub program: PathBuf,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// How long it may run before it is killed and the version rejected.
+    pub timeout: Duration,
+}
+
+/// How long a verify command may run when `timeout` is left out.
+pub const DEFAULT_VERIFY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Where a zone's data comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,7 +243,7 @@ pub struct NotifyTarget {
 
 /// Settings applied to zones from `zones-dir`, and used by listed zones that leave
 /// them out.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZoneDefaults {
     /// Who may transfer.
     pub allow_transfer: Acl,
@@ -228,6 +251,22 @@ pub struct ZoneDefaults {
     pub also_notify: Vec<NotifyTarget>,
     /// Serial policy.
     pub serial_policy: SerialPolicy,
+    /// The verify command of zones that name none.
+    pub verify: Option<VerifyCommand>,
+    /// ZONEMD verification of zones that leave `zonemd-verify` out.
+    pub zonemd_verify: bool,
+}
+
+impl Default for ZoneDefaults {
+    fn default() -> Self {
+        ZoneDefaults {
+            allow_transfer: Acl::default(),
+            also_notify: Vec::new(),
+            serial_policy: SerialPolicy::default(),
+            verify: None,
+            zonemd_verify: true,
+        }
+    }
 }
 
 /// Settings a super slave gives the member zones of a consumed catalog whose `group`
@@ -245,6 +284,11 @@ pub struct Template {
     pub notify: bool,
     /// Timer bounds of the member zone.
     pub timers: TimerBounds,
+    /// The verify command of the member zone (the defaults' when the template has
+    /// none).
+    pub verify: Option<VerifyCommand>,
+    /// ZONEMD verification of the member zone.
+    pub zonemd_verify: bool,
 }
 
 impl Config {
@@ -476,6 +520,11 @@ impl Resolver<'_> {
                 allow_transfer: self.acl("defaults.allow-transfer", &d.allow_transfer, &keys),
                 also_notify: self.notify_targets("defaults.also-notify", &d.also_notify, &keys),
                 serial_policy: d.serial_policy.unwrap_or_default(),
+                verify: d
+                    .verify
+                    .as_ref()
+                    .and_then(|v| self.verify("defaults.verify", v)),
+                zonemd_verify: d.zonemd_verify.unwrap_or(true),
             },
             None => ZoneDefaults::default(),
         };
@@ -523,6 +572,11 @@ impl Resolver<'_> {
                 },
                 notify: t.notify.unwrap_or(true),
                 timers: self.timers(&format!("{p}."), &t.timers, timers),
+                verify: match &t.verify {
+                    Some(v) => self.verify(&format!("{p}.verify"), v),
+                    None => defaults.verify.clone(),
+                },
+                zonemd_verify: t.zonemd_verify.unwrap_or(defaults.zonemd_verify),
             });
         }
 
@@ -722,6 +776,45 @@ impl Resolver<'_> {
             also_notify,
             notify: z.notify.unwrap_or(true),
             timers: self.timers(&format!("{p}."), &z.timers, top_timers),
+            verify: match &z.verify {
+                Some(v) => self.verify(&format!("{p}.verify"), v),
+                None => defaults.verify.clone(),
+            },
+            zonemd_verify: z.zonemd_verify.unwrap_or(defaults.zonemd_verify),
+        })
+    }
+
+    /// `verify: { command: [...], timeout: 30s }`.
+    fn verify(&mut self, p: &str, raw: &RawVerify) -> Option<VerifyCommand> {
+        let timeout = self.duration(
+            &format!("{p}.timeout"),
+            raw.timeout.as_deref(),
+            DEFAULT_VERIFY_TIMEOUT,
+        );
+        if timeout.is_zero() {
+            self.problem(format!("{p}.timeout"), "the timeout must be more than 0s");
+        }
+        let Some((program, args)) = raw.command.split_first() else {
+            self.problem(
+                format!("{p}.command"),
+                "the command needs at least a program",
+            );
+            return None;
+        };
+        if program.is_empty() {
+            self.problem(format!("{p}.command"), "the program's name is empty");
+            return None;
+        }
+        // A bare name is looked up in PATH, as a shell does; a path is the config's.
+        let program = if program.contains('/') {
+            self.path(program)
+        } else {
+            PathBuf::from(program)
+        };
+        Some(VerifyCommand {
+            program,
+            args: args.to_vec(),
+            timeout,
         })
     }
 
@@ -1029,8 +1122,17 @@ struct RawZone {
     also_notify: Option<Vec<RawNotifyTarget>>,
     notify: Option<bool>,
     serial_policy: Option<SerialPolicy>,
+    verify: Option<RawVerify>,
+    zonemd_verify: Option<bool>,
     #[serde(flatten)]
     timers: RawTimers,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVerify {
+    command: Vec<String>,
+    timeout: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -1040,6 +1142,8 @@ struct RawTemplate {
     allow_transfer: Option<Vec<RawAclEntry>>,
     also_notify: Option<Vec<RawNotifyTarget>>,
     notify: Option<bool>,
+    verify: Option<RawVerify>,
+    zonemd_verify: Option<bool>,
     #[serde(flatten)]
     timers: RawTimers,
 }
@@ -1078,6 +1182,8 @@ struct RawDefaults {
     #[serde(default)]
     also_notify: Vec<RawNotifyTarget>,
     serial_policy: Option<SerialPolicy>,
+    verify: Option<RawVerify>,
+    zonemd_verify: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -1402,6 +1508,66 @@ max-refresh: 1m
         );
         let e = load("listen: []\nbogus: 1\n").unwrap_err();
         assert!(e.to_string().contains("unknown field `bogus`"), "{e}");
+    }
+
+    #[test]
+    fn verify_and_zonemd_verify_per_zone_defaults_and_templates() {
+        let c = load(
+            r#"
+listen: ["127.0.0.1:5300"]
+defaults:
+  verify: { command: [./check.sh, --strict] }
+  zonemd-verify: false
+templates:
+  - { name: signed, verify: { command: [/usr/bin/check-signed], timeout: 5s } }
+  - { name: plain, zonemd-verify: true }
+zones:
+  - name: a.test
+    file: a.zone
+  - name: b.test
+    file: b.zone
+    verify: { command: [named-checkzone, b.test, /dev/stdin], timeout: 300ms }
+    zonemd-verify: true
+"#,
+        )
+        .unwrap();
+        let inherited = VerifyCommand {
+            program: PathBuf::from("/etc/zonesync/./check.sh"),
+            args: vec!["--strict".into()],
+            timeout: DEFAULT_VERIFY_TIMEOUT,
+        };
+        assert_eq!(c.defaults.verify.as_ref(), Some(&inherited));
+        assert!(!c.defaults.zonemd_verify);
+        assert_eq!(c.zones[0].verify.as_ref(), Some(&inherited));
+        assert!(!c.zones[0].zonemd_verify);
+        let b = c.zones[1].verify.as_ref().unwrap();
+        // A bare name is looked up in PATH when run.
+        assert_eq!(b.program, PathBuf::from("named-checkzone"));
+        assert_eq!(b.timeout, Duration::from_millis(300));
+        assert!(c.zones[1].zonemd_verify);
+        let signed = c.template_for(&["signed".into()]).unwrap();
+        assert_eq!(
+            signed.verify.as_ref().unwrap().timeout,
+            Duration::from_secs(5)
+        );
+        assert!(!signed.zonemd_verify);
+        let plain = c.template_for(&["plain".into()]).unwrap();
+        assert_eq!(plain.verify.as_ref(), Some(&inherited));
+        assert!(plain.zonemd_verify);
+        // Without any of it: no command, ZONEMD verified.
+        let c = load("listen: [\"127.0.0.1:5300\"]\nzones: [ { name: a.test, file: a.zone } ]\n")
+            .unwrap();
+        assert_eq!(c.zones[0].verify, None);
+        assert!(c.zones[0].zonemd_verify && c.defaults.zonemd_verify);
+        assert_eq!(
+            problems(
+                "listen: [\"127.0.0.1:5300\"]\nzones: [ { name: a.test, file: a.zone, verify: { command: [], timeout: 0s } } ]\n"
+            ),
+            [
+                "zones[0].verify.timeout: the timeout must be more than 0s",
+                "zones[0].verify.command: the command needs at least a program"
+            ]
+        );
     }
 
     #[test]

@@ -27,9 +27,11 @@ use super::{Status, UsageError};
 /// --verify-signatures every RRSIG is also verified cryptographically against the
 /// apex DNSKEYs (RSA/SHA-1, RSA/SHA-256, RSA/SHA-512, ECDSA P-256 and P-384,
 /// Ed25519): a signature that does not verify, or one whose key tag matches no
-/// DNSKEY, is an error; one of another algorithm is a warning.
+/// DNSKEY, is an error; one of another algorithm is a warning. A zone that carries
+/// ZONEMD (RFC 8976) must match its digest.
 ///
-/// With --config: validate a `serve` config and every zone file it names.
+/// With --config: validate a `serve` config (including that its verify commands
+/// exist and are executable) and every zone file it names.
 ///
 /// With --fleet ZONE: ask the primary and every secondary for the zone's SOA (and with
 /// --content, the whole zone) and report any drift.
@@ -216,7 +218,7 @@ fn check_config(path: &Path, dnssec: &FileChecks) -> Result<Vec<FileReport>, Usa
         }
         Err(e @ ConfigError::Io { .. }) => return Err(UsageError(e.to_string())),
     };
-    let mut reports = vec![config_report(Vec::new())];
+    let mut reports = vec![config_report(verify_command_findings(&config))];
     let mut configured = Vec::new();
     for zone in &config.zones {
         configured.push(zone.name.clone());
@@ -270,6 +272,31 @@ fn check_config(path: &Path, dnssec: &FileChecks) -> Result<Vec<FileReport>, Usa
         }
     }
     Ok(reports)
+}
+
+/// The verify commands the config names that cannot run (not found, not
+/// executable): config errors, so that a typo is not found by rejecting every version.
+fn verify_command_findings(config: &crate::config::Config) -> Vec<Finding> {
+    let mut commands = Vec::new();
+    for zone in &config.zones {
+        commands.push((format!("zone {}", zone.name), &zone.verify));
+    }
+    commands.push(("defaults".to_string(), &config.defaults.verify));
+    for t in &config.templates {
+        commands.push((format!("template {}", t.name), &t.verify));
+    }
+    let mut findings: Vec<Finding> = Vec::new();
+    for (what, cmd) in commands {
+        let Some(cmd) = cmd else { continue };
+        if let Err(e) = crate::sync::gate::find_program(cmd) {
+            let message = format!("{what}: verify command cannot run: {e}");
+            // Zones that inherit the defaults' command would repeat the same finding.
+            if !findings.iter().any(|f| f.message.ends_with(&e)) {
+                findings.push(Finding::error(None, "config", message));
+            }
+        }
+    }
+    findings
 }
 
 //----------- One file ---------------------------------------------------------------
@@ -336,6 +363,7 @@ fn check_file(
             &zone.positions,
         ));
     }
+    findings.extend(check_zonemd(&zone));
     // In file order (findings without a place first), the syntax problems among them.
     findings.extend(zone.findings);
     findings.sort_by(|a, b| {
@@ -354,6 +382,32 @@ fn check_file(
         serial,
         findings,
     })
+}
+
+/// RFC 8976: a zone that carries ZONEMD at its apex must match it (an error at the
+/// apex ZONEMD's line, with the reason). Zones without ZONEMD, or that cannot be
+/// built into a version (their errors are reported by the other checks), are left
+/// alone.
+fn check_zonemd(zone: &crate::zone::ParsedZone) -> Option<Finding> {
+    use crate::zone::version::ZoneVersion;
+    let at = zone
+        .records
+        .iter()
+        .position(|r| r.rtype == Rtype::ZONEMD && r.owner == zone.origin)?;
+    let records = zone
+        .records
+        .iter()
+        .filter(|r| r.owner.ends_with(&zone.origin))
+        .cloned()
+        .collect();
+    let version =
+        ZoneVersion::from_records(zone.origin.clone(), crate::zone::Class::IN, records).ok()?;
+    let error = crate::zone::zonemd::verify(&version).err()?;
+    Some(Finding::error(
+        zone.positions.get(at).cloned(),
+        "zonemd",
+        error.to_string(),
+    ))
 }
 
 /// `--expiry-warning`: a duration as configs write them.

@@ -16,6 +16,7 @@
 
 pub mod catalog;
 pub mod consumer;
+pub mod gate;
 pub mod inbox;
 pub mod manager;
 pub mod mirror;
@@ -91,7 +92,8 @@ pub enum ZoneEvent {
     SendNotify,
 }
 
-/// Settings of a zone that the listeners need (who may transfer it).
+/// Settings of a zone that the listeners need (who may transfer it), and the gate
+/// its task puts new versions through.
 #[derive(Debug, Clone)]
 pub struct ZoneSettings {
     /// Who may transfer the zone out.
@@ -108,6 +110,9 @@ pub struct ZoneSettings {
     /// True for catalog zones: only SOA queries and transfers are answered (RFC 9432
     /// §7), other queries are REFUSED.
     pub catalog: bool,
+    /// What every new version must pass before it is persisted, served or notified
+    /// (read by the zone's task, not by the listeners).
+    pub gate: gate::GateSettings,
 }
 
 //----------- TransferSlots ----------------------------------------------------------
@@ -335,6 +340,7 @@ mod tests {
                 allow_notify: Acl::default(),
                 secondary: false,
                 catalog: false,
+                gate: gate::GateSettings::default(),
             }),
             status: status::StatusCell::new(status::ZoneStatus::new(status::Role::Primary, vec![])),
         })

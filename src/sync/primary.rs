@@ -6,7 +6,10 @@
 //! [`ZoneVersion`] → diff against what is served → pick the serial (serial policy) →
 //! [`Store::apply_changeset`] (one transaction) → publish → NOTIFY. A file that fails
 //! to parse or check is refused with its findings in the log; the previous version
-//! keeps being served.
+//! keeps being served. Before the commit, the new version goes through the zone's
+//! [`gate`](super::gate) (ZONEMD, the `verify:` command); a rejected version is not
+//! stored or served, its reason goes to the status's `last_error` and the log, and
+//! the file is read again only when it changes.
 //!
 //! # Standards
 //! - RFC 1982: the served serial only ever moves forward. When the content changed and
@@ -292,6 +295,10 @@ impl PrimaryZone {
             records = new.record_count(),
             "loaded"
         );
+        let new = Arc::new(new);
+        if !self.pass_gate(&new, None).await {
+            return;
+        }
         let version = self.publish_version(new);
         let store = self.store.clone();
         let name = self.name.clone();
@@ -366,17 +373,21 @@ impl PrimaryZone {
                 "content changed without a serial increase; serial advanced");
         }
         let version = match cur.apply(&cs) {
-            Ok(v) => v,
+            Ok(v) => Arc::new(v),
             Err(e) => {
                 error!(error = %e, "cannot apply the change");
                 return;
             }
         };
+        // Validate before persist: the version as it would be served, serial included.
+        if !self.pass_gate(&version, Some(served.0)).await {
+            return;
+        }
         self.commit(cs, version, Some(source)).await;
     }
 
     /// Persists a changeset, then publishes the version it leads to, then notifies.
-    async fn commit(&mut self, cs: Changeset, version: ZoneVersion, source: Option<Source>) {
+    async fn commit(&mut self, cs: Changeset, version: Arc<ZoneVersion>, source: Option<Source>) {
         let store = self.store.clone();
         let name = self.name.clone();
         let (from, to) = (cs.from_serial().unwrap_or(0), cs.to_serial().unwrap_or(0));
@@ -413,6 +424,21 @@ impl PrimaryZone {
         self.notify();
     }
 
+    /// Puts a candidate version through the zone's gate; on a rejection logs it,
+    /// reports it in the status and returns false (the served version stays, and the
+    /// file stays refused until it changes).
+    async fn pass_gate(&self, candidate: &Arc<ZoneVersion>, old_serial: Option<u32>) -> bool {
+        match super::gate::check(&self.name, candidate, old_serial, &self.settings.gate).await {
+            Ok(()) => true,
+            Err(e) => {
+                let serial = candidate.serial();
+                error!(serial, error = %e, "new version rejected; keeping the served version");
+                self.failed(format!("serial {serial} rejected: {e}"));
+                false
+            }
+        }
+    }
+
     /// Remembers the file's stamp so the watcher does not parse it again.
     async fn remember_source(&mut self, source: Source) {
         let store = self.store.clone();
@@ -423,8 +449,8 @@ impl PrimaryZone {
     }
 
     /// Publishes a version to readers.
-    fn publish_version(&self, version: ZoneVersion) -> Arc<ZoneVersion> {
-        let version = Arc::new(version);
+    fn publish_version(&self, version: impl Into<Arc<ZoneVersion>>) -> Arc<ZoneVersion> {
+        let version = version.into();
         self.publish
             .send_replace(Some(Arc::new(Published::new(version.clone()))));
         if let Some(feed) = &self.catalog {

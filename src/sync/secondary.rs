@@ -6,10 +6,12 @@
 //! event (NOTIFY in, timer, control) → SOA query (UDP; TCP when UDP fails) → if the
 //! primary is newer (RFC 1982): IXFR (UDP first when configured), else AXFR → the
 //! transfer is validated by `xfr` → applied to the current version off the runtime →
-//! [`Store::apply_changesets`] / [`Store::replace_zone_with`] (records, journal and
-//! timers in one transaction) → publish → NOTIFY downstream. A failed refresh tries the
-//! next primary, then waits RETRY; past EXPIRE the zone answers SERVFAIL until a
-//! refresh succeeds.
+//! the zone's [`gate`](super::gate) (ZONEMD, the `verify:` command; a rejection is
+//! [`RefreshError::Rejected`]: nothing is stored, the previous version stays served,
+//! the next primary or RETRY tries again) → [`Store::apply_changesets`] /
+//! [`Store::replace_zone_with`] (records, journal and timers in one transaction) →
+//! publish → NOTIFY downstream. A failed refresh tries the next primary, then waits
+//! RETRY; past EXPIRE the zone answers SERVFAIL until a refresh succeeds.
 //!
 //! Events merge in the zone's [`inbox`](super::inbox) (never full, never losing
 //! work); the task takes what is pending when it is free, and events that arrive while
@@ -48,6 +50,7 @@ use crate::zone::soa::Soa;
 use crate::zone::version::{VersionError, ZoneVersion};
 use crate::zone::{Class, Name, Record};
 
+use super::gate::GateError;
 use super::inbox::{self, InboxReceiver, Pending, Refresh};
 use super::status::{Role, State, StatusCell, ZoneStatus};
 use super::timers::{self, Clock, ZoneState};
@@ -523,6 +526,13 @@ impl SecondaryZone {
         .await??;
         let (new, cs) = built;
         let new = Arc::new(new);
+        // An AXFR of what we already hold changes nothing: no gate to pass.
+        if cs
+            .as_ref()
+            .is_none_or(|cs| cs.from_serial() != cs.to_serial() || !cs.is_empty())
+        {
+            self.pass_gate(&new).await?;
+        }
         let timers = self.success_timers(&new);
         let store = self.store.clone();
         let zone = self.spec.name.clone();
@@ -584,6 +594,7 @@ impl SecondaryZone {
             );
         }
         let new = Arc::new(new);
+        self.pass_gate(&new).await?;
         let timers = self.success_timers(&new);
         let store = self.store.clone();
         let zone = self.spec.name.clone();
@@ -600,6 +611,18 @@ impl SecondaryZone {
         let serial = new.serial();
         self.install(new, timers);
         Ok(serial)
+    }
+
+    /// Validate before persist: the candidate through the zone's gate, against the
+    /// serial it replaces.
+    async fn pass_gate(&self, candidate: &Arc<ZoneVersion>) -> Result<(), RefreshError> {
+        let old = self.version.as_ref().map(|v| v.serial());
+        super::gate::check(&self.spec.name, candidate, old, &self.spec.settings.gate)
+            .await
+            .map_err(|error| RefreshError::Rejected {
+                serial: candidate.serial(),
+                error,
+            })
     }
 
     /// After a commit: the new version is served and its secondaries notified.
@@ -771,6 +794,17 @@ pub enum RefreshError {
     /// The answer was not the kind of transfer asked for: the next primary.
     #[error("{0}")]
     Unexpected(&'static str),
+    /// The new version did not pass the zone's gate (ZONEMD, the verify command):
+    /// nothing was stored and the previous version stays served; the next primary
+    /// may serve another version, else RETRY applies.
+    #[error("serial {serial} rejected: {error}")]
+    Rejected {
+        /// The rejected version's serial.
+        serial: u32,
+        /// Why.
+        #[source]
+        error: GateError,
+    },
     /// The store failed: the refresh fails at once, since another primary's copy
     /// would fail the same way.
     #[error(transparent)]
@@ -789,7 +823,8 @@ impl RefreshError {
             | RefreshError::Xfr(_)
             | RefreshError::DoesNotApply(_)
             | RefreshError::Invalid(_)
-            | RefreshError::Unexpected(_) => true,
+            | RefreshError::Unexpected(_)
+            | RefreshError::Rejected { .. } => true,
             RefreshError::Store(_) | RefreshError::Task(_) => false,
         }
     }
@@ -950,6 +985,7 @@ mod tests {
                 allow_notify: crate::acl::Acl::deny_all(),
                 secondary: true,
                 catalog: false,
+                gate: crate::sync::gate::GateSettings::default(),
             }),
             bounds: bounds(),
             limits: Limits::default(),
@@ -1292,6 +1328,7 @@ mod tests {
                 allow_notify: crate::acl::Acl::deny_all(),
                 secondary: true,
                 catalog: false,
+                gate: crate::sync::gate::GateSettings::default(),
             }),
             bounds: bounds(),
             limits: Limits::default(),

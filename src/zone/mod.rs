@@ -28,6 +28,7 @@ pub mod serial;
 pub mod soa;
 pub mod version;
 pub mod write;
+pub mod zonemd;
 
 pub use changeset::{ApplyError, Changeset, diff};
 pub use check::{check_records, check_zone};

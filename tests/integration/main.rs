@@ -13,4 +13,5 @@ mod serve;
 mod supermaster;
 mod sync_zonelist;
 mod tsig_keygen;
+mod verify;
 mod xfr;

@@ -14,5 +14,6 @@ mod serve_primary;
 mod serve_secondary;
 mod sync_zonelist;
 mod tsig_keygen;
+mod verify;
 mod verify_signatures;
 mod xfr;

@@ -18,6 +18,7 @@ use crate::acl::{Acl, AclEntry};
 use crate::config::{Config, ZoneConfig, ZoneSource};
 use crate::zone::Name;
 
+use super::super::gate::GateSettings;
 use super::super::secondary::PrimaryServer;
 use super::super::{ZoneEvent, ZoneSettings};
 use super::control::ControlResponse;
@@ -41,9 +42,15 @@ impl ZoneSet {
                 file,
                 serial_policy,
             } => {
-                let settings =
-                    self.master
-                        .primary_settings(&z.allow_transfer, &z.also_notify, z.notify);
+                let settings = self.master.primary_settings(
+                    &z.allow_transfer,
+                    &z.also_notify,
+                    z.notify,
+                    GateSettings {
+                        zonemd: z.zonemd_verify,
+                        verify: z.verify.clone(),
+                    },
+                );
                 self.start_primary(
                     z.name.clone(),
                     file.clone(),
@@ -79,6 +86,10 @@ impl ZoneSet {
                     allow_notify,
                     secondary: true,
                     catalog: false,
+                    gate: GateSettings {
+                        zonemd: z.zonemd_verify,
+                        verify: z.verify.clone(),
+                    },
                 });
                 self.start_secondary(
                     z.name.clone(),
@@ -113,9 +124,16 @@ impl ZoneSet {
             }
             info!(zone = %name, file = %file.display(), "zone file appeared in zones-dir: new zone");
             let d = self.config.defaults.clone();
-            let settings = self
-                .master
-                .primary_settings(&d.allow_transfer, &d.also_notify, true);
+            // zones-dir zones take the defaults, the gate's settings too.
+            let settings = self.master.primary_settings(
+                &d.allow_transfer,
+                &d.also_notify,
+                true,
+                GateSettings {
+                    zonemd: d.zonemd_verify,
+                    verify: d.verify.clone(),
+                },
+            );
             self.start_primary(
                 name.clone(),
                 file.clone(),
@@ -321,6 +339,8 @@ mod tests {
             also_notify: Vec::new(),
             notify: true,
             timers: TimerBounds::default(),
+            verify: None,
+            zonemd_verify: true,
         }
     }
 

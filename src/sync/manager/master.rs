@@ -78,6 +78,7 @@ impl MasterSide {
         acl: &Acl,
         also_notify: &[NotifyTarget],
         notify: bool,
+        gate: crate::sync::gate::GateSettings,
     ) -> Arc<ZoneSettings> {
         let mut allow_transfer = acl.clone();
         allow_transfer.entries.extend(self.acl.iter().cloned());
@@ -90,6 +91,7 @@ impl MasterSide {
             allow_notify: Acl::default(),
             secondary: false,
             catalog: false,
+            gate,
         })
     }
 }
@@ -144,6 +146,7 @@ impl ZoneSet {
             allow_notify: Acl::default(),
             secondary: false,
             catalog: true,
+            gate: crate::sync::gate::GateSettings::default(),
         });
         let (handle, feed) = producer::spawn(
             s.catalog.clone(),
@@ -198,7 +201,7 @@ mod tests {
                 key: Some("own.".parse().unwrap()),
             }],
         };
-        let s = side.primary_settings(&own, &[], true);
+        let s = side.primary_settings(&own, &[], true, Default::default());
         assert_eq!(s.allow_transfer.entries.len(), 2);
         assert_eq!(s.also_notify.len(), 1);
         assert!(!s.secondary && !s.catalog);

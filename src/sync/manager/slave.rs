@@ -36,6 +36,7 @@ use crate::zone::serial::Serial;
 
 use super::super::catalog::{self, Catalog};
 use super::super::consumer::{self, Action, ResetReason};
+use super::super::gate::GateSettings;
 use super::super::secondary::PrimaryServer;
 use super::super::{ZoneEvent, ZoneHandle, ZoneSettings};
 use super::{Origin, ZoneCommand, ZoneSet};
@@ -122,6 +123,7 @@ impl ZoneSet {
                 allow_notify: master_acl(m),
                 secondary: true,
                 catalog: true,
+                gate: crate::sync::gate::GateSettings::default(),
             });
             let handle = self.start_secondary(
                 m.catalog.clone(),
@@ -201,12 +203,17 @@ impl ZoneSet {
         let m = self.config.super_masters[master].clone();
         let config = self.config.clone();
         let d = &config.defaults;
-        let (allow_transfer, also_notify, notify, timers) = match config.template_for(groups) {
+        let (allow_transfer, also_notify, notify, timers, gate) = match config.template_for(groups)
+        {
             Some(t) => (
                 t.allow_transfer.clone(),
                 t.also_notify.clone(),
                 t.notify,
                 t.timers,
+                GateSettings {
+                    zonemd: t.zonemd_verify,
+                    verify: t.verify.clone(),
+                },
             ),
             None => {
                 if !groups.is_empty() && !config.templates.is_empty() {
@@ -217,6 +224,10 @@ impl ZoneSet {
                     d.also_notify.clone(),
                     true,
                     config.timers,
+                    GateSettings {
+                        zonemd: d.zonemd_verify,
+                        verify: d.verify.clone(),
+                    },
                 )
             }
         };
@@ -227,6 +238,7 @@ impl ZoneSet {
             allow_notify: master_acl(&m),
             secondary: true,
             catalog: false,
+            gate,
         });
         let server = self.master_server(&m);
         self.start_secondary(zone, vec![server], settings, timers, Origin::Provisioned);
