@@ -48,6 +48,8 @@ pub struct PrimaryZone {
     name: Name,
     /// Its zone file.
     file: PathBuf,
+    /// Most bytes read from the file and its includes.
+    max_file_bytes: u64,
     /// What to do when the content changes and the file's serial does not.
     policy: SerialPolicy,
     /// Where changes are persisted.
@@ -83,6 +85,9 @@ pub struct PrimarySpec {
     pub settings: Arc<ZoneSettings>,
     /// The super master's catalog, told of every serial this zone serves.
     pub catalog: Option<Arc<CatalogFeed>>,
+    /// Most bytes read from the zone file and its `$INCLUDE`s (`limits:
+    /// max-zone-file-bytes`).
+    pub max_file_bytes: u64,
 }
 
 /// Starts the task of a primary zone; returns its handle. The task runs until its
@@ -109,6 +114,7 @@ pub fn spawn(
     let zone = PrimaryZone {
         name: spec.name.clone(),
         file: spec.file,
+        max_file_bytes: spec.max_file_bytes,
         policy: spec.policy,
         store,
         publish,
@@ -220,8 +226,12 @@ impl PrimaryZone {
     async fn load_file(&self) -> Option<ZoneVersion> {
         let file = self.file.clone();
         let origin = self.name.clone();
+        let opts = ParseOptions {
+            max_file_bytes: self.max_file_bytes,
+            ..ParseOptions::default()
+        };
         let result = tokio::task::spawn_blocking(move || {
-            let parsed = parse_file(&file, &origin, &ParseOptions::default())?;
+            let parsed = parse_file(&file, &origin, &opts)?;
             let mut findings = parsed.findings.clone();
             // One canonical sort, for the checks and for the version.
             let order = canonical_order_of(&origin, &parsed.records);

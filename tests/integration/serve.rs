@@ -1488,3 +1488,43 @@ fn busy_port_exits_1_naming_the_address() {
     );
     drop((tcp, udp));
 }
+
+/// Hostile zone files (issue 13): an `$INCLUDE` of a device, and more data than
+/// `max-zone-file-bytes`, are refused with the file named; the served version stays.
+#[test]
+fn a_device_include_or_an_oversized_file_is_refused() {
+    let env = Env::new();
+    env.write(
+        "example.com.zone",
+        &zone_text("example.com.", 1, "www A 192.0.2.1\n"),
+    );
+    env.config(
+        "200ms",
+        "limits: { max-zone-file-bytes: 2KiB }\n\
+         zones:\n  - { name: example.com, file: example.com.zone }\n",
+    );
+    let srv = env.start();
+    wait_serial(srv.addr, "example.com.", 1);
+
+    env.write(
+        "example.com.zone",
+        &zone_text("example.com.", 2, "$INCLUDE /dev/zero\n"),
+    );
+    srv.wait_zone("example.com", |z| {
+        z.serial == Some(1)
+            && z.last_error.as_deref().is_some_and(|e| {
+                e.contains("cannot read included file /dev/zero: not a regular file")
+            })
+    });
+
+    let big = "h A 192.0.2.9\n".repeat(200);
+    env.write("example.com.zone", &zone_text("example.com.", 3, &big));
+    let file = env.path("example.com.zone").display().to_string();
+    srv.wait_zone("example.com", |z| {
+        z.serial == Some(1)
+            && z.last_error.as_deref().is_some_and(|e| {
+                e.contains(&format!("{file}: more than 2048 bytes of zone file data"))
+            })
+    });
+    assert_eq!(serial(srv.addr, "example.com."), Ok(1));
+}

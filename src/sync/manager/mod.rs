@@ -316,6 +316,7 @@ impl ZoneSet {
             policy,
             settings,
             catalog: self.master.feed(),
+            max_file_bytes: self.config.limits.max_zone_file_bytes,
         };
         let handle = primary::spawn(spec, self.store.clone(), self.ring.clone(), &mut self.tasks);
         self.run(name, handle, Some(file), origin);
