@@ -553,9 +553,9 @@ impl SecondaryZone {
     /// Changesets: applied to our version in order, then committed in one
     /// transaction.
     ///
-    /// Records added that the zone already holds, and records removed that it lacks,
-    /// are left out with a warning (see [`effective_changeset`]); the journal keeps
-    /// what remains.
+    /// Records added that the zone already holds are left out with a warning (see
+    /// [`effective_changeset`]); a record removed that it lacks fails the IXFR (AXFR
+    /// follows). The journal keeps what remains.
     async fn commit_incremental(
         &mut self,
         changesets: Vec<Changeset>,
@@ -589,8 +589,7 @@ impl SecondaryZone {
         if dropped > 0 {
             warn!(
                 dropped,
-                "IXFR-in, records without effect left out (added but already in the zone, \
-                 or removed but not in it)"
+                "IXFR-in, records without effect left out (added but already in the zone)"
             );
         }
         let new = Arc::new(new);
@@ -709,13 +708,16 @@ fn soa_of(v: &ZoneVersion) -> Option<Soa> {
     v.soa().rdatas.first().and_then(|r| Soa::from_rdata(r).ok())
 }
 
-/// The part of `cs` that changes `v`, and how many records it left out: removals of
-/// records `v` lacks, and additions of records `v` holds (with the same TTL) and `cs`
-/// does not remove, are dropped, and each record is kept once.
+/// The part of `cs` that changes `v`, and how many records it left out: additions of
+/// records `v` holds (with the same TTL) and `cs` does not remove are dropped, and
+/// each record is kept once.
 ///
-/// BIND applies IXFR this way ("It may happen when receiving an IXFR from a server
-/// that is not as careful. Issue a warning and continue.", `dns_diff_apply`). NSD
-/// 4.6's `create-ixfr` needs it: its changesets re-add unchanged apex RRsets (an MX).
+/// NSD 4.6's `create-ixfr` needs this: its changesets re-add unchanged apex RRsets (an
+/// MX), which leaves both copies holding the record, so nothing drifts. A removal of
+/// a record `v` lacks is kept, so the strict apply fails and the refresh falls back to
+/// AXFR: the primary believed it held a record we never had, our copies differ, and
+/// only a whole transfer brings them together again (Knot and BIND's `ixfr` checks do
+/// the same; taking the rest of such an IXFR would let the secondary drift silently).
 /// The result applies strictly, so the journal, and IXFR-out to strict secondaries,
 /// carry only real changes. An addition of a held record with another TTL is kept: it
 /// still fails, and the refresh falls back to AXFR.
@@ -727,12 +729,7 @@ fn effective_changeset(v: &ZoneVersion, cs: &Changeset) -> (Changeset, usize) {
             .filter(|s| s.contains(&r.rdata))
             .map(|s| s.ttl)
     };
-    let mut removed: Vec<Record> = cs
-        .removed
-        .iter()
-        .filter(|r| held_ttl(r).is_some())
-        .cloned()
-        .collect();
+    let mut removed: Vec<Record> = cs.removed.to_vec();
     removed.sort_by(same_record);
     removed.dedup_by(|a, b| same_record(a, b).is_eq());
     let mut added: Vec<Record> = cs
@@ -885,8 +882,19 @@ mod tests {
             ],
         );
         assert!(v.apply(&cs).is_err());
+        // The removal of a record we lack stays: our copies differ, the strict apply
+        // fails, and the refresh falls back to AXFR (issue 13: no silent drift).
         let (effective, dropped) = effective_changeset(&v, &cs);
-        assert_eq!(dropped, 4);
+        assert_eq!(dropped, 3);
+        assert!(matches!(
+            v.apply(&effective),
+            Err(ApplyError::NotPresent { .. })
+        ));
+        // Without it, the re-added MX and the repeats are left out and the rest
+        // applies.
+        let cs = changeset(vec![www1.clone(), www1.clone()], cs.added.clone());
+        let (effective, dropped) = effective_changeset(&v, &cs);
+        assert_eq!(dropped, 3);
         assert_eq!(effective.removed, vec![www1]);
         assert_eq!(effective.added.len(), 2);
         let new = v.apply(&effective).unwrap();
