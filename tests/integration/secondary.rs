@@ -187,6 +187,9 @@ const NORMAL: u8 = 0;
 const STALL: u8 = 1;
 /// Send all but the last message, then close the connection.
 const CUT: u8 = 2;
+/// Answer IXFR with a changeset from serial `current - 1` that removes a record the
+/// zone never had (and adds `ixfr-only`): a primary whose copy differs from ours.
+const GHOST: u8 = 3;
 
 /// A primary for [`ZONE`] answering SOA over UDP and TCP and transfers over TCP, from
 /// its own threads; the zone at serial `s` has `records_for(s)` A records.
@@ -355,7 +358,26 @@ fn serve_tcp(
         let qtype = m.question().map(|q| q.qtype);
         let current = serial.load(SeqCst);
         let mut messages = Vec::new();
-        if matches!(qtype, Some(Rtype::AXFR) | Some(Rtype::IXFR)) {
+        if qtype == Some(Rtype::IXFR) && mode.load(SeqCst) == GHOST {
+            let a = |owner: &str, last: u8| {
+                Record::new(
+                    name(owner),
+                    Class::IN,
+                    Rtype::A,
+                    300,
+                    Rdata::from_wire(vec![192, 0, 2, last]),
+                )
+            };
+            let records = [
+                soa_record(current),
+                soa_record(current - 1),
+                a(&format!("ghost.{ZONE}"), 66),
+                soa_record(current),
+                a(&format!("ixfr-only.{ZONE}"), 77),
+                soa_record(current),
+            ];
+            messages.push(response(&m, &records, 4096).0);
+        } else if matches!(qtype, Some(Rtype::AXFR) | Some(Rtype::IXFR)) {
             // The whole zone, closing SOA included, in 4 KiB messages.
             let mut records = fake_zone(current);
             records.push(soa_record(current));
@@ -461,4 +483,20 @@ fn a_transfer_cut_short_is_never_published() {
     notify(secondary.addr);
     wait_serial(secondary.addr, ZONE, 2);
     assert_eq!(ask(secondary.addr, &beyond, Rtype::A).rcode, Rcode::NOERROR);
+}
+
+/// Hostile input (issue 13): an IXFR that removes a record the secondary never had
+/// means the copies differ; it is not applied in part but falls back to AXFR, so the
+/// secondary ends with the primary's whole zone and nothing of the bad changeset.
+#[test]
+fn an_ixfr_removing_an_absent_record_falls_back_to_axfr() {
+    let (fake, _dir, _cfg, secondary) = scripted_pair();
+    fake.mode.store(GHOST, SeqCst);
+    fake.serial.store(2, SeqCst);
+    notify(secondary.addr);
+    secondary.wait_zone(ZONE, |z| z.serial == Some(2) && z.last_error.is_none());
+    let last = format!("h{}.{ZONE}", records_for(2) - 1);
+    assert_eq!(ask(secondary.addr, &last, Rtype::A).rcode, Rcode::NOERROR);
+    let only = format!("ixfr-only.{ZONE}");
+    assert_eq!(ask(secondary.addr, &only, Rtype::A).rcode, Rcode::NXDOMAIN);
 }
