@@ -66,6 +66,7 @@
 
 pub mod cache;
 mod encode;
+pub mod options;
 
 pub use encode::{Edns, encode};
 
@@ -952,6 +953,7 @@ _sip._tcp SRV  0 5 5060 mail
             Some(Edns {
                 udp_size: 1232,
                 dnssec_ok: false,
+                options: &[],
             }),
             1232,
         );
@@ -971,6 +973,7 @@ _sip._tcp SRV  0 5 5060 mail
             Some(Edns {
                 udp_size: 512,
                 dnssec_ok: false,
+                options: &[],
             }),
             40,
         );

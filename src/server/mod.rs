@@ -54,6 +54,9 @@ pub struct ServerState {
     /// The super masters, for NOTIFYs of zones we do not have yet (set once at
     /// start-up).
     pub super_masters: std::sync::OnceLock<SuperMasters>,
+    /// The NSID (RFC 5001) answered to queries that ask for it; from the config at
+    /// start-up (a change needs a restart).
+    pub nsid: Option<Vec<u8>>,
 }
 
 //----------- run --------------------------------------------------------------------
@@ -84,6 +87,7 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         tcp_connections: Arc::new(Semaphore::new(config.limits.tcp_connections)),
         tcp_idle_timeout: config.limits.tcp_idle_timeout,
         super_masters: std::sync::OnceLock::new(),
+        nsid: config.nsid.clone(),
     });
 
     // Bind everything before starting anything, so a busy port fails the start.

@@ -141,6 +141,7 @@ pub fn spawn(
         notify_round: JoinSet::new(),
         status,
         clock: Clock::start(),
+        received_expire: None,
     };
     tasks.spawn(zone.run(inbox).instrument(span));
     handle
@@ -169,6 +170,10 @@ struct SecondaryZone {
     status: StatusCell,
     /// The time the timers are planned by.
     clock: Clock,
+    /// The EXPIRE option (RFC 7314) the primary sent back during the refresh under
+    /// way (SOA answer, then the transfer's first message); the next success timers
+    /// use it. Written by this task only, cleared when a refresh starts.
+    received_expire: Option<u32>,
 }
 
 impl SecondaryZone {
@@ -333,6 +338,8 @@ impl SecondaryZone {
             && self.version.as_ref().is_some_and(|v| v.serial() == serial)
         {
             debug!(serial, "catalog confirms the serial; zone current");
+            // No EXPIRE came with the catalog's word: the SOA EXPIRE counts.
+            self.received_expire = None;
             self.succeeded(None).await;
             return;
         }
@@ -378,6 +385,8 @@ impl SecondaryZone {
     /// One primary: SOA check, then the transfer if needed. The primary's key is
     /// resolved now, so the ring's current secret signs this attempt.
     async fn refresh_from(&mut self, p: &PrimaryServer, kind: Refresh) -> Result<(), RefreshError> {
+        // Only what this primary says counts for this attempt.
+        self.received_expire = None;
         let opts = ClientOptions {
             key: p.resolve_key(&self.ring)?,
             timeout: Duration::from_secs(10),
@@ -398,6 +407,7 @@ impl SecondaryZone {
                     crate::xfr::query_soa_tcp(p.addr, &zone, &opts).await?
                 }
             };
+            self.received_expire = soa.expire;
             if let Some(v) = &have {
                 let ours = Serial(v.serial());
                 let theirs = Serial(soa.serial);
@@ -463,6 +473,10 @@ impl SecondaryZone {
             .map_or("none".to_string(), |k| k.name().to_string());
         let transport = outcome.transport;
         let fallback = outcome.fallback.clone();
+        // The transfer's answer is newer than the SOA query's.
+        if outcome.expire.is_some() {
+            self.received_expire = outcome.expire;
+        }
         let committed = match outcome.transfer {
             Transfer::UpToDate(_) => {
                 self.succeeded(None).await;
@@ -477,6 +491,9 @@ impl SecondaryZone {
                     warn!(peer = %p.addr, error = %e,
                         "IXFR-in does not apply to our version; falling back to AXFR");
                     let out = crate::xfr::axfr(p.addr, &zone, &opts).await?;
+                    if out.expire.is_some() {
+                        self.received_expire = out.expire;
+                    }
                     let Transfer::Full(zone_records) = out.transfer else {
                         return Err(RefreshError::Unexpected(
                             "the AXFR answer was not a whole zone",
@@ -637,9 +654,13 @@ impl SecondaryZone {
     fn success_timers(&self, v: &ZoneVersion) -> Timers {
         let soa = soa_of(v);
         match soa {
-            Some(soa) => {
-                timers::after_success(self.clock.now(), &soa, &self.spec.bounds, timers::random())
-            }
+            Some(soa) => timers::after_success(
+                self.clock.now(),
+                &soa,
+                &self.spec.bounds,
+                timers::random(),
+                self.received_expire,
+            ),
             None => self.timers,
         }
     }

@@ -15,6 +15,11 @@
 //! - The SOA values are bounded by the operator's `min-*`/`max-*` (BIND's
 //!   `min-refresh-time` …), and jittered downwards by up to a tenth so that
 //!   thousands of zones loaded together do not refresh together.
+//! - RFC 7314 §4: a secondary that receives an EXPIRE option in answer to its SOA
+//!   query or transfer request uses that value, rather than the SOA EXPIRE, when it
+//!   restarts its expire timer; so a secondary of a secondary expires no later than
+//!   the copy it transferred from. Here the received value can only shorten the
+//!   bounded SOA EXPIRE, never lengthen it (as BIND's `request-expire` does).
 
 use std::time::Duration;
 
@@ -48,17 +53,35 @@ pub fn jitter(d: Duration, random: u64) -> Duration {
 }
 
 /// The timers after a refresh that found the zone current or made it so, at `now`
-/// (Unix seconds), with the zone's SOA.
-pub fn after_success(now: u64, soa: &Soa, bounds: &TimerBounds, random: u64) -> Timers {
+/// (Unix seconds), with the zone's SOA and the EXPIRE option the server sent back
+/// (`received`, RFC 7314), if any.
+pub fn after_success(
+    now: u64,
+    soa: &Soa,
+    bounds: &TimerBounds,
+    random: u64,
+    received: Option<u32>,
+) -> Timers {
     let refresh = jitter(
         bounded(soa.refresh, bounds.min_refresh, bounds.max_refresh),
         random,
     );
-    let expire = bounded(soa.expire, bounds.min_expire, bounds.max_expire);
+    let expire = expire_after_success(soa, bounds, received);
     Timers {
         last_ok: now,
         next_refresh: now + refresh.as_secs().max(1),
         expire_at: now + expire.as_secs(),
+    }
+}
+
+/// How long a zone stays served after a successful refresh: the SOA EXPIRE within
+/// the operator's bounds, shortened to the EXPIRE option the server sent back, when
+/// it sent one (its own copy expires then: ours must not outlive it).
+pub fn expire_after_success(soa: &Soa, bounds: &TimerBounds, received: Option<u32>) -> Duration {
+    let own = bounded(soa.expire, bounds.min_expire, bounds.max_expire);
+    match received {
+        Some(secs) => own.min(Duration::from_secs(secs as u64)),
+        None => own,
     }
 }
 
@@ -200,7 +223,7 @@ mod tests {
     #[test]
     fn success_then_failures_keep_the_expire_clock() {
         let b = bounds();
-        let t = after_success(1000, &soa(600, 60, 7200), &b, 0);
+        let t = after_success(1000, &soa(600, 60, 7200), &b, 0, None);
         assert_eq!(
             t,
             Timers {
@@ -221,7 +244,7 @@ mod tests {
         assert_eq!(state(&f, 8199, true), ZoneState::Ok);
         assert_eq!(state(&f, 8200, true), ZoneState::Expired);
         // A success after expiry revives the zone.
-        let t = after_success(9000, &soa(600, 60, 7200), &b, 0);
+        let t = after_success(9000, &soa(600, 60, 7200), &b, 0, None);
         assert_eq!(state(&t, 9001, true), ZoneState::Ok);
     }
 
@@ -237,7 +260,37 @@ mod tests {
     fn soa_values_are_bounded_in_timers() {
         let b = bounds();
         // refresh 1 s → 60 s (min); expire 60 s → 3600 s (min).
-        let t = after_success(0, &soa(1, 1, 60), &b, 0);
+        let t = after_success(0, &soa(1, 1, 60), &b, 0, None);
         assert_eq!((t.next_refresh, t.expire_at), (60, 3600));
+    }
+
+    #[test]
+    fn a_received_expire_shortens_and_never_lengthens() {
+        let b = bounds();
+        let s = soa(600, 60, 7200);
+        // Absent: the bounded SOA EXPIRE.
+        assert_eq!(
+            expire_after_success(&s, &b, None),
+            Duration::from_secs(7200)
+        );
+        // The upstream copy has 100 s left: ours too, below even min-expire.
+        assert_eq!(
+            expire_after_success(&s, &b, Some(100)),
+            Duration::from_secs(100)
+        );
+        assert_eq!(after_success(1000, &s, &b, 0, Some(100)).expire_at, 1100);
+        // More than our own bound: ours.
+        assert_eq!(
+            expire_after_success(&s, &b, Some(99_999)),
+            Duration::from_secs(7200)
+        );
+        // SOA EXPIRE above max-expire: bounded first, then the received value.
+        let big = soa(600, 60, u32::MAX);
+        assert_eq!(
+            expire_after_success(&big, &b, Some(u32::MAX)),
+            Duration::from_secs(86_400 * 14)
+        );
+        // Zero: expired upstream, expires here now.
+        assert_eq!(after_success(1000, &s, &b, 0, Some(0)).expire_at, 1000);
     }
 }

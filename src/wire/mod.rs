@@ -21,6 +21,7 @@
 //! - RFC 6891 §6.1.3: the extended RCODE's upper 8 bits live in the OPT TTL.
 
 pub mod build;
+pub mod edns;
 pub mod read;
 
 use std::fmt;
