@@ -275,9 +275,18 @@ pub(crate) fn facts_of(zone: &ZoneHandle, published: &Published) -> ZoneFacts {
             soa_expire,
             zone.settings.secondary,
             expire_at,
-            crate::sync::timers::unix_now(),
+            unix_now_rounded_up(),
         ),
     }
+}
+
+/// The wall clock in Unix seconds, rounded up: an EXPIRE counted down from it is
+/// never more than what is left, so a secondary of ours (which counts from its own
+/// clock, rounded down) cannot expire after us.
+fn unix_now_rounded_up() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() + u64::from(d.subsec_nanos() > 0))
 }
 
 /// NOTIFY in (RFC 1996 §3.10–3.11): for a secondary zone, from one of its primaries

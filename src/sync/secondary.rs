@@ -173,7 +173,7 @@ struct SecondaryZone {
     /// The EXPIRE option (RFC 7314) the primary sent back during the refresh under
     /// way (SOA answer, then the transfer's first message); the next success timers
     /// use it. Written by this task only, cleared when a refresh starts.
-    received_expire: Option<u32>,
+    received_expire: Option<timers::ReceivedExpire>,
 }
 
 impl SecondaryZone {
@@ -407,7 +407,7 @@ impl SecondaryZone {
                     crate::xfr::query_soa_tcp(p.addr, &zone, &opts).await?
                 }
             };
-            self.received_expire = soa.expire;
+            self.received_expire = self.received(soa.expire, soa.rtt);
             if let Some(v) = &have {
                 let ours = Serial(v.serial());
                 let theirs = Serial(soa.serial);
@@ -475,7 +475,7 @@ impl SecondaryZone {
         let fallback = outcome.fallback.clone();
         // The transfer's answer is newer than the SOA query's.
         if outcome.expire.is_some() {
-            self.received_expire = outcome.expire;
+            self.received_expire = self.received(outcome.expire, outcome.stats.duration);
         }
         let committed = match outcome.transfer {
             Transfer::UpToDate(_) => {
@@ -492,7 +492,7 @@ impl SecondaryZone {
                         "IXFR-in does not apply to our version; falling back to AXFR");
                     let out = crate::xfr::axfr(p.addr, &zone, &opts).await?;
                     if out.expire.is_some() {
-                        self.received_expire = out.expire;
+                        self.received_expire = self.received(out.expire, out.stats.duration);
                     }
                     let Transfer::Full(zone_records) = out.transfer else {
                         return Err(RefreshError::Unexpected(
@@ -663,6 +663,17 @@ impl SecondaryZone {
             ),
             None => self.timers,
         }
+    }
+
+    /// An EXPIRE option from an exchange that took `took` and ended just now: it
+    /// counts from when the exchange started (a transfer's first message may have
+    /// come long before its last), rounded so that ours never outlasts theirs.
+    fn received(&self, seconds: Option<u32>, took: Duration) -> Option<timers::ReceivedExpire> {
+        let took = took.as_secs() + u64::from(took.subsec_nanos() > 0);
+        seconds.map(|seconds| timers::ReceivedExpire {
+            at: self.clock.now().saturating_sub(took),
+            seconds,
+        })
     }
 
     fn current_soa(&self) -> Option<Soa> {

@@ -52,35 +52,45 @@ pub fn jitter(d: Duration, random: u64) -> Duration {
     d - Duration::from_millis(random % (tenth + 1))
 }
 
+/// An EXPIRE option (RFC 7314) a server sent back, and when it arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReceivedExpire {
+    /// When it arrived (Unix seconds, by the zone task's [`Clock`]).
+    pub at: u64,
+    /// The seconds the server's copy had left.
+    pub seconds: u32,
+}
+
 /// The timers after a refresh that found the zone current or made it so, at `now`
 /// (Unix seconds), with the zone's SOA and the EXPIRE option the server sent back
-/// (`received`, RFC 7314), if any.
+/// (`received`), if any.
 pub fn after_success(
     now: u64,
     soa: &Soa,
     bounds: &TimerBounds,
     random: u64,
-    received: Option<u32>,
+    received: Option<ReceivedExpire>,
 ) -> Timers {
     let refresh = jitter(
         bounded(soa.refresh, bounds.min_refresh, bounds.max_refresh),
         random,
     );
-    let expire = expire_after_success(soa, bounds, received);
+    let own = now + bounded(soa.expire, bounds.min_expire, bounds.max_expire).as_secs();
     Timers {
         last_ok: now,
         next_refresh: now + refresh.as_secs().max(1),
-        expire_at: now + expire.as_secs(),
+        expire_at: expire_at(own, received),
     }
 }
 
-/// How long a zone stays served after a successful refresh: the SOA EXPIRE within
-/// the operator's bounds, shortened to the EXPIRE option the server sent back, when
-/// it sent one (its own copy expires then: ours must not outlive it).
-pub fn expire_after_success(soa: &Soa, bounds: &TimerBounds, received: Option<u32>) -> Duration {
-    let own = bounded(soa.expire, bounds.min_expire, bounds.max_expire);
+/// When a zone refreshed successfully expires: at `own` (now plus the SOA EXPIRE
+/// within the operator's bounds), or earlier when the server's copy expires earlier
+/// (`received`: counted from when it arrived, not from when the transfer was
+/// committed). Ours must not outlive the copy it came from; a received value never
+/// lengthens the SOA's.
+pub fn expire_at(own: u64, received: Option<ReceivedExpire>) -> u64 {
     match received {
-        Some(secs) => own.min(Duration::from_secs(secs as u64)),
+        Some(r) => own.min(r.at + r.seconds as u64),
         None => own,
     }
 }
@@ -268,29 +278,29 @@ mod tests {
     fn a_received_expire_shortens_and_never_lengthens() {
         let b = bounds();
         let s = soa(600, 60, 7200);
+        let got = |at, seconds| Some(ReceivedExpire { at, seconds });
         // Absent: the bounded SOA EXPIRE.
+        assert_eq!(after_success(1000, &s, &b, 0, None).expire_at, 8200);
+        // The upstream copy had 100 s left when its answer arrived at 998 (the
+        // transfer committed at 1000): ours expires with it, below even min-expire.
         assert_eq!(
-            expire_after_success(&s, &b, None),
-            Duration::from_secs(7200)
+            after_success(1000, &s, &b, 0, got(998, 100)).expire_at,
+            1098
         );
-        // The upstream copy has 100 s left: ours too, below even min-expire.
-        assert_eq!(
-            expire_after_success(&s, &b, Some(100)),
-            Duration::from_secs(100)
-        );
-        assert_eq!(after_success(1000, &s, &b, 0, Some(100)).expire_at, 1100);
         // More than our own bound: ours.
         assert_eq!(
-            expire_after_success(&s, &b, Some(99_999)),
-            Duration::from_secs(7200)
+            after_success(1000, &s, &b, 0, got(1000, 99_999)).expire_at,
+            8200
         );
         // SOA EXPIRE above max-expire: bounded first, then the received value.
         let big = soa(600, 60, u32::MAX);
         assert_eq!(
-            expire_after_success(&big, &b, Some(u32::MAX)),
-            Duration::from_secs(86_400 * 14)
+            after_success(0, &big, &b, 0, got(0, u32::MAX)).expire_at,
+            86_400 * 14
         );
         // Zero: expired upstream, expires here now.
-        assert_eq!(after_success(1000, &s, &b, 0, Some(0)).expire_at, 1000);
+        assert_eq!(after_success(1000, &s, &b, 0, got(1000, 0)).expire_at, 1000);
+        assert_eq!(expire_at(500, got(100, 300)), 400);
+        assert_eq!(expire_at(500, None), 500);
     }
 }
