@@ -55,8 +55,9 @@ pub enum Reply {
     Drop,
     /// Send this message.
     Message(Vec<u8>),
-    /// Stream a zone transfer (TCP only).
-    Transfer(super::xfr_out::TransferOut),
+    /// Stream a zone transfer (TCP only); boxed, as transfers are rare next to
+    /// messages.
+    Transfer(Box<super::xfr_out::TransferOut>),
 }
 
 //----------- handle -----------------------------------------------------------------

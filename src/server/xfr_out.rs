@@ -325,7 +325,7 @@ pub async fn request(
         opt,
     };
     if q.qtype == Rtype::AXFR {
-        return Reply::Transfer(out("AXFR", Body::Zone(version)));
+        return Reply::Transfer(Box::new(out("AXFR", Body::Zone(version))));
     }
 
     let Some(client) = ixfr_client_serial(parsed, &q.name) else {
@@ -363,7 +363,7 @@ pub async fn request(
 /// the lone SOA (RFC 1995 §2).
 fn finish_ixfr(mut t: TransferOut, transport: Transport, header: &Header) -> Reply {
     if transport == Transport::Tcp {
-        return Reply::Transfer(t);
+        return Reply::Transfer(Box::new(t));
     }
     let records: Vec<Record> = match &t.body {
         Body::Records(r) => r.clone(),
