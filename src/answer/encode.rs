@@ -212,5 +212,54 @@ mod tests {
         assert_eq!(count(70), 1);
     }
 
+    #[test]
+    fn options_go_into_the_opt_and_have_their_room() {
+        let rec = |i: u8| {
+            Record::new(
+                "a.example.".parse().unwrap(),
+                Class::IN,
+                Rtype::A,
+                300,
+                crate::zone::Rdata::from_wire(vec![192, 0, 2, i]),
+            )
+        };
+        let ans = Answer {
+            rcode: Rcode::NOERROR,
+            authoritative: true,
+            answer: (0..20).map(rec).collect(),
+            authority: Vec::new(),
+            additional: Vec::new(),
+            required_additional: 0,
+        };
+        let q = Header {
+            id: 1,
+            qdcount: 1,
+            ..Header::default()
+        };
+        let qname: Name = "a.example.".parse().unwrap();
+        let mut opts = crate::wire::edns::OptionsBuf::default();
+        opts.nsid(b"ns1.example.net");
+        opts.expire(3600);
+        let edns = Edns {
+            udp_size: 1232,
+            dnssec_ok: false,
+            options: opts.as_bytes(),
+        };
+        let read = |limit: usize| {
+            let msg = encode(&q, &qname, Rtype::A, Class::IN, &ans, Some(edns), limit);
+            assert!(msg.len() <= limit, "{} > {limit}", msg.len());
+            let m = crate::wire::Message::parse(&msg).unwrap();
+            let rdata = crate::wire::edns::opt_rdata(&m).unwrap().to_vec();
+            (m.header().tc(), m.answers().count(), rdata, msg.len())
+        };
+        // Everything fits: 20 records and the options.
+        let (tc, n, rdata, full) = read(1232);
+        assert_eq!((tc, n, rdata), (false, 20, opts.as_bytes().to_vec()));
+        // One octet less: the records would fit without the options' room, but the
+        // room is kept: TC, and the options still go in.
+        let (tc, n, rdata, _) = read(full - 1);
+        assert_eq!((tc, n, rdata), (true, 0, opts.as_bytes().to_vec()));
+    }
+
     //--- DNSSEC
 }
