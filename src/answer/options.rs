@@ -7,8 +7,9 @@
 //! response: `server::request::cacheable` sends them the whole way).
 //!
 //! # Standards
-//! - RFC 5001 §2.2: "A name server that understands the NSID option ... MUST include
-//!   [it] ... in its response" when the query carried it (and NSID is configured).
+//! - RFC 5001 §2.2: a name server that understands NSID and is configured with an
+//!   identifier includes it in its response to a query that carried the (empty)
+//!   option, and only then.
 //! - RFC 7314 §3: "The EXPIRE option MUST NOT be included in responses to queries
 //!   that do not include an EXPIRE option"; a primary answers its SOA EXPIRE, a
 //!   secondary the seconds left until its copy expires; a server not authoritative

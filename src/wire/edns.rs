@@ -17,11 +17,12 @@
 //!   answer.
 //! - RFC 9660 §2: ZONEVERSION is empty in a query; the answer carries LABELCOUNT (the
 //!   zone name's labels, the root not counted), TYPE (0 = the SOA serial) and VERSION
-//!   (for type 0, the 4-octet serial).
+//!   (for type 0, the 4-octet serial). A name server "MUST ignore any non-empty
+//!   ZONEVERSION" in a query: such a query has not asked.
 //!
 //! # Limitations
-//! - Option data in a query that should be empty (NSID, EXPIRE, ZONEVERSION) is
-//!   ignored, not answered with FORMERR.
+//! - Data in a query's NSID or EXPIRE option (which should be empty) is ignored: the
+//!   option still asks (as BIND and Knot treat it), and is not answered with FORMERR.
 
 use super::Message;
 
@@ -93,11 +94,11 @@ impl Asked {
     /// What the options in `rdata` (a query's OPT RDATA) ask for.
     pub fn from_rdata(rdata: &[u8]) -> Asked {
         let mut asked = Asked::default();
-        for (code, _) in Options::new(rdata) {
+        for (code, data) in Options::new(rdata) {
             match code {
                 NSID => asked.nsid = true,
                 EXPIRE => asked.expire = true,
-                ZONEVERSION => asked.zoneversion = true,
+                ZONEVERSION if data.is_empty() => asked.zoneversion = true,
                 _ => {}
             }
         }
@@ -253,6 +254,8 @@ mod tests {
             }
         );
         assert!(Asked::from_rdata(&[0, 19, 0, 0]).zoneversion);
+        // A non-empty ZONEVERSION in a query is ignored (RFC 9660).
+        assert!(!Asked::from_rdata(&[0, 19, 0, 1, 7]).any());
         // A cookie alone asks for nothing; a truncated option is ignored.
         assert!(!Asked::from_rdata(&rdata[..12]).any());
         assert!(!Asked::from_rdata(&[0, 3, 0, 5, 1]).any());
