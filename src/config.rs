@@ -62,6 +62,10 @@ pub struct Config {
     pub control: ControlEndpoint,
     /// Where Prometheus scrapes `/metrics` (none: no metrics endpoint).
     pub metrics: Option<SocketAddr>,
+    /// The server's identifier for NSID (RFC 5001): `nsid: ns1.example.net` as its
+    /// octets, or `nsid: 0x6e7331` as the octets the hex gives; `None`: NSID is not
+    /// answered.
+    pub nsid: Option<Vec<u8>>,
 }
 
 /// The control endpoint of a running server.
@@ -613,6 +617,7 @@ impl Resolver<'_> {
             .metrics
             .as_deref()
             .and_then(|a| self.socket("metrics", a));
+        let nsid = raw.nsid.as_deref().and_then(|text| self.nsid(text));
 
         let super_slaves = raw.super_slaves.map(|s| {
             let servers = s
@@ -694,7 +699,34 @@ impl Resolver<'_> {
             limits,
             control,
             metrics,
+            nsid,
         }
+    }
+
+    /// `nsid:`: the octets of the string, or with a `0x` prefix the octets its hex
+    /// digits give (as BIND's `server-id` takes a string and Knot's `nsid` either).
+    fn nsid(&mut self, text: &str) -> Option<Vec<u8>> {
+        let id = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+            Some(hex) => match data_encoding::HEXLOWER_PERMISSIVE.decode(hex.as_bytes()) {
+                Ok(b) => b,
+                Err(_) => {
+                    self.problem("nsid", "after `0x`, an even number of hex digits");
+                    return None;
+                }
+            },
+            None => text.as_bytes().to_vec(),
+        };
+        if id.is_empty() {
+            self.problem("nsid", "an empty identifier (leave `nsid` out instead)");
+            return None;
+        }
+        // With the longest question, OPT, EXPIRE and ZONEVERSION it still fits a
+        // 512-octet answer.
+        if id.len() > 128 {
+            self.problem("nsid", "at most 128 octets");
+            return None;
+        }
+        Some(id)
     }
 
     fn zone(
@@ -1094,6 +1126,7 @@ struct RawConfig {
     limits: RawLimits,
     control: Option<RawControl>,
     metrics: Option<String>,
+    nsid: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -1330,6 +1363,27 @@ mod tests {
             Err(e) => vec![e.to_string()],
             Ok(_) => vec![],
         }
+    }
+
+    #[test]
+    fn nsid_is_a_string_or_hex() {
+        let with = |v: &str| format!("listen: [\"127.0.0.1:5300\"]\nnsid: {v}\n");
+        let nsid = |v: &str| load(&with(v)).unwrap().nsid;
+        assert_eq!(nsid("ns1.example.net"), Some(b"ns1.example.net".to_vec()));
+        assert_eq!(nsid("0x6E7331"), Some(b"ns1".to_vec()));
+        assert_eq!(load("listen: [\"127.0.0.1:5300\"]\n").unwrap().nsid, None);
+        assert_eq!(
+            problems(&with("0x6e7")),
+            ["nsid: after `0x`, an even number of hex digits"]
+        );
+        assert_eq!(
+            problems(&with("\"\"")),
+            ["nsid: an empty identifier (leave `nsid` out instead)"]
+        );
+        assert_eq!(
+            problems(&with(&"x".repeat(129))),
+            ["nsid: at most 128 octets"]
+        );
     }
 
     const FULL: &str = r#"

@@ -5,9 +5,16 @@
 //! and compares the records with the primary's. `zonesync check --fleet` prints the
 //! [`FleetReport`]; CI pipelines and cron jobs use its exit status.
 //!
+//! The SOA query asks for NSID, EXPIRE and ZONEVERSION too, so the report says which
+//! server answered (NSID), how long each copy has left (EXPIRE: a primary's SOA
+//! EXPIRE, a secondary's countdown) and the serial the zone itself reports
+//! (ZONEVERSION); a server that does not support an option leaves it out.
+//!
 //! # Standards
 //! - RFC 1982: "behind by" is the serial distance, so a primary that wrapped around
 //!   is not mistaken for one far behind.
+//! - RFC 5001 (NSID), RFC 7314 (EXPIRE), RFC 9660 (ZONEVERSION): empty options in
+//!   the query ask for them.
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -17,6 +24,7 @@ use serde::Serialize;
 
 use crate::addr::{DNS_PORT, ServerAddr};
 use crate::tsig::Key;
+use crate::wire::edns::{self, OptionsBuf};
 use crate::wire::{Header, MessageBuilder, Rcode, read::Message};
 use crate::xfr::{ClientOptions, Transfer};
 use crate::zone::rrset::rdata_target;
@@ -54,6 +62,13 @@ pub struct ServerReport {
     pub behind: Option<i64>,
     /// Round trip of the SOA query, in milliseconds.
     pub rtt_ms: Option<f64>,
+    /// The server's NSID (RFC 5001), as text when it is printable ASCII, else as
+    /// `0x` and hex.
+    pub nsid: Option<String>,
+    /// The EXPIRE the server answered (RFC 7314): seconds its copy has left.
+    pub expire: Option<u32>,
+    /// The serial the server's ZONEVERSION option (RFC 9660, type 0) reported.
+    pub zone_version: Option<u32>,
     /// What went wrong.
     pub error: Option<String>,
     /// Records transferred (`content`).
@@ -129,11 +144,12 @@ pub async fn check(zone: &Name, servers: &[ServerAddr], opts: &FleetOptions) -> 
         async move {
             let addr = addr?;
             let started = Instant::now();
-            match crate::xfr::query_soa(addr, &zone, &client).await {
-                Ok(a) => Ok((a.serial, started.elapsed())),
-                Err(_) => crate::xfr::query_soa_tcp(addr, &zone, &client)
+            let ask = ask_options();
+            match crate::xfr::query_soa_with(addr, &zone, &client, false, ask.as_bytes()).await {
+                Ok(a) => Ok((a, started.elapsed())),
+                Err(_) => crate::xfr::query_soa_with(addr, &zone, &client, true, ask.as_bytes())
                     .await
-                    .map(|a| (a.serial, started.elapsed()))
+                    .map(|a| (a, started.elapsed()))
                     .map_err(|e| e.to_string()),
             }
         }
@@ -143,15 +159,20 @@ pub async fn check(zone: &Name, servers: &[ServerAddr], opts: &FleetOptions) -> 
     let primary_serial = soa_answers
         .first()
         .and_then(|r| r.as_ref().ok())
-        .map(|(s, _)| *s);
+        .map(|(a, _)| a.serial);
     let mut reports: Vec<ServerReport> = targets
         .iter()
         .zip(&soa_answers)
         .map(|((label, ns, _), answer)| {
             let (serial, rtt, error) = match answer {
-                Ok((s, rtt)) => (Some(*s), Some(rtt.as_secs_f64() * 1000.0), None),
+                Ok((a, rtt)) => (Some(a.serial), Some(rtt.as_secs_f64() * 1000.0), None),
                 Err(e) => (None, None, Some(e.clone())),
             };
+            let facts = answer
+                .as_ref()
+                .ok()
+                .map(|(a, _)| OptionFacts::read(&a.options))
+                .unwrap_or_default();
             ServerReport {
                 server: label.clone(),
                 ns: ns.clone(),
@@ -161,6 +182,9 @@ pub async fn check(zone: &Name, servers: &[ServerAddr], opts: &FleetOptions) -> 
                     _ => None,
                 },
                 rtt_ms: rtt,
+                nsid: facts.nsid,
+                expire: facts.expire,
+                zone_version: facts.zone_version,
                 error,
                 records: None,
                 missing: Vec::new(),
@@ -214,6 +238,47 @@ pub async fn check(zone: &Name, servers: &[ServerAddr], opts: &FleetOptions) -> 
         primary_serial,
         servers: reports,
         consistent,
+    }
+}
+
+/// Empty NSID, EXPIRE and ZONEVERSION options: what the SOA query asks for.
+fn ask_options() -> OptionsBuf {
+    let mut ask = OptionsBuf::default();
+    for code in [edns::NSID, edns::EXPIRE, edns::ZONEVERSION] {
+        ask.push(code, &[]);
+    }
+    ask
+}
+
+/// What an answer's options said.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct OptionFacts {
+    nsid: Option<String>,
+    expire: Option<u32>,
+    zone_version: Option<u32>,
+}
+
+impl OptionFacts {
+    /// Reads NSID, EXPIRE and a type-0 ZONEVERSION from an OPT's RDATA.
+    fn read(rdata: &[u8]) -> OptionFacts {
+        let find = |code| edns::Options::new(rdata).find(code);
+        OptionFacts {
+            nsid: find(edns::NSID).map(show_nsid),
+            expire: find(edns::EXPIRE).and_then(edns::read_expire),
+            zone_version: find(edns::ZONEVERSION)
+                .and_then(edns::read_zoneversion)
+                .and_then(|z| z.serial),
+        }
+    }
+}
+
+/// An NSID as text when it is printable ASCII (as most are), else `0x` and hex (as
+/// dig shows the rest).
+fn show_nsid(id: &[u8]) -> String {
+    if !id.is_empty() && id.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
+        String::from_utf8_lossy(id).into_owned()
+    } else {
+        format!("0x{}", data_encoding::HEXLOWER.encode(id))
     }
 }
 
@@ -335,5 +400,35 @@ async fn query(
             }
             return Ok(buf[..n].to_vec());
         }
+    }
+}
+
+//============ Tests =================================================================
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_answer_options_are_read() {
+        let mut b = OptionsBuf::default();
+        b.nsid(b"ns1.example.net");
+        b.expire(600);
+        b.zoneversion(2, 42);
+        assert_eq!(
+            OptionFacts::read(b.as_bytes()),
+            OptionFacts {
+                nsid: Some("ns1.example.net".into()),
+                expire: Some(600),
+                zone_version: Some(42),
+            }
+        );
+        assert_eq!(OptionFacts::read(&[]), OptionFacts::default());
+        assert_eq!(show_nsid(&[0, 0xff]), "0x00ff");
+        // The query asks for all three, empty.
+        assert_eq!(
+            ask_options().as_bytes(),
+            &[0, 3, 0, 0, 0, 9, 0, 0, 0, 19, 0, 0]
+        );
     }
 }

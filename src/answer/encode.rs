@@ -20,13 +20,16 @@ use super::Answer;
 
 //----------- encode -----------------------------------------------------------------
 
-/// EDNS as the query carried it.
+/// EDNS as the query carried it, and the options the answer's OPT carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Edns {
+pub struct Edns<'a> {
     /// The requestor's UDP payload size (at least 512).
     pub udp_size: u16,
     /// The DO bit.
     pub dnssec_ok: bool,
+    /// Encoded options for the answer's OPT (NSID, EXPIRE, ZONEVERSION: see
+    /// [`super::options`]); empty for every answer the cache keeps.
+    pub options: &'a [u8],
 }
 
 /// Encodes an answer for the query header `query` (ID, RD and CD are copied) and the
@@ -39,12 +42,18 @@ pub fn encode(
     qtype: Rtype,
     qclass: Class,
     ans: &Answer,
-    edns: Option<Edns>,
+    edns: Option<Edns<'_>>,
     limit: usize,
 ) -> Vec<u8> {
     match try_encode(query, qname, qtype, qclass, ans, edns, limit, false) {
         Ok(msg) => msg,
         Err(_) => try_encode(query, qname, qtype, qclass, ans, edns, limit, true)
+            .or_else(|_| {
+                // Options too large for even the truncated answer go (the config
+                // bounds NSID so that this does not happen).
+                let bare = edns.map(|e| Edns { options: &[], ..e });
+                try_encode(query, qname, qtype, qclass, ans, bare, limit, true)
+            })
             .expect("a header, a question and OPT always fit in 512 octets"),
     }
 }
@@ -56,7 +65,7 @@ fn try_encode(
     qtype: Rtype,
     qclass: Class,
     ans: &Answer,
-    edns: Option<Edns>,
+    edns: Option<Edns<'_>>,
     limit: usize,
     truncated: bool,
 ) -> Result<Vec<u8>, WireError> {
@@ -76,8 +85,8 @@ fn try_encode(
     let mut b = MessageBuilder::new(header, limit);
     b.question(qname, qtype, qclass)?;
     b.set_rcode(ans.rcode);
-    // Reserve room for OPT (11 octets) so it always fits.
-    let opt_len = if edns.is_some() { 11 } else { 0 };
+    // Reserve room for OPT (11 octets and its options) so it always fits.
+    let opt_len = edns.map_or(0, |e| 11 + e.options.len());
     b.set_limit(limit.saturating_sub(opt_len));
     if !truncated {
         for r in &ans.answer {
@@ -126,7 +135,12 @@ fn try_encode(
     }
     b.set_limit(limit);
     if let Some(e) = edns {
-        b.push_opt(crate::wire::EDNS_UDP_SIZE, ans.rcode, e.dnssec_ok)?;
+        b.push_opt_with(
+            crate::wire::EDNS_UDP_SIZE,
+            ans.rcode,
+            e.dnssec_ok,
+            e.options,
+        )?;
     }
     Ok(b.finish())
 }
@@ -196,6 +210,55 @@ mod tests {
         // Room for one record of b's RRset only: none of it (and not its
         // signature), but c's.
         assert_eq!(count(70), 1);
+    }
+
+    #[test]
+    fn options_go_into_the_opt_and_have_their_room() {
+        let rec = |i: u8| {
+            Record::new(
+                "a.example.".parse().unwrap(),
+                Class::IN,
+                Rtype::A,
+                300,
+                crate::zone::Rdata::from_wire(vec![192, 0, 2, i]),
+            )
+        };
+        let ans = Answer {
+            rcode: Rcode::NOERROR,
+            authoritative: true,
+            answer: (0..20).map(rec).collect(),
+            authority: Vec::new(),
+            additional: Vec::new(),
+            required_additional: 0,
+        };
+        let q = Header {
+            id: 1,
+            qdcount: 1,
+            ..Header::default()
+        };
+        let qname: Name = "a.example.".parse().unwrap();
+        let mut opts = crate::wire::edns::OptionsBuf::default();
+        opts.nsid(b"ns1.example.net");
+        opts.expire(3600);
+        let edns = Edns {
+            udp_size: 1232,
+            dnssec_ok: false,
+            options: opts.as_bytes(),
+        };
+        let read = |limit: usize| {
+            let msg = encode(&q, &qname, Rtype::A, Class::IN, &ans, Some(edns), limit);
+            assert!(msg.len() <= limit, "{} > {limit}", msg.len());
+            let m = crate::wire::Message::parse(&msg).unwrap();
+            let rdata = crate::wire::edns::opt_rdata(&m).unwrap().to_vec();
+            (m.header().tc(), m.answers().count(), rdata, msg.len())
+        };
+        // Everything fits: 20 records and the options.
+        let (tc, n, rdata, full) = read(1232);
+        assert_eq!((tc, n, rdata), (false, 20, opts.as_bytes().to_vec()));
+        // One octet less: the records would fit without the options' room, but the
+        // room is kept: TC, and the options still go in.
+        let (tc, n, rdata, _) = read(full - 1);
+        assert_eq!((tc, n, rdata), (true, 0, opts.as_bytes().to_vec()));
     }
 
     //--- DNSSEC

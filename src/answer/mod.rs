@@ -6,7 +6,9 @@
 //! message for a given size limit (setting TC when they do not fit); [`cache`] keeps
 //! the encoded messages per published version, so that the next identical query is a
 //! copy. The server's query path calls `resolve` and `encode` only on a cache miss, so
-//! this code favours clarity over speed.
+//! this code favours clarity over speed. [`options`] decides the EDNS options (NSID,
+//! EXPIRE, ZONEVERSION) an answer carries when its query asked for them; such answers
+//! are never cached.
 //!
 //! # Data flow
 //! ```text
@@ -66,6 +68,7 @@
 
 pub mod cache;
 mod encode;
+pub mod options;
 
 pub use encode::{Edns, encode};
 
@@ -952,6 +955,7 @@ _sip._tcp SRV  0 5 5060 mail
             Some(Edns {
                 udp_size: 1232,
                 dnssec_ok: false,
+                options: &[],
             }),
             1232,
         );
@@ -971,6 +975,7 @@ _sip._tcp SRV  0 5 5060 mail
             Some(Edns {
                 udp_size: 512,
                 dnssec_ok: false,
+                options: &[],
             }),
             40,
         );

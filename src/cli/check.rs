@@ -34,7 +34,9 @@ use super::{Status, UsageError};
 /// exist and are executable) and every zone file it names.
 ///
 /// With --fleet ZONE: ask the primary and every secondary for the zone's SOA (and with
-/// --content, the whole zone) and report any drift.
+/// --content, the whole zone) and report any drift. The SOA query asks for NSID, EXPIRE
+/// and ZONEVERSION too; the table shows what each server answered (which server, the
+/// seconds its copy has left, the serial its zone reports).
 ///
 /// Exit status: 0 no errors (warnings allowed unless --strict), 1 errors or drift,
 /// 2 usage error.

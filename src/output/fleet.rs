@@ -8,11 +8,21 @@ use crate::fleet::FleetReport;
 
 use super::{line, print_table, table};
 
-/// The report as a table (server, serial, behind by, answer time, error; records and
-/// differences with `--content`), the listed differences below it, and a verdict.
+/// The report as a table (server, serial, behind by, answer time, the zone version,
+/// expire and NSID the server answered, error; records and differences with
+/// `--content`), the listed differences below it, and a verdict.
 pub fn print_text(report: &FleetReport) -> io::Result<()> {
     let content = report.servers.iter().any(|s| s.records.is_some());
-    let mut header = vec!["server", "serial", "behind by", "answer time", "error"];
+    let mut header = vec![
+        "server",
+        "serial",
+        "behind by",
+        "answer time",
+        "zone version",
+        "expire",
+        "NSID",
+        "error",
+    ];
     if content {
         header.extend(["records", "differences"]);
     }
@@ -28,6 +38,9 @@ pub fn print_text(report: &FleetReport) -> io::Result<()> {
             Cell::new(s.serial.map_or("-".into(), |v| v.to_string())),
             Cell::new(s.behind.map_or("-".into(), |v| v.to_string())),
             Cell::new(s.rtt_ms.map_or("-".into(), |v| format!("{v:.1} ms"))),
+            Cell::new(s.zone_version.map_or("-".into(), |v| v.to_string())),
+            Cell::new(s.expire.map_or("-".into(), |v| format!("{v}s"))),
+            Cell::new(s.nsid.clone().unwrap_or_else(|| "-".into())),
             Cell::new(s.error.clone().unwrap_or_default()),
         ];
         if content {

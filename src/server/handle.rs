@@ -29,14 +29,17 @@ use std::sync::Arc;
 use tracing::{debug, info, warn};
 
 use crate::answer::cache::{personalize, personalize_into};
+use crate::answer::options::{ZoneFacts, answer_options, expire_seconds};
 use crate::answer::{Edns, Question, encode, resolve};
 use crate::notify::NotifyRequest;
-use crate::sync::Published;
+use crate::sync::{Published, ZoneHandle};
 use crate::tsig::sign::{RequestTsig, ServerTsig, VerifyPolicy, now, verify_request};
+use crate::wire::edns::OptionsBuf;
 use crate::wire::{
     FLAG_QR, Header, MessageBuilder, Opcode, Outline, Rcode, WireError, read::Message,
 };
 use crate::zone::serial::Serial;
+use crate::zone::soa::Soa;
 use crate::zone::{Class, Name, Rtype};
 
 use super::ServerState;
@@ -52,8 +55,9 @@ pub enum Reply {
     Drop,
     /// Send this message.
     Message(Vec<u8>),
-    /// Stream a zone transfer (TCP only).
-    Transfer(super::xfr_out::TransferOut),
+    /// Stream a zone transfer (TCP only); boxed, as transfers are rare next to
+    /// messages.
+    Transfer(Box<super::xfr_out::TransferOut>),
 }
 
 //----------- handle -----------------------------------------------------------------
@@ -184,9 +188,17 @@ fn query(
             owned.as_wire()
         }
     };
+    let asked = req.asked();
     let published = match published_for(state, lower, qtype) {
         Ok(p) => p,
-        Err(rcode) => return signed(error_answer(req, rcode), tsig),
+        Err(rcode) => {
+            // Not from a zone of ours: NSID at most (RFC 7314 §3, RFC 9660 §3).
+            let options = answer_options(asked, state.nsid.as_deref(), None);
+            return signed(
+                error_message(req.header(), req.outline().ok(), rcode, options.as_bytes()),
+                tsig,
+            );
+        }
     };
     if let Some(key) = &key
         && let Some(Some(out)) = published
@@ -206,6 +218,16 @@ fn query(
         },
     );
     let tsig_room = if tsig.is_some() { 300 } else { 0 };
+    // Only queries that asked for NSID, EXPIRE or ZONEVERSION (never cacheable) get
+    // options; the zone's facts are read for them alone.
+    let options = if asked.any() {
+        let facts = (asked.expire || asked.zoneversion)
+            .then(|| zone_facts(state, lower, &published))
+            .flatten();
+        answer_options(asked, state.nsid.as_deref(), facts)
+    } else {
+        OptionsBuf::default()
+    };
     let out = encode(
         req.header(),
         qname,
@@ -215,6 +237,7 @@ fn query(
         edns.map(|e| Edns {
             udp_size: e.udp_size,
             dnssec_ok: e.dnssec_ok,
+            options: options.as_bytes(),
         }),
         req.size_limit().saturating_sub(tsig_room),
     );
@@ -222,6 +245,49 @@ fn query(
         published.cache.insert(key, &out);
     }
     signed(out, tsig)
+}
+
+/// What EXPIRE and ZONEVERSION say about the zone that answers `lower` with
+/// `published`: its label count, serial, and its SOA EXPIRE (a primary) or the
+/// seconds left before it expires (a secondary, from its status).
+pub(crate) fn zone_facts(
+    state: &ServerState,
+    lower: &[u8],
+    published: &Published,
+) -> Option<ZoneFacts> {
+    let table = state.registry.snapshot();
+    let zone = table.find(lower)?;
+    Some(facts_of(zone, published))
+}
+
+/// [`zone_facts`] for a zone already found.
+pub(crate) fn facts_of(zone: &ZoneHandle, published: &Published) -> ZoneFacts {
+    let version = &published.version;
+    let soa_expire = Soa::from_rdata(&version.soa_record().rdata).map_or(0, |s| s.expire);
+    let expire_at = zone
+        .settings
+        .secondary
+        .then(|| zone.status.expire_at())
+        .flatten();
+    ZoneFacts {
+        labels: version.origin().label_count().min(u8::MAX as usize) as u8,
+        serial: version.serial(),
+        expire: expire_seconds(
+            soa_expire,
+            zone.settings.secondary,
+            expire_at,
+            unix_now_rounded_up(),
+        ),
+    }
+}
+
+/// The wall clock in Unix seconds, rounded up: an EXPIRE counted down from it is
+/// never more than what is left, so a secondary of ours (which counts from its own
+/// clock, rounded down) cannot expire after us.
+fn unix_now_rounded_up() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() + u64::from(d.subsec_nanos() > 0))
 }
 
 /// NOTIFY in (RFC 1996 §3.10–3.11): for a secondary zone, from one of its primaries
@@ -332,7 +398,7 @@ fn notify_request(m: &Message<'_>) -> Result<NotifyRequest, WireError> {
 
 /// The error answer to `req` (see [`error_message`]).
 fn error_answer(req: &Request<'_>, rcode: Rcode) -> Vec<u8> {
-    error_message(req.header(), req.outline().ok(), rcode)
+    error_message(req.header(), req.outline().ok(), rcode, &[])
 }
 
 /// An answer with only the header (ID, opcode, RD copied) and, when it can be read,
@@ -343,16 +409,23 @@ pub fn error_reply(msg: &[u8], header: &Header, rcode: Rcode) -> Vec<u8> {
         header,
         Outline::with_header(msg, *header).ok().as_ref(),
         rcode,
+        &[],
     )
 }
 
 /// An answer with only the header (ID, opcode, RD copied) and, when the message is
-/// well-formed (`outline`), its question and an OPT when it has one.
+/// well-formed (`outline`), its question and an OPT when it has one, carrying
+/// `options` (encoded).
 ///
 /// # Standards
 /// - RFC 6891 §7: a request with OPT gets an OPT back, errors included (one OPT only:
 ///   more is FORMERR, answered without OPT).
-fn error_message(header: &Header, outline: Option<&Outline<'_>>, rcode: Rcode) -> Vec<u8> {
+fn error_message(
+    header: &Header,
+    outline: Option<&Outline<'_>>,
+    rcode: Rcode,
+    options: &[u8],
+) -> Vec<u8> {
     let mut h = Header {
         id: header.id,
         flags: FLAG_QR | (header.flags & 0x7900),
@@ -372,7 +445,11 @@ fn error_message(header: &Header, outline: Option<&Outline<'_>>, rcode: Rcode) -
         && o.opt_count() == 1
     {
         let dnssec_ok = o.opt_ttl().is_some_and(|ttl| ttl & 0x8000 != 0);
-        let _ = b.push_opt(crate::wire::EDNS_UDP_SIZE, rcode, dnssec_ok);
+        if b.push_opt_with(crate::wire::EDNS_UDP_SIZE, rcode, dnssec_ok, options)
+            .is_err()
+        {
+            let _ = b.push_opt(crate::wire::EDNS_UDP_SIZE, rcode, dnssec_ok);
+        }
     }
     b.finish()
 }

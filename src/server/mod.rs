@@ -53,6 +53,9 @@ pub struct ServerState {
     pub tcp_idle_timeout: Duration,
     /// The super masters, for NOTIFYs of zones we do not have yet.
     pub super_masters: SuperMasters,
+    /// The NSID (RFC 5001) answered to queries that ask for it; from the config at
+    /// start-up (a change needs a restart).
+    pub nsid: Option<Vec<u8>>,
 }
 
 //----------- run --------------------------------------------------------------------
@@ -147,6 +150,7 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         tcp_connections: Arc::new(Semaphore::new(config.limits.tcp_connections)),
         tcp_idle_timeout: config.limits.tcp_idle_timeout,
         super_masters: zones.super_masters(),
+        nsid: config.nsid.clone(),
     });
     let mut endpoints = JoinSet::new();
     if let Some(l) = control_socket {

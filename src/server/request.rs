@@ -106,6 +106,14 @@ impl<'a> Request<'a> {
         })
     }
 
+    /// Which of the EDNS options answered per response (NSID, EXPIRE, ZONEVERSION)
+    /// the request asks for; none when it is malformed or has no OPT.
+    pub fn asked(&self) -> wire::edns::Asked {
+        self.outline
+            .as_ref()
+            .map_or(wire::edns::Asked::default(), |o| o.asked())
+    }
+
     /// True when the message carries a TSIG RR as its last record (it must then be
     /// verified before anything that depends on who asks).
     pub fn has_tsig(&self) -> bool {
@@ -133,7 +141,10 @@ impl<'a> Request<'a> {
 /// The cache may answer a well-formed QUERY (QR clear) with exactly one question of
 /// class IN whose QNAME has no compression pointer (the cached answer's QNAME is
 /// patched in place) and whose QTYPE is not AXFR or IXFR, with at most one OPT, of
-/// version 0, and no TSIG (a signed answer is never cached). These are exactly the
+/// version 0, that asks for none of NSID, EXPIRE and ZONEVERSION (their values are
+/// per response: the server's identity, a clock that counts down, the serial), and
+/// no TSIG (a signed answer is never cached). Other options (a cookie, padding) do
+/// not shape the answer and do not stop the cache. These are exactly the
 /// requests [`handle`](super::handle::handle) sends to the query path unsigned, so the
 /// UDP fast path and `handle` answer them with the same bytes. What the zone allows
 /// (catalog zones, a version being loaded) is decided after the key, by both alike.
@@ -155,6 +166,10 @@ pub fn cacheable(req: &Request<'_>) -> Option<CacheKey> {
         Some(e) if e.version > 0 => return None,
         Some(e) => 1 + e.dnssec_ok as u8,
     };
+    // An OPT without options (the common case) is not walked.
+    if outline.asked().any() {
+        return None;
+    }
     let qname = outline.plain_qname()?;
     CacheKey::new(
         qname,
@@ -191,6 +206,15 @@ mod tests {
         r
     }
 
+    /// An OPT record carrying `options` (encoded).
+    fn opt_with(options: &[u8]) -> Vec<u8> {
+        let mut r = opt(1232, 0, false);
+        let n = r.len();
+        r[n - 2..].copy_from_slice(&(options.len() as u16).to_be_bytes());
+        r.extend_from_slice(options);
+        r
+    }
+
     /// A TSIG RR (its RDATA is not read here).
     fn tsig() -> Vec<u8> {
         let mut r = b"\x03key\x00\x00\xfa\x00\xff\x00\x00\x00\x00\x00\x04".to_vec();
@@ -220,6 +244,43 @@ mod tests {
             ("plain query", plain.clone(), true),
             ("with OPT", edns.clone(), true),
             ("with OPT and DO", query(0, &[&opt(1232, 0, true)]), true),
+            // Options that do not shape the answer (COOKIE, padding) keep it cacheable.
+            (
+                "with a cookie",
+                query(0, &[&opt_with(&[0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8])]),
+                true,
+            ),
+            (
+                "with padding",
+                query(0, &[&opt_with(&[0, 12, 0, 2, 0, 0])]),
+                true,
+            ),
+            // Options answered per response go the whole way.
+            (
+                "asks for NSID",
+                query(0, &[&opt_with(&[0, 3, 0, 0])]),
+                false,
+            ),
+            (
+                "asks for EXPIRE",
+                query(0, &[&opt_with(&[0, 9, 0, 0])]),
+                false,
+            ),
+            (
+                "asks for ZONEVERSION",
+                query(0, &[&opt_with(&[0, 19, 0, 0])]),
+                false,
+            ),
+            (
+                "a cookie and EXPIRE",
+                query(
+                    0,
+                    &[&opt_with(&[
+                        0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 9, 0, 0,
+                    ])],
+                ),
+                false,
+            ),
             ("QR set", query(0x8000, &[]), false),
             ("opcode NOTIFY", query(0x2000, &[]), false),
             ("opcode UPDATE", query(0x2800, &[]), false),

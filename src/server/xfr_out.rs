@@ -18,6 +18,11 @@
 //!   answer; over UDP an answer that does not fit is replaced by the lone SOA.
 //! - RFC 8945 §5.3.1: every message of a signed transfer is signed, each MAC chained
 //!   to the one before.
+//! - RFC 6891 §7: a request with OPT gets an OPT back, here in the first message
+//!   (TSIG, when signed, stays last).
+//! - RFC 7314 §3: "The EXPIRE option ... MUST be included in the first response
+//!   message of a zone transfer" when the request asked for it; likewise ZONEVERSION
+//!   and NSID when asked (see `answer::options`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -36,10 +41,14 @@ use crate::zone::version::ZoneVersion;
 use crate::zone::{Name, Record, Rtype};
 
 use super::ServerState;
-use super::handle::{Reply, Transport, error_reply, ixfr_client_serial, signed};
+use super::handle::{Reply, Transport, error_reply, facts_of, ixfr_client_serial, signed};
+use crate::answer::options::answer_options;
+use crate::wire::edns::OptionsBuf;
 
 /// Room left in each message for the TSIG RR.
 const TSIG_ROOM: usize = 512;
+/// An OPT record without options.
+const OPT_LEN: usize = 11;
 
 //----------- TransferOut ------------------------------------------------------------
 
@@ -61,6 +70,8 @@ pub struct TransferOut {
     peer: SocketAddr,
     /// Serial sent.
     serial: u32,
+    /// The options for the first message's OPT, when the request had an OPT.
+    opt: Option<OptionsBuf>,
 }
 
 /// The records of a transfer.
@@ -82,6 +93,7 @@ impl TransferOut {
         let _permit = state.xfr_out.acquire().await;
         let started = Instant::now();
         let mut packer = Packer::new(self.id, &self.qname, self.qtype, self.tsig.take());
+        packer.opt = self.opt.take();
         let result: Result<(), WireError> = async {
             match &self.body {
                 Body::Zone(version) => {
@@ -135,6 +147,8 @@ struct Packer {
     qtype: Rtype,
     tsig: Option<ServerTsig>,
     builder: Option<MessageBuilder>,
+    /// The first message's OPT options (taken when it is sent).
+    opt: Option<OptionsBuf>,
     messages: usize,
     records: usize,
     bytes: usize,
@@ -148,6 +162,7 @@ impl Packer {
             qtype,
             tsig,
             builder: None,
+            opt: None,
             messages: 0,
             records: 0,
             bytes: 0,
@@ -170,6 +185,12 @@ impl Packer {
         // The question goes in the first message only (RFC 5936 §2.2.1 allows either).
         if self.messages == 0 {
             b.question(&self.qname, self.qtype, crate::zone::Class::IN)?;
+            // Room for OPT and its options, added when the message is sent.
+            if let Some(opt) = &self.opt {
+                b.set_limit(
+                    crate::wire::MAX_TCP_MESSAGE - TSIG_ROOM - OPT_LEN - opt.as_bytes().len(),
+                );
+            }
         }
         Ok(b)
     }
@@ -215,9 +236,18 @@ impl Packer {
     }
 
     async fn flush(&mut self, frames: &mpsc::Sender<Vec<u8>>) -> Result<(), WireError> {
-        let Some(b) = self.builder.take() else {
+        let Some(mut b) = self.builder.take() else {
             return Ok(());
         };
+        if let Some(opt) = self.opt.take() {
+            b.set_limit(crate::wire::MAX_TCP_MESSAGE - TSIG_ROOM);
+            b.push_opt_with(
+                crate::wire::EDNS_UDP_SIZE,
+                Rcode::NOERROR,
+                false,
+                opt.as_bytes(),
+            )?;
+        }
         let mut msg = b.finish();
         if let Some(t) = self.tsig.as_mut() {
             t.sign(&mut msg, now());
@@ -277,6 +307,11 @@ pub async fn request(
     };
     let version = published.version.clone();
     let serial = version.serial();
+    let opt = (parsed.opt_count() == 1).then(|| {
+        let asked = parsed.outline().asked();
+        let facts = (asked.expire || asked.zoneversion).then(|| facts_of(zone, &published));
+        answer_options(asked, state.nsid.as_deref(), facts)
+    });
     let out = |kind, body| TransferOut {
         zone: zone.name.clone(),
         kind,
@@ -287,9 +322,10 @@ pub async fn request(
         tsig,
         peer,
         serial,
+        opt,
     };
     if q.qtype == Rtype::AXFR {
-        return Reply::Transfer(out("AXFR", Body::Zone(version)));
+        return Reply::Transfer(Box::new(out("AXFR", Body::Zone(version))));
     }
 
     let Some(client) = ixfr_client_serial(parsed, &q.name) else {
@@ -327,7 +363,7 @@ pub async fn request(
 /// the lone SOA (RFC 1995 §2).
 fn finish_ixfr(mut t: TransferOut, transport: Transport, header: &Header) -> Reply {
     if transport == Transport::Tcp {
-        return Reply::Transfer(t);
+        return Reply::Transfer(Box::new(t));
     }
     let records: Vec<Record> = match &t.body {
         Body::Records(r) => r.clone(),
@@ -340,10 +376,23 @@ fn finish_ixfr(mut t: TransferOut, transport: Transport, header: &Header) -> Rep
             flags: FLAG_QR | FLAG_AA,
             ..Header::default()
         };
-        let mut b = MessageBuilder::new(h, crate::wire::MAX_UDP_PLAIN.max(1232) - tsig_room);
+        let b_limit = crate::wire::MAX_UDP_PLAIN.max(1232) - tsig_room;
+        let mut b = MessageBuilder::new(h, b_limit);
         b.question(&t.qname, t.qtype, crate::zone::Class::IN)?;
+        if let Some(opt) = &t.opt {
+            b.set_limit(b_limit - OPT_LEN - opt.as_bytes().len());
+        }
         for r in recs {
             b.push(Section::Answer, r)?;
+        }
+        if let Some(opt) = &t.opt {
+            b.set_limit(b_limit);
+            b.push_opt_with(
+                crate::wire::EDNS_UDP_SIZE,
+                Rcode::NOERROR,
+                false,
+                opt.as_bytes(),
+            )?;
         }
         Ok(b.finish())
     };

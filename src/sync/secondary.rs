@@ -144,6 +144,7 @@ pub fn spawn(
         notify_round: JoinSet::new(),
         status,
         clock: Clock::start(),
+        received_expire: None,
     };
     tasks.spawn(zone.run(inbox).instrument(span));
     handle
@@ -172,6 +173,10 @@ struct SecondaryZone {
     status: StatusCell,
     /// The time the timers are planned by.
     clock: Clock,
+    /// The EXPIRE option (RFC 7314) the primary sent back during the refresh under
+    /// way (SOA answer, then the transfer's first message); the next success timers
+    /// use it. Written by this task only, cleared when a refresh starts.
+    received_expire: Option<timers::ReceivedExpire>,
 }
 
 impl SecondaryZone {
@@ -336,6 +341,8 @@ impl SecondaryZone {
             && self.version.as_ref().is_some_and(|v| v.serial() == serial)
         {
             debug!(serial, "catalog confirms the serial; zone current");
+            // No EXPIRE came with the catalog's word: the SOA EXPIRE counts.
+            self.received_expire = None;
             self.succeeded(None).await;
             return;
         }
@@ -381,6 +388,8 @@ impl SecondaryZone {
     /// One primary: SOA check, then the transfer if needed. The primary's key is
     /// resolved now, so the ring's current secret signs this attempt.
     async fn refresh_from(&mut self, p: &PrimaryServer, kind: Refresh) -> Result<(), RefreshError> {
+        // Only what this primary says counts for this attempt.
+        self.received_expire = None;
         let opts = ClientOptions {
             key: p.resolve_key(&self.ring)?,
             timeout: Duration::from_secs(10),
@@ -401,6 +410,7 @@ impl SecondaryZone {
                     crate::xfr::query_soa_tcp(p.addr, &zone, &opts).await?
                 }
             };
+            self.received_expire = self.received(soa.expire, soa.rtt);
             if let Some(v) = &have {
                 let ours = Serial(v.serial());
                 let theirs = Serial(soa.serial);
@@ -466,6 +476,10 @@ impl SecondaryZone {
             .map_or("none".to_string(), |k| k.name().to_string());
         let transport = outcome.transport;
         let fallback = outcome.fallback.clone();
+        // The transfer's answer is newer than the SOA query's.
+        if outcome.expire.is_some() {
+            self.received_expire = self.received(outcome.expire, outcome.stats.duration);
+        }
         let committed = match outcome.transfer {
             Transfer::UpToDate(_) => {
                 self.succeeded(None).await;
@@ -480,6 +494,9 @@ impl SecondaryZone {
                     warn!(peer = %p.addr, error = %e,
                         "IXFR-in does not apply to our version; falling back to AXFR");
                     let out = crate::xfr::axfr(p.addr, &zone, &opts).await?;
+                    if out.expire.is_some() {
+                        self.received_expire = self.received(out.expire, out.stats.duration);
+                    }
                     let Transfer::Full(zone_records) = out.transfer else {
                         return Err(RefreshError::Unexpected(
                             "the AXFR answer was not a whole zone",
@@ -659,11 +676,26 @@ impl SecondaryZone {
     fn success_timers(&self, v: &ZoneVersion) -> Timers {
         let soa = soa_of(v);
         match soa {
-            Some(soa) => {
-                timers::after_success(self.clock.now(), &soa, &self.spec.bounds, timers::random())
-            }
+            Some(soa) => timers::after_success(
+                self.clock.now(),
+                &soa,
+                &self.spec.bounds,
+                timers::random(),
+                self.received_expire,
+            ),
             None => self.timers,
         }
+    }
+
+    /// An EXPIRE option from an exchange that took `took` and ended just now: it
+    /// counts from when the exchange started (a transfer's first message may have
+    /// come long before its last), rounded so that ours never outlasts theirs.
+    fn received(&self, seconds: Option<u32>, took: Duration) -> Option<timers::ReceivedExpire> {
+        let took = took.as_secs() + u64::from(took.subsec_nanos() > 0);
+        seconds.map(|seconds| timers::ReceivedExpire {
+            at: self.clock.now().saturating_sub(took),
+            seconds,
+        })
     }
 
     fn current_soa(&self) -> Option<Soa> {

@@ -92,6 +92,12 @@ impl StatusCell {
         self.0.lock().expect("status lock poisoned").clone()
     }
 
+    /// When the zone expires (secondaries; Unix seconds): what an EXPIRE answer counts
+    /// down to (RFC 7314 §3). One short lock, taken only for queries that ask.
+    pub fn expire_at(&self) -> Option<u64> {
+        self.0.lock().expect("status lock poisoned").expire_at
+    }
+
     /// Changes the status (zone task only).
     pub fn update(&self, f: impl FnOnce(&mut ZoneStatus)) {
         f(&mut self.0.lock().expect("status lock poisoned"));

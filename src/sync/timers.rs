@@ -15,6 +15,11 @@
 //! - The SOA values are bounded by the operator's `min-*`/`max-*` (BIND's
 //!   `min-refresh-time` …), and jittered downwards by up to a tenth so that
 //!   thousands of zones loaded together do not refresh together.
+//! - RFC 7314 §4: a secondary that receives an EXPIRE option in answer to its SOA
+//!   query or transfer request uses that value, rather than the SOA EXPIRE, when it
+//!   restarts its expire timer; so a secondary of a secondary expires no later than
+//!   the copy it transferred from. Here the received value can only shorten the
+//!   bounded SOA EXPIRE, never lengthen it (as BIND's `request-expire` does).
 
 use std::time::Duration;
 
@@ -47,18 +52,46 @@ pub fn jitter(d: Duration, random: u64) -> Duration {
     d - Duration::from_millis(random % (tenth + 1))
 }
 
+/// An EXPIRE option (RFC 7314) a server sent back, and when it arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReceivedExpire {
+    /// When it arrived (Unix seconds, by the zone task's [`Clock`]).
+    pub at: u64,
+    /// The seconds the server's copy had left.
+    pub seconds: u32,
+}
+
 /// The timers after a refresh that found the zone current or made it so, at `now`
-/// (Unix seconds), with the zone's SOA.
-pub fn after_success(now: u64, soa: &Soa, bounds: &TimerBounds, random: u64) -> Timers {
+/// (Unix seconds), with the zone's SOA and the EXPIRE option the server sent back
+/// (`received`), if any.
+pub fn after_success(
+    now: u64,
+    soa: &Soa,
+    bounds: &TimerBounds,
+    random: u64,
+    received: Option<ReceivedExpire>,
+) -> Timers {
     let refresh = jitter(
         bounded(soa.refresh, bounds.min_refresh, bounds.max_refresh),
         random,
     );
-    let expire = bounded(soa.expire, bounds.min_expire, bounds.max_expire);
+    let own = now + bounded(soa.expire, bounds.min_expire, bounds.max_expire).as_secs();
     Timers {
         last_ok: now,
         next_refresh: now + refresh.as_secs().max(1),
-        expire_at: now + expire.as_secs(),
+        expire_at: expire_at(own, received),
+    }
+}
+
+/// When a zone refreshed successfully expires: at `own` (now plus the SOA EXPIRE
+/// within the operator's bounds), or earlier when the server's copy expires earlier
+/// (`received`: counted from when it arrived, not from when the transfer was
+/// committed). Ours must not outlive the copy it came from; a received value never
+/// lengthens the SOA's.
+pub fn expire_at(own: u64, received: Option<ReceivedExpire>) -> u64 {
+    match received {
+        Some(r) => own.min(r.at + r.seconds as u64),
+        None => own,
     }
 }
 
@@ -200,7 +233,7 @@ mod tests {
     #[test]
     fn success_then_failures_keep_the_expire_clock() {
         let b = bounds();
-        let t = after_success(1000, &soa(600, 60, 7200), &b, 0);
+        let t = after_success(1000, &soa(600, 60, 7200), &b, 0, None);
         assert_eq!(
             t,
             Timers {
@@ -221,7 +254,7 @@ mod tests {
         assert_eq!(state(&f, 8199, true), ZoneState::Ok);
         assert_eq!(state(&f, 8200, true), ZoneState::Expired);
         // A success after expiry revives the zone.
-        let t = after_success(9000, &soa(600, 60, 7200), &b, 0);
+        let t = after_success(9000, &soa(600, 60, 7200), &b, 0, None);
         assert_eq!(state(&t, 9001, true), ZoneState::Ok);
     }
 
@@ -237,7 +270,37 @@ mod tests {
     fn soa_values_are_bounded_in_timers() {
         let b = bounds();
         // refresh 1 s → 60 s (min); expire 60 s → 3600 s (min).
-        let t = after_success(0, &soa(1, 1, 60), &b, 0);
+        let t = after_success(0, &soa(1, 1, 60), &b, 0, None);
         assert_eq!((t.next_refresh, t.expire_at), (60, 3600));
+    }
+
+    #[test]
+    fn a_received_expire_shortens_and_never_lengthens() {
+        let b = bounds();
+        let s = soa(600, 60, 7200);
+        let got = |at, seconds| Some(ReceivedExpire { at, seconds });
+        // Absent: the bounded SOA EXPIRE.
+        assert_eq!(after_success(1000, &s, &b, 0, None).expire_at, 8200);
+        // The upstream copy had 100 s left when its answer arrived at 998 (the
+        // transfer committed at 1000): ours expires with it, below even min-expire.
+        assert_eq!(
+            after_success(1000, &s, &b, 0, got(998, 100)).expire_at,
+            1098
+        );
+        // More than our own bound: ours.
+        assert_eq!(
+            after_success(1000, &s, &b, 0, got(1000, 99_999)).expire_at,
+            8200
+        );
+        // SOA EXPIRE above max-expire: bounded first, then the received value.
+        let big = soa(600, 60, u32::MAX);
+        assert_eq!(
+            after_success(0, &big, &b, 0, got(0, u32::MAX)).expire_at,
+            86_400 * 14
+        );
+        // Zero: expired upstream, expires here now.
+        assert_eq!(after_success(1000, &s, &b, 0, got(1000, 0)).expire_at, 1000);
+        assert_eq!(expire_at(500, got(100, 300)), 400);
+        assert_eq!(expire_at(500, None), 500);
     }
 }

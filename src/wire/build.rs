@@ -165,6 +165,21 @@ impl MessageBuilder {
         rcode: Rcode,
         dnssec_ok: bool,
     ) -> Result<(), WireError> {
+        self.push_opt_with(udp_size, rcode, dnssec_ok, &[])
+    }
+
+    /// [`MessageBuilder::push_opt`] with `options` as the OPT's RDATA (encoded
+    /// options, as [`OptionsBuf`](super::edns::OptionsBuf) writes them).
+    pub fn push_opt_with(
+        &mut self,
+        udp_size: u16,
+        rcode: Rcode,
+        dnssec_ok: bool,
+        options: &[u8],
+    ) -> Result<(), WireError> {
+        if options.len() > u16::MAX as usize {
+            return Err(WireError::Full);
+        }
         self.enter(Section::Additional)?;
         let mark = self.buf.len();
         self.buf.push(0);
@@ -172,7 +187,9 @@ impl MessageBuilder {
         self.buf.extend_from_slice(&udp_size.to_be_bytes());
         let ttl = ((rcode.0 >> 4) as u32 & 0xff) << 24 | if dnssec_ok { 0x8000 } else { 0 };
         self.buf.extend_from_slice(&ttl.to_be_bytes());
-        self.buf.extend_from_slice(&[0, 0]);
+        self.buf
+            .extend_from_slice(&(options.len() as u16).to_be_bytes());
+        self.buf.extend_from_slice(options);
         self.set_rcode(rcode);
         self.commit_or_rollback(mark, 3)
     }

@@ -5,7 +5,9 @@
 //! TSIG positions) and iterates its records as [`Record`](crate::zone::Record)s whose
 //! owner and RDATA names are decompressed, so everything past this module sees
 //! uncompressed wire RDATA. [`build`] assembles messages: header, question, records
-//! with name compression where RFC 3597 allows it, OPT, a size limit. The transfer
+//! with name compression where RFC 3597 allows it, OPT (with options), a size limit.
+//! [`edns`] reads and writes the EDNS options zonesync knows (NSID, EXPIRE,
+//! ZONEVERSION). The transfer
 //! client (`xfr`), NOTIFY (`notify`), TSIG (`tsig::sign`) and the server all sit
 //! on this module. hickory-proto is not used here: it costs ~1 µs per message and
 //! loses byte-exactness of unknown RDATA (HICKORY.md); the tests use it as an
@@ -22,6 +24,7 @@
 //! - RFC 6891 §6.1.3: the extended RCODE's upper 8 bits live in the OPT TTL.
 
 pub mod build;
+pub mod edns;
 pub mod read;
 
 use std::fmt;

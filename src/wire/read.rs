@@ -155,6 +155,8 @@ pub struct Outline<'a> {
     opt_ttl: Option<u32>,
     /// OPT's advertised UDP payload size (the CLASS field).
     opt_udp: Option<u16>,
+    /// Where the (last) OPT record's RDATA starts and ends (its options).
+    opt_rdata: Option<(usize, usize)>,
     /// Number of OPT records seen (more than one is FORMERR, RFC 6891 §6.1.1).
     opt_count: u16,
     /// Offset of the last ADDITIONAL record when it is a TSIG RR.
@@ -211,6 +213,7 @@ impl<'a> Outline<'a> {
         let mut sections = [pos, 0, 0, 0];
         let mut opt_ttl = None;
         let mut opt_udp = None;
+        let mut opt_rdata = None;
         let mut opt_count = 0u16;
         let mut tsig_offset = None;
         let mut misplaced_tsig = false;
@@ -231,6 +234,7 @@ impl<'a> Outline<'a> {
                     opt_count += 1;
                     opt_ttl = Some(raw.ttl);
                     opt_udp = Some(raw.class.0);
+                    opt_rdata = Some((raw.rdata, raw.end));
                 }
             }
             sections[s + 1] = pos;
@@ -245,6 +249,7 @@ impl<'a> Outline<'a> {
             sections,
             opt_ttl,
             opt_udp,
+            opt_rdata,
             opt_count,
             tsig_offset,
             misplaced_tsig,
@@ -332,6 +337,23 @@ impl<'a> Outline<'a> {
     /// How many OPT records ADDITIONAL holds (more than one is FORMERR).
     pub fn opt_count(&self) -> u16 {
         self.opt_count
+    }
+
+    /// Where the (last) OPT record's RDATA (its options) starts and ends in the
+    /// message.
+    pub fn opt_rdata(&self) -> Option<(usize, usize)> {
+        self.opt_rdata
+    }
+
+    /// Which of the EDNS options zonesync answers (NSID, EXPIRE, ZONEVERSION) the
+    /// OPT asks for; nothing without OPT or with an OPT without options (no walk).
+    pub fn asked(&self) -> super::edns::Asked {
+        match self.opt_rdata {
+            Some((start, end)) if end > start => {
+                super::edns::Asked::from_rdata(&self.buf[start..end])
+            }
+            _ => super::edns::Asked::default(),
+        }
     }
 
     /// Offset of the TSIG RR when it is the last record of ADDITIONAL.

@@ -19,6 +19,10 @@
 //!   that does not fit is a single SOA; the client then retries over TCP.
 //! - RFC 5936 §4.1: AXFR only over TCP.
 //! - RFC 5452 §9.2: random message IDs; answers with another ID are ignored.
+//! - RFC 7314 §4: the SOA query and every transfer request carry an empty EXPIRE
+//!   option (BIND's `request-expire`); the EXPIRE the server returns (in the SOA
+//!   answer, or in the first message of a transfer) is handed back
+//!   ([`SoaAnswer::expire`], [`XfrOutcome::expire`]) for the secondary's expire timer.
 //!
 //! # Limitations
 //! - A host name resolving to several addresses: the caller picks one (the CLI takes
@@ -33,6 +37,7 @@ use tokio::time::timeout;
 
 use crate::tsig::Key;
 use crate::tsig::sign::{ClientTsig, now, split_parsed};
+use crate::wire::edns::expire_in;
 use crate::wire::{
     EDNS_UDP_SIZE, FLAG_QR, Header, Message, MessageBuilder, Rcode, Section, random_id,
 };
@@ -111,6 +116,9 @@ pub struct XfrOutcome {
     pub tcp_retry: Option<String>,
     /// Why AXFR was used instead of IXFR, if it was (the IXFR's error).
     pub fallback: Option<String>,
+    /// The EXPIRE option (RFC 7314) of the transfer's first message: the seconds the
+    /// server's copy has left (a primary's is its SOA EXPIRE).
+    pub expire: Option<u32>,
 }
 
 /// The result of an AXFR streamed to a sink.
@@ -137,6 +145,11 @@ pub struct SoaAnswer {
     pub tsig_verified: bool,
     /// Round trip of the exchange that answered.
     pub rtt: Duration,
+    /// The EXPIRE option (RFC 7314) of the answer, when the server sent one.
+    pub expire: Option<u32>,
+    /// The answer's EDNS options as they came (its OPT RDATA; empty without OPT):
+    /// NSID and ZONEVERSION for [`query_soa_with`]'s callers.
+    pub options: Vec<u8>,
 }
 
 //----------- SOA query --------------------------------------------------------------
@@ -148,7 +161,7 @@ pub async fn query_soa(
     zone: &Name,
     opts: &ClientOptions,
 ) -> Result<SoaAnswer, XfrError> {
-    query_soa_via(peer, zone, opts, false).await
+    query_soa_with(peer, zone, opts, false, &ASK_EXPIRE).await
 }
 
 /// [`query_soa`] over TCP only: what a refresh tries when the UDP query failed
@@ -158,17 +171,21 @@ pub async fn query_soa_tcp(
     zone: &Name,
     opts: &ClientOptions,
 ) -> Result<SoaAnswer, XfrError> {
-    query_soa_via(peer, zone, opts, true).await
+    query_soa_with(peer, zone, opts, true, &ASK_EXPIRE).await
 }
 
-async fn query_soa_via(
+/// The SOA query with `ask` (encoded EDNS options, e.g. empty NSID, EXPIRE and
+/// ZONEVERSION) in its OPT, over UDP (TCP when truncated) or, with `tcp_only`, TCP.
+/// The answer's options come back in [`SoaAnswer::options`].
+pub async fn query_soa_with(
     peer: SocketAddr,
     zone: &Name,
     opts: &ClientOptions,
     tcp_only: bool,
+    ask: &[u8],
 ) -> Result<SoaAnswer, XfrError> {
     let id = random_id();
-    let mut query = build_query(id, zone, Rtype::SOA, None, true);
+    let mut query = build_query_with(id, zone, Rtype::SOA, None, Some(ask));
     let tsig = opts
         .key
         .as_ref()
@@ -211,6 +228,10 @@ async fn query_soa_via(
                 transport,
                 tsig_verified: opts.key.is_some(),
                 rtt,
+                expire: expire_in(&msg),
+                options: crate::wire::edns::opt_rdata(&msg)
+                    .unwrap_or_default()
+                    .to_vec(),
             });
         }
     }
@@ -231,8 +252,8 @@ pub async fn axfr(
     let started = Instant::now();
     let id = random_id();
     let mut interp = Interpreter::axfr(zone.clone(), id, peer, opts.limits);
-    let query = signed_query(&mut interp, id, zone, Rtype::AXFR, None, false, opts);
-    tcp_transfer(peer, &query, &mut interp, opts, None).await?;
+    let query = signed_query(&mut interp, id, zone, Rtype::AXFR, None, true, opts);
+    let expire = tcp_transfer(peer, &query, &mut interp, opts, None).await?;
     let (transfer, mut stats) = interp.finish()?;
     stats.duration = started.elapsed();
     Ok(XfrOutcome {
@@ -242,6 +263,7 @@ pub async fn axfr(
         tsig_verified: opts.key.is_some(),
         tcp_retry: None,
         fallback: None,
+        expire,
     })
 }
 
@@ -257,7 +279,7 @@ pub async fn axfr_to(
     let started = Instant::now();
     let id = random_id();
     let mut interp = Interpreter::axfr(zone.clone(), id, peer, opts.limits);
-    let query = signed_query(&mut interp, id, zone, Rtype::AXFR, None, false, opts);
+    let query = signed_query(&mut interp, id, zone, Rtype::AXFR, None, true, opts);
     tcp_transfer(peer, &query, &mut interp, opts, Some(sink)).await?;
     let soa = interp.soa().cloned();
     let (_, mut stats) = interp.finish()?;
@@ -301,13 +323,13 @@ pub async fn ixfr(
     let id = random_id();
     let mut interp = Interpreter::ixfr(zone.clone(), serial, id, peer, opts.limits);
     let soa = query_soa_record(zone, serial);
-    let query = signed_query(&mut interp, id, zone, Rtype::IXFR, Some(&soa), false, opts);
+    let query = signed_query(&mut interp, id, zone, Rtype::IXFR, Some(&soa), true, opts);
     let result = match tcp_transfer(peer, &query, &mut interp, opts, None).await {
-        Ok(()) => interp.finish(),
+        Ok(expire) => interp.finish().map(|done| (done, expire)),
         Err(e) => Err(e),
     };
     match result {
-        Ok((transfer, mut stats)) => {
+        Ok(((transfer, mut stats), expire)) => {
             stats.duration = started.elapsed();
             Ok(XfrOutcome {
                 transfer,
@@ -316,6 +338,7 @@ pub async fn ixfr(
                 tsig_verified: opts.key.is_some(),
                 tcp_retry,
                 fallback: None,
+                expire,
             })
         }
         Err(e) if ixfr_opts.fallback && e.allows_axfr_fallback() => {
@@ -365,6 +388,7 @@ async fn ixfr_udp(
                 tsig_verified: opts.key.is_some(),
                 tcp_retry: None,
                 fallback: None,
+                expire: Message::parse(&answer).ok().and_then(|m| expire_in(&m)),
             }))
         }
         Ok(Step::More) if interp.is_lone_newer_soa() => Ok(Err(format!(
@@ -386,13 +410,28 @@ fn query_soa_record(zone: &Name, serial: u32) -> Record {
     Record::new(zone.clone(), Class::IN, Rtype::SOA, 0, Rdata::from_wire(rd))
 }
 
-/// A query for `zone`/`qtype`, with `authority` in AUTHORITY and OPT when `edns`.
+/// The EXPIRE option as a query asks for it: empty (RFC 7314 §2).
+pub const ASK_EXPIRE: [u8; 4] = [0, 9, 0, 0];
+
+/// A query for `zone`/`qtype`, with `authority` in AUTHORITY and, when `edns`, an
+/// OPT that asks for EXPIRE (RFC 7314 §4: on SOA queries and transfer requests).
 pub(crate) fn build_query(
     id: u16,
     zone: &Name,
     qtype: Rtype,
     authority: Option<&Record>,
     edns: bool,
+) -> Vec<u8> {
+    build_query_with(id, zone, qtype, authority, edns.then_some(&ASK_EXPIRE[..]))
+}
+
+/// [`build_query`] with an OPT carrying `options` (encoded) when they are given.
+fn build_query_with(
+    id: u16,
+    zone: &Name,
+    qtype: Rtype,
+    authority: Option<&Record>,
+    options: Option<&[u8]>,
 ) -> Vec<u8> {
     let mut b = MessageBuilder::new(
         Header {
@@ -406,8 +445,8 @@ pub(crate) fn build_query(
     if let Some(r) = authority {
         let _ = b.push(Section::Authority, r);
     }
-    if edns {
-        let _ = b.push_opt(EDNS_UDP_SIZE, Rcode::NOERROR, false);
+    if let Some(options) = options {
+        let _ = b.push_opt_with(EDNS_UDP_SIZE, Rcode::NOERROR, false, options);
     }
     b.finish()
 }
@@ -595,17 +634,18 @@ async fn tcp_exchange(
 }
 
 /// Runs one transfer over TCP: sends `query`, then feeds every message to `interp`
-/// until it says [`Step::Done`].
+/// until it says [`Step::Done`]. Returns the EXPIRE option of the first message.
 async fn tcp_transfer(
     peer: SocketAddr,
     query: &[u8],
     interp: &mut Interpreter,
     opts: &ClientOptions,
     mut sink: Option<&mut (dyn RecordSink + Send)>,
-) -> Result<(), XfrError> {
+) -> Result<Option<u32>, XfrError> {
     let stream = tcp_connect_send(peer, query, opts).await?;
     let mut reader = BufReader::with_capacity(128 * 1024, stream);
     let mut buf = Vec::with_capacity(65_535);
+    let mut expire = None;
     // Bounded: every message adds to the interpreter's byte count (limit), and an
     // empty or malformed message ends the loop with an error.
     loop {
@@ -620,6 +660,9 @@ async fn tcp_transfer(
                 ),
             });
         }
+        if interp.stats().messages == 0 {
+            expire = Message::parse(&buf).ok().and_then(|m| expire_in(&m));
+        }
         let step = match sink.as_deref_mut() {
             Some(s) => {
                 let step = interp.push_to(&buf, now(), s)?;
@@ -629,7 +672,7 @@ async fn tcp_transfer(
             None => interp.push(&buf, now())?,
         };
         if step == Step::Done {
-            return Ok(());
+            return Ok(expire);
         }
     }
 }

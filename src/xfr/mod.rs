@@ -39,7 +39,7 @@ use crate::zone::{Rdata, Record, Serial};
 
 pub use client::{
     ClientOptions, IxfrOptions, SoaAnswer, StreamedAxfr, Transport, XfrOutcome, axfr, axfr_to,
-    ixfr, query_soa, query_soa_tcp,
+    ixfr, query_soa, query_soa_tcp, query_soa_with,
 };
 pub use interpret::{Interpreter, RecordSink, Step};
 

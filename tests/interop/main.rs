@@ -9,6 +9,7 @@ mod catalog;
 mod catalog_reset;
 mod differential;
 mod dnssec;
+mod edns;
 mod peers;
 mod serve_primary;
 mod serve_secondary;
