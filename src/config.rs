@@ -387,6 +387,12 @@ pub struct Limits {
     pub tcp_connections: usize,
     /// Idle time after which a TCP connection is closed.
     pub tcp_idle_timeout: Duration,
+    /// Time for a whole TCP message once its first byte arrived (RFC 7766 §6.2.3).
+    pub tcp_message_timeout: Duration,
+    /// Time for one TCP write; a reader that stops reading loses its connection.
+    pub write_timeout: Duration,
+    /// Time for a whole transfer out.
+    pub max_transfer_time_out: Duration,
     /// Most bytes read from a zone file and its `$INCLUDE`s together.
     pub max_zone_file_bytes: u64,
 }
@@ -404,6 +410,9 @@ impl Default for Limits {
             transfers_out: 10,
             tcp_connections: 1000,
             tcp_idle_timeout: Duration::from_secs(10),
+            tcp_message_timeout: Duration::from_secs(5),
+            write_timeout: Duration::from_secs(10),
+            max_transfer_time_out: Duration::from_secs(2 * 3600),
             max_zone_file_bytes: crate::zone::parse::MAX_FILE_BYTES,
         }
     }
@@ -1057,6 +1066,9 @@ impl Resolver<'_> {
                 d.tcp_connections as u64,
             ) as usize,
             tcp_idle_timeout: d.tcp_idle_timeout,
+            tcp_message_timeout: d.tcp_message_timeout,
+            write_timeout: d.write_timeout,
+            max_transfer_time_out: d.max_transfer_time_out,
             max_zone_file_bytes: d.max_zone_file_bytes,
         };
         let limits = Limits {
@@ -1085,6 +1097,21 @@ impl Resolver<'_> {
                 "limits.tcp-idle-timeout",
                 raw.tcp_idle_timeout.as_deref(),
                 d.tcp_idle_timeout,
+            ),
+            tcp_message_timeout: self.duration(
+                "limits.tcp-message-timeout",
+                raw.tcp_message_timeout.as_deref(),
+                d.tcp_message_timeout,
+            ),
+            write_timeout: self.duration(
+                "limits.write-timeout",
+                raw.write_timeout.as_deref(),
+                d.write_timeout,
+            ),
+            max_transfer_time_out: self.duration(
+                "limits.max-transfer-time-out",
+                raw.max_transfer_time_out.as_deref(),
+                d.max_transfer_time_out,
             ),
             ..limits
         }
@@ -1262,6 +1289,9 @@ struct RawLimits {
     transfers_out: Option<u64>,
     tcp_connections: Option<u64>,
     tcp_idle_timeout: Option<String>,
+    tcp_message_timeout: Option<String>,
+    write_timeout: Option<String>,
+    max_transfer_time_out: Option<String>,
     max_zone_file_bytes: Option<RawSize>,
 }
 
@@ -1508,6 +1538,26 @@ templates:
         let p = problems("listen: [\"127.0.0.1:5300\"]\nlimits: { max-zone-file-bytes: lots }\n");
         assert!(
             p.iter().any(|p| p.contains("limits.max-zone-file-bytes")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn tcp_and_transfer_time_limits() {
+        let c = load("listen: [\"127.0.0.1:5300\"]\n").unwrap();
+        assert_eq!(c.limits.tcp_message_timeout, Duration::from_secs(5));
+        assert_eq!(c.limits.write_timeout, Duration::from_secs(10));
+        assert_eq!(c.limits.max_transfer_time_out, Duration::from_secs(7200));
+        let c = load(
+            "listen: [\"127.0.0.1:5300\"]\nlimits: { tcp-message-timeout: 1s, write-timeout: 500ms, max-transfer-time-out: 1h30m }\n",
+        )
+        .unwrap();
+        assert_eq!(c.limits.tcp_message_timeout, Duration::from_secs(1));
+        assert_eq!(c.limits.write_timeout, Duration::from_millis(500));
+        assert_eq!(c.limits.max_transfer_time_out, Duration::from_secs(5400));
+        let p = problems("listen: [\"127.0.0.1:5300\"]\nlimits: { write-timeout: soon }\n");
+        assert!(
+            p.iter().any(|p| p.contains("limits.write-timeout")),
             "{p:?}"
         );
     }

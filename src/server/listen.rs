@@ -13,13 +13,17 @@
 //! that hands every request to its own task (pipelining: answers may go out of order)
 //! and one writer task that owns the socket's write half, fed through a bounded
 //! channel of length-prefixed frames, so a transfer and a query answer never
-//! interleave inside a frame. Connections are limited by a semaphore and closed after
-//! an idle timeout.
+//! interleave inside a frame. Connections are limited in number (at the limit the
+//! idlest is closed for a new one, see [`super::connections`]), and closed after an
+//! idle timeout, when a message does not arrive whole in time, or when a write
+//! stalls.
 //!
 //! # Standards
 //! - RFC 7766 §6.2.1: servers "MUST … process multiple queries" on one connection
 //!   and "SHOULD process pipelined queries concurrently"; responses may be sent out
-//!   of order (the ID matches them); §6.2.3: idle timeouts in the order of seconds;
+//!   of order (the ID matches them); §6.2.3: idle timeouts in the order of seconds,
+//!   and a server under load may close idle connections (paraphrased); here a
+//!   message that trickles in is bounded as a whole, not per read;
 //!   §8: length and message in one write.
 
 use std::net::SocketAddr;
@@ -32,9 +36,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 use tracing::{debug, error, warn};
 
 use super::ServerState;
+use super::connections::{Admission, Slot};
 use super::handle::{Reply, answer_cached, handle};
 use super::request::{Request, Transport};
 use super::xfr_out::frame;
@@ -341,7 +347,9 @@ fn udp_thread(
     }
 }
 
-/// Accepts TCP connections until the task is aborted.
+/// Accepts TCP connections until the task is aborted. At the `tcp-connections` limit
+/// the idlest connection is closed to let the new one in (RFC 7766 §6.2.3), so a flood
+/// of idle or trickling connections cannot lock new clients out.
 pub async fn serve_tcp(listener: TcpListener, state: Arc<ServerState>) {
     let mut connections = JoinSet::new();
     loop {
@@ -355,29 +363,64 @@ pub async fn serve_tcp(listener: TcpListener, state: Arc<ServerState>) {
                 continue;
             }
         };
-        let Ok(permit) = state.tcp_connections.clone().try_acquire_owned() else {
-            debug!(%peer, "TCP connection limit reached; closing");
-            drop(stream);
-            continue;
+        let slot = match state.tcp_connections.admit() {
+            Admission::Admitted(slot) => slot,
+            Admission::Evicted(slot, victim) => {
+                debug!(%peer, victim, "TCP connection limit reached; closing the idlest");
+                slot
+            }
+            Admission::Full => {
+                debug!(%peer, "TCP connection limit reached, all answering; closing");
+                drop(stream);
+                continue;
+            }
         };
         let state = state.clone();
-        connections.spawn(async move {
-            connection(stream, peer, state).await;
-            drop(permit);
-        });
+        connections.spawn(connection(stream, peer, state, slot));
     }
 }
 
-/// One TCP connection: read requests until EOF, error or idle timeout; answer each in
-/// its own task; one writer.
-async fn connection(stream: TcpStream, peer: SocketAddr, state: Arc<ServerState>) {
+/// Why a connection's reader stopped.
+#[derive(Debug, Clone, Copy)]
+enum Closed {
+    /// The peer closed, or the socket failed.
+    Peer,
+    /// No message for `tcp-idle-timeout`.
+    Idle,
+    /// A message did not arrive whole within `tcp-message-timeout`.
+    SlowMessage,
+    /// The writer stopped (a write ran past `write-timeout`, or failed).
+    Writer,
+    /// Told to close: chosen to make room, or a transfer on it failed midway.
+    Told,
+}
+
+/// One TCP connection: read requests until EOF, error, a timeout or being told to
+/// close; answer each in its own task; one writer.
+///
+/// Timers (RFC 7766 §6.2.3): between messages, `tcp-idle-timeout` (it does not run
+/// while something is being answered: a long AXFR keeps its connection); once the
+/// first octet of a message arrived, the whole message must arrive by a deadline
+/// `tcp-message-timeout` later, which later reads do not move; every write must
+/// finish within `write-timeout`.
+async fn connection(stream: TcpStream, peer: SocketAddr, state: Arc<ServerState>, slot: Slot) {
+    let slot = Arc::new(slot);
     let _ = stream.set_nodelay(true);
     let (mut reader, mut writer) = stream.into_split();
     let (frames, mut queue) = mpsc::channel::<Vec<u8>>(WRITE_QUEUE);
+    let write_timeout = state.write_timeout;
     let write_task = tokio::spawn(async move {
         while let Some(f) = queue.recv().await {
-            if writer.write_all(&f).await.is_err() {
-                break;
+            match tokio::time::timeout(write_timeout, writer.write_all(&f)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return,
+                Err(_) => {
+                    debug!(%peer, "TCP write timed out; closing");
+                    // Reset rather than leave the unread answer in the kernel.
+                    let _ =
+                        socket2::SockRef::from(writer.as_ref()).set_linger(Some(Duration::ZERO));
+                    return;
+                }
             }
         }
         let _ = writer.shutdown().await;
@@ -390,13 +433,21 @@ async fn connection(stream: TcpStream, peer: SocketAddr, state: Arc<ServerState>
     // nothing.
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     let mut chunk = vec![0u8; 16 * 1024];
-    'conn: loop {
+    // When the last message arrived or the last answer was finished.
+    let mut last_active = Instant::now();
+    // The deadline of the message begun in `buf`, if any.
+    let mut message_due: Option<Instant> = None;
+    let closed = 'conn: loop {
         while let Some(msg) = take_frame(&mut buf) {
             let Ok(permit) = in_flight.clone().acquire_owned().await else {
-                break 'conn;
+                break 'conn Closed::Peer;
             };
+            last_active = Instant::now();
+            slot.touch();
+            slot.set_busy(true);
             let state = state.clone();
             let frames = frames.clone();
+            let slot = slot.clone();
             requests.spawn(async move {
                 let reply = match Request::parse(&msg, Transport::Tcp) {
                     Some(req) => handle(&state, &req, peer).await,
@@ -410,27 +461,65 @@ async fn connection(stream: TcpStream, peer: SocketAddr, state: Arc<ServerState>
                         let _ = frames.send(frame(out)).await;
                     }
                     Reply::Transfer(t) => {
-                        let _ = t.stream(&frames, &state).await;
+                        // A transfer cut off midway leaves the client waiting for its
+                        // last SOA: close the connection.
+                        if t.stream(&frames, &state).await.is_err() {
+                            slot.close();
+                        }
                     }
                 }
                 drop(permit);
             });
         }
-        while requests.try_join_next().is_some() {}
-        // The idle timeout runs only while nothing is being answered: a long AXFR
-        // keeps its connection (RFC 7766 §6.2.3).
+        message_due = match (buf.is_empty(), message_due) {
+            (true, _) => None,
+            (false, Some(due)) => Some(due),
+            (false, None) => Some(Instant::now() + state.tcp_message_timeout),
+        };
+        let mut finished = false;
+        while requests.try_join_next().is_some() {
+            finished = true;
+        }
         let busy = !requests.is_empty();
+        if finished {
+            last_active = Instant::now();
+            slot.touch();
+        }
+        slot.set_busy(busy);
+        let (deadline, why) = match message_due {
+            Some(due) => (Some(due), Closed::SlowMessage),
+            None if !busy => (Some(last_active + idle), Closed::Idle),
+            None => (None, Closed::Idle),
+        };
         tokio::select! {
             r = reader.read(&mut chunk) => match r {
-                Ok(0) | Err(_) => break,
+                Ok(0) | Err(_) => break Closed::Peer,
                 Ok(n) => buf.extend_from_slice(&chunk[..n]),
             },
-            _ = requests.join_next(), if busy => {}
-            _ = tokio::time::sleep(idle), if !busy => break,
+            _ = requests.join_next(), if busy => {
+                last_active = Instant::now();
+                slot.touch();
+            }
+            _ = sleep_until(deadline) => break why,
+            _ = slot.closing() => break Closed::Told,
+            _ = frames.closed() => break Closed::Writer,
         }
+    };
+    match closed {
+        Closed::Peer => {}
+        _ => debug!(%peer, conn = slot.id(), reason = ?closed, "closing TCP connection"),
     }
-    // Never close with answers outstanding (RFC 7766 §6.2.4): finish them first.
+    // Never close with answers outstanding (RFC 7766 §6.2.4): finish them first. They
+    // are bounded: by `write-timeout` per write and `max-transfer-time-out`.
     while requests.join_next().await.is_some() {}
     drop(frames);
     let _ = write_task.await;
+}
+
+/// Sleeps until `deadline`, or forever without one.
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
 }

@@ -14,6 +14,7 @@
 //! streams transfers. The answers themselves, and their cache per published version,
 //! are [`crate::answer`]'s.
 
+pub mod connections;
 pub mod handle;
 pub mod http;
 pub mod listen;
@@ -47,10 +48,16 @@ pub struct ServerState {
     pub store: Arc<Store>,
     /// Permits for concurrent transfers out.
     pub xfr_out: Semaphore,
-    /// Permits for open TCP connections.
-    pub tcp_connections: Arc<Semaphore>,
-    /// Idle time after which a TCP connection is closed.
+    /// The open TCP connections (at the limit the idlest is closed for a new one).
+    pub tcp_connections: Arc<connections::Connections>,
+    /// Time without a message after which a TCP connection is closed.
     pub tcp_idle_timeout: Duration,
+    /// Time for a whole TCP message once its first byte arrived (RFC 7766 §6.2.3).
+    pub tcp_message_timeout: Duration,
+    /// Time for one TCP write; past it the connection is closed.
+    pub write_timeout: Duration,
+    /// Time for a whole transfer out.
+    pub max_transfer_time_out: Duration,
     /// The super masters, for NOTIFYs of zones we do not have yet.
     pub super_masters: SuperMasters,
     /// The NSID (RFC 5001) answered to queries that ask for it; from the config at
@@ -147,8 +154,11 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         keys: keys.clone(),
         store: store.clone(),
         xfr_out: Semaphore::new(config.limits.transfers_out),
-        tcp_connections: Arc::new(Semaphore::new(config.limits.tcp_connections)),
+        tcp_connections: Arc::new(connections::Connections::new(config.limits.tcp_connections)),
         tcp_idle_timeout: config.limits.tcp_idle_timeout,
+        tcp_message_timeout: config.limits.tcp_message_timeout,
+        write_timeout: config.limits.write_timeout,
+        max_transfer_time_out: config.limits.max_transfer_time_out,
         super_masters: zones.super_masters(),
         nsid: config.nsid.clone(),
     });

@@ -83,18 +83,22 @@ enum Body {
 }
 
 impl TransferOut {
-    /// Streams the transfer as length-prefixed TCP frames into `frames`. Returns the
-    /// number of messages, records and bytes sent.
+    /// Streams the transfer as length-prefixed TCP frames into `frames`, holding one
+    /// of the `transfers-out` permits while it runs.
+    ///
+    /// The whole transfer is bounded by `max-transfer-time-out`. A reader that stops
+    /// reading ends it too: the connection's writer gives up after `write-timeout`
+    /// and drops its queue, `frames.send` fails, and the permit is given back.
     pub async fn stream(
         mut self,
         frames: &mpsc::Sender<Vec<u8>>,
         state: &ServerState,
-    ) -> Result<(), WireError> {
+    ) -> Result<(), XfrOutError> {
         let _permit = state.xfr_out.acquire().await;
         let started = Instant::now();
         let mut packer = Packer::new(self.id, &self.qname, self.qtype, self.tsig.take());
         packer.opt = self.opt.take();
-        let result: Result<(), WireError> = async {
+        let send = async {
             match &self.body {
                 Body::Zone(version) => {
                     let soa = version.soa_record();
@@ -118,8 +122,12 @@ impl TransferOut {
                 }
             }
             packer.flush(frames).await
-        }
-        .await;
+        };
+        let limit = state.max_transfer_time_out;
+        let result = match tokio::time::timeout(limit, send).await {
+            Ok(r) => r,
+            Err(_) => Err(XfrOutError::TooLong(limit)),
+        };
         let kind = match self.kind {
             "AXFR" => "AXFR",
             "IXFR" => "IXFR",
@@ -132,6 +140,10 @@ impl TransferOut {
                 records = packer.records, bytes = packer.bytes, ms = started.elapsed().as_millis() as u64,
                 key = %packer.key_name(), "{}-out, finished", self.kind
             ),
+            // A client that goes away (or stops reading) is not the server's fault.
+            Err(e @ XfrOutError::Closed) => {
+                info!(zone = %self.zone, peer = %self.peer, error = %e, "{}-out, failed", self.kind)
+            }
             Err(e) => {
                 warn!(zone = %self.zone, peer = %self.peer, error = %e, "{}-out, failed", self.kind)
             }
@@ -199,7 +211,7 @@ impl Packer {
         &mut self,
         rec: &Record,
         frames: &mpsc::Sender<Vec<u8>>,
-    ) -> Result<(), WireError> {
+    ) -> Result<(), XfrOutError> {
         let (owner, class, rdata) = (&rec.owner, rec.class, rec.rdata.as_wire());
         self.push_parts(owner, class, rec.rtype, rec.ttl, rdata, frames)
             .await
@@ -216,7 +228,7 @@ impl Packer {
         ttl: u32,
         rdata: &[u8],
         frames: &mpsc::Sender<Vec<u8>>,
-    ) -> Result<(), WireError> {
+    ) -> Result<(), XfrOutError> {
         if self.builder.is_none() {
             self.builder = Some(self.start()?);
         }
@@ -229,13 +241,13 @@ impl Packer {
                 b.push_parts(Section::Answer, owner, rtype, class, ttl, rdata)?;
                 self.builder = Some(b);
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
         self.records += 1;
         Ok(())
     }
 
-    async fn flush(&mut self, frames: &mpsc::Sender<Vec<u8>>) -> Result<(), WireError> {
+    async fn flush(&mut self, frames: &mpsc::Sender<Vec<u8>>) -> Result<(), XfrOutError> {
         let Some(mut b) = self.builder.take() else {
             return Ok(());
         };
@@ -254,10 +266,11 @@ impl Packer {
         }
         self.messages += 1;
         self.bytes += msg.len();
+        // Fails once the writer gave up (a write ran past `write-timeout`).
         frames
             .send(frame(msg))
             .await
-            .map_err(|_| WireError::Truncated("connection closed"))
+            .map_err(|_| XfrOutError::Closed)
     }
 }
 
@@ -430,4 +443,20 @@ async fn journal_chain(
         }
     }
     None
+}
+
+//============ Errors ================================================================
+
+/// Why a transfer out ended before its last message.
+#[derive(Debug, thiserror::Error)]
+pub enum XfrOutError {
+    /// A message could not be built.
+    #[error(transparent)]
+    Wire(#[from] WireError),
+    /// The connection closed, or its writer gave up on a reader that stopped reading.
+    #[error("connection closed (or a write ran past write-timeout)")]
+    Closed,
+    /// The transfer ran past `max-transfer-time-out`.
+    #[error("took longer than max-transfer-time-out ({0:?})")]
+    TooLong(std::time::Duration),
 }
