@@ -9,6 +9,7 @@ mod edns;
 mod fleet;
 mod generated;
 mod hickory;
+mod hostile_tcp;
 mod secondary;
 mod serve;
 mod supermaster;
