@@ -184,13 +184,37 @@ fn idle_flood_at_the_limit_admits_a_new_client() {
 /// third `zonesync axfr` completes.
 #[test]
 fn stalled_transfer_readers_give_their_slots_back() {
+    stalled_readers(
+        "{ transfers-out: 2, write-timeout: 1s }",
+        "write-timeout",
+        true,
+    );
+}
+
+/// As above, with a long `write-timeout`: `max-transfer-time-out` (2 s) ends the
+/// stalled transfers instead. The third client asks an IXFR from the current serial
+/// (the lone SOA, through a `transfers-out` place too), so that its own transfer is
+/// far within the 2 s on a loaded machine.
+#[test]
+fn max_transfer_time_out_ends_a_stalled_transfer() {
+    stalled_readers(
+        "{ transfers-out: 2, write-timeout: 1m, max-transfer-time-out: 2s }",
+        "max-transfer-time-out",
+        false,
+    );
+}
+
+/// Two stalled AXFR readers, then a third client that must complete: `zonesync axfr`
+/// of the whole zone (`axfr`), or `zonesync ixfr --serial 1` (up to date); the log
+/// names `why` the stalled transfers ended.
+fn stalled_readers(limits: &str, why: &str, axfr: bool) {
     const N: usize = 50_000;
     let mut body = String::with_capacity(N * 230);
     let filler = "y".repeat(200);
     for i in 0..N {
         body.push_str(&format!("host-{i} TXT \"{filler}\"\n"));
     }
-    let env = Env::new("{ transfers-out: 2, write-timeout: 1s }", &body);
+    let env = Env::new(limits, &body);
     let srv = env.start();
 
     let stalled: Vec<TcpStream> = (0..2)
@@ -214,9 +238,21 @@ fn stalled_transfer_readers_give_their_slots_back() {
 
     let started = Instant::now();
     let out_file = env.dir.path().join("out.zone");
+    let server = srv.addr.to_string();
+    let args: Vec<&str> = if axfr {
+        vec![
+            "axfr",
+            "example.com",
+            "-s",
+            &server,
+            "-o",
+            out_file.to_str().unwrap(),
+        ]
+    } else {
+        vec!["ixfr", "example.com", "-s", &server, "--serial", "1"]
+    };
     let mut child = Command::new(bin())
-        .args(["axfr", "example.com", "-s", &srv.addr.to_string(), "-o"])
-        .arg(&out_file)
+        .args(&args)
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -239,14 +275,17 @@ fn stalled_transfer_readers_give_their_slots_back() {
     if let Some(mut e) = child.stderr.take() {
         let _ = e.read_to_string(&mut err);
     }
-    let status = status.unwrap_or_else(|| panic!("zonesync axfr still waiting after {limit:?}"));
-    assert!(status.success(), "zonesync axfr failed: {err}");
-    let text = std::fs::read_to_string(&out_file).unwrap();
-    assert_eq!(
-        text.lines().count(),
-        N + 3,
-        "SOA, NS, www and {N} TXT records"
-    );
-    srv.wait_log(&["AXFR-out, failed", "write-timeout"]);
+    let status =
+        status.unwrap_or_else(|| panic!("zonesync {} still waiting after {limit:?}", args[0]));
+    assert!(status.success(), "zonesync {} failed: {err}", args[0]);
+    if axfr {
+        let text = std::fs::read_to_string(&out_file).unwrap();
+        assert_eq!(
+            text.lines().count(),
+            N + 3,
+            "SOA, NS, www and {N} TXT records"
+        );
+    }
+    srv.wait_log(&["AXFR-out, failed", why]);
     drop(stalled);
 }
