@@ -17,6 +17,7 @@
 pub mod handle;
 pub mod http;
 pub mod listen;
+pub(crate) mod lograte;
 pub mod request;
 pub mod xfr_out;
 

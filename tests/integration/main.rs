@@ -9,6 +9,7 @@ mod edns;
 mod fleet;
 mod generated;
 mod hickory;
+mod logflood;
 mod secondary;
 mod serve;
 mod supermaster;
