@@ -11,8 +11,9 @@
 //! within one timeout (HICKORY.md: hickory's whole-transfer timeout ends the stream
 //! silently). On top of it, a TCP transfer has BIND's whole-transfer bounds
 //! (`max-transfer-time-in`, `min-transfer-rate-in`; [`Limits`]), so a server that
-//! drips one message per almost-timeout ends with a typed error, not never. UDP retries are counted; stray datagrams (wrong ID, not a response) are
-//! ignored until the attempt's deadline.
+//! drips one message per almost-timeout ends with a typed error, not never. UDP
+//! retries are counted; stray datagrams (wrong ID, not a response) are ignored until
+//! the attempt's deadline.
 //!
 //! # Standards
 //! - RFC 1035 §4.2.2 / RFC 7766 §8: over TCP each message is prefixed with its
@@ -56,8 +57,8 @@ use super::{Limits, Stats, Transfer, XfrError, soa_serial};
 pub struct ClientOptions {
     /// Sign queries with this key and require signed answers.
     pub key: Option<Key>,
-    /// Idle timeout: for connecting, writing, and each message (not the whole
-    /// transfer); for UDP, each attempt.
+    /// Idle timeout: for connecting, writing, and each message (the whole transfer's
+    /// bounds are in [`Limits`]); for UDP, each attempt.
     pub timeout: Duration,
     /// UDP attempts (first send included) before a timeout is reported.
     pub udp_attempts: u32,
@@ -619,6 +620,14 @@ async fn read_framed<R: AsyncReadExt + Unpin>(
     }
 }
 
+/// `started + d`, or a time too far away to matter when that overflows (a
+/// configured bound of centuries).
+fn offset(started: tokio::time::Instant, d: Duration) -> tokio::time::Instant {
+    started
+        .checked_add(d)
+        .unwrap_or_else(|| started + Duration::from_secs(100 * 365 * 86400))
+}
+
 /// The error for a tripped [`TransferGuard`].
 fn tripped(peer: SocketAddr, opts: &ClientOptions, interp: &Interpreter, t: Tripped) -> XfrError {
     let stats = interp.stats();
@@ -685,17 +694,12 @@ async fn tcp_transfer(
             loop {
                 tokio::select! {
                     more = &mut read => break more?,
-                    _ = tokio::time::sleep_until(started + guard.next_check()) => {
+                    _ = tokio::time::sleep_until(offset(started, guard.next_check())) => {
                         guard.check(started.elapsed()).map_err(|t| tripped(peer, opts, interp, t))?;
                     }
                 }
             }
         };
-        if more {
-            guard
-                .record(started.elapsed(), buf.len() as u64 + 2)
-                .map_err(|t| tripped(peer, opts, interp, t))?;
-        }
         if !more {
             return Err(XfrError::Incomplete {
                 peer,
@@ -706,6 +710,9 @@ async fn tcp_transfer(
                 ),
             });
         }
+        guard
+            .record(started.elapsed(), buf.len() as u64 + 2)
+            .map_err(|t| tripped(peer, opts, interp, t))?;
         if interp.stats().messages == 0 {
             expire = Message::parse(&buf).ok().and_then(|m| expire_in(&m));
         }

@@ -61,7 +61,7 @@ impl TransferGuard {
     /// current rate window or the whole-transfer deadline, whichever is first.
     pub(crate) fn next_check(&self) -> Duration {
         match self.min_rate {
-            Some(r) => (self.window_start + r.per).min(self.max_time),
+            Some(r) => self.window_start.saturating_add(r.per).min(self.max_time),
             None => self.max_time,
         }
     }
@@ -71,13 +71,13 @@ impl TransferGuard {
         if let Some(r) = self.min_rate {
             // Bounded: each turn advances the window, and a second turn means a whole
             // window passed with nothing, which trips (the minimum is at least 1).
-            while at >= self.window_start + r.per {
+            while at >= self.window_start.saturating_add(r.per) {
                 if self.window_bytes < r.bytes {
                     return Err(Tripped::TooSlow {
                         bytes: self.window_bytes,
                     });
                 }
-                self.window_start += r.per;
+                self.window_start = self.window_start.saturating_add(r.per);
                 self.window_bytes = 0;
             }
         }
