@@ -395,6 +395,10 @@ pub struct Limits {
     pub max_transfer_time_out: Duration,
     /// Most bytes read from a zone file and its `$INCLUDE`s together.
     pub max_zone_file_bytes: u64,
+    /// Longest a transfer in may take (BIND's `max-transfer-time-in`).
+    pub max_transfer_time_in: Duration,
+    /// Least a transfer in must receive per window (`min-transfer-rate-in`).
+    pub min_transfer_rate_in: crate::xfr::MinRate,
 }
 
 impl Default for Limits {
@@ -414,6 +418,8 @@ impl Default for Limits {
             write_timeout: Duration::from_secs(10),
             max_transfer_time_out: Duration::from_secs(2 * 3600),
             max_zone_file_bytes: crate::zone::parse::MAX_FILE_BYTES,
+            max_transfer_time_in: crate::xfr::Limits::default().max_time,
+            min_transfer_rate_in: crate::xfr::MinRate::default(),
         }
     }
 }
@@ -1065,11 +1071,7 @@ impl Resolver<'_> {
                 raw.tcp_connections,
                 d.tcp_connections as u64,
             ) as usize,
-            tcp_idle_timeout: d.tcp_idle_timeout,
-            tcp_message_timeout: d.tcp_message_timeout,
-            write_timeout: d.write_timeout,
-            max_transfer_time_out: d.max_transfer_time_out,
-            max_zone_file_bytes: d.max_zone_file_bytes,
+            ..d
         };
         let limits = Limits {
             max_zone_file_bytes: match &raw.max_zone_file_bytes {
@@ -1089,6 +1091,33 @@ impl Resolver<'_> {
                         d.max_zone_file_bytes
                     }
                 },
+            },
+            ..limits
+        };
+        let max_in = self.duration(
+            "limits.max-transfer-time-in",
+            raw.max_transfer_time_in.as_deref(),
+            d.max_transfer_time_in,
+        );
+        if max_in.is_zero() {
+            self.problem("limits.max-transfer-time-in", "must be above zero");
+        }
+        let limits = Limits {
+            max_transfer_time_in: if max_in.is_zero() {
+                d.max_transfer_time_in
+            } else {
+                max_in
+            },
+            min_transfer_rate_in: match raw.min_transfer_rate_in.as_deref().map(parse_rate) {
+                None => d.min_transfer_rate_in,
+                Some(Some(rate)) => rate,
+                Some(None) => {
+                    self.problem(
+                        "limits.min-transfer-rate-in",
+                        "expected SIZE/DURATION with both above zero, such as 10KiB/5m",
+                    );
+                    d.min_transfer_rate_in
+                }
             },
             ..limits
         };
@@ -1293,6 +1322,8 @@ struct RawLimits {
     write_timeout: Option<String>,
     max_transfer_time_out: Option<String>,
     max_zone_file_bytes: Option<RawSize>,
+    max_transfer_time_in: Option<String>,
+    min_transfer_rate_in: Option<String>,
 }
 
 /// A size: a plain number of bytes, or text with a unit (`4GiB`, `500 MB`).
@@ -1323,6 +1354,17 @@ fn parse_size(text: &str) -> Option<u64> {
         _ => return None,
     };
     n.checked_mul(mult)
+}
+
+/// Reads a minimum rate, `10KiB/5m` (BIND's `min-transfer-rate-in 10240 5`): a size
+/// as [`parse_size`] reads it, a slash, a duration.
+fn parse_rate(text: &str) -> Option<crate::xfr::MinRate> {
+    let (bytes, per) = text.split_once('/')?;
+    let bytes = parse_size(bytes).filter(|&b| b > 0)?;
+    let per = crate::duration::parse(per.trim())
+        .ok()
+        .filter(|d| !d.is_zero())?;
+    Some(crate::xfr::MinRate { bytes, per })
 }
 
 //============ Errors ================================================================
@@ -1518,6 +1560,43 @@ templates:
             "{p:?}"
         );
         assert!(p.iter().any(|p| p.contains("templates[1].name")), "{p:?}");
+    }
+
+    #[test]
+    fn transfer_in_bounds_take_bind_names() {
+        use crate::xfr::MinRate;
+        assert_eq!(
+            parse_rate("10KiB/5m"),
+            Some(MinRate {
+                bytes: 10 << 10,
+                per: Duration::from_secs(300)
+            })
+        );
+        assert_eq!(
+            parse_rate("10240 / 300"),
+            Some(MinRate {
+                bytes: 10240,
+                per: Duration::from_secs(300)
+            })
+        );
+        for bad in ["10KiB", "0/5m", "10KiB/0s", "fast/5m", "10KiB/soon"] {
+            assert_eq!(parse_rate(bad), None, "{bad}");
+        }
+        let c = load(
+            "listen: [\"127.0.0.1:5300\"]\n\
+             limits: { max-transfer-time-in: 2s, min-transfer-rate-in: 1MiB/1s }\n",
+        )
+        .unwrap();
+        assert_eq!(c.limits.max_transfer_time_in, Duration::from_secs(2));
+        assert_eq!(c.limits.min_transfer_rate_in.bytes, 1 << 20);
+        let d = load("listen: [\"127.0.0.1:5300\"]\n").unwrap();
+        assert_eq!(d.limits.max_transfer_time_in, Duration::from_secs(7200));
+        assert_eq!(d.limits.min_transfer_rate_in, MinRate::default());
+        let p = problems("listen: [\"127.0.0.1:5300\"]\nlimits: { min-transfer-rate-in: 10KiB }\n");
+        assert!(
+            p.iter().any(|p| p.contains("limits.min-transfer-rate-in")),
+            "{p:?}"
+        );
     }
 
     #[test]

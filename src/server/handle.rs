@@ -43,6 +43,7 @@ use crate::zone::soa::Soa;
 use crate::zone::{Class, Name, Rtype};
 
 use super::ServerState;
+use super::lograte::{LogRate, per_packet};
 use super::request::{Request, cacheable};
 
 pub use super::request::Transport;
@@ -59,6 +60,16 @@ pub enum Reply {
     /// messages.
     Transfer(Box<super::xfr_out::TransferOut>),
 }
+
+//----------- Rate-limited log lines ------------------------------------------------
+
+// Events any peer can cause once per packet (over UDP with a forged source): each
+// logs a few lines per interval, then how many it left out (issue 13). Events of
+// authenticated peers (NOTIFY accepted, transfers out) are logged in full.
+static MALFORMED: LogRate = per_packet();
+static TSIG_FAILED: LogRate = per_packet();
+static NOTIFY_NOTAUTH: LogRate = per_packet();
+static NOTIFY_REFUSED: LogRate = per_packet();
 
 //----------- handle -----------------------------------------------------------------
 
@@ -80,7 +91,9 @@ pub async fn handle(state: &ServerState, req: &Request<'_>, peer: SocketAddr) ->
     let parsed = match req.message() {
         Ok(m) => m,
         Err(e) => {
-            debug!(%peer, error = %e, "malformed request");
+            if let Some(more) = MALFORMED.admit() {
+                debug!(%peer, error = %e, "malformed request{more}");
+            }
             return Reply::Message(error_answer(req, Rcode::FORMERR));
         }
     };
@@ -108,7 +121,9 @@ pub async fn handle(state: &ServerState, req: &Request<'_>, peer: SocketAddr) ->
             RequestTsig::Unsigned => None,
             RequestTsig::Signed(s) => Some(s),
             RequestTsig::Failed(f) => {
-                info!(%peer, zone = %q.name, rcode = %f.rcode, tsig_error = ?f.error, "TSIG check failed");
+                if let Some(more) = TSIG_FAILED.admit() {
+                    info!(%peer, zone = %q.name, rcode = %f.rcode, tsig_error = ?f.error, "TSIG check failed{more}");
+                }
                 return Reply::Message(f.reply(req.bytes(), now()));
             }
         }
@@ -339,8 +354,10 @@ fn notify_in(
                 Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => {}
             }
         }
-        info!(%peer, zone = %notify.zone, serial = ?notify.serial_hint,
-            "NOTIFY-in refused: not a secondary zone here (NOTAUTH)");
+        if let Some(more) = NOTIFY_NOTAUTH.admit() {
+            info!(%peer, zone = %notify.zone, serial = ?notify.serial_hint,
+                "NOTIFY-in refused: not a secondary zone here (NOTAUTH){more}");
+        }
         crate::metrics::get().notify("in", "notauth");
         return Reply::Message(signed(
             crate::notify::notify_response(&notify, Rcode::NOTAUTH),
@@ -348,8 +365,10 @@ fn notify_in(
         ));
     };
     if !zone.settings.allow_notify.allows(peer.ip(), key.as_ref()) {
-        warn!(%peer, zone = %notify.zone, key = ?key.as_ref().map(|k| k.to_string()),
-            "NOTIFY-in refused: not from a primary of the zone (or without its key)");
+        if let Some(more) = NOTIFY_REFUSED.admit() {
+            warn!(%peer, zone = %notify.zone, key = ?key.as_ref().map(|k| k.to_string()),
+                "NOTIFY-in refused: not from a primary of the zone (or without its key){more}");
+        }
         crate::metrics::get().notify("in", "refused");
         return Reply::Message(signed(
             crate::notify::notify_response(&notify, Rcode::REFUSED),

@@ -18,6 +18,7 @@ pub mod connections;
 pub mod handle;
 pub mod http;
 pub mod listen;
+pub(crate) mod lograte;
 pub mod request;
 pub mod xfr_out;
 

@@ -285,6 +285,10 @@ pub fn frame(msg: Vec<u8>) -> Vec<u8> {
 
 //----------- request ----------------------------------------------------------------
 
+// Refusals are per request and the peer unauthenticated: rate-limited lines (issue 13).
+static REFUSED_NOTAUTH: super::lograte::LogRate = super::lograte::per_packet();
+static REFUSED_ACL: super::lograte::LogRate = super::lograte::per_packet();
+
 /// Decides the answer to an AXFR or IXFR request.
 pub async fn request(
     state: &ServerState,
@@ -306,13 +310,17 @@ pub async fn request(
     }
     let table = state.registry.snapshot();
     let Some(zone) = table.get(&q.name) else {
-        info!(%peer, zone = %q.name, "{kind}-out refused: not authoritative (NOTAUTH)");
+        if let Some(more) = REFUSED_NOTAUTH.admit() {
+            info!(%peer, zone = %q.name, "{kind}-out refused: not authoritative (NOTAUTH){more}");
+        }
         return Reply::Message(signed(error_reply(msg, header, Rcode::NOTAUTH), tsig));
     };
     let key = tsig.as_ref().map(|t| t.key().name().clone());
     if !zone.settings.allow_transfer.allows(peer.ip(), key.as_ref()) {
-        info!(%peer, zone = %q.name, key = ?key.as_ref().map(|k| k.to_string()),
-            "{kind}-out refused by allow-transfer (REFUSED)");
+        if let Some(more) = REFUSED_ACL.admit() {
+            info!(%peer, zone = %q.name, key = ?key.as_ref().map(|k| k.to_string()),
+                "{kind}-out refused by allow-transfer (REFUSED){more}");
+        }
         return Reply::Message(signed(error_reply(msg, header, Rcode::REFUSED), tsig));
     }
     let Some(published) = zone.current() else {

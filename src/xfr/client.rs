@@ -9,8 +9,11 @@
 //! [`ClientOptions::timeout`] — an idle timeout, not a whole-transfer one, so a large
 //! zone that keeps arriving never times out and a server that stops sending is noticed
 //! within one timeout (HICKORY.md: hickory's whole-transfer timeout ends the stream
-//! silently). UDP retries are counted; stray datagrams (wrong ID, not a response) are
-//! ignored until the attempt's deadline.
+//! silently). On top of it, a TCP transfer has BIND's whole-transfer bounds
+//! (`max-transfer-time-in`, `min-transfer-rate-in`; [`Limits`]), so a server that
+//! drips one message per almost-timeout ends with a typed error, not never. UDP
+//! retries are counted; stray datagrams (wrong ID, not a response) are ignored until
+//! the attempt's deadline.
 //!
 //! # Standards
 //! - RFC 1035 §4.2.2 / RFC 7766 §8: over TCP each message is prefixed with its
@@ -44,6 +47,7 @@ use crate::wire::{
 use crate::zone::{Class, Name, Rdata, Record, Rtype};
 
 use super::interpret::{Interpreter, RecordSink, Step};
+use super::rate::{TransferGuard, Tripped};
 use super::{Limits, Stats, Transfer, XfrError, soa_serial};
 
 //----------- Options and results ----------------------------------------------------
@@ -53,8 +57,8 @@ use super::{Limits, Stats, Transfer, XfrError, soa_serial};
 pub struct ClientOptions {
     /// Sign queries with this key and require signed answers.
     pub key: Option<Key>,
-    /// Idle timeout: for connecting, writing, and each message (not the whole
-    /// transfer); for UDP, each attempt.
+    /// Idle timeout: for connecting, writing, and each message (the whole transfer's
+    /// bounds are in [`Limits`]); for UDP, each attempt.
     pub timeout: Duration,
     /// UDP attempts (first send included) before a timeout is reported.
     pub udp_attempts: u32,
@@ -616,6 +620,33 @@ async fn read_framed<R: AsyncReadExt + Unpin>(
     }
 }
 
+/// `started + d`, or a time too far away to matter when that overflows (a
+/// configured bound of centuries).
+fn offset(started: tokio::time::Instant, d: Duration) -> tokio::time::Instant {
+    started
+        .checked_add(d)
+        .unwrap_or_else(|| started + Duration::from_secs(100 * 365 * 86400))
+}
+
+/// The error for a tripped [`TransferGuard`].
+fn tripped(peer: SocketAddr, opts: &ClientOptions, interp: &Interpreter, t: Tripped) -> XfrError {
+    let stats = interp.stats();
+    match t {
+        Tripped::TimeLimit => XfrError::TransferTimeLimit {
+            peer,
+            limit: opts.limits.max_time,
+            messages: stats.messages,
+            bytes: stats.bytes,
+        },
+        Tripped::TooSlow { bytes } => XfrError::TransferTooSlow {
+            peer,
+            rate: opts.limits.min_rate.unwrap_or_default(),
+            bytes,
+            messages: stats.messages,
+        },
+    }
+}
+
 /// A single request/answer over TCP.
 async fn tcp_exchange(
     peer: SocketAddr,
@@ -634,7 +665,8 @@ async fn tcp_exchange(
 }
 
 /// Runs one transfer over TCP: sends `query`, then feeds every message to `interp`
-/// until it says [`Step::Done`]. Returns the EXPIRE option of the first message.
+/// until it says [`Step::Done`], within [`Limits::max_time`] and
+/// [`Limits::min_rate`]. Returns the EXPIRE option of the first message.
 async fn tcp_transfer(
     peer: SocketAddr,
     query: &[u8],
@@ -642,15 +674,33 @@ async fn tcp_transfer(
     opts: &ClientOptions,
     mut sink: Option<&mut (dyn RecordSink + Send)>,
 ) -> Result<Option<u32>, XfrError> {
+    let started = tokio::time::Instant::now();
+    let mut guard = TransferGuard::new(opts.limits.max_time, opts.limits.min_rate);
+    // Connecting and writing the query are bounded by the per-message timeout.
     let stream = tcp_connect_send(peer, query, opts).await?;
     let mut reader = BufReader::with_capacity(128 * 1024, stream);
     let mut buf = Vec::with_capacity(65_535);
     let mut expire = None;
-    // Bounded: every message adds to the interpreter's byte count (limit), and an
-    // empty or malformed message ends the loop with an error.
+    // Bounded: every message adds to the interpreter's byte count (limit), an empty or
+    // malformed message ends the loop with an error, and the guard ends it at
+    // `max-transfer-time-in` or when a window falls below `min-transfer-rate-in`.
     loop {
         let messages = interp.stats().messages;
-        if !read_framed(&mut reader, &mut buf, peer, opts, messages).await? {
+        let more = {
+            let read = read_framed(&mut reader, &mut buf, peer, opts, messages);
+            tokio::pin!(read);
+            // The read is not cancel-safe (a partial message would be lost), so a rate
+            // window that ends in good standing keeps polling the same read.
+            loop {
+                tokio::select! {
+                    more = &mut read => break more?,
+                    _ = tokio::time::sleep_until(offset(started, guard.next_check())) => {
+                        guard.check(started.elapsed()).map_err(|t| tripped(peer, opts, interp, t))?;
+                    }
+                }
+            }
+        };
+        if !more {
             return Err(XfrError::Incomplete {
                 peer,
                 reason: format!(
@@ -660,6 +710,9 @@ async fn tcp_transfer(
                 ),
             });
         }
+        guard
+            .record(started.elapsed(), buf.len() as u64 + 2)
+            .map_err(|t| tripped(peer, opts, interp, t))?;
         if interp.stats().messages == 0 {
             expire = Message::parse(&buf).ok().and_then(|m| expire_in(&m));
         }

@@ -736,6 +736,7 @@ pub(crate) mod tests {
             Limits {
                 max_records: 2,
                 max_bytes: 1 << 20,
+                ..Limits::default()
             },
         );
         let e = i
@@ -756,6 +757,7 @@ pub(crate) mod tests {
             Limits {
                 max_records: 100,
                 max_bytes: 50,
+                ..Limits::default()
             },
         );
         let e = i

@@ -29,6 +29,7 @@
 
 pub mod client;
 pub mod interpret;
+mod rate;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -72,23 +73,64 @@ impl Transfer {
 
 //----------- Limits and statistics --------------------------------------------------
 
-/// Size limits on one transfer (Knot's `zone-max-size`): exceeding one is
-/// [`XfrError::TooLarge`].
+/// Limits on one transfer: size (Knot's `zone-max-size`; exceeding one is
+/// [`XfrError::TooLarge`]), and time (BIND's `max-transfer-time-in` and
+/// `min-transfer-rate-in`: [`XfrError::TransferTimeLimit`],
+/// [`XfrError::TransferTooSlow`]). The time bounds apply to each TCP transfer, from
+/// its connection attempt; an IXFR that falls back to AXFR starts them again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Most records (all sections counted as they arrive, SOAs included).
     pub max_records: u64,
     /// Most message octets.
     pub max_bytes: u64,
+    /// Longest a whole transfer may take (`max-transfer-time-in`).
+    pub max_time: Duration,
+    /// Least data per window (`min-transfer-rate-in`); `None` is no rate bound.
+    pub min_rate: Option<MinRate>,
 }
 
 impl Default for Limits {
     /// 50 million records, 8 GiB: far above real zones, low enough to stop a runaway.
+    /// Time: BIND's defaults, 2 hours and 10 KiB per 5 minutes.
     fn default() -> Self {
         Limits {
             max_records: 50_000_000,
             max_bytes: 8 << 30,
+            max_time: Duration::from_secs(2 * 3600),
+            min_rate: Some(MinRate::default()),
         }
+    }
+}
+
+/// A minimum transfer rate: at least `bytes` octets in every window of `per` (BIND's
+/// `min-transfer-rate-in 10240 5` is 10 KiB per 5 minutes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MinRate {
+    /// Octets that must arrive in each window.
+    pub bytes: u64,
+    /// The window.
+    pub per: Duration,
+}
+
+impl Default for MinRate {
+    /// BIND's default: 10 KiB per 5 minutes.
+    fn default() -> Self {
+        MinRate {
+            bytes: 10 << 10,
+            per: Duration::from_secs(300),
+        }
+    }
+}
+
+impl std::fmt::Display for MinRate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} bytes/{}",
+            self.bytes,
+            crate::duration::format(self.per)
+        )
     }
 }
 
@@ -224,6 +266,30 @@ pub enum XfrError {
         /// Which limit, for the message (`50000000 records`).
         limit: String,
     },
+    /// The whole transfer took longer than `max-transfer-time-in`.
+    #[error("transfer from {peer} abandoned: max-transfer-time-in {} exceeded (after {messages} messages, {bytes} bytes)", crate::duration::format(*limit))]
+    TransferTimeLimit {
+        /// The server.
+        peer: SocketAddr,
+        /// The limit.
+        limit: Duration,
+        /// Messages received before.
+        messages: u64,
+        /// Octets received before.
+        bytes: u64,
+    },
+    /// Less than `min-transfer-rate-in` arrived in one window.
+    #[error("transfer from {peer} abandoned: {bytes} bytes in {}, below min-transfer-rate-in {rate} (after {messages} messages)", crate::duration::format(rate.per))]
+    TransferTooSlow {
+        /// The server.
+        peer: SocketAddr,
+        /// The rate it fell below.
+        rate: MinRate,
+        /// Octets received in the window that fell short.
+        bytes: u64,
+        /// Messages received before.
+        messages: u64,
+    },
     /// A socket error (connection refused, reset, …).
     #[error("{peer}: {source}")]
     Io {
@@ -286,6 +352,8 @@ impl XfrError {
             | XfrError::Malformed { peer, .. }
             | XfrError::Tsig { peer, .. }
             | XfrError::TooLarge { peer, .. }
+            | XfrError::TransferTimeLimit { peer, .. }
+            | XfrError::TransferTooSlow { peer, .. }
             | XfrError::Io { peer, .. }
             | XfrError::Sink { peer, .. } => *peer,
         }
@@ -307,6 +375,8 @@ impl XfrError {
             XfrError::Malformed { .. } => "malformed",
             XfrError::Tsig { .. } => "tsig",
             XfrError::TooLarge { .. } => "too-large",
+            XfrError::TransferTimeLimit { .. } => "time-limit",
+            XfrError::TransferTooSlow { .. } => "too-slow",
             XfrError::Io { .. } => "io",
             XfrError::Sink { .. } => "sink",
         }

@@ -10,6 +10,7 @@ mod fleet;
 mod generated;
 mod hickory;
 mod hostile_tcp;
+mod logflood;
 mod secondary;
 mod serve;
 mod supermaster;

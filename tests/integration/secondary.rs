@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering::SeqCst};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use zonesync::sync::status::State;
 use zonesync::wire::{FLAG_AA, FLAG_QR, Header, Message, MessageBuilder, Rcode, Section};
@@ -60,13 +60,18 @@ fn primary_config(dir: &Path, port: u16, notify: Option<u16>) -> PathBuf {
 /// A zonesync secondary of [`ZONE`] on `port` with the primary at `primary`; timer
 /// bounds low enough for tests.
 fn secondary_config(dir: &Path, port: u16, primary: u16) -> PathBuf {
+    secondary_config_with(dir, port, primary, "")
+}
+
+/// [`secondary_config`] with `extra` top-level lines (`limits: {…}`).
+fn secondary_config_with(dir: &Path, port: u16, primary: u16, extra: &str) -> PathBuf {
     std::fs::create_dir_all(dir).expect("mkdir");
     let cfg = dir.join("cfg.yaml");
     write_file(
         &cfg,
         &format!(
             "listen: [\"127.0.0.1:{port}\"]\nstate-dir: state\n\
-             min-refresh: 1s\nmin-retry: 1s\nmin-expire: 1s\n\
+             min-refresh: 1s\nmin-retry: 1s\nmin-expire: 1s\n{extra}\
              zones:\n  - name: {ZONE}\n    primaries: [ {{ address: \"127.0.0.1:{primary}\" }} ]\n"
         ),
     );
@@ -190,6 +195,9 @@ const CUT: u8 = 2;
 /// Answer IXFR with a changeset from serial `current - 1` that removes a record the
 /// zone never had (and adds `ixfr-only`): a primary whose copy differs from ours.
 const GHOST: u8 = 3;
+/// Send one message every 300 ms (each well inside any per-message timeout): a
+/// transfer that never ends in reasonable time.
+const DRIP: u8 = 4;
 
 /// A primary for [`ZONE`] answering SOA over UDP and TCP and transfers over TCP, from
 /// its own threads; the zone at serial `s` has `records_for(s)` A records.
@@ -404,6 +412,12 @@ fn serve_tcp(
                 while !stop.load(SeqCst) && matches!(s.read(&mut byte), Ok(n) if n > 0) {}
                 return;
             }
+            if how == DRIP && i > 0 {
+                if stop.load(SeqCst) {
+                    return;
+                }
+                thread::sleep(Duration::from_millis(300));
+            }
             let mut framed = (msg.len() as u16).to_be_bytes().to_vec();
             framed.extend_from_slice(msg);
             if s.write_all(&framed).is_err() {
@@ -418,9 +432,14 @@ fn serve_tcp(
 /// A scripted primary at serial 1 and a zonesync secondary that has transferred it:
 /// the primary, the secondary's folder (kept alive) and config, and the secondary.
 fn scripted_pair() -> (FakePrimary, tempfile::TempDir, PathBuf, Server) {
+    scripted_pair_with("")
+}
+
+/// [`scripted_pair`] with `extra` top-level lines in the secondary's config.
+fn scripted_pair_with(extra: &str) -> (FakePrimary, tempfile::TempDir, PathBuf, Server) {
     let fake = FakePrimary::start(1);
     let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = secondary_config(&dir.path().join("s"), free_port(), fake.addr.port());
+    let cfg = secondary_config_with(&dir.path().join("s"), free_port(), fake.addr.port(), extra);
     let secondary = Server::start(&cfg);
     wait_serial(secondary.addr, ZONE, 1);
     (fake, dir, cfg, secondary)
@@ -499,4 +518,65 @@ fn an_ixfr_removing_an_absent_record_falls_back_to_axfr() {
     assert_eq!(ask(secondary.addr, &last, Rtype::A).rcode, Rcode::NOERROR);
     let only = format!("ixfr-only.{ZONE}");
     assert_eq!(ask(secondary.addr, &only, Rtype::A).rcode, Rcode::NXDOMAIN);
+}
+
+/// Hostile input (issue 13): a primary that drips one message every 300 ms would keep
+/// the zone refreshing for as long as it likes; `max-transfer-time-in` abandons the
+/// transfer, says why, and the previous version stays served.
+#[test]
+fn a_dripping_transfer_is_abandoned_at_max_transfer_time_in() {
+    let (fake, _dir, _cfg, secondary) =
+        scripted_pair_with("limits: { max-transfer-time-in: 2s }\n");
+    secondary.wait_zone(ZONE, |z| z.serial == Some(1) && z.last_error.is_none());
+    fake.mode.store(DRIP, SeqCst);
+    fake.serial.store(2, SeqCst);
+    let started = Instant::now();
+    notify(secondary.addr);
+    let z = secondary.wait_zone(ZONE, |z| z.last_error.is_some());
+    let took = started.elapsed();
+    let error = z.last_error.unwrap_or_default();
+    assert!(
+        error.contains("max-transfer-time-in 2s exceeded"),
+        "{error}"
+    );
+    // The whole zone would take over 3 s at this pace; the bound ends it at 2 s.
+    assert!(
+        took >= Duration::from_millis(1900) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+    assert_eq!(serial(secondary.addr, ZONE), Ok(1));
+    let beyond = format!("h{}.{ZONE}", records_for(1));
+    assert_eq!(
+        ask(secondary.addr, &beyond, Rtype::A).rcode,
+        Rcode::NXDOMAIN
+    );
+
+    // A primary that sends at a normal pace again is transferred from.
+    fake.mode.store(NORMAL, SeqCst);
+    notify(secondary.addr);
+    wait_serial(secondary.addr, ZONE, 2);
+}
+
+/// `min-transfer-rate-in`: a window with too little data abandons the transfer.
+#[test]
+fn a_dripping_transfer_is_abandoned_below_min_transfer_rate_in() {
+    let (fake, _dir, _cfg, secondary) =
+        scripted_pair_with("limits: { min-transfer-rate-in: 1MiB/1s }\n");
+    secondary.wait_zone(ZONE, |z| z.serial == Some(1) && z.last_error.is_none());
+    fake.mode.store(DRIP, SeqCst);
+    fake.serial.store(2, SeqCst);
+    let started = Instant::now();
+    notify(secondary.addr);
+    let z = secondary.wait_zone(ZONE, |z| z.last_error.is_some());
+    let took = started.elapsed();
+    let error = z.last_error.unwrap_or_default();
+    assert!(
+        error.contains("below min-transfer-rate-in 1048576 bytes/1s"),
+        "{error}"
+    );
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(4),
+        "{took:?}"
+    );
+    assert_eq!(serial(secondary.addr, ZONE), Ok(1));
 }

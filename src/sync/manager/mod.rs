@@ -339,6 +339,8 @@ impl ZoneSet {
             limits: crate::xfr::Limits {
                 max_records: self.config.limits.max_zone_records,
                 max_bytes: self.config.limits.max_zone_bytes,
+                max_time: self.config.limits.max_transfer_time_in,
+                min_rate: Some(self.config.limits.min_transfer_rate_in),
             },
         };
         let handle = secondary::spawn(
