@@ -75,6 +75,13 @@ impl Feedback {
         feature.hash(&mut h);
         self.features.push(h.finish());
     }
+
+    /// True when `feature` was noted.
+    pub fn saw(&self, feature: impl Hash) -> bool {
+        let mut h = std::hash::DefaultHasher::new();
+        feature.hash(&mut h);
+        self.features.contains(&h.finish())
+    }
 }
 
 //----------- Target -----------------------------------------------------------------
@@ -136,6 +143,9 @@ impl Report {
     }
 }
 
+/// Most inputs the corpus keeps.
+const MAX_CORPUS: usize = 4096;
+
 //----------- Running ----------------------------------------------------------------
 
 /// Runs `input` through `target`, returning the panic message if it panicked.
@@ -169,6 +179,7 @@ pub fn fuzz(
 
     let start = Instant::now();
     let mut execs = 0u64;
+    let seeds_len = corpus.len();
     // Seeds first, unmutated, so their features count as known.
     let mut pending: Vec<Vec<u8>> = corpus.clone();
     while execs < budget.iterations && start.elapsed() < budget.time {
@@ -198,8 +209,14 @@ pub fn fuzz(
                 for f in feedback.features {
                     new |= seen.insert(f);
                 }
-                if new && corpus.len() < 4096 {
-                    corpus.push(input);
+                if new {
+                    // A full corpus swaps out a random entry that is not a seed.
+                    if corpus.len() < MAX_CORPUS {
+                        corpus.push(input);
+                    } else if corpus.len() > seeds_len {
+                        let i = seeds_len + rng.below(corpus.len() - seeds_len);
+                        corpus[i] = input;
+                    }
                 }
             }
             Err(message) => {
@@ -298,8 +315,11 @@ fn install_hook() {
 
 /// A hang cannot be caught like a panic: a thread watches the input being run and,
 /// if one takes longer than [`HANG`], saves it and aborts the process.
+/// The input running and since when (`None` before the first).
+type Running = Arc<Mutex<Option<(Instant, Vec<u8>)>>>;
+
 struct Watchdog {
-    current: Arc<Mutex<Option<(Instant, Vec<u8>)>>>,
+    current: Running,
     stop: Arc<AtomicBool>,
 }
 
@@ -308,7 +328,7 @@ const HANG: Duration = Duration::from_secs(20);
 
 impl Watchdog {
     fn start(target: &'static str, dir: &Path) -> Watchdog {
-        let current: Arc<Mutex<Option<(Instant, Vec<u8>)>>> = Arc::default();
+        let current: Running = Arc::default();
         let stop = Arc::new(AtomicBool::new(false));
         let (c, s, dir) = (current.clone(), stop.clone(), dir.to_path_buf());
         std::thread::spawn(move || {

@@ -5,12 +5,12 @@
 //! - `cargo test` replays `fuzz/regressions/<target>/` and the seed corpora
 //!   `fuzz/corpus/<target>/`, and fuzzes each target briefly (`FUZZ_SMOKE_ITERS`
 //!   executions, 300 by default).
-//! - `FUZZ_SECONDS=60 cargo test --release --test fuzz -- --ignored` fuzzes each
+//! - `FUZZ_SECONDS=60 cargo test --test fuzz -- --ignored` fuzzes each
 //!   target for that long (CI's bounded run); `FUZZ_SEED` picks the PRNG seed (else
 //!   it is random and printed). Crashes are saved as hex under
 //!   `target/tmp/fuzz-crashes/<target>/` and the test fails naming them.
-//! - `UPDATE_FUZZ_CORPUS=1 cargo test --test fuzz write_corpus -- --ignored` writes
-//!   the generated part of the seed corpora again.
+//! - `UPDATE_FUZZ_CORPUS=1 cargo test --test fuzz write_corpus` writes the seed
+//!   corpora again from `seeds.rs`.
 
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used)]
 
@@ -187,12 +187,46 @@ fn regressions_and_seeds() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// The seed corpora are what `seeds.rs` generates (run with `UPDATE_FUZZ_CORPUS=1`
-/// to write them).
+/// The seeds reach the deep end of each target: a corpus that stopped parsing (after
+/// a library change) would leave the fuzzer knocking at the front door.
 #[test]
-#[ignore = "writes fuzz/corpus; run with UPDATE_FUZZ_CORPUS=1"]
+fn seeds_go_deep() {
+    type Check<'a> = (&'a str, &'a str, &'a dyn Fn(&Feedback) -> bool);
+    let expect: [Check; 10] = [
+        ("message", "all-types-00", &|f| f.saw("round trip")),
+        ("message", "query-tsig", &|f| f.saw("round trip")),
+        ("tsig", "verify-0", &|f| f.saw("signed")),
+        ("tsig", "verify-1", &|f| f.saw("signed")),
+        ("tsig", "responses", &|f| f.saw(("finish", true))),
+        ("xfr", "axfr-tsig", &|f| f.saw(("full", 8usize))),
+        ("xfr", "ixfr-tsig", &|f| f.saw(("incremental", 2usize))),
+        ("xfr", "ixfr-up-to-date", &|f| f.saw("up to date")),
+        ("zone", "directives.zone", &|f| f.saw("round trip")),
+        ("config", "secondary.yaml", &|f| f.saw("valid")),
+    ];
+    for (name, seed, check) in expect {
+        let t = target(name);
+        let data = seeds::generate(name)
+            .into_iter()
+            .find(|(n, _)| n == seed)
+            .unwrap()
+            .1;
+        let mut feedback = Feedback::default();
+        run_one(&t, &data, &mut feedback).unwrap();
+        assert!(
+            check(&feedback),
+            "{name}/{seed} does not get far: {feedback:?}"
+        );
+    }
+}
+
+/// With `UPDATE_FUZZ_CORPUS=1`, writes the seeds `seeds.rs` generates to
+/// `fuzz/corpus/` (for AFL++, and to keep the corpus reviewable); else does nothing.
+#[test]
 fn write_corpus() {
-    assert!(std::env::var_os("UPDATE_FUZZ_CORPUS").is_some());
+    if std::env::var_os("UPDATE_FUZZ_CORPUS").is_none() {
+        return;
+    }
     for t in all() {
         let dir = fuzz_dir().join("corpus").join(t.name);
         std::fs::create_dir_all(&dir).unwrap();
@@ -232,31 +266,31 @@ fn smoke_config() {
 //----------- Bounded runs (CI) ------------------------------------------------------
 
 #[test]
-#[ignore = "the bounded fuzz run: FUZZ_SECONDS per target, --release"]
+#[ignore = "the bounded fuzz run: FUZZ_SECONDS per target"]
 fn fuzz_message() {
     long("message");
 }
 
 #[test]
-#[ignore = "the bounded fuzz run: FUZZ_SECONDS per target, --release"]
+#[ignore = "the bounded fuzz run: FUZZ_SECONDS per target"]
 fn fuzz_tsig() {
     long("tsig");
 }
 
 #[test]
-#[ignore = "the bounded fuzz run: FUZZ_SECONDS per target, --release"]
+#[ignore = "the bounded fuzz run: FUZZ_SECONDS per target"]
 fn fuzz_xfr() {
     long("xfr");
 }
 
 #[test]
-#[ignore = "the bounded fuzz run: FUZZ_SECONDS per target, --release"]
+#[ignore = "the bounded fuzz run: FUZZ_SECONDS per target"]
 fn fuzz_zone() {
     long("zone");
 }
 
 #[test]
-#[ignore = "the bounded fuzz run: FUZZ_SECONDS per target, --release"]
+#[ignore = "the bounded fuzz run: FUZZ_SECONDS per target"]
 fn fuzz_config() {
     long("config");
 }

@@ -83,8 +83,8 @@ fn tweak_u16(rng: &mut Rng, v: u16) -> u16 {
 }
 
 const TYPES: &[u16] = &[
-    1, 2, 5, 6, 12, 15, 16, 17, 18, 21, 24, 26, 28, 33, 35, 36, 38, 39, 41, 42, 43, 46, 47, 48,
-    50, 51, 52, 59, 61, 62, 63, 64, 65, 99, 249, 250, 251, 252, 255, 256, 257, 0, 0xffff,
+    1, 2, 5, 6, 12, 15, 16, 17, 18, 21, 24, 26, 28, 33, 35, 36, 38, 39, 41, 42, 43, 46, 47, 48, 50,
+    51, 52, 59, 61, 62, 63, 64, 65, 99, 249, 250, 251, 252, 255, 256, 257, 0, 0xffff,
 ];
 
 /// One change to a DNS message in place.
@@ -163,7 +163,11 @@ pub fn message(rng: &mut Rng, data: &mut Vec<u8>, corpus: &[Vec<u8>]) -> bool {
             let s = *rng.pick(&spans);
             match rng.below(3) {
                 0 => set_u16(data, s.fixed, *rng.pick(TYPES)),
-                1 => set_u16(data, s.fixed + 2, *rng.pick(&[0u16, 1, 3, 4, 254, 255, 512])),
+                1 => set_u16(
+                    data,
+                    s.fixed + 2,
+                    *rng.pick(&[0u16, 1, 3, 4, 254, 255, 512]),
+                ),
                 _ => {
                     let ttl = *rng.pick(&[0u32, 1, 0x7fff_ffff, 0x8000_0000, u32::MAX]);
                     data[s.fixed + 4..s.fixed + 8].copy_from_slice(&ttl.to_be_bytes());
@@ -362,7 +366,13 @@ fn soa(serial: u32) -> Record {
     for v in [serial, 3600, 600, 86400, 300] {
         rdata.extend_from_slice(&v.to_be_bytes());
     }
-    Record::new(origin(), Class::IN, Rtype::SOA, 3600, Rdata::from_wire(rdata))
+    Record::new(
+        origin(),
+        Class::IN,
+        Rtype::SOA,
+        3600,
+        Rdata::from_wire(rdata),
+    )
 }
 
 /// The serial field's offset in SOA RDATA.
@@ -436,7 +446,9 @@ pub fn xfr(rng: &mut Rng, data: &mut Vec<u8>, corpus: &[Vec<u8>]) -> bool {
         }
         // An SOA's serial: ours, one more, one less, the wrap point, random.
         4 => {
-            let soas: Vec<usize> = (0..n).filter(|&i| stream[m][i].rtype == Rtype::SOA).collect();
+            let soas: Vec<usize> = (0..n)
+                .filter(|&i| stream[m][i].rtype == Rtype::SOA)
+                .collect();
             let Some(&i) = soas.get(rng.below(soas.len().max(1))) else {
                 return restore(data, rest);
             };
@@ -487,7 +499,11 @@ pub fn xfr(rng: &mut Rng, data: &mut Vec<u8>, corpus: &[Vec<u8>]) -> bool {
         }
         _ => return restore(data, rest),
     }
-    let qtype = if mode & 1 == 1 { Rtype::IXFR } else { Rtype::AXFR };
+    let qtype = if mode & 1 == 1 {
+        Rtype::IXFR
+    } else {
+        Rtype::AXFR
+    };
     let mut msgs = Vec::new();
     for records in &stream {
         let mut b = MessageBuilder::new(
@@ -580,18 +596,68 @@ const ZONE_LINES: &[&str] = &[
 
 /// Tokens for replacing one of a zone file's.
 const ZONE_TOKENS: &[&str] = &[
-    "@", "*", ".", "..", "\\.", "\\", "\\0", "\\00", "\\255", "\\256", "\"\"", "\"", "(", ")",
-    ";", "IN", "CH", "CLASS65535", "TYPE0", "TYPE65535", "A", "NS", "SOA", "TXT", "RRSIG",
-    "NSEC3PARAM", "OPT", "TSIG", "ANY", "AXFR", "$", "${0,0,d}", "0", "-1", "65535", "65536",
-    "2147483647", "2147483648", "4294967295", "4294967296", "18446744073709551616", "1w",
-    "9999999w", "0x10",
+    "@",
+    "*",
+    ".",
+    "..",
+    "\\.",
+    "\\",
+    "\\0",
+    "\\00",
+    "\\255",
+    "\\256",
+    "\"\"",
+    "\"",
+    "(",
+    ")",
+    ";",
+    "IN",
+    "CH",
+    "CLASS65535",
+    "TYPE0",
+    "TYPE65535",
+    "A",
+    "NS",
+    "SOA",
+    "TXT",
+    "RRSIG",
+    "NSEC3PARAM",
+    "OPT",
+    "TSIG",
+    "ANY",
+    "AXFR",
+    "$",
+    "${0,0,d}",
+    "0",
+    "-1",
+    "65535",
+    "65536",
+    "2147483647",
+    "2147483648",
+    "4294967295",
+    "4294967296",
+    "18446744073709551616",
+    "1w",
+    "9999999w",
+    "0x10",
     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 ];
 
 /// Boundary numbers for replacing a digit run.
 const NUMBERS: &[&str] = &[
-    "0", "1", "255", "256", "65535", "65536", "2147483647", "2147483648", "4294967295",
-    "4294967296", "18446744073709551615", "18446744073709551616", "99999999999999999999999",
+    "0",
+    "1",
+    "255",
+    "256",
+    "65535",
+    "65536",
+    "2147483647",
+    "2147483648",
+    "4294967295",
+    "4294967296",
+    "18446744073709551615",
+    "18446744073709551616",
+    "99999999999999999999999",
 ];
 
 /// Characters that change how text is tokenised.
@@ -645,7 +711,10 @@ fn text(
             let others: Vec<&[u8]> = other.split(|&b| b == b'\n').collect();
             let take = rng.below(4) + 1;
             let from = rng.below(others.len());
-            for (k, l) in others[from..(from + take).min(others.len())].iter().enumerate() {
+            for (k, l) in others[from..(from + take).min(others.len())]
+                .iter()
+                .enumerate()
+            {
                 lines.insert(i + k, l.to_vec());
             }
         }
@@ -736,10 +805,42 @@ const CONFIG_LINES: &[&str] = &[
 ];
 
 const CONFIG_TOKENS: &[&str] = &[
-    "~", "null", "true", "no", "0", "-1", "0x10", "1e400", ".inf", ".nan", "\"\"", "''", "[]",
-    "{}", "&x", "*x", "!!str", "|", ">", "-", ":", "1s", "1ms", "1w", "1y", "99999999999d",
-    "1KiB", "1GB", "18446744073709551616", "hmac-sha256", "127.0.0.1", "::", "0.0.0.0/0",
-    "192.0.2.1:53", "example.com.", ".",
+    "~",
+    "null",
+    "true",
+    "no",
+    "0",
+    "-1",
+    "0x10",
+    "1e400",
+    ".inf",
+    ".nan",
+    "\"\"",
+    "''",
+    "[]",
+    "{}",
+    "&x",
+    "*x",
+    "!!str",
+    "|",
+    ">",
+    "-",
+    ":",
+    "1s",
+    "1ms",
+    "1w",
+    "1y",
+    "99999999999d",
+    "1KiB",
+    "1GB",
+    "18446744073709551616",
+    "hmac-sha256",
+    "127.0.0.1",
+    "::",
+    "0.0.0.0/0",
+    "192.0.2.1:53",
+    "example.com.",
+    ".",
 ];
 
 /// One change to a YAML config.

@@ -54,7 +54,13 @@ fn soa(serial: u32) -> Record {
     for v in [serial, 3600, 600, 86400, 300] {
         rdata.extend_from_slice(&v.to_be_bytes());
     }
-    Record::new(origin(), Class::IN, Rtype::SOA, 3600, Rdata::from_wire(rdata))
+    Record::new(
+        origin(),
+        Class::IN,
+        Rtype::SOA,
+        3600,
+        Rdata::from_wire(rdata),
+    )
 }
 
 fn a(owner: &str, last: u8) -> Record {
@@ -132,16 +138,25 @@ fn tsig() -> Vec<(String, Vec<u8>)> {
         let mut signed = query.clone();
         ClientTsig::sign_request(key, &mut signed, NOW);
         out.push((format!("verify-{i}"), [&[0u8][..], &signed].concat()));
-        out.push((format!("verify-trunc-{i}"), [&[0x81u8][..], &signed].concat()));
+        out.push((
+            format!("verify-trunc-{i}"),
+            [&[0x81u8][..], &signed].concat(),
+        ));
     }
     out.push(("verify-unsigned".to_string(), [&[0u8][..], &query].concat()));
-    out.push(("sign-then-verify".to_string(), [&[1u8][..], &query].concat()));
+    out.push((
+        "sign-then-verify".to_string(),
+        [&[1u8][..], &query].concat(),
+    ));
     let mut responses = vec![
         response(Rtype::AXFR, &[soa(1), a("a.example.com.", 1)]),
         response(Rtype::AXFR, &[a("b.example.com.", 2), soa(1)]),
     ];
     sign_responses(Rtype::AXFR, &mut responses);
-    out.push(("responses".to_string(), [&[2u8][..], &framed(&responses)].concat()));
+    out.push((
+        "responses".to_string(),
+        [&[2u8][..], &framed(&responses)].concat(),
+    ));
     out
 }
 
@@ -157,7 +172,10 @@ fn xfr() -> Vec<(String, Vec<u8>)> {
     ];
     out.push(("axfr".to_string(), [&[0u8][..], &framed(&axfr)].concat()));
     sign_responses(Rtype::AXFR, &mut axfr);
-    out.push(("axfr-tsig".to_string(), [&[2u8][..], &framed(&axfr)].concat()));
+    out.push((
+        "axfr-tsig".to_string(),
+        [&[2u8][..], &framed(&axfr)].concat(),
+    ));
 
     let ixfr_mode = |mode: u8, ours: u32| {
         let mut v = vec![mode];
@@ -165,7 +183,10 @@ fn xfr() -> Vec<(String, Vec<u8>)> {
         v
     };
     let ixfr = vec![
-        response(Rtype::IXFR, &[soa(3), soa(1), a("old.example.com.", 1), soa(2)]),
+        response(
+            Rtype::IXFR,
+            &[soa(3), soa(1), a("old.example.com.", 1), soa(2)],
+        ),
         response(
             Rtype::IXFR,
             &[
@@ -178,10 +199,16 @@ fn xfr() -> Vec<(String, Vec<u8>)> {
             ],
         ),
     ];
-    out.push(("ixfr".to_string(), [ixfr_mode(1, 1), framed(&ixfr)].concat()));
+    out.push((
+        "ixfr".to_string(),
+        [ixfr_mode(1, 1), framed(&ixfr)].concat(),
+    ));
     let mut signed = ixfr.clone();
     sign_responses(Rtype::IXFR, &mut signed);
-    out.push(("ixfr-tsig".to_string(), [ixfr_mode(3, 1), framed(&signed)].concat()));
+    out.push((
+        "ixfr-tsig".to_string(),
+        [ixfr_mode(3, 1), framed(&signed)].concat(),
+    ));
     let up_to_date = vec![response(Rtype::IXFR, &[soa(serial)])];
     out.push((
         "ixfr-up-to-date".to_string(),
@@ -263,7 +290,7 @@ limits:
   tcp-connections: 100
   tcp-idle-timeout: 30s
   max-zone-file-bytes: 1GiB
-control: { socket: /run/zonesync.sock, http: "127.0.0.1:8053" }
+control: { http: "127.0.0.1:8053" }
 metrics: "127.0.0.1:9153"
 "#;
     vec![
