@@ -503,6 +503,12 @@ pub fn zone(data: &[u8], fb: &mut Feedback) {
     if escapes_zone_dir(data) {
         return;
     }
+    // Each `$GENERATE` may make a million records (documented, and refused beyond):
+    // a few are worth trying, a thousand copies of one would only exhaust memory.
+    let lower = data.to_ascii_lowercase();
+    if lower.windows(9).filter(|w| w == b"$generate").count() > 4 {
+        return;
+    }
     let file = zone_dir().join("fuzz.zone");
     let opts = ParseOptions {
         max_errors: 20,
@@ -515,9 +521,15 @@ pub fn zone(data: &[u8], fb: &mut Feedback) {
     for r in &parsed.records {
         fb.note(("rtype", r.rtype.0));
     }
-    let findings = check_zone(&parsed);
-    for f in &findings {
-        fb.note(("check", f.code));
+    // Open finding (fuzz/regressions/zone/many-cnames-at-one-name.hex): the CNAME,
+    // DNAME and SOA rules compare every pair of those records at a name, so 65,536
+    // CNAMEs at one owner (one `$GENERATE` line) take minutes. Skipped until fixed.
+    if most_at_one_name(&parsed.records) <= 1000 {
+        for f in &check_zone(&parsed) {
+            fb.note(("check", f.code));
+        }
+    } else {
+        fb.note("known: quadratic check");
     }
     let built = ZoneVersion::from_records(origin(), Class::IN, parsed.records.clone());
     fb.note(("version", built.is_ok()));
@@ -551,6 +563,17 @@ pub fn zone(data: &[u8], fb: &mut Feedback) {
         "records changed by write and parse"
     );
     fb.note("round trip");
+}
+
+/// The most CNAME, DNAME or SOA records any one owner has.
+fn most_at_one_name(records: &[Record]) -> usize {
+    let mut counts: std::collections::HashMap<(&Name, u16), usize> = Default::default();
+    for r in records {
+        if matches!(r.rtype.0, 5 | 6 | 39) {
+            *counts.entry((&r.owner, r.rtype.0)).or_default() += 1;
+        }
+    }
+    counts.into_values().max().unwrap_or(0)
 }
 
 //----------- config -----------------------------------------------------------------
