@@ -456,19 +456,24 @@ pub fn xfr(data: &[u8], fb: &mut Feedback) {
 
 //----------- zone -------------------------------------------------------------------
 
-/// The folder zone inputs are "in": an empty temporary folder with one file a fuzzed
-/// `$INCLUDE` may name (`inc.zone`), so includes never reach outside it.
+/// The folder zone inputs are "in": a temporary folder (`$TMPDIR/zonesync-fuzz`) with
+/// one file a fuzzed `$INCLUDE` may name (`inc.zone`), so includes never reach
+/// outside it.
 fn zone_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        // Not `tempfile`: the AFL++ binary (fuzz/afl.rs) has no dev-dependencies.
-        let dir = std::env::temp_dir().join(format!("zonesync-fuzz-{}", std::process::id()));
+        // Not `tempfile`: the AFL++ binary (fuzz/afl.rs) has no dev-dependencies, and
+        // AFL++ starts many processes; they share one folder, whose file is written
+        // whole (rename) so none reads it half-written.
+        let dir = std::env::temp_dir().join("zonesync-fuzz");
         std::fs::create_dir_all(&dir).expect("a temporary folder");
+        let tmp = dir.join(format!(".inc.zone.{}", std::process::id()));
         std::fs::write(
-            dir.join("inc.zone"),
+            &tmp,
             "inc 300 IN A 192.0.2.9\n$ORIGIN sub\n@ 300 IN TXT \"included\"\n",
         )
         .expect("the include file is written");
+        std::fs::rename(&tmp, dir.join("inc.zone")).expect("the include file is in place");
         dir
     })
 }
@@ -497,16 +502,44 @@ pub fn escapes_zone_dir(data: &[u8]) -> bool {
         })
 }
 
+/// True when the `$GENERATE` lines of `data` would make more than 5,000 records
+/// together. One may make a million (documented; more is refused): that costs seconds
+/// in the debug build, and the fuzzer would spend its time there, not finding bugs.
+/// Ranges are read as `START-STOP` after the directive; other shapes are the
+/// parser's to refuse.
+pub fn generates_too_much(data: &[u8]) -> bool {
+    let lower = data.to_ascii_lowercase();
+    let mut total = 0u64;
+    for i in (0..lower.len()).filter(|&i| lower[i..].starts_with(b"$generate")) {
+        let rest = &data[i + 9..];
+        let rest = &rest[rest
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count()..];
+        let number = |t: &[u8]| -> (u64, usize) {
+            let n = t.iter().take_while(|b| b.is_ascii_digit()).count();
+            let v = t[..n].iter().fold(0u64, |v, d| {
+                v.saturating_mul(10).saturating_add((d - b'0') as u64)
+            });
+            (v, n)
+        };
+        let (start, n) = number(rest);
+        if n == 0 || rest.get(n) != Some(&b'-') {
+            continue;
+        }
+        let (stop, _) = number(&rest[n + 1..]);
+        total = total.saturating_add(stop.saturating_sub(start).saturating_add(1));
+    }
+    total > 5000
+}
+
 /// The zone-file lexer and parser, then the checks and the version build on what was
 /// read; a zone without errors writes out and reads back to the same records.
 pub fn zone(data: &[u8], fb: &mut Feedback) {
     if escapes_zone_dir(data) {
         return;
     }
-    // Each `$GENERATE` may make a million records (documented, and refused beyond):
-    // a few are worth trying, a thousand copies of one would only exhaust memory.
-    let lower = data.to_ascii_lowercase();
-    if lower.windows(9).filter(|w| w == b"$generate").count() > 4 {
+    if generates_too_much(data) {
         return;
     }
     let file = zone_dir().join("fuzz.zone");
@@ -587,15 +620,17 @@ pub fn config(data: &[u8], fb: &mut Feedback) {
         Ok(_) => fb.note("valid"),
         Err(zonesync::config::ConfigError::Invalid { problems, .. }) => {
             for p in &problems {
-                // The problem's text up to its first value, as a rough kind.
-                let text = p.to_string();
-                let kind: String = text
+                // Where (indexes dropped) and what, up to the first quoted value: a
+                // rough kind of problem, not one per name or number.
+                let path: String = p.path.chars().filter(|c| !c.is_ascii_digit()).collect();
+                let kind: String = p
+                    .message
                     .chars()
-                    .take_while(|c| !matches!(c, '"' | '`' | '\''))
+                    .take_while(|c| !matches!(c, '"' | '`' | '\'' | ':'))
                     .filter(|c| c.is_ascii_alphabetic() || *c == ' ')
                     .take(40)
                     .collect();
-                fb.note(("problem", kind));
+                fb.note(("problem", path, kind));
             }
         }
         Err(e) => fb.note(("error", discriminant(&e))),
