@@ -220,6 +220,38 @@ fn seeds_go_deep() {
     }
 }
 
+/// The open findings the targets step around (see the `OPEN FINDING` files under
+/// `fuzz/regressions/`) are still open. When this fails, one was fixed: drop the
+/// target's exception for it (`points_into_header`, `qname_has_pointer`) and this
+/// check, and keep the regression input.
+#[test]
+fn open_findings_are_still_open() {
+    use zonesync::tsig::sign::{RequestTsig, VerifyPolicy, verify_request};
+    use zonesync::wire::Message;
+
+    let open = |file: &str| {
+        let path = fuzz_dir().join("regressions").join(file);
+        unhex(&std::fs::read_to_string(path).unwrap())[1..].to_vec()
+    };
+    // The reader follows a pointer into the header.
+    let msg = open("tsig/pointer-into-header-arcount.hex");
+    assert!(
+        Message::parse(&msg).is_ok(),
+        "pointers into the header are refused now"
+    );
+    // A TSIG failure reply echoes a compressed QNAME.
+    let msg = open("tsig/reply-echoes-compressed-qname.hex");
+    let RequestTsig::Failed(failure) =
+        verify_request(&msg, |_, _| None, targets::NOW, VerifyPolicy::default())
+    else {
+        panic!("the request fails TSIG");
+    };
+    assert!(
+        Message::parse(&failure.reply(&msg, targets::NOW)).is_err(),
+        "TSIG failure replies no longer echo compression pointers"
+    );
+}
+
 /// With `UPDATE_FUZZ_CORPUS=1`, writes the seeds `seeds.rs` generates to
 /// `fuzz/corpus/` (for AFL++, and to keep the corpus reviewable); else does nothing.
 #[test]
