@@ -364,6 +364,7 @@ pub fn xfr(data: &[u8], fb: &mut Feedback) {
     let limits = Limits {
         max_records: 100_000,
         max_bytes: 16 << 20,
+        ..Limits::default()
     };
     let mut ours = None;
     let mut interp = if mode & 1 == 0 {
