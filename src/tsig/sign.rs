@@ -656,17 +656,21 @@ fn error_header(request: &[u8], rcode: Rcode) -> Vec<u8> {
     };
     h.set_rcode(rcode);
     let mut out = Vec::with_capacity(128);
-    let question_end = (req.qdcount == 1)
-        .then(|| crate::wire::skip_name(request, HEADER_LEN).ok())
+    // The question, its name decompressed: copied as it was, a pointer in it would
+    // point into the wrong message (or nowhere) in the reply.
+    let mut qname = Vec::new();
+    let question = (req.qdcount == 1)
+        .then(|| crate::wire::read_name(request, HEADER_LEN, &mut qname).ok())
         .flatten()
-        .map(|p| p + 4)
-        .filter(|&end| end <= request.len());
-    if let Some(end) = question_end {
-        h.qdcount = 1;
-        out.extend_from_slice(&h.to_bytes());
-        out.extend_from_slice(&request[HEADER_LEN..end]);
-    } else {
-        out.extend_from_slice(&h.to_bytes());
+        .and_then(|end| request.get(end..end + 4));
+    out.extend_from_slice(&{
+        let mut h = h;
+        h.qdcount = u16::from(question.is_some());
+        h.to_bytes()
+    });
+    if let Some(type_class) = question {
+        out.extend_from_slice(&qname);
+        out.extend_from_slice(type_class);
     }
     out
 }

@@ -582,7 +582,10 @@ fn walk_name(
             0xc0 => {
                 let low = *buf.get(p + 1).ok_or(WireError::Truncated("name"))?;
                 let target = (((len & 0x3f) as usize) << 8) | low as usize;
-                if target >= limit {
+                // Backwards only, and never into the 12-octet header: a name there
+                // would change its meaning with the header's counts and flags (and a
+                // signed message would no longer verify once re-encoded).
+                if target >= limit || target < HEADER_LEN {
                     return Err(WireError::BadPointer(p));
                 }
                 if after.is_none() {
