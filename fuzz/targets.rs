@@ -392,7 +392,7 @@ pub fn xfr(data: &[u8], fb: &mut Feedback) {
 fn zone_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        // Not `tempfile`: the AFL++ binary (fuzz/afl.rs) has no dev-dependencies, and
+        // Not `tempfile`: the AFL++ binary (examples/fuzz_afl.rs) has no dev-dependencies, and
         // AFL++ starts many processes; they share one folder, whose file is written
         // whole (rename) so none reads it half-written.
         let dir = std::env::temp_dir().join("zonesync-fuzz");

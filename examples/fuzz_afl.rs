@@ -3,8 +3,8 @@
 //! than its fuzz budget. Needs `cargo install cargo-afl` (see README "Fuzzing"):
 //!
 //! ```text
-//! cargo afl build --release --features afl --bin zonesync-fuzz-afl
-//! cargo afl fuzz -i fuzz/corpus/zone -o target/afl/zone target/release/zonesync-fuzz-afl zone
+//! cargo afl build --release --features afl --example fuzz_afl
+//! cargo afl fuzz -i fuzz/corpus/zone -o target/afl/zone target/release/examples/fuzz_afl zone
 //! ```
 //!
 //! The argument names the target (`message`, `tsig`, `xfr`, `zone`, `config`); a
@@ -14,8 +14,10 @@
 #![allow(clippy::print_stderr, clippy::unwrap_used)]
 
 #[allow(dead_code)]
+#[path = "../fuzz/engine.rs"]
 mod engine;
 #[allow(dead_code)]
+#[path = "../fuzz/targets.rs"]
 mod targets;
 
 use engine::Feedback;
@@ -29,7 +31,7 @@ fn main() {
         "zone" => targets::zone,
         "config" => targets::config,
         _ => {
-            eprintln!("usage: zonesync-fuzz-afl message|tsig|xfr|zone|config");
+            eprintln!("usage: fuzz_afl message|tsig|xfr|zone|config");
             std::process::exit(2);
         }
     };
