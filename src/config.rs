@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use crate::acl::{Acl, AclEntry};
 use crate::addr::ServerAddr;
-use crate::tsig::Key;
+use crate::tsig::{Key, read_key_file};
 use crate::zone::Name;
 pub use crate::zone::serial::SerialPolicy;
 
@@ -499,19 +499,17 @@ impl Resolver<'_> {
         // Keys first: everything else refers to them.
         let mut keys = Keys::default();
         for (i, k) in raw.keys.iter().enumerate() {
-            match Key::from_parts(&k.name, &k.algorithm, &k.secret) {
-                Ok(key) => {
-                    if key.algorithm().is_legacy() {
-                        tracing::warn!(key = %key.name(), "hmac-md5 is kept only for old peers");
-                    }
-                    if keys.by_name.insert(key.name().clone(), key).is_some() {
-                        self.problem(
-                            format!("keys[{i}].name"),
-                            format!("duplicate key \"{}\"", k.name),
-                        );
-                    }
-                }
-                Err(e) => self.problem(format!("keys[{i}]"), e.to_string()),
+            let Some(key) = self.key(i, k) else {
+                continue;
+            };
+            if key.algorithm().is_legacy() {
+                tracing::warn!(key = %key.name(), "hmac-md5 is kept only for old peers");
+            }
+            if keys.by_name.insert(key.name().clone(), key).is_some() {
+                self.problem(
+                    format!("keys[{i}].name"),
+                    format!("duplicate key \"{}\"", k.name),
+                );
             }
         }
 
@@ -968,6 +966,53 @@ impl Resolver<'_> {
         })
     }
 
+    /// Resolves one `keys[i]` entry: inline `algorithm` + `secret`, or `file`, a
+    /// BIND-style key file (read with the parser `-k` uses) holding a key of that name.
+    fn key(&mut self, i: usize, k: &RawKey) -> Option<Key> {
+        let p = format!("keys[{i}]");
+        match (&k.file, &k.algorithm, &k.secret) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                self.problem(
+                    format!("{p}.file"),
+                    "give either `file` or `algorithm` and `secret`, not both",
+                );
+                None
+            }
+            (Some(file), None, None) => {
+                let name = match crate::tsig::key::parse_key_name(&k.name) {
+                    Ok(name) => name,
+                    Err(e) => {
+                        self.problem(format!("{p}.name"), e.to_string());
+                        return None;
+                    }
+                };
+                let path = self.path(file);
+                let keys = match read_key_file(&path) {
+                    Ok(keys) => keys,
+                    Err(e) => {
+                        self.problem(format!("{p}.file"), e.to_string());
+                        return None;
+                    }
+                };
+                let found = keys.into_iter().find(|key| key.name() == &name);
+                if found.is_none() {
+                    self.problem(
+                        format!("{p}.file"),
+                        format!("{}: no key named \"{name}\"", path.display()),
+                    );
+                }
+                found
+            }
+            (None, Some(algorithm), Some(secret)) => Key::from_parts(&k.name, algorithm, secret)
+                .map_err(|e| self.problem(&p, e.to_string()))
+                .ok(),
+            (None, _, _) => {
+                self.problem(p, "a key needs `algorithm` and `secret`, or a key `file`");
+                None
+            }
+        }
+    }
+
     fn path(&self, text: &str) -> PathBuf {
         let p = Path::new(text);
         if p.is_absolute() {
@@ -1196,8 +1241,10 @@ struct RawControl {
 #[serde(deny_unknown_fields)]
 struct RawKey {
     name: String,
-    algorithm: String,
-    secret: String,
+    algorithm: Option<String>,
+    secret: Option<String>,
+    /// A BIND-style key file, relative to the config file's folder.
+    file: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -1637,6 +1684,58 @@ templates:
         let p = problems("listen: [\"127.0.0.1:5300\"]\nlimits: { write-timeout: soon }\n");
         assert!(
             p.iter().any(|p| p.contains("limits.write-timeout")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn keys_from_a_key_file_beside_the_config() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("keys")).expect("mkdir");
+        std::fs::write(
+            dir.path().join("keys/xfr.key"),
+            "key \"other\" {\n algorithm hmac-sha512;\n secret \"b3RoZXI=\";\n};\n\
+             key \"xfr-key\" {\n algorithm hmac-sha384;\n secret \"c2VjcmV0\";\n};\n",
+        )
+        .expect("write key file");
+        let config_path = dir.path().join("zonesync.yaml");
+        let with = |keys: &str| format!("listen: [\"127.0.0.1:5300\"]\nkeys:\n{keys}");
+        let load_at = |text: &str| Config::from_yaml(text, &config_path);
+
+        let config = load_at(&with("  - { name: xfr-key, file: keys/xfr.key }\n")).unwrap();
+        let key = config
+            .keys
+            .get(&Name::parse("xfr-key.", None).unwrap())
+            .unwrap();
+        assert_eq!(key.algorithm(), crate::tsig::Algorithm::HmacSha384);
+        assert_eq!(config.keys.len(), 1);
+
+        let problems = |text: &str| match load_at(text) {
+            Err(ConfigError::Invalid { problems, .. }) => {
+                problems.iter().map(|p| p.to_string()).collect::<Vec<_>>()
+            }
+            other => panic!("expected problems, got {other:?}"),
+        };
+        let p = problems(&with("  - { name: nope, file: keys/xfr.key }\n"));
+        assert!(
+            p.len() == 1 && p[0].starts_with("keys[0].file: ") && p[0].contains("no key named"),
+            "{p:?}"
+        );
+        let p = problems(&with("  - { name: xfr-key, file: keys/missing.key }\n"));
+        assert!(
+            p.len() == 1 && p[0].starts_with("keys[0].file: cannot read key file"),
+            "{p:?}"
+        );
+        let p = problems(&with(
+            "  - { name: xfr-key, file: keys/xfr.key, secret: \"c2VjcmV0\" }\n",
+        ));
+        assert!(
+            p.len() == 1 && p[0].starts_with("keys[0].file: give either"),
+            "{p:?}"
+        );
+        let p = problems(&with("  - { name: xfr-key }\n"));
+        assert!(
+            p.len() == 1 && p[0].starts_with("keys[0]: a key needs"),
             "{p:?}"
         );
     }
