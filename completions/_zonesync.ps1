@@ -269,7 +269,7 @@ Register-ArgumentCompleter -Native -CommandName 'zonesync' -ScriptBlock {
         'zonesync;tsig-keygen' {
             [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'The HMAC algorithm (hmac-md5 only for old peers)')
             [CompletionResult]::new('--algorithm', '--algorithm', [CompletionResultType]::ParameterName, 'The HMAC algorithm (hmac-md5 only for old peers)')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Which server''s configuration syntax to print')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Which server''s configuration syntax to print. Repeat it for several (`--format bind --format knot`): every format of one run carries the same key')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')

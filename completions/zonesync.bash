@@ -958,7 +958,7 @@ _zonesync() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "bind knot nsd pdns yaml" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "bind knot nsd pdns yaml dig" -- "${cur}"))
                     return 0
                     ;;
                 --color)

@@ -246,7 +246,7 @@ set edit:completion:arg-completer[zonesync] = {|@words|
         &'zonesync;tsig-keygen'= {
             cand -a 'The HMAC algorithm (hmac-md5 only for old peers)'
             cand --algorithm 'The HMAC algorithm (hmac-md5 only for old peers)'
-            cand --format 'Which server''s configuration syntax to print'
+            cand --format 'Which server''s configuration syntax to print. Repeat it for several (`--format bind --format knot`): every format of one run carries the same key'
             cand --color 'When to use colours in logs and tables'
             cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
             cand --verbose 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'

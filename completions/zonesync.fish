@@ -188,11 +188,12 @@ hmac-sha512\t''
 hmac-sha224\t''
 hmac-sha1\t''
 hmac-md5\t''"
-complete -c zonesync -n "__fish_zonesync_using_subcommand tsig-keygen" -l format -d 'Which server\'s configuration syntax to print' -r -f -a "bind\t'A BIND `key` statement (also a key file for `-k`, dig and rndc)'
+complete -c zonesync -n "__fish_zonesync_using_subcommand tsig-keygen" -l format -d 'Which server\'s configuration syntax to print. Repeat it for several (`--format bind --format knot`): every format of one run carries the same key' -r -f -a "bind\t'A BIND `key` statement (also a key file for `-k`, dig and rndc)'
 knot\t'A Knot DNS `key:` section'
 nsd\t'An NSD `key:` clause'
 pdns\t'The `pdnsutil import-tsig-key` command for PowerDNS'
-yaml\t'An entry for the `keys:` list of a zonesync serve config'"
+yaml\t'An entry for the `keys:` list of a zonesync serve config'
+dig\t'dig\'s (and `zonesync axfr`\'s) `-y ALG:NAME:SECRET` option'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand tsig-keygen" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"

@@ -1,5 +1,5 @@
 //! `zonesync tsig-keygen`: generate a TSIG key and print it as configuration for
-//! zonesync, BIND, Knot, NSD or PowerDNS.
+//! zonesync, BIND, Knot, NSD, PowerDNS or dig, in one or several formats.
 //!
 //! The key comes from [`Key::generate`] (the OS CSPRNG, a secret as long as the
 //! algorithm's digest, as BIND's `tsig-keygen` makes them); the renderings below are
@@ -21,7 +21,8 @@ use super::{Status, UsageError};
 Examples:
   zonesync tsig-keygen xfr.example. > xfr.key
   zonesync tsig-keygen xfr.example. -a hmac-sha512 --format knot >> /etc/knot/knot.conf
-  zonesync tsig-keygen --format yaml   # an entry for the `keys:` list of a serve config")]
+  zonesync tsig-keygen --format yaml   # an entry for the `keys:` list of a serve config
+  zonesync tsig-keygen xfr.example. --format bind --format dig   # one key, two syntaxes")]
 pub struct TsigKeygenArgs {
     /// The key's name (a domain name).
     #[arg(value_name = "NAME", default_value = "tsig-key")]
@@ -32,9 +33,10 @@ pub struct TsigKeygenArgs {
           value_parser = ["hmac-sha256", "hmac-sha384", "hmac-sha512", "hmac-sha224", "hmac-sha1", "hmac-md5"])]
     pub algorithm: String,
 
-    /// Which server's configuration syntax to print.
-    #[arg(long, value_enum, default_value_t = KeyFormat::Bind)]
-    pub format: KeyFormat,
+    /// Which server's configuration syntax to print. Repeat it for several (`--format
+    /// bind --format knot`): every format of one run carries the same key.
+    #[arg(long, value_enum, default_values_t = [KeyFormat::Bind])]
+    pub format: Vec<KeyFormat>,
 }
 
 /// The configuration syntaxes `tsig-keygen` prints.
@@ -50,6 +52,8 @@ pub enum KeyFormat {
     Pdns,
     /// An entry for the `keys:` list of a zonesync serve config.
     Yaml,
+    /// dig's (and `zonesync axfr`'s) `-y ALG:NAME:SECRET` option.
+    Dig,
 }
 
 /// Generates and prints the key.
@@ -62,8 +66,10 @@ pub fn run(args: TsigKeygenArgs) -> anyhow::Result<Status> {
     if algorithm.is_legacy() {
         tracing::warn!("hmac-md5 is kept only for old peers; prefer hmac-sha256 (RFC 8945 §6)");
     }
+    // One key for the whole run: each format is the same key for another peer.
     let key = Key::generate(name, algorithm)?;
-    crate::output::write_stdout(&render(&key, args.format))?;
+    let text: Vec<String> = args.format.iter().map(|f| render(&key, *f)).collect();
+    crate::output::write_stdout(&text.join("\n"))?;
     Ok(Status::Success)
 }
 
@@ -86,6 +92,7 @@ pub fn render(key: &Key, format: KeyFormat) -> String {
         KeyFormat::Yaml => {
             format!("- {{ name: {name}, algorithm: {alg}, secret: \"{secret}\" }}\n")
         }
+        KeyFormat::Dig => format!("-y {alg}:{name}:{secret}\n"),
     }
 }
 
@@ -128,5 +135,9 @@ mod tests {
             render(&key(), KeyFormat::Yaml),
             "- { name: xfr.example, algorithm: hmac-sha512, secret: \"c2VjcmV0\" }\n"
         );
+        let dig = render(&key(), KeyFormat::Dig);
+        assert_eq!(dig, "-y hmac-sha512:xfr.example:c2VjcmV0\n");
+        let spec = dig.trim().strip_prefix("-y ").expect("-y");
+        assert_eq!(Key::from_dig_spec(spec).expect("reads back"), key());
     }
 }

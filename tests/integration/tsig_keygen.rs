@@ -88,3 +88,49 @@ fn broken_pipe_exits_zero() {
     );
     assert!(out.stderr.is_empty(), "{}", crate::common::stderr(&out));
 }
+
+#[test]
+fn several_formats_carry_one_secret() {
+    let out = zonesync(&[
+        "tsig-keygen",
+        "xfr.example.",
+        "--format",
+        "bind",
+        "--format",
+        "knot",
+        "--format",
+        "dig",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let keys = zonesync::tsig::parse_key_file(text.split("\n\n").next().expect("bind"))
+        .expect("bind part reads back");
+    let secret = keys[0].secret_base64();
+    let knot =
+        format!("key:\n  - id: xfr.example\n    algorithm: hmac-sha256\n    secret: {secret}\n");
+    assert!(text.contains(&knot), "{text}");
+    assert!(
+        text.ends_with(&format!("\n-y hmac-sha256:xfr.example:{secret}\n")),
+        "{text}"
+    );
+}
+
+#[test]
+fn dig_format_is_a_y_option() {
+    let out = zonesync(&["tsig-keygen", "xfr-key", "--format", "dig"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let spec = text
+        .trim_end()
+        .strip_prefix("-y ")
+        .unwrap_or_else(|| panic!("{text}"));
+    let parts: Vec<&str> = spec.split(':').collect();
+    assert_eq!(parts.len(), 3, "{spec}");
+    assert_eq!(&parts[..2], ["hmac-sha256", "xfr-key"]);
+    let secret = data_encoding::BASE64
+        .decode(parts[2].as_bytes())
+        .expect("base64 secret");
+    assert_eq!(secret.len(), 32);
+    // The same text `zonesync axfr -y` takes.
+    zonesync::tsig::Key::from_dig_spec(spec).expect("a valid -y");
+}
