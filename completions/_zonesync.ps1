@@ -41,8 +41,8 @@ Register-ArgumentCompleter -Native -CommandName 'zonesync' -ScriptBlock {
             break
         }
         'zonesync;serve' {
-            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The YAML configuration file')
-            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The YAML configuration file')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The YAML configuration file. Without -c, $ZONESYNC_CONFIG names it, and without that it is /etc/zonesync/zonesync.yaml, so the control commands need no -c')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The YAML configuration file. Without -c, $ZONESYNC_CONFIG names it, and without that it is /etc/zonesync/zonesync.yaml, so the control commands need no -c')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of the control commands')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')

@@ -37,8 +37,8 @@ set edit:completion:arg-completer[zonesync] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zonesync;serve'= {
-            cand -c 'The YAML configuration file'
-            cand --config 'The YAML configuration file'
+            cand -c 'The YAML configuration file. Without -c, $ZONESYNC_CONFIG names it, and without that it is /etc/zonesync/zonesync.yaml, so the control commands need no -c'
+            cand --config 'The YAML configuration file. Without -c, $ZONESYNC_CONFIG names it, and without that it is /etc/zonesync/zonesync.yaml, so the control commands need no -c'
             cand --format 'Output format of the control commands'
             cand --color 'When to use colours in logs and tables'
             cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'

@@ -39,7 +39,7 @@ complete -c zonesync -n "__fish_zonesync_needs_command" -f -a "sync-zonelist" -d
 complete -c zonesync -n "__fish_zonesync_needs_command" -f -a "tsig-keygen" -d 'Generate a TSIG key and print it as configuration'
 complete -c zonesync -n "__fish_zonesync_needs_command" -f -a "check" -d 'Validate zone files and serve configs, or check a fleet for consistency'
 complete -c zonesync -n "__fish_zonesync_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -s c -l config -d 'The YAML configuration file' -r -F
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -s c -l config -d 'The YAML configuration file. Without -c, $ZONESYNC_CONFIG names it, and without that it is /etc/zonesync/zonesync.yaml, so the control commands need no -c' -r -F
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -l format -d 'Output format of the control commands' -r -f -a "table\t'A table for people'
 json\t'JSON for machines'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'

@@ -26,14 +26,23 @@ use super::Status;
 #[command(after_long_help = "\
 Examples:
   zonesync serve --config examples/primary.yaml
-  zonesync serve -c /etc/zonesync/zonesync.yaml status
+  zonesync serve status                # the config: -c, else $ZONESYNC_CONFIG,
+                                       #   else /etc/zonesync/zonesync.yaml
   zonesync serve -c /etc/zonesync/zonesync.yaml status example.com --format json
   zonesync serve -c /etc/zonesync/zonesync.yaml refresh example.net
   zonesync serve -c /etc/zonesync/zonesync.yaml retransfer example.net
   zonesync serve -c /etc/zonesync/zonesync.yaml reload")]
 pub struct ServeArgs {
-    /// The YAML configuration file.
-    #[arg(short, long, value_name = "FILE")]
+    /// The YAML configuration file. Without -c, $ZONESYNC_CONFIG names it, and without
+    /// that it is /etc/zonesync/zonesync.yaml, so the control commands need no -c.
+    #[arg(
+        short,
+        long,
+        value_name = "FILE",
+        env = "ZONESYNC_CONFIG",
+        hide_env_values = true,
+        default_value = DEFAULT_CONFIG
+    )]
     pub config: PathBuf,
 
     /// Output format of the control commands.
@@ -44,6 +53,9 @@ pub struct ServeArgs {
     #[command(subcommand)]
     pub command: Option<ControlRequest>,
 }
+
+/// The config file `serve` reads when neither `-c` nor `$ZONESYNC_CONFIG` names one.
+pub const DEFAULT_CONFIG: &str = "/etc/zonesync/zonesync.yaml";
 
 /// `serve --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -314,3 +314,58 @@ fn metrics_are_scraped_and_move_with_transfers() {
         "the SOA polls of the test were answered: {text}"
     );
 }
+
+#[test]
+fn control_commands_find_the_config_through_the_environment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("cfg.yaml");
+    write_file(&dir.path().join("example.org.zone"), &zone_text(7, ""));
+    write_file(
+        &config,
+        "listen: [\"127.0.0.1:0\"]\nstate-dir: state\nfile-check-interval: 1h\n\
+         zones:\n  - { name: example.org, file: example.org.zone }\n",
+    );
+    let server = Server::start(&config);
+    server.wait_zone("example.org", |z| z.serial == Some(7));
+
+    // No -c: $ZONESYNC_CONFIG names the config.
+    let out = std::process::Command::new(crate::common::bin())
+        .args(["serve", "status", "--format", "json"])
+        .env("ZONESYNC_CONFIG", &config)
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("zonesync runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let response: zonesync::control::ControlResponse =
+        serde_json::from_slice(&out.stdout).expect("JSON");
+    let zone = crate::common::zone_status(&response, "example.org").expect("the zone");
+    assert_eq!(zone.serial, Some(7), "{}", stdout(&out));
+
+    // -c wins over the environment.
+    let out = std::process::Command::new(crate::common::bin())
+        .args(["serve", "-c"])
+        .arg(&config)
+        .arg("status")
+        .env("ZONESYNC_CONFIG", dir.path().join("missing.yaml"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("zonesync runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // Neither: the default path, named in the error when it is not there.
+    let out = std::process::Command::new(crate::common::bin())
+        .args(["serve", "status"])
+        .env_remove("ZONESYNC_CONFIG")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("zonesync runs");
+    if !std::path::Path::new("/etc/zonesync/zonesync.yaml").exists() {
+        assert!(!out.status.success());
+        assert!(
+            stderr(&out).contains("/etc/zonesync/zonesync.yaml"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
