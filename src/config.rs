@@ -577,23 +577,28 @@ impl Resolver<'_> {
                 );
                 continue;
             }
+            let s = self.zone_settings(
+                &p,
+                RawZoneSettings {
+                    allow_transfer: &t.allow_transfer,
+                    also_notify: &t.also_notify,
+                    notify: t.notify,
+                    timers: &t.timers,
+                    verify: &t.verify,
+                    zonemd_verify: t.zonemd_verify,
+                },
+                &keys,
+                &defaults,
+                timers,
+            );
             templates.push(Template {
                 name: t.name.clone(),
-                allow_transfer: match &t.allow_transfer {
-                    Some(list) => self.acl(&format!("{p}.allow-transfer"), list, &keys),
-                    None => defaults.allow_transfer.clone(),
-                },
-                also_notify: match &t.also_notify {
-                    Some(list) => self.notify_targets(&format!("{p}.also-notify"), list, &keys),
-                    None => defaults.also_notify.clone(),
-                },
-                notify: t.notify.unwrap_or(true),
-                timers: self.timers(&format!("{p}."), &t.timers, timers),
-                verify: match &t.verify {
-                    Some(v) => self.verify(&format!("{p}.verify"), v),
-                    None => defaults.verify.clone(),
-                },
-                zonemd_verify: t.zonemd_verify.unwrap_or(defaults.zonemd_verify),
+                allow_transfer: s.allow_transfer,
+                also_notify: s.also_notify,
+                notify: s.notify,
+                timers: s.timers,
+                verify: s.verify,
+                zonemd_verify: s.zonemd_verify,
             });
         }
 
@@ -806,27 +811,59 @@ impl Resolver<'_> {
                 return None;
             }
         };
-        let allow_transfer = match &z.allow_transfer {
-            Some(list) => self.acl(&format!("{p}.allow-transfer"), list, keys),
-            None => defaults.allow_transfer.clone(),
-        };
-        let also_notify = match &z.also_notify {
-            Some(list) => self.notify_targets(&format!("{p}.also-notify"), list, keys),
-            None => defaults.also_notify.clone(),
-        };
+        let s = self.zone_settings(
+            p,
+            RawZoneSettings {
+                allow_transfer: &z.allow_transfer,
+                also_notify: &z.also_notify,
+                notify: z.notify,
+                timers: &z.timers,
+                verify: &z.verify,
+                zonemd_verify: z.zonemd_verify,
+            },
+            keys,
+            defaults,
+            top_timers,
+        );
         Some(ZoneConfig {
             name,
             source,
-            allow_transfer,
-            also_notify,
-            notify: z.notify.unwrap_or(true),
-            timers: self.timers(&format!("{p}."), &z.timers, top_timers),
-            verify: match &z.verify {
+            allow_transfer: s.allow_transfer,
+            also_notify: s.also_notify,
+            notify: s.notify,
+            timers: s.timers,
+            verify: s.verify,
+            zonemd_verify: s.zonemd_verify,
+        })
+    }
+
+    /// The settings a zone and a template share, each taken from `raw` or else from
+    /// `defaults` (timer bounds from the top level): one rule for both.
+    fn zone_settings(
+        &mut self,
+        p: &str,
+        raw: RawZoneSettings<'_>,
+        keys: &Keys,
+        defaults: &ZoneDefaults,
+        top_timers: TimerBounds,
+    ) -> ZoneSettingsResolved {
+        ZoneSettingsResolved {
+            allow_transfer: match raw.allow_transfer {
+                Some(list) => self.acl(&format!("{p}.allow-transfer"), list, keys),
+                None => defaults.allow_transfer.clone(),
+            },
+            also_notify: match raw.also_notify {
+                Some(list) => self.notify_targets(&format!("{p}.also-notify"), list, keys),
+                None => defaults.also_notify.clone(),
+            },
+            notify: raw.notify.unwrap_or(true),
+            timers: self.timers(&format!("{p}."), raw.timers, top_timers),
+            verify: match raw.verify {
                 Some(v) => self.verify(&format!("{p}.verify"), v),
                 None => defaults.verify.clone(),
             },
-            zonemd_verify: z.zonemd_verify.unwrap_or(defaults.zonemd_verify),
-        })
+            zonemd_verify: raw.zonemd_verify.unwrap_or(defaults.zonemd_verify),
+        }
     }
 
     /// `verify: { command: [...], timeout: 30s }`.
@@ -1282,6 +1319,26 @@ struct RawTemplate {
     zonemd_verify: Option<bool>,
     #[serde(flatten)]
     timers: RawTimers,
+}
+
+/// The settings a zone and a template share, as written (borrowed from either).
+struct RawZoneSettings<'a> {
+    allow_transfer: &'a Option<Vec<RawAclEntry>>,
+    also_notify: &'a Option<Vec<RawNotifyTarget>>,
+    notify: Option<bool>,
+    timers: &'a RawTimers,
+    verify: &'a Option<RawVerify>,
+    zonemd_verify: Option<bool>,
+}
+
+/// [`RawZoneSettings`] resolved against the keys and the defaults.
+struct ZoneSettingsResolved {
+    allow_transfer: Acl,
+    also_notify: Vec<NotifyTarget>,
+    notify: bool,
+    timers: TimerBounds,
+    verify: Option<VerifyCommand>,
+    zonemd_verify: bool,
 }
 
 #[derive(Deserialize)]
