@@ -29,6 +29,8 @@ use tracing::{Instrument, debug, error, info, info_span, warn};
 use crate::config::{KeyRing, SerialPolicy};
 use crate::store::{JournalLimits, Source, Store};
 use crate::zone::changeset::{Changeset, diff};
+use crate::zone::edit::{Edited, TextIndex, Unsupported, apply_edit, index_text};
+use crate::zone::parse::read_zone_text;
 use crate::zone::check::check_records_ordered;
 use crate::zone::serial::{Serial, next_serial};
 use crate::zone::version::ZoneVersion;
@@ -71,6 +73,19 @@ pub struct PrimaryZone {
     /// The stamp (mtime, size) of a file version that was refused: it is not parsed
     /// (and its findings not logged) again until the file changes.
     refused: Option<(u64, u64)>,
+    /// The text the served version was loaded from, indexed for the next edit.
+    indexed: Indexed,
+}
+
+/// What [`PrimaryZone::indexed`] knows of the text behind the served version.
+enum Indexed {
+    /// Nothing yet.
+    None,
+    /// The index of the text `version` was built from (its serial aside).
+    Ready(TextIndex, Arc<ZoneVersion>),
+    /// The text of this stamp cannot take the edit path (`$INCLUDE`, …): not read
+    /// again until the file changes.
+    Unsupported((u64, u64)),
 }
 
 /// What a primary zone needs to start.
@@ -125,6 +140,7 @@ pub fn spawn(
         catalog: spec.catalog,
         status,
         refused: None,
+        indexed: Indexed::None,
     };
     let span = info_span!("zone", zone = %spec.name);
     tasks.spawn(zone.run(inbox).instrument(span));
@@ -203,10 +219,34 @@ impl PrimaryZone {
             && (src.mtime_ns, src.len) == stamp
         {
             debug!("zone file unchanged");
+            self.index_source().await;
             return;
         }
         // Refused until accepted: a refusal below leaves this set.
         self.refused = Some(stamp);
+        if let Some(cur) = &current
+            && matches!(&self.indexed, Indexed::Ready(_, at) if Arc::ptr_eq(at, &cur.version))
+            && let Indexed::Ready(index, _) = std::mem::replace(&mut self.indexed, Indexed::None)
+        {
+            match self.edit(cur.version.clone(), index, stamp).await {
+                Ok(edited) => {
+                    debug!(owners = edited.touched, "zone file edit read in part");
+                    let source = Source {
+                        serial: edited.version.serial(),
+                        mtime_ns: stamp.0,
+                        len: stamp.1,
+                    };
+                    self.update(&cur.version, edited.version, source).await;
+                    if self.source.is_some_and(|s| (s.mtime_ns, s.len) == stamp)
+                        && let Some(now) = self.publish.borrow().clone()
+                    {
+                        self.indexed = Indexed::Ready(edited.index, now.version.clone());
+                    }
+                    return;
+                }
+                Err(why) => debug!(reason = %why, "zone file read whole"),
+            }
+        }
         let Some(new) = self.load_file().await else {
             return;
         };
@@ -219,6 +259,61 @@ impl PrimaryZone {
             None => self.first_load(new, source).await,
             Some(cur) => self.update(&cur.version, new, source).await,
         }
+        self.index_source().await;
+    }
+
+    /// Reads the file once more and takes the edit path of [`crate::zone::edit`]:
+    /// the version the file makes, built from the served one in proportion to the
+    /// edit. An error says why the whole file must be read instead.
+    async fn edit(
+        &self,
+        served: Arc<ZoneVersion>,
+        index: TextIndex,
+        stamp: (u64, u64),
+    ) -> Result<Edited, Unsupported> {
+        let file = self.file.clone();
+        let max = self.max_file_bytes;
+        tokio::task::spawn_blocking(move || {
+            let text = read_stamped(&file, max, stamp).ok_or(Unsupported::Mismatch)?;
+            let opts = ParseOptions {
+                max_file_bytes: max,
+                ..ParseOptions::default()
+            };
+            apply_edit(&served, &index, &text, &file, &opts)
+        })
+        .await
+        .unwrap_or(Err(Unsupported::Mismatch))
+    }
+
+    /// Indexes the text behind the served version when it is not yet: after a
+    /// whole-file load, or a restore from the store with the file unchanged. The
+    /// file is read again and used only if its stamp is the one the version was
+    /// loaded with, before and after the read.
+    async fn index_source(&mut self) {
+        let (Some(source), Some(current)) = (self.source, self.publish.borrow().clone()) else {
+            return;
+        };
+        let stamp = (source.mtime_ns, source.len);
+        match &self.indexed {
+            Indexed::Ready(_, at) if Arc::ptr_eq(at, &current.version) => return,
+            Indexed::Unsupported(s) if *s == stamp => return,
+            _ => {}
+        }
+        let (file, max, origin) = (self.file.clone(), self.max_file_bytes, self.name.clone());
+        let result = tokio::task::spawn_blocking(move || {
+            let text = read_stamped(&file, max, stamp)?;
+            Some(index_text(&text, &origin))
+        })
+        .await;
+        self.indexed = match result {
+            Ok(Some(Ok(index))) => Indexed::Ready(index, current.version.clone()),
+            Ok(Some(Err(why))) => {
+                debug!(reason = %why, "edits to this zone file are read whole");
+                Indexed::Unsupported(stamp)
+            }
+            // The file changed meanwhile: the next check reloads it.
+            _ => Indexed::None,
+        };
     }
 
     /// Parses and checks the file off the runtime; logs findings; `None` when it
@@ -506,6 +601,21 @@ fn soa_body(rec: &crate::zone::Record) -> Option<Vec<u8>> {
     soa::with_serial(&rec.rdata, 0)
         .ok()
         .map(|r| r.as_wire().to_vec())
+}
+
+/// The whole text of `path` if its stamp is `stamp` before and after the read.
+/// Blocking.
+fn read_stamped(path: &std::path::Path, max: u64, stamp: (u64, u64)) -> Option<Vec<u8>> {
+    let stamp_now = || {
+        let meta = std::fs::metadata(path).ok()?;
+        let mtime = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+        Some((mtime.as_nanos() as u64, meta.len()))
+    };
+    if stamp_now()? != stamp {
+        return None;
+    }
+    let text = read_zone_text(path, max).ok()?;
+    (stamp_now()? == stamp).then_some(text)
 }
 
 /// Modification time (ns since the epoch) and size of a file, off the runtime.

@@ -17,6 +17,7 @@ pub mod check_dnssec;
 pub mod diag;
 pub mod dnssec;
 pub mod dnssec_verify;
+pub mod edit;
 pub mod layout;
 pub mod lexer;
 pub mod name;

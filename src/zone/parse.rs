@@ -154,6 +154,28 @@ pub fn parse_bytes(text: &[u8], file: &Path, origin: &Name, opts: &ParseOptions)
     parser.zone
 }
 
+/// Reads a whole zone file (only a regular file, at most `max_bytes`), for callers
+/// that compare texts ([`super::edit`]). Blocks on file I/O.
+pub fn read_zone_text(path: &Path, max_bytes: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let (file, size) = open_zone_file(path)?;
+    if size > max_bytes {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("larger than max-zone-file-bytes ({size} > {max_bytes} bytes)"),
+        ));
+    }
+    let mut text = Vec::with_capacity(size as usize);
+    file.take(max_bytes.saturating_add(1)).read_to_end(&mut text)?;
+    if text.len() as u64 > max_bytes {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("larger than max-zone-file-bytes ({max_bytes} bytes)"),
+        ));
+    }
+    Ok(text)
+}
+
 /// How much of a file is read at a time.
 pub const CHUNK: usize = 1 << 20;
 

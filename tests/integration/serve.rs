@@ -1005,6 +1005,102 @@ fn reload_takes_a_higher_serial_and_refuses_a_lower_one() {
     wait_serial(srv.addr, "example.com.", 21);
 }
 
+/// A large zone's file edited a little, over and over (the edit path of
+/// `zone::edit`): each version served is exactly what the file says, whether the
+/// serial moved or not, and an edit that breaks the zone is refused by line.
+#[test]
+fn small_edits_to_a_large_zone_serve_exactly_the_file() {
+    let env = Env::new();
+    let hosts = |changed: &[(usize, &str)], gone: &[usize], extra: &str| {
+        let mut body = String::new();
+        for i in 0..3000 {
+            if gone.contains(&i) {
+                continue;
+            }
+            match changed.iter().find(|(h, _)| *h == i) {
+                Some((_, addr)) => body.push_str(&format!("host{i} A {addr}\n")),
+                None => body.push_str(&format!("host{i} A 10.0.{}.{}\n", i / 250, i % 250)),
+            }
+            if i % 100 == 0 {
+                body.push_str(&format!("  TXT \"host {i}\" ; a comment\n"));
+            }
+        }
+        body.push_str(extra);
+        body
+    };
+    env.write("example.com.zone", &zone_text("example.com.", 1, &hosts(&[], &[], "")));
+    env.config(
+        "100ms",
+        "zones:\n  - { name: example.com, file: example.com.zone }\n",
+    );
+    let srv = env.start();
+    wait_serial(srv.addr, "example.com.", 1);
+    let a = |name: &str| ask(srv.addr, name, Rtype::A);
+
+    // Two addresses change, one host goes, one comes, a TXT joins a host; serial 2.
+    env.write(
+        "example.com.zone",
+        &zone_text(
+            "example.com.",
+            2,
+            &hosts(
+                &[(7, "192.0.2.7"), (2500, "192.0.2.250")],
+                &[1234],
+                "new A 192.0.2.1\nhost9 TXT \"nine\"\n",
+            ),
+        ),
+    );
+    wait_serial(srv.addr, "example.com.", 2);
+    assert_eq!(a("host7.example.com.").answer[0].rdata.as_wire(), [192, 0, 2, 7]);
+    assert_eq!(a("host2500.example.com.").answer[0].rdata.as_wire(), [192, 0, 2, 250]);
+    assert_eq!(a("host1234.example.com.").rcode, Rcode::NXDOMAIN);
+    assert_eq!(a("new.example.com.").answer[0].rdata.as_wire(), [192, 0, 2, 1]);
+    assert_eq!(a("host8.example.com.").answer[0].rdata.as_wire(), [10, 0, 0, 8]);
+    let txt = ask(srv.addr, "host9.example.com.", Rtype::TXT);
+    assert_eq!(txt.answer.len(), 1);
+
+    // The same file with only comments and blanks changed: no new serial.
+    let same = zone_text(
+        "example.com.",
+        2,
+        &hosts(
+            &[(7, "192.0.2.7"), (2500, "192.0.2.250")],
+            &[1234],
+            "new   A 192.0.2.1 ; moved\nhost9 TXT \"nine\"\n",
+        ),
+    );
+    env.write("example.com.zone", &same);
+    // A change without a serial increase: the serial policy advances it.
+    env.write(
+        "example.com.zone",
+        &same.replace("new   A 192.0.2.1", "new A 192.0.2.2"),
+    );
+    wait_until("the edit served with an advanced serial", || {
+        let s = serial(srv.addr, "example.com.")?;
+        let got = a("new.example.com.");
+        (s > 2 && got.answer.first().is_some_and(|r| r.rdata.as_wire() == [192, 0, 2, 2]))
+            .then_some(())
+            .ok_or(format!("serial {s}"))
+    });
+    let advanced = serial(srv.addr, "example.com.").unwrap();
+
+    // CNAME beside other data, on a known line: refused with that line, still served.
+    let broken = same.replace("new   A 192.0.2.1", "new A 192.0.2.2\nhost5 CNAME new");
+    let line = broken
+        .lines()
+        .position(|l| l.starts_with("host5 CNAME new"))
+        .unwrap()
+        + 1;
+    env.write("example.com.zone", &broken);
+    let file = env.path("example.com.zone");
+    let at = format!("{}:{line}:", file.display());
+    srv.wait_zone("example.com", |z| {
+        z.last_error.as_deref().is_some_and(|e| e.contains(&at))
+    });
+    assert_eq!(serial(srv.addr, "example.com."), Ok(advanced));
+    assert_eq!(a("host5.example.com.").answer[0].rdata.as_wire(), [10, 0, 0, 5]);
+}
+
 #[test]
 fn reload_refuses_a_broken_file() {
     let env = Env::new();
