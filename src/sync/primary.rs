@@ -3,7 +3,10 @@
 //!
 //! # Data flow
 //! `Reload` event → parse the file off the runtime → semantic checks → build a
-//! [`ZoneVersion`] → diff against what is served → pick the serial (serial policy) →
+//! [`ZoneVersion`] (or, when the text behind the served version is indexed, the
+//! [`edit`](crate::zone::edit) path: only the owners the edit touches are parsed and
+//! checked, the rest shared with the served version; anything it cannot promise
+//! goes the whole-file way) → diff against what is served → pick the serial (serial policy) →
 //! [`Store::apply_changeset`] (one transaction) → publish → NOTIFY. A file that fails
 //! to parse or check is refused with its findings in the log; the previous version
 //! keeps being served. Before the commit, the new version goes through the zone's
@@ -29,9 +32,9 @@ use tracing::{Instrument, debug, error, info, info_span, warn};
 use crate::config::{KeyRing, SerialPolicy};
 use crate::store::{JournalLimits, Source, Store};
 use crate::zone::changeset::{Changeset, diff};
+use crate::zone::check::check_records_ordered;
 use crate::zone::edit::{Edited, TextIndex, Unsupported, apply_edit, index_text};
 use crate::zone::parse::read_zone_text;
-use crate::zone::check::check_records_ordered;
 use crate::zone::serial::{Serial, next_serial};
 use crate::zone::version::ZoneVersion;
 use crate::zone::version::canonical_order_of;

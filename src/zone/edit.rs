@@ -232,8 +232,8 @@ fn scan(text: &[u8], origin: &Name) -> Result<Scan, Unsupported> {
                 let hash = owner_hash(&absolute);
                 out.owners.push((absolute, hash));
                 owner_context = Some(context);
-                let owner_end = first.text.as_ptr() as usize - text.as_ptr() as usize
-                    + first.text.len();
+                let owner_end =
+                    first.text.as_ptr() as usize - text.as_ptr() as usize + first.text.len();
                 (owner_end, &tokens[1..])
             };
             let Some((_, owner)) = out.owners.last() else {
@@ -451,7 +451,11 @@ fn changed_owners(old: &TextIndex, new: &TextIndex) -> HashSet<u64, FixedState> 
 /// MX and SRV records. Errors there, or an edit whose effect reaches further (the
 /// last address of a name removed, a DNAME above existing names), send the edit to
 /// the whole-file path.
-fn check_touched(served: &ZoneVersion, new: &ZoneVersion, names: &[Name]) -> Result<(), Unsupported> {
+fn check_touched(
+    served: &ZoneVersion,
+    new: &ZoneVersion,
+    names: &[Name],
+) -> Result<(), Unsupported> {
     let origin = new.origin();
     let mut subset: Vec<Name> = vec![origin.clone()];
     let mut lost: Vec<&Name> = Vec::new();
@@ -514,11 +518,15 @@ fn check_touched(served: &ZoneVersion, new: &ZoneVersion, names: &[Name]) -> Res
 /// True when an NS record of `version` names one of `names` (whose last address
 /// went): a walk over the nodes, decoding only NS RRsets.
 fn ns_targets_any(version: &ZoneVersion, names: &[&Name]) -> bool {
-    version.nodes().iter().filter_map(|n| n.rrset(Rtype::NS)).any(|set| {
-        set.rdatas.iter().any(|rdata| {
-            super::rrset::rdata_target(Rtype::NS, rdata).is_some_and(|t| names.contains(&&t))
+    version
+        .nodes()
+        .iter()
+        .filter_map(|n| n.rrset(Rtype::NS))
+        .any(|set| {
+            set.rdatas.iter().any(|rdata| {
+                super::rrset::rdata_target(Rtype::NS, rdata).is_some_and(|t| names.contains(&&t))
+            })
         })
-    })
 }
 
 /// True when some node of `version` is below `name`.
@@ -719,7 +727,10 @@ mod tests {
         let served = whole(BASE).unwrap();
         let cases: &[(&str, Unsupported)] = &[
             ("$INCLUDE other.zone\n", Unsupported::Directive("$INCLUDE")),
-            ("$GENERATE 1-2 h$ A 10.0.0.$\n", Unsupported::Directive("$GENERATE")),
+            (
+                "$GENERATE 1-2 h$ A 10.0.0.$\n",
+                Unsupported::Directive("$GENERATE"),
+            ),
             ("x\\.y A 10.0.0.1\n", Unsupported::OwnerText),
             ("host3 A not-an-address\n", Unsupported::Findings),
             ("host3 CNAME www\n", Unsupported::NeedsWholeCheck),
@@ -730,14 +741,22 @@ mod tests {
             assert_eq!(edit(&served, BASE, &new).unwrap_err(), *why, "{extra}");
         }
         let no_ttl = BASE.replace("$TTL 300\n", "");
-        assert_eq!(index_text(no_ttl.as_bytes(), &origin()).unwrap_err(), Unsupported::NoTtl);
+        assert_eq!(
+            index_text(no_ttl.as_bytes(), &origin()).unwrap_err(),
+            Unsupported::NoTtl
+        );
         let glue = BASE.replace("ns.sub A 192.0.2.53", "ns.sub TXT \"gone\"");
-        assert_eq!(edit(&served, BASE, &glue).unwrap_err(), Unsupported::NeedsWholeCheck);
+        assert_eq!(
+            edit(&served, BASE, &glue).unwrap_err(),
+            Unsupported::NeedsWholeCheck
+        );
     }
 
     #[test]
     fn a_large_edit_is_left_to_the_whole_file_path() {
-        let hosts: String = (0..1000).map(|i| format!("h{i} A 10.0.{}.{}\n", i / 250, i % 250)).collect();
+        let hosts: String = (0..1000)
+            .map(|i| format!("h{i} A 10.0.{}.{}\n", i / 250, i % 250))
+            .collect();
         let old = format!("{BASE}{hosts}");
         let served = whole(&old).unwrap();
         let new = old.replace(" A 10.0.", " A 10.3.");

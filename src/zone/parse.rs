@@ -166,7 +166,8 @@ pub fn read_zone_text(path: &Path, max_bytes: u64) -> std::io::Result<Vec<u8>> {
         ));
     }
     let mut text = Vec::with_capacity(size as usize);
-    file.take(max_bytes.saturating_add(1)).read_to_end(&mut text)?;
+    file.take(max_bytes.saturating_add(1))
+        .read_to_end(&mut text)?;
     if text.len() as u64 > max_bytes {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,

@@ -1028,7 +1028,10 @@ fn small_edits_to_a_large_zone_serve_exactly_the_file() {
         body.push_str(extra);
         body
     };
-    env.write("example.com.zone", &zone_text("example.com.", 1, &hosts(&[], &[], "")));
+    env.write(
+        "example.com.zone",
+        &zone_text("example.com.", 1, &hosts(&[], &[], "")),
+    );
     env.config(
         "100ms",
         "zones:\n  - { name: example.com, file: example.com.zone }\n",
@@ -1051,11 +1054,23 @@ fn small_edits_to_a_large_zone_serve_exactly_the_file() {
         ),
     );
     wait_serial(srv.addr, "example.com.", 2);
-    assert_eq!(a("host7.example.com.").answer[0].rdata.as_wire(), [192, 0, 2, 7]);
-    assert_eq!(a("host2500.example.com.").answer[0].rdata.as_wire(), [192, 0, 2, 250]);
+    assert_eq!(
+        a("host7.example.com.").answer[0].rdata.as_wire(),
+        [192, 0, 2, 7]
+    );
+    assert_eq!(
+        a("host2500.example.com.").answer[0].rdata.as_wire(),
+        [192, 0, 2, 250]
+    );
     assert_eq!(a("host1234.example.com.").rcode, Rcode::NXDOMAIN);
-    assert_eq!(a("new.example.com.").answer[0].rdata.as_wire(), [192, 0, 2, 1]);
-    assert_eq!(a("host8.example.com.").answer[0].rdata.as_wire(), [10, 0, 0, 8]);
+    assert_eq!(
+        a("new.example.com.").answer[0].rdata.as_wire(),
+        [192, 0, 2, 1]
+    );
+    assert_eq!(
+        a("host8.example.com.").answer[0].rdata.as_wire(),
+        [10, 0, 0, 8]
+    );
     let txt = ask(srv.addr, "host9.example.com.", Rtype::TXT);
     assert_eq!(txt.answer.len(), 1);
 
@@ -1078,9 +1093,13 @@ fn small_edits_to_a_large_zone_serve_exactly_the_file() {
     wait_until("the edit served with an advanced serial", || {
         let s = serial(srv.addr, "example.com.")?;
         let got = a("new.example.com.");
-        (s > 2 && got.answer.first().is_some_and(|r| r.rdata.as_wire() == [192, 0, 2, 2]))
-            .then_some(())
-            .ok_or(format!("serial {s}"))
+        (s > 2
+            && got
+                .answer
+                .first()
+                .is_some_and(|r| r.rdata.as_wire() == [192, 0, 2, 2]))
+        .then_some(())
+        .ok_or(format!("serial {s}"))
     });
     let advanced = serial(srv.addr, "example.com.").unwrap();
 
@@ -1098,7 +1117,10 @@ fn small_edits_to_a_large_zone_serve_exactly_the_file() {
         z.last_error.as_deref().is_some_and(|e| e.contains(&at))
     });
     assert_eq!(serial(srv.addr, "example.com."), Ok(advanced));
-    assert_eq!(a("host5.example.com.").answer[0].rdata.as_wire(), [10, 0, 0, 5]);
+    assert_eq!(
+        a("host5.example.com.").answer[0].rdata.as_wire(),
+        [10, 0, 0, 5]
+    );
 }
 
 #[test]
