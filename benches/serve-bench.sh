@@ -30,7 +30,10 @@
 #          each, once the new serial is answered and the tree is idle, the RSS (VmRSS,
 #          largest process of the tree). zonesync runs once per allocator in
 #          ALLOCATORS: glibc (the build's own: the system's malloc), glibc-arena2
-#          (MALLOC_ARENA_MAX=2), jemalloc and mimalloc (shared libraries put in with
+#          (MALLOC_ARENA_MAX=2), jemalloc, jemalloc-decay0 (freed pages returned at
+#          once: MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0), jemalloc-bg1s
+#          (background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0) and mimalloc
+#          (shared libraries put in with
 #          LD_PRELOAD: JEMALLOC_SO, default Debian's libjemalloc2; MIMALLOC_SO, e.g.
 #          built from the mimalloc crate's C sources with
 #          `gcc -O2 -DNDEBUG -shared -fPIC -Iinclude src/static.c -o libmimalloc.so`).
@@ -493,6 +496,9 @@ part_reloads() {
             glibc | -) ZONESYNC_ENV= ;;
             glibc-arena2) ZONESYNC_ENV=MALLOC_ARENA_MAX=2 ;;
             jemalloc) ZONESYNC_ENV=LD_PRELOAD=$jemalloc_so ;;
+            jemalloc-decay0) ZONESYNC_ENV="LD_PRELOAD=$jemalloc_so MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0" ;;
+            jemalloc-bg1s) ZONESYNC_ENV="LD_PRELOAD=$jemalloc_so MALLOC_CONF=background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0" ;;
+            builtin) ZONESYNC_ENV= ;;
             mimalloc)
                 if [ -z "$mimalloc_so" ]; then
                     row "$s" "mimalloc: set MIMALLOC_SO"
