@@ -347,23 +347,40 @@ fn a_connection_churn_flood_leaves_probes_answered() {
 
 /// Twelve AXFR clients of a zone too big for the socket buffers stop reading: ten
 /// hold the `transfers-out` slots (the default), two wait. Each loses its slot once a
-/// write runs past `write-timeout` (2 s), so a thirteenth `zonesync axfr` completes
-/// within `write-timeout` + 2 s; probes are answered meanwhile.
+/// write runs past `write-timeout` (3 s), so a thirteenth `zonesync axfr`, asked
+/// while all ten are held, completes within `write-timeout` + 2 s; probes are
+/// answered meanwhile.
 #[test]
 fn twelve_stalled_readers_do_not_block_a_thirteenth_transfer() {
     const N: usize = 50_000;
-    let env = Env::big("{ write-timeout: 2s }", N);
+    let env = Env::big("{ write-timeout: 3s }", N);
     let srv = env.start();
 
     let stalled: Vec<TcpStream> = (0..12).map(|i| stalled_reader(srv.addr, 100 + i)).collect();
-    for s in &stalled[..10] {
-        transfer_began(s);
-    }
+    // Which ten get the slots is the server's choice (the requests race for them):
+    // wait until ten transfers have begun, and check the other two wait.
+    let began = || -> usize {
+        stalled
+            .iter()
+            .filter(|s| {
+                s.set_nonblocking(true).unwrap();
+                let mut one = [0u8; 1];
+                let r = s.peek(&mut one);
+                s.set_nonblocking(false).unwrap();
+                matches!(r, Ok(1))
+            })
+            .count()
+    };
+    crate::common::wait_until("ten transfers to begin", || match began() {
+        10 => Ok(()),
+        n => Err(format!("{n} began")),
+    });
     let p = probe(srv.addr, ZONE);
+    assert_eq!(began(), 10, "a slot came free before the thirteenth asked");
 
     let out_file = env.dir.path().join("out.zone");
     let server = srv.addr.to_string();
-    let limit = Duration::from_secs(4);
+    let limit = Duration::from_secs(5);
     let took = run_client(
         &[
             "axfr",
@@ -384,7 +401,7 @@ fn twelve_stalled_readers_do_not_block_a_thirteenth_transfer() {
     srv.wait_log(&["AXFR-out, failed", "write-timeout"]);
     let after = probe(srv.addr, ZONE);
     println!(
-        "12 stalled AXFR readers (transfers-out 10, write-timeout 2s): the 13th AXFR \
+        "12 stalled AXFR readers (transfers-out 10, write-timeout 3s): the 13th AXFR \
          ({N} records, {} bytes as text) completed in {took:?}; probes {p:?}, {after:?}",
         text.len()
     );
