@@ -583,6 +583,8 @@ fn a_dripping_primary_is_abandoned_and_a_good_one_takes_over() {
     );
     while started.elapsed() < Duration::from_millis(2500) {
         probes.push(serves_version(&secondary, 1));
+        // The probes' pace.
+        thread::sleep(Duration::from_millis(100));
     }
     let line = secondary.wait_log_since(mark, &["max-transfer-time-in 3s exceeded"]);
     let abandoned = started.elapsed();
