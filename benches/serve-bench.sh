@@ -1,10 +1,12 @@
 #!/bin/sh
 # Serve benchmark: zonesync against NSD, Knot and BIND, side by side, on the same data.
 #
-#   benches/serve-bench.sh [PART...]      PART: qps axfr start edit (default: all four)
+#   benches/serve-bench.sh [PART...]      PART: qps axfr start edit reloads
+#                                         (default: the first four)
 #
 # Environment: SERVERS (default "zonesync nsd knotd named"), QPS_RECORDS (100000),
-# BIG_RECORDS (1000000), QPS_SECONDS (10), ROUNDS (2).
+# BIG_RECORDS (1000000), QPS_SECONDS (10), ROUNDS (2), RELOADS (15), CHANGES (2000),
+# ALLOCATORS (default "glibc jemalloc mimalloc"), JEMALLOC_SO, MIMALLOC_SO.
 #
 # What is measured (one server at a time, pinned to core 0; clients on core 1):
 #   qps    dnsperf -c 10 -q 200 for QPS_SECONDS against a QPS_RECORDS-record zone, with a
@@ -23,6 +25,19 @@
 #          time from the rename to the new serial answered. zonesync notices it by its
 #          file-check-interval (100ms here), NSD and BIND get SIGHUP, Knot
 #          `knotc zone-reload`. ROUNDS rounds (serial +1 each).
+#   reloads (BIG_RECORDS zone) memory across reloads (issue 13): RELOADS reloads, each
+#          changing CHANGES A records (other ones each time) with the serial +1; after
+#          each, once the new serial is answered and the tree is idle, the RSS (VmRSS,
+#          largest process of the tree). zonesync runs once per allocator in
+#          ALLOCATORS: glibc (the build's own: the system's malloc), glibc-arena2
+#          (MALLOC_ARENA_MAX=2), jemalloc, jemalloc-decay0 (freed pages returned at
+#          once: MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0), jemalloc-bg1s
+#          (background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0) and mimalloc
+#          (shared libraries put in with
+#          LD_PRELOAD: JEMALLOC_SO, default Debian's libjemalloc2; MIMALLOC_SO, e.g.
+#          built from the mimalloc crate's C sources with
+#          `gcc -O2 -DNDEBUG -shared -fPIC -Iinclude src/static.c -o libmimalloc.so`).
+#          Only zonesync and knotd take part.
 #
 # Builds release binaries and generates the zones once under target/serve-bench/
 # (examples/genzone.rs, deterministic), then runs everything inside a network namespace
@@ -40,6 +55,11 @@ qps_seconds=${QPS_SECONDS:-10}
 rounds=${ROUNDS:-2}
 servers=${SERVERS:-zonesync nsd knotd named}
 parts=${*:-qps start axfr edit}
+reloads=${RELOADS:-15}
+changes=${CHANGES:-2000}
+allocators=${ALLOCATORS:-glibc jemalloc mimalloc}
+jemalloc_so=${JEMALLOC_SO:-/usr/lib/x86_64-linux-gnu/libjemalloc.so.2}
+mimalloc_so=${MIMALLOC_SO:-}
 small=$work/zone-$qps_records.txt
 big=$work/zone-$big_records.txt
 queries=$work/queries-$qps_records.txt
@@ -118,6 +138,13 @@ cpu() {
 hwm() {
     for p in $(tree "$1"); do
         awk '/^VmHWM/ { print $2 }' "/proc/$p/status" 2> /dev/null || true
+    done | awk '{ if ($1 > m) m = $1 } END { printf "%d", m / 1024 }'
+}
+
+# rss PID: the largest VmRSS (MiB) in the process tree.
+rss() {
+    for p in $(tree "$1"); do
+        awk '/^VmRSS/ { print $2 }' "/proc/$p/status" 2> /dev/null || true
     done | awk '{ if ($1 > m) m = $1 } END { printf "%d", m / 1024 }'
 }
 
@@ -200,7 +227,7 @@ start() {
     fi
     t0=$(now)
     case $server in
-    zonesync) taskset -c 0 "$zonesync" -q serve --config "$run/zonesync.yaml" > "$run/log" 2>&1 & ;;
+    zonesync) taskset -c 0 env ${ZONESYNC_ENV:-} "$zonesync" -q serve --config "$run/zonesync.yaml" > "$run/log" 2>&1 & ;;
     nsd) taskset -c 0 nsd -d -c "$run/nsd.conf" > "$run/log" 2>&1 & ;;
     knotd) taskset -c 0 knotd -c "$run/knot.conf" > "$run/log" 2>&1 & ;;
     named) taskset -c 0 named -g -n 1 -c "$run/named.conf" > "$run/log" 2>&1 & ;;
@@ -420,9 +447,82 @@ edit_rounds() {
     row "  edit" "$out"
 }
 
+# reload_rounds SERVER: RELOADS reloads of CHANGES changed A records each; prints the
+# RSS after the start and after each reload.
+reload_rounds() {
+    serial=2024010101
+    series="$(rss "$pid")"
+    r=1
+    while [ $r -le "$reloads" ]; do
+        next=$((serial + 1))
+        # The A records numbered (r-1)*CHANGES … r*CHANGES-1 in file order get new
+        # addresses: other records every round.
+        awk -v old="$serial" -v new="$next" -v r="$r" -v n="$changes" '
+            /IN\tSOA/ { sub(old, new) }
+            /^host[0-9]+ IN A / { k++; if (k > (r - 1) * n && k <= r * n) $NF = "10.254." int(k / 250) % 256 "." k % 250 + 1 }
+            { print }' "$run/example.com.zone" > "$run/edit.zone"
+        mv "$run/edit.zone" "$run/example.com.zone"
+        reload "$1"
+        i=0
+        while [ "$(soa)" != "$next" ] && [ $i -lt 6000 ]; do
+            sleep 0.01
+            i=$((i + 1))
+        done
+        if [ "$(soa)" != "$next" ]; then
+            echo "  reload $r: never served (60 s; serving $(soa))" >&2
+            tail -n 5 "$run/log" >&2
+            return 1
+        fi
+        wait_idle "$(now)" > /dev/null
+        series="$series $(rss "$pid")"
+        serial=$next
+        r=$((r + 1))
+    done
+    echo "$series"
+}
+
+part_reloads() {
+    echo
+    echo "== reloads: $big_records-record zone, $reloads reloads of $changes changed records;"
+    echo "   RSS (MiB) after the start, then after each reload (served and idle)"
+    for s in $servers; do
+        case $s in
+        zonesync) variants=$allocators ;;
+        knotd) variants=- ;;
+        *) continue ;;
+        esac
+        for a in $variants; do
+            case $a in
+            glibc | -) ZONESYNC_ENV= ;;
+            glibc-arena2) ZONESYNC_ENV=MALLOC_ARENA_MAX=2 ;;
+            jemalloc) ZONESYNC_ENV=LD_PRELOAD=$jemalloc_so ;;
+            jemalloc-decay0) ZONESYNC_ENV="LD_PRELOAD=$jemalloc_so MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0" ;;
+            jemalloc-bg1s) ZONESYNC_ENV="LD_PRELOAD=$jemalloc_so MALLOC_CONF=background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0" ;;
+            builtin) ZONESYNC_ENV= ;;
+            mimalloc)
+                if [ -z "$mimalloc_so" ]; then
+                    row "$s" "mimalloc: set MIMALLOC_SO"
+                    continue
+                fi
+                ZONESYNC_ENV=LD_PRELOAD=$mimalloc_so
+                ;;
+            *) row "$s" "unknown allocator $a"; continue ;;
+            esac
+            start "$s" "$big"
+            wait_serving "$t0" > /dev/null
+            wait_idle "$t0" > /dev/null
+            series=$(reload_rounds "$s") || series="failed"
+            if [ "$a" = - ]; then row "$s" "$series"; else row "$s $a" "$series"; fi
+            stop
+            ZONESYNC_ENV=
+        done
+    done
+}
+
 for part in $parts; do
     case $part in
     qps) part_qps ;;
+    reloads) part_reloads ;;
     start) part_start ;;
     axfr | edit)
         case " $parts " in
@@ -441,6 +541,6 @@ for part in $parts; do
             ;;
         esac
         ;;
-    *) echo "unknown part: $part (qps, start, axfr, edit)" >&2 ;;
+    *) echo "unknown part: $part (qps, start, axfr, edit, reloads)" >&2 ;;
     esac
 done

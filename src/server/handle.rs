@@ -43,7 +43,7 @@ use crate::zone::soa::Soa;
 use crate::zone::{Class, Name, Rtype};
 
 use super::ServerState;
-use super::lograte::{LogRate, per_packet};
+use super::lograte::{LogRate, per_packet, per_packet_debug};
 use super::request::{Request, cacheable};
 
 pub use super::request::Transport;
@@ -66,10 +66,12 @@ pub enum Reply {
 // Events any peer can cause once per packet (over UDP with a forged source): each
 // logs a few lines per interval, then how many it left out (issue 13). Events of
 // authenticated peers (NOTIFY accepted, transfers out) are logged in full.
-static MALFORMED: LogRate = per_packet();
-static TSIG_FAILED: LogRate = per_packet();
-static NOTIFY_NOTAUTH: LogRate = per_packet();
-static NOTIFY_REFUSED: LogRate = per_packet();
+static MALFORMED: LogRate = per_packet_debug("malformed request");
+static TSIG_FAILED: LogRate = per_packet("TSIG check failed");
+static NOTIFY_NOTAUTH: LogRate =
+    per_packet("NOTIFY-in refused: not a secondary zone here (NOTAUTH)");
+static NOTIFY_REFUSED: LogRate =
+    per_packet("NOTIFY-in refused: not from a primary of the zone (or without its key)");
 
 //----------- handle -----------------------------------------------------------------
 

@@ -79,7 +79,10 @@ pub fn bind_tcp(addr: SocketAddr) -> std::io::Result<TcpListener> {
     socket.set_reuse_address(true)?;
     socket.set_nonblocking(true)?;
     socket.bind(&addr.into())?;
-    socket.listen(1024)?;
+    // Room for a burst of connections while the accept loop catches up (the kernel
+    // caps it at net.core.somaxconn, 4096 by default): a full queue drops a new
+    // client's SYN, and its retry comes a second later.
+    socket.listen(4096)?;
     TcpListener::from_std(socket.into())
 }
 

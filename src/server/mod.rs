@@ -175,6 +175,8 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         };
         endpoints.spawn(http::serve(l, hs));
     }
+    // Counts of rate-limited log lines that no later event would report.
+    endpoints.spawn(lograte::run_flush());
     zones.start().await;
     registry.publish();
     // Answer only once every configured zone is registered: until then a query for
@@ -234,6 +236,7 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
     info!("shutting down");
     listeners.abort_all();
     endpoints.abort_all();
+    lograte::flush_all();
     if let ControlEndpoint::Socket(path) = &config.control {
         let _ = std::fs::remove_file(path);
     }

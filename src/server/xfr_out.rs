@@ -89,12 +89,25 @@ impl TransferOut {
     /// The whole transfer is bounded by `max-transfer-time-out`. A reader that stops
     /// reading ends it too: the connection's writer gives up after `write-timeout`
     /// and drops its queue, `frames.send` fails, and the permit is given back.
+    ///
+    /// The wait for a permit is bounded too, by `write-timeout`: long enough for the
+    /// slots of readers that stopped reading to come free (each loses its slot within
+    /// `write-timeout`), short enough that requests do not pile up behind transfers
+    /// that are all making progress. A request that gets no permit in time is
+    /// answered SERVFAIL (signed when the request was), as BIND answers a transfer
+    /// over its `transfers-out` quota ("AXFR request denied: quota reached"), and the
+    /// secondary retries later.
     pub async fn stream(
         mut self,
         frames: &mpsc::Sender<Vec<u8>>,
         state: &ServerState,
     ) -> Result<(), XfrOutError> {
-        let _permit = state.xfr_out.acquire().await;
+        let _permit = match tokio::time::timeout(state.write_timeout, state.xfr_out.acquire()).await
+        {
+            Ok(Ok(permit)) => permit,
+            // Timed out (the semaphore is never closed).
+            Ok(Err(_)) | Err(_) => return self.busy(frames, state).await,
+        };
         let started = Instant::now();
         let mut packer = Packer::new(self.id, &self.qname, self.qtype, self.tsig.take());
         packer.opt = self.opt.take();
@@ -128,11 +141,7 @@ impl TransferOut {
             Ok(r) => r,
             Err(_) => Err(XfrOutError::TooLong(limit)),
         };
-        let kind = match self.kind {
-            "AXFR" => "AXFR",
-            "IXFR" => "IXFR",
-            _ => "AXFR-fallback",
-        };
+        let kind = self.metric_kind();
         crate::metrics::get().transfer("out", kind, result.is_ok(), packer.bytes as u64);
         match &result {
             Ok(()) => info!(
@@ -149,6 +158,49 @@ impl TransferOut {
             }
         }
         result
+    }
+}
+
+impl TransferOut {
+    /// Answers SERVFAIL: no `transfers-out` permit came free within the bound.
+    async fn busy(
+        mut self,
+        frames: &mpsc::Sender<Vec<u8>>,
+        state: &ServerState,
+    ) -> Result<(), XfrOutError> {
+        if let Some(more) = BUSY.admit() {
+            warn!(zone = %self.zone, peer = %self.peer,
+                "{}-out denied: no transfers-out slot came free within {:?} (SERVFAIL){more}",
+                self.kind, state.write_timeout);
+        }
+        crate::metrics::get().transfer("out", self.metric_kind(), false, 0);
+        let mut h = Header {
+            id: self.id,
+            flags: FLAG_QR,
+            ..Header::default()
+        };
+        h.set_rcode(Rcode::SERVFAIL);
+        let mut b = MessageBuilder::new(h, crate::wire::MAX_TCP_MESSAGE - TSIG_ROOM);
+        b.question(&self.qname, self.qtype, crate::zone::Class::IN)?;
+        b.set_rcode(Rcode::SERVFAIL);
+        if self.opt.is_some() {
+            b.push_opt(crate::wire::EDNS_UDP_SIZE, Rcode::SERVFAIL, false)?;
+        }
+        let msg = signed(b.finish(), self.tsig.take());
+        crate::metrics::get().answered(&msg);
+        frames
+            .send(frame(msg))
+            .await
+            .map_err(|_| XfrOutError::Closed)
+    }
+
+    /// The kind as the transfer metrics name it.
+    fn metric_kind(&self) -> &'static str {
+        match self.kind {
+            "AXFR" => "AXFR",
+            "IXFR" => "IXFR",
+            _ => "AXFR-fallback",
+        }
     }
 }
 
@@ -286,8 +338,13 @@ pub fn frame(msg: Vec<u8>) -> Vec<u8> {
 //----------- request ----------------------------------------------------------------
 
 // Refusals are per request and the peer unauthenticated: rate-limited lines (issue 13).
-static REFUSED_NOTAUTH: super::lograte::LogRate = super::lograte::per_packet();
-static REFUSED_ACL: super::lograte::LogRate = super::lograte::per_packet();
+static REFUSED_NOTAUTH: super::lograte::LogRate =
+    super::lograte::per_packet("transfer out refused: not authoritative (NOTAUTH)");
+// A flood of allowed transfer requests over the `transfers-out` limit: rate-limited.
+static BUSY: super::lograte::LogRate =
+    super::lograte::per_packet("transfer out denied: no transfers-out slot came free (SERVFAIL)");
+static REFUSED_ACL: super::lograte::LogRate =
+    super::lograte::per_packet("transfer out refused by allow-transfer (REFUSED)");
 
 /// Decides the answer to an AXFR or IXFR request.
 pub async fn request(

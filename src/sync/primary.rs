@@ -631,3 +631,90 @@ pub async fn file_stamp(path: &std::path::Path) -> std::io::Result<(u64, u64)> {
         .unwrap_or(0);
     Ok((mtime, meta.len()))
 }
+
+//----------- Tests ------------------------------------------------------------------
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Weak;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::sync::{ZoneEvent, ZoneSettings};
+
+    /// `example.com.` at `serial` with `hosts` A records.
+    fn zone_text(serial: u32, hosts: u32) -> String {
+        let mut t = format!(
+            "$ORIGIN example.com.\n$TTL 300\n\
+             @ SOA ns1.example.net. hostmaster {serial} 3600 600 86400 300\n\
+             @ NS ns1.example.net.\n"
+        );
+        for i in 0..hosts {
+            t.push_str(&format!("h{i} A 10.0.{}.{}\n", i / 250, i % 250));
+        }
+        t
+    }
+
+    /// Waits (bounded, 10 s of real time) until the zone serves `serial`.
+    async fn serving(zone: &ZoneHandle, serial: u32) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while zone.current().map(|p| p.version.serial()) != Some(serial) {
+            assert!(Instant::now() < deadline, "never served serial {serial}");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Each version is freed once the next one is published and its last reader (an
+    /// AXFR streaming from it, say) lets go: neither the zone task, nor the store's
+    /// batched first write, nor the published snapshot and its answer cache keep an
+    /// old version alive (issue 13, memory across reloads).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_old_version_does_not_outlive_its_last_reader() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("example.com.zone");
+        std::fs::write(&file, zone_text(1, 100)).expect("write");
+        let store = Arc::new(Store::open(&dir.path().join("state")).expect("store"));
+        let mut tasks = JoinSet::new();
+        let spec = PrimarySpec {
+            name: "example.com.".parse().expect("name"),
+            file: file.clone(),
+            policy: SerialPolicy::Keep,
+            settings: Arc::new(ZoneSettings {
+                allow_transfer: crate::acl::Acl::deny_all(),
+                also_notify: Vec::new(),
+                notify: false,
+                allow_notify: crate::acl::Acl::deny_all(),
+                secondary: false,
+                catalog: false,
+                gate: crate::sync::gate::GateSettings::default(),
+            }),
+            catalog: None,
+            max_file_bytes: u64::MAX,
+        };
+        let zone = spawn(spec, store, Arc::new(KeyRing::default()), &mut tasks);
+        serving(&zone, 1).await;
+
+        let mut previous: Option<Weak<ZoneVersion>> = None;
+        for serial in 2..=4u32 {
+            // A reader of the served version, as a transfer out holds it.
+            let reader = zone.current().expect("served");
+            let old = Arc::downgrade(&reader.version);
+            // One more record each time: the file's size, hence its stamp, changes.
+            std::fs::write(&file, zone_text(serial, 100 + serial)).expect("write");
+            zone.send(ZoneEvent::Reload);
+            serving(&zone, serial).await;
+            assert!(old.upgrade().is_some(), "held by its reader");
+            drop(reader);
+            assert!(
+                old.upgrade().is_none(),
+                "serial {} outlived its last reader",
+                serial - 1
+            );
+            if let Some(p) = previous.take() {
+                assert!(p.upgrade().is_none());
+            }
+            previous = Some(old);
+        }
+        tasks.abort_all();
+    }
+}

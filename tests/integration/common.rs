@@ -368,6 +368,13 @@ impl Server {
         self.child.wait().expect("wait for the server").code()
     }
 
+    /// [`Server::stop`], and everything it logged until it exited.
+    pub fn stop_and_log(self) -> (Option<i32>, String) {
+        let log = self.log.clone();
+        let code = self.stop();
+        (code, log.text())
+    }
+
     /// SIGKILL (no chance to clean up), and waits for it.
     pub fn kill9(mut self) {
         let _ = self.child.kill();

@@ -131,3 +131,55 @@ fn a_flood_of_bad_tsig_and_stray_notifies_logs_a_bounded_number_of_lines() {
         Rcode::NOERROR
     );
 }
+
+/// A flood that ends leaves a count no later event reports: the server logs it
+/// itself, at the latest when it shuts down. Every event is accounted for: the lines
+/// logged plus the counts reported equal the packets the server answered.
+#[test]
+fn the_last_count_of_a_flood_is_logged_at_shutdown() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("cfg.yaml");
+    write_file(
+        &cfg,
+        "listen: [\"127.0.0.1:0\"]\nstate-dir: state\nzones: []\n",
+    );
+    let server = Server::start(&cfg);
+
+    let sock = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    sock.set_read_timeout(Some(Duration::from_millis(200)))
+        .expect("timeout");
+    let notify = stray_notify();
+    let (mut sent, mut answered) = (0usize, 0usize);
+    let mut buf = [0u8; 512];
+    for _ in 0..1000 / WINDOW {
+        for _ in 0..WINDOW {
+            sock.send_to(&notify, server.addr).expect("send");
+            sent += 1;
+        }
+        for _ in 0..WINDOW {
+            match sock.recv_from(&mut buf) {
+                Ok(_) => answered += 1,
+                Err(_) => break,
+            }
+        }
+    }
+    assert!(answered >= 500, "only {answered} of {sent} answered");
+    let (code, log) = server.stop_and_log();
+    assert_eq!(code, Some(0));
+    let needle = "NOTIFY-in refused: not a secondary zone here";
+    let (lines, suppressed) = lines_and_suppressed(&log, needle);
+    // A line for an event names its peer; the ones that only report a count do not.
+    let events = log
+        .lines()
+        .filter(|l| l.contains(needle) && l.contains("peer="))
+        .count();
+    assert!(events < lines, "no line reported the last count:\n{log}");
+    let accounted = events + suppressed as usize;
+    // Answered packets were all seen; a packet whose answer was lost may have been
+    // seen too; nothing beyond what was sent.
+    assert!(
+        (answered..=sent).contains(&accounted),
+        "{events} logged + {suppressed} suppressed, {answered} answered of {sent}:\n{log}"
+    );
+    assert!(lines <= 20, "{lines} lines for {sent} packets:\n{log}");
+}

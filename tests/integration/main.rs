@@ -9,7 +9,6 @@ mod edns;
 mod fleet;
 mod generated;
 mod hickory;
-mod hostile_tcp;
 mod logflood;
 mod secondary;
 mod serve;
