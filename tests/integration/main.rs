@@ -11,6 +11,7 @@ mod generated;
 mod hickory;
 mod hostile_tcp;
 mod logflood;
+mod ratelimit;
 mod secondary;
 mod serve;
 mod supermaster;
