@@ -38,7 +38,8 @@ use siphasher::sip::SipHasher13;
 
 use crate::config::RateLimit;
 
-/// Buckets in the table (a power of two): 8 MiB, near Knot's default `table-size`.
+/// Buckets in the table (a power of two; 40 octets each: 10 MiB), near Knot's
+/// default `table-size`.
 pub const TABLE_SIZE: usize = 1 << 18;
 /// An answer at least this long is `Large` (Knot's `RRL_PSIZE_LARGE`).
 pub const LARGE: usize = 1024;
