@@ -14,8 +14,11 @@
 # SECONDS and counts the answers in full and the truncated ones. The expectation:
 # answers in full about RATE a second (plus one burst at the start: zonesync's bucket
 # holds one second of credit, Knot's and NSD's more), truncated ones about
-# (QPS - RATE) / SLIP a second. Also shown: the server's CPU per query sent
-# (user+sys of its processes during the flood).
+# (QPS - RATE) / SLIP a second. Then the same flood from a client that has learned
+# the server's DNS cookie (RFC 7873/9018) and sends it back: zonesync and Knot
+# (mod-cookies loaded beside mod-rrl) exempt valid cookies from limiting, so every
+# query is answered in full (NSD 4.6 has no cookies: not run). Also shown: the
+# server's CPU per query sent (user+sys of its processes during the flood).
 #
 # Builds release binaries under target/, then runs inside a network namespace of its
 # own (unshare -n, loopback only) when run as root, so the servers listen on a fixed
@@ -138,6 +141,8 @@ server:
   background-workers: 1
 database:
   storage: $run/db
+mod-cookies:
+  - id: default
 mod-rrl:
   - id: default
     rate-limit: $rate
@@ -145,7 +150,7 @@ mod-rrl:
 template:
   - id: default
     storage: $run
-    global-module: mod-rrl/default
+    global-module: [mod-cookies/default, mod-rrl/default]
 zone:
   - domain: example.com
     file: $run/example.com.zone
@@ -190,16 +195,22 @@ EOF
 echo "== rrl: $qps q/s of www.example.com A from 127.0.1.0/24 for $seconds s;"
 echo "   limit $rate/s per /24 and class, slip $slip: expected about $rate/s in full and"
 echo "   $(( (qps - rate) / slip ))/s truncated (the first second's burst aside); $rounds rounds"
-for s in $servers; do
-    r=1
-    while [ $r -le "$rounds" ]; do
-        start "$s"
-        wait_serving
-        before=$(cpu "$pid")
-        line=$(taskset -c 1 "$flood" "127.0.0.1:$port" "$qps" "$seconds" 4)
-        used=$(awk -v a="$before" -v b="$(cpu "$pid")" -v q="$qps" -v t="$seconds" 'BEGIN { printf "%.2f", (b - a) * 1e6 / (q * t) }')
-        printf '%-10s %s; server CPU %s µs/query\n' "$s" "$line" "$used"
-        stop
-        r=$((r + 1))
+for mode in plain cookie; do
+    if [ $mode = cookie ]; then
+        echo "== the same flood, every query with the valid server cookie it learned"
+    fi
+    for s in $servers; do
+        if [ $mode = cookie ] && [ "$s" = nsd ]; then continue; fi
+        r=1
+        while [ $r -le "$rounds" ]; do
+            start "$s"
+            wait_serving
+            before=$(cpu "$pid")
+            line=$(taskset -c 1 "$flood" "127.0.0.1:$port" "$qps" "$seconds" 4 www.example.com. $mode)
+            used=$(awk -v a="$before" -v b="$(cpu "$pid")" -v q="$qps" -v t="$seconds" 'BEGIN { printf "%.2f", (b - a) * 1e6 / (q * t) }')
+            printf '%-10s %s; server CPU %s µs/query\n' "$s" "$line" "$used"
+            stop
+            r=$((r + 1))
+        done
     done
 done
