@@ -10,11 +10,11 @@
 //! ([`answer_cached`]); everything else goes through [`handle`] with the same
 //! `Request`, driven to completion on that thread (only an IXFR over UDP waits, for
 //! the journal). Every UDP answer passes the rate limiter ([`rate_limit`]) when
-//! `rate-limit:` is on; TCP answers never do. TCP: one accept loop per address; each connection has a reader
-//! that hands every request to its own task (pipelining: answers may go out of order)
-//! and one writer task that owns the socket's write half, fed through a bounded
-//! channel of length-prefixed frames, so a transfer and a query answer never
-//! interleave inside a frame. Connections are limited in number (at the limit the
+//! `rate-limit:` is on; TCP answers never do. TCP: one accept loop per address;
+//! each connection has a reader that hands every request to its own task
+//! (pipelining: answers may go out of order) and one writer task that owns the
+//! socket's write half, fed through a bounded channel of length-prefixed frames, so
+//! a transfer and a query answer never interleave inside a frame. Connections are limited in number (at the limit the
 //! idlest is closed for a new one, see [`super::connections`]), and closed after an
 //! idle timeout, when a message does not arrive whole in time, or when a write
 //! stalls.
