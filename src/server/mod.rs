@@ -68,8 +68,11 @@ pub struct ServerState {
     /// start-up (a change needs a restart).
     pub nsid: Option<Vec<u8>>,
     /// The DNS cookie secret (`cookies: true`, the default); `None`: cookies off.
+    /// From the config at start-up (a change needs a restart).
     pub cookies: Option<cookies::ServerCookies>,
-    /// Response rate limiting over UDP (`rate-limit:`); `None`: off.
+    /// Response rate limiting over UDP (`rate-limit:`); `None`: off. From the config
+    /// at start-up (a change needs a restart); its buckets are written by the UDP
+    /// threads, each under its own lock.
     pub rrl: Option<rrl::RateLimiter>,
 }
 
