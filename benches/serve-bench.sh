@@ -6,7 +6,9 @@
 #
 # Environment: SERVERS (default "zonesync nsd knotd named"), QPS_RECORDS (100000),
 # BIG_RECORDS (1000000), QPS_SECONDS (10), ROUNDS (2), RELOADS (15), CHANGES (2000),
-# ALLOCATORS (default "glibc jemalloc mimalloc"), JEMALLOC_SO, MIMALLOC_SO.
+# ALLOCATORS (default "glibc jemalloc mimalloc"), JEMALLOC_SO, MIMALLOC_SO; ZONESYNC_BIN
+# (another zonesync binary, to compare builds), ZONESYNC_EXTRA (lines added to
+# zonesync's config, e.g. "rate-limit: { responses-per-second: 1000000 }").
 #
 # What is measured (one server at a time, pinned to core 0; clients on core 1):
 #   qps    dnsperf -c 10 -q 200 for QPS_SECONDS against a QPS_RECORDS-record zone, with a
@@ -104,7 +106,7 @@ if [ "${SERVE_BENCH_INNER:-}" != 1 ]; then
 fi
 
 port=5300
-zonesync=$(pwd)/target/release/zonesync
+zonesync=${ZONESYNC_BIN:-$(pwd)/target/release/zonesync}
 pid=
 run=
 
@@ -246,6 +248,7 @@ zones:
     serial-policy: keep
     notify: false
 file-check-interval: 100ms
+${ZONESYNC_EXTRA:-}
 EOF
 }
 

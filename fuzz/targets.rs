@@ -110,8 +110,21 @@ pub fn message(data: &[u8], fb: &mut Feedback) {
     for transport in [Transport::Udp, Transport::Tcp] {
         match Request::parse(data, transport) {
             Some(req) => {
-                let key = cacheable(&req);
+                let key = cacheable(&req, true);
                 fb.note(("cacheable", key.is_some()));
+                // A COOKIE of any length is checked without panicking; a cacheable
+                // request's cookie is well-formed and gets an option back.
+                if let Some(c) = req.cookie() {
+                    let check = zonesync::server::cookies::ServerCookies::with_secret([7; 16])
+                        .check(c, std::net::Ipv4Addr::LOCALHOST.into(), 0);
+                    fb.note(("cookie", check.option().is_some()));
+                    if key.is_some() {
+                        assert!(
+                            check.option().is_some(),
+                            "a cacheable request's cookie is malformed"
+                        );
+                    }
+                }
                 let _ = (req.edns(), req.size_limit(), req.has_tsig());
                 let via = req.message();
                 assert_eq!(

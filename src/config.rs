@@ -66,6 +66,26 @@ pub struct Config {
     /// octets, or `nsid: 0x6e7331` as the octets the hex gives; `None`: NSID is not
     /// answered.
     pub nsid: Option<Vec<u8>>,
+    /// Response rate limiting over UDP (`rate-limit:`); `None`: off (the default,
+    /// and `responses-per-second: 0`).
+    pub rate_limit: Option<RateLimit>,
+    /// DNS cookies (RFC 7873/9018) in answers (`cookies:`, default true).
+    pub cookies: bool,
+}
+
+/// `rate-limit:`: response rate limiting (as Knot's mod-rrl and NSD's rrl).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Answers per second per source prefix, response class and name (above 0).
+    pub responses_per_second: u32,
+    /// Every `slip`-th limited answer goes out truncated (TC); 0: none, 1: all.
+    pub slip: u32,
+    /// IPv4 sources are grouped by this prefix length (default 24).
+    pub ipv4_prefix: u8,
+    /// IPv6 sources are grouped by this prefix length (default 56).
+    pub ipv6_prefix: u8,
+    /// Sources never limited.
+    pub exempt: Vec<IpNet>,
 }
 
 /// The control endpoint of a running server.
@@ -636,6 +656,7 @@ impl Resolver<'_> {
             .as_deref()
             .and_then(|a| self.socket("metrics", a));
         let nsid = raw.nsid.as_deref().and_then(|text| self.nsid(text));
+        let rate_limit = raw.rate_limit.as_ref().and_then(|r| self.rate_limit(r));
 
         let super_slaves = raw.super_slaves.map(|s| {
             let servers = s
@@ -718,7 +739,45 @@ impl Resolver<'_> {
             control,
             metrics,
             nsid,
+            rate_limit,
+            cookies: raw.cookies.unwrap_or(true),
         }
+    }
+
+    /// `rate-limit:`; `None` when off (`responses-per-second` 0 or left out) or
+    /// wrong (a problem is recorded).
+    fn rate_limit(&mut self, raw: &RawRateLimit) -> Option<RateLimit> {
+        let rate = raw.responses_per_second.unwrap_or(0);
+        let slip = raw.slip.unwrap_or(2);
+        // BIND allows slip 0..=10, Knot 0..=100.
+        if slip > 100 {
+            self.problem("rate-limit.slip", "at most 100 (0: never slip, 1: always)");
+        }
+        let ipv4_prefix = raw.ipv4_prefix.unwrap_or(24);
+        if ipv4_prefix > 32 {
+            self.problem("rate-limit.ipv4-prefix", "a prefix length of 0 to 32");
+        }
+        let ipv6_prefix = raw.ipv6_prefix.unwrap_or(56);
+        if ipv6_prefix > 128 {
+            self.problem("rate-limit.ipv6-prefix", "a prefix length of 0 to 128");
+        }
+        let mut exempt = Vec::new();
+        for (i, e) in raw.exempt.iter().enumerate() {
+            match parse_prefix(e) {
+                Some(n) => exempt.push(n),
+                None => self.problem(
+                    format!("rate-limit.exempt[{i}]"),
+                    format!("\"{e}\" is not an address or prefix"),
+                ),
+            }
+        }
+        (rate > 0 && slip <= 100 && ipv4_prefix <= 32 && ipv6_prefix <= 128).then_some(RateLimit {
+            responses_per_second: rate,
+            slip,
+            ipv4_prefix,
+            ipv6_prefix,
+            exempt,
+        })
     }
 
     /// `nsid:`: the octets of the string, or with a `0x` prefix the octets its hex
@@ -1265,6 +1324,19 @@ struct RawConfig {
     control: Option<RawControl>,
     metrics: Option<String>,
     nsid: Option<String>,
+    rate_limit: Option<RawRateLimit>,
+    cookies: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawRateLimit {
+    responses_per_second: Option<u32>,
+    slip: Option<u32>,
+    ipv4_prefix: Option<u8>,
+    ipv6_prefix: Option<u8>,
+    #[serde(default)]
+    exempt: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -1539,6 +1611,48 @@ mod tests {
             Err(e) => vec![e.to_string()],
             Ok(_) => vec![],
         }
+    }
+
+    #[test]
+    fn rate_limit_and_cookies() {
+        let base = "listen: [\"127.0.0.1:5300\"]\n";
+        let d = load(base).unwrap();
+        assert_eq!((d.rate_limit, d.cookies), (None, true));
+        let c = load(&format!(
+            "{base}cookies: false\nrate-limit: {{ responses-per-second: 20, exempt: [127.0.0.0/8, \"::1\"] }}\n"
+        ))
+        .unwrap();
+        assert!(!c.cookies);
+        assert_eq!(
+            c.rate_limit,
+            Some(RateLimit {
+                responses_per_second: 20,
+                slip: 2,
+                ipv4_prefix: 24,
+                ipv6_prefix: 56,
+                exempt: vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()],
+            })
+        );
+        // 0 is off.
+        let off = load(&format!(
+            "{base}rate-limit: {{ responses-per-second: 0, slip: 1 }}\n"
+        ));
+        assert_eq!(off.unwrap().rate_limit, None);
+        let p = problems(&format!(
+            "{base}rate-limit: {{ responses-per-second: 5, slip: 101, ipv4-prefix: 33, ipv6-prefix: 129, exempt: [nowhere] }}\n"
+        ));
+        assert_eq!(
+            p,
+            [
+                "rate-limit.slip: at most 100 (0: never slip, 1: always)",
+                "rate-limit.ipv4-prefix: a prefix length of 0 to 32",
+                "rate-limit.ipv6-prefix: a prefix length of 0 to 128",
+                "rate-limit.exempt[0]: \"nowhere\" is not an address or prefix",
+            ]
+        );
+        // Unknown keys are refused.
+        let p = problems(&format!("{base}rate-limit: {{ responses-per-sec: 5 }}\n"));
+        assert!(p.iter().any(|p| p.contains("responses-per-sec")), "{p:?}");
     }
 
     #[test]

@@ -28,7 +28,7 @@
 //!   (RFC 9432 §5, shared by `serve` and `sync-zonelist`), and the zone-set manager
 //!   (`sync::manager`: local zones, super master side, super slave side, control
 //!   dispatch); [`server`]: listeners, reading each request once, dispatch,
-//!   transfers out.
+//!   transfers out, response rate limiting and DNS cookies.
 //! - [`config`], [`acl`], [`control`], [`metrics`], [`fleet`], [`addr`],
 //!   [`duration`], [`durable`] (atomic file replacement) beside them; [`cli`] and
 //!   [`output`] at the edge.

@@ -96,6 +96,10 @@ pub struct Metrics {
     answered: [AtomicU64; 16],
     /// What of `answered` has been folded into `queries` already.
     exported: [AtomicU64; 16],
+    /// UDP answers dropped by response rate limiting.
+    rrl_dropped: Counter,
+    /// UDP answers sent truncated (TC) by response rate limiting.
+    rrl_slipped: Counter,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
@@ -164,6 +168,18 @@ impl Metrics {
             "Zones by state (loading, ok, refreshing, expired)",
             zones.clone(),
         );
+        let rrl_dropped = Counter::default();
+        registry.register(
+            "rrl_dropped",
+            "UDP answers dropped by response rate limiting",
+            rrl_dropped.clone(),
+        );
+        let rrl_slipped = Counter::default();
+        registry.register(
+            "rrl_slipped",
+            "UDP answers sent truncated (TC) by response rate limiting",
+            rrl_slipped.clone(),
+        );
         Metrics {
             registry,
             queries,
@@ -178,6 +194,8 @@ impl Metrics {
             zones,
             answered: Default::default(),
             exported: Default::default(),
+            rrl_dropped,
+            rrl_slipped,
         }
     }
 
@@ -186,6 +204,15 @@ impl Metrics {
     pub fn answered(&self, msg: &[u8]) {
         if let Some(b) = msg.get(3) {
             self.answered[(b & 0x0f) as usize].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Response rate limiting dropped an answer, or (`slipped`) sent it truncated.
+    pub fn rate_limited(&self, slipped: bool) {
+        if slipped {
+            self.rrl_slipped.inc();
+        } else {
+            self.rrl_dropped.inc();
         }
     }
 

@@ -1,5 +1,6 @@
 //! Encoded answers, kept per zone version: the query hot path copies one and patches
-//! ID, flags and the question's case (DESIGN.md §5).
+//! ID, flags and the question's case (DESIGN.md §5), and appends the request's DNS
+//! cookie ([`append_option`]).
 //!
 //! A cache belongs to one published zone version (`sync::Published` holds it; the
 //! server's listeners fill and read it), so a new version starts with an empty cache
@@ -241,6 +242,28 @@ pub fn personalize_into(cached: &[u8], query: &[u8], qname_len: usize, out: &mut
     true
 }
 
+/// Appends `option` (encoded: code, length, data) to the OPT that ends `msg`, as
+/// the answer to one request carries it (its DNS cookie): the cached answer's OPT
+/// is the last record and has no options (answers that carry options per response
+/// are never cached), so the option goes at the end and the OPT's RDLENGTH grows.
+/// The cached answer was built for a size limit that leaves the option its room
+/// (`server::request::cacheable`). Returns false, `msg` untouched, when `msg` does
+/// not end in such an OPT.
+pub fn append_option(msg: &mut Vec<u8>, option: &[u8]) -> bool {
+    let n = msg.len();
+    // An OPT without RDATA: root owner, TYPE 41, CLASS, TTL, RDLENGTH 0.
+    if n < 12 + 11 || msg[10..12] == [0, 0] || option.len() > u16::MAX as usize {
+        return false;
+    }
+    let opt = &msg[n - 11..];
+    if opt[..3] != [0, 0, 41] || opt[9..] != [0, 0] {
+        return false;
+    }
+    msg[n - 2..].copy_from_slice(&(option.len() as u16).to_be_bytes());
+    msg.extend_from_slice(option);
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,6 +321,28 @@ mod tests {
         // Longer than a name can be.
         assert!(CacheKey::new(&[1u8; 256], 1, 0, false, 512).is_none());
         assert!(CacheKey::new(&[1u8; 255], 1, 0, false, 512).is_some());
+    }
+
+    #[test]
+    fn an_option_goes_into_the_closing_opt() {
+        let mut m = vec![0u8, 1, 0x84, 0, 0, 1, 0, 0, 0, 0, 0, 1];
+        m.extend_from_slice(b"\x01a\x00\x00\x01\x00\x01");
+        let without = m.clone();
+        m.extend_from_slice(&[0, 0, 41, 4, 0xd0, 0, 0, 0x80, 0, 0, 0]);
+        let mut with = m.clone();
+        assert!(append_option(&mut with, &[0, 10, 0, 2, 7, 7]));
+        assert_eq!(&with[..m.len() - 2], &m[..m.len() - 2]);
+        assert_eq!(&with[m.len() - 2..], &[0, 6, 0, 10, 0, 2, 7, 7]);
+        // Already with options, without OPT, or without ADDITIONAL: left alone.
+        let mut again = with.clone();
+        assert!(!append_option(&mut again, &[0, 10, 0, 0]));
+        assert_eq!(again, with);
+        let mut bare = without.clone();
+        bare[11] = 0;
+        assert!(!append_option(&mut bare, &[0, 10, 0, 0]));
+        let mut no_ar = m.clone();
+        no_ar[11] = 0;
+        assert!(!append_option(&mut no_ar, &[0, 10, 0, 0]));
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //! nothing (a response sent to us), or a transfer for the TCP listener to stream.
 //! Both read the same [`Request`] and share the decisions of [`cacheable`] (may the
 //! cache answer?) and `published_for` (which zone version answers, or which RCODE),
-//! so the fast path cannot drift from the full one.
+//! so the fast path cannot drift from the full one. Both put the request's DNS
+//! cookie ([`super::cookies`]) into query answers. [`rate_limit`] is the UDP
+//! listener's last step before it sends an answer ([`super::rrl`]).
 //!
 //! # Standards
 //! - RFC 1035 §4.1.1 / RFC 9619: a QUERY must carry exactly one question (FORMERR).
@@ -18,6 +20,7 @@
 //! - RFC 8945 §5.2: failed TSIG gets NOTAUTH (BADKEY, BADSIG unsigned) or a signed
 //!   BADTIME; a TSIG not last in ADDITIONAL is FORMERR.
 //! - RFC 5936 §4.2 / RFC 1035 §4.2.1: AXFR only over TCP.
+//! - RFC 7873 §5.2.2: a COOKIE option of a forbidden length is FORMERR.
 //!
 //! # Limitations
 //! - CHAOS-class queries (`version.bind`, `id.server`) are REFUSED like any other
@@ -28,7 +31,7 @@ use std::sync::Arc;
 
 use tracing::{debug, info, warn};
 
-use crate::answer::cache::{personalize, personalize_into};
+use crate::answer::cache::{append_option, personalize, personalize_into};
 use crate::answer::options::{ZoneFacts, answer_options, expire_seconds};
 use crate::answer::{Edns, Question, encode, resolve};
 use crate::notify::NotifyRequest;
@@ -43,8 +46,10 @@ use crate::zone::soa::Soa;
 use crate::zone::{Class, Name, Rtype};
 
 use super::ServerState;
+use super::cookies::{COOKIE, CookieCheck, CookieOption, unix_now};
 use super::lograte::{LogRate, per_packet, per_packet_debug};
 use super::request::{Request, cacheable};
+use super::rrl::{ResponseClass, Verdict, classify, truncate};
 
 pub use super::request::Transport;
 
@@ -108,6 +113,11 @@ pub async fn handle(state: &ServerState, req: &Request<'_>, peer: SocketAddr) ->
     if req.edns().is_some_and(|e| e.version > 0) {
         return Reply::Message(badvers_reply(header, &q.name, q.qtype, q.qclass));
     }
+    let cookie = cookie_check(state, req, peer);
+    if cookie == Some(CookieCheck::Malformed) {
+        return Reply::Message(error_answer(req, Rcode::FORMERR));
+    }
+    let cookie = cookie.as_ref().and_then(|c| c.option());
 
     // TSIG before anything that depends on who is asking. Without a TSIG RR (the walk
     // found none, and none misplaced) the request is unsigned: nothing to verify.
@@ -141,7 +151,74 @@ pub async fn handle(state: &ServerState, req: &Request<'_>, peer: SocketAddr) ->
         Rtype::AXFR | Rtype::IXFR => {
             super::xfr_out::request(state, &parsed, header, q, peer, req.transport(), tsig).await
         }
-        _ => Reply::Message(query(state, req, &q.name, q.qtype, tsig)),
+        _ => Reply::Message(query(state, req, &q.name, q.qtype, tsig, cookie)),
+    }
+}
+
+/// What the request's COOKIE option says (RFC 7873 §5.2), when cookies are on and
+/// it carries one.
+pub fn cookie_check(
+    state: &ServerState,
+    req: &Request<'_>,
+    peer: SocketAddr,
+) -> Option<CookieCheck> {
+    let cookies = state.cookies.as_ref()?;
+    Some(cookies.check(req.cookie()?, peer.ip(), unix_now()))
+}
+
+//----------- rate_limit -------------------------------------------------------------
+
+/// Response rate limiting of one UDP answer (`out`, to `req` from `source`): true
+/// when it is to be sent (as it is, or truncated in place when it slips), false when
+/// it is dropped. Answers to a request with a valid server cookie (`cookie_valid`),
+/// to exempt sources and to NOTIFY are never limited.
+pub fn rate_limit(
+    state: &ServerState,
+    req: &Request<'_>,
+    source: std::net::IpAddr,
+    cookie_valid: bool,
+    out: &mut Vec<u8>,
+) -> bool {
+    let Some(rrl) = &state.rrl else {
+        return true;
+    };
+    if cookie_valid || req.header().opcode() == Opcode::NOTIFY || rrl.exempt(source) {
+        return true;
+    }
+    let outline = req.outline().ok();
+    let qtype = outline.and_then(|o| o.question()).map_or(0, |q| q.qtype.0);
+    let class = classify(out, qtype);
+    // The QNAME, lower-cased; for NXDOMAIN the name of its zone (its tail).
+    let mut lower = [0u8; 255];
+    let mut name: &[u8] = &[];
+    if class != ResponseClass::Error
+        && let Some(qname) = outline.and_then(|o| o.plain_qname())
+        && qname.len() <= lower.len()
+    {
+        for (d, s) in lower.iter_mut().zip(qname) {
+            *d = s.to_ascii_lowercase();
+        }
+        name = &lower[..qname.len()];
+        if !class.by_qname() {
+            let zone_len = state
+                .registry
+                .snapshot()
+                .find(name)
+                .map_or(name.len(), |z| z.name.as_wire().len());
+            name = &name[name.len() - zone_len.min(name.len())..];
+        }
+    }
+    match rrl.admit(source, class, name) {
+        Verdict::Send => true,
+        Verdict::Slip => {
+            truncate(out);
+            crate::metrics::get().rate_limited(true);
+            true
+        }
+        Verdict::Drop => {
+            crate::metrics::get().rate_limited(false);
+            false
+        }
     }
 }
 
@@ -154,20 +231,30 @@ pub async fn handle(state: &ServerState, req: &Request<'_>, peer: SocketAddr) ->
 /// What it may answer is [`cacheable`]'s decision, and which zone version answers is
 /// `published_for`'s: the same two functions `handle`'s query path uses, so both
 /// answer a request with the same bytes.
-pub fn answer_cached(state: &ServerState, req: &Request<'_>, out: &mut Vec<u8>) -> bool {
+pub fn answer_cached(
+    state: &ServerState,
+    req: &Request<'_>,
+    cookie: Option<&CookieOption>,
+    out: &mut Vec<u8>,
+) -> bool {
     out.clear();
-    let Some(key) = cacheable(req) else {
+    let Some(key) = cacheable(req, state.cookies.is_some()) else {
         return false;
     };
     let Ok(published) = published_for(state, key.qname(), Rtype(key.qtype())) else {
         return false;
     };
-    published
+    let done = published
         .cache
         .with(&key, |hit| {
             personalize_into(hit, req.bytes(), key.qname().len(), out)
         })
         .unwrap_or(false)
+        && cookie.is_none_or(|c| append_option(out, &c.0));
+    if !done {
+        out.clear();
+    }
+    done
 }
 
 /// The published version that answers a query for `lower` (a lower-cased QNAME in
@@ -187,16 +274,18 @@ fn published_for(state: &ServerState, lower: &[u8], qtype: Rtype) -> Result<Arc<
     zone.current().ok_or(Rcode::SERVFAIL)
 }
 
-/// A normal query: through the cache when [`cacheable`].
+/// A normal query: through the cache when [`cacheable`]; with the request's DNS
+/// cookie (`cookie`) when it carried one.
 fn query(
     state: &ServerState,
     req: &Request<'_>,
     qname: &Name,
     qtype: Rtype,
     tsig: Option<ServerTsig>,
+    cookie: Option<&CookieOption>,
 ) -> Vec<u8> {
     // A signed request is never cacheable: its answer is signed for it alone.
-    let key = cacheable(req);
+    let key = cacheable(req, state.cookies.is_some());
     let owned;
     let lower = match &key {
         Some(key) => key.qname(),
@@ -210,7 +299,10 @@ fn query(
         Ok(p) => p,
         Err(rcode) => {
             // Not from a zone of ours: NSID at most (RFC 7314 §3, RFC 9660 §3).
-            let options = answer_options(asked, state.nsid.as_deref(), None);
+            let mut options = answer_options(asked, state.nsid.as_deref(), None);
+            if let Some(c) = cookie {
+                options.push(COOKIE, &c.0[4..]);
+            }
             return signed(
                 error_message(req.header(), req.outline().ok(), rcode, options.as_bytes()),
                 tsig,
@@ -218,9 +310,10 @@ fn query(
         }
     };
     if let Some(key) = &key
-        && let Some(Some(out)) = published
+        && let Some(Some(mut out)) = published
             .cache
             .with(key, |hit| personalize(hit, req.bytes(), key.qname().len()))
+        && cookie.is_none_or(|c| append_option(&mut out, &c.0))
     {
         return out;
     }
@@ -236,8 +329,10 @@ fn query(
     );
     let tsig_room = if tsig.is_some() { 300 } else { 0 };
     // Only queries that asked for NSID, EXPIRE or ZONEVERSION (never cacheable) get
-    // options; the zone's facts are read for them alone.
-    let options = if asked.any() {
+    // options; the zone's facts are read for them alone. A cacheable answer is
+    // encoded without its cookie, within the key's limit (which leaves the cookie
+    // its room), kept so, and gets the cookie appended.
+    let mut options = if asked.any() {
         let facts = (asked.expire || asked.zoneversion)
             .then(|| zone_facts(state, lower, &published))
             .flatten();
@@ -245,7 +340,16 @@ fn query(
     } else {
         OptionsBuf::default()
     };
-    let out = encode(
+    if key.is_none()
+        && let Some(c) = cookie
+    {
+        options.push(COOKIE, &c.0[4..]);
+    }
+    let limit = match &key {
+        Some(k) => k.limit() as usize,
+        None => req.size_limit().saturating_sub(tsig_room),
+    };
+    let mut out = encode(
         req.header(),
         qname,
         qtype,
@@ -256,10 +360,13 @@ fn query(
             dnssec_ok: e.dnssec_ok,
             options: options.as_bytes(),
         }),
-        req.size_limit().saturating_sub(tsig_room),
+        limit,
     );
     if let Some(key) = &key {
         published.cache.insert(key, &out);
+        if let Some(c) = cookie {
+            append_option(&mut out, &c.0);
+        }
     }
     signed(out, tsig)
 }

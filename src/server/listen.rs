@@ -9,11 +9,12 @@
 //! read once into a [`Request`]; answers in the cache are copied without allocating
 //! ([`answer_cached`]); everything else goes through [`handle`] with the same
 //! `Request`, driven to completion on that thread (only an IXFR over UDP waits, for
-//! the journal). TCP: one accept loop per address; each connection has a reader
-//! that hands every request to its own task (pipelining: answers may go out of order)
-//! and one writer task that owns the socket's write half, fed through a bounded
-//! channel of length-prefixed frames, so a transfer and a query answer never
-//! interleave inside a frame. Connections are limited in number (at the limit the
+//! the journal). Every UDP answer passes the rate limiter ([`rate_limit`]) when
+//! `rate-limit:` is on; TCP answers never do. TCP: one accept loop per address;
+//! each connection has a reader that hands every request to its own task
+//! (pipelining: answers may go out of order) and one writer task that owns the
+//! socket's write half, fed through a bounded channel of length-prefixed frames, so
+//! a transfer and a query answer never interleave inside a frame. Connections are limited in number (at the limit the
 //! idlest is closed for a new one, see [`super::connections`]), and closed after an
 //! idle timeout, when a message does not arrive whole in time, or when a write
 //! stalls.
@@ -41,7 +42,7 @@ use tracing::{debug, error, warn};
 
 use super::ServerState;
 use super::connections::{Admission, Slot};
-use super::handle::{Reply, answer_cached, handle};
+use super::handle::{Reply, answer_cached, cookie_check, handle, rate_limit};
 use super::request::{Request, Transport};
 use super::xfr_out::frame;
 
@@ -135,10 +136,13 @@ impl Drop for StopOnDrop {
 }
 
 /// Answers one UDP request into `out`; false when nothing is to be sent.
+///
+/// The source address (`peer`) is read only when something depends on it: a DNS
+/// cookie, the rate limiter, or the full path.
 fn answer_udp(
     state: &ServerState,
     msg: &[u8],
-    peer: impl FnOnce() -> Option<SocketAddr>,
+    peer: impl Fn() -> Option<SocketAddr>,
     runtime: &tokio::runtime::Handle,
     out: &mut Vec<u8>,
 ) -> bool {
@@ -146,22 +150,31 @@ fn answer_udp(
         // Shorter than a header: nothing to answer.
         return false;
     };
-    if answer_cached(state, &req, out) {
-        crate::metrics::get().answered(out);
-        return true;
-    }
-    let Some(peer) = peer() else {
-        return false;
+    let cookie = match (&state.cookies, req.cookie()) {
+        (Some(_), Some(_)) => peer().and_then(|p| cookie_check(state, &req, p)),
+        _ => None,
     };
-    match runtime.block_on(handle(state, &req, peer)) {
-        Reply::Message(m) => {
-            *out = m;
-            crate::metrics::get().answered(out);
-            true
+    if !answer_cached(state, &req, cookie.as_ref().and_then(|c| c.option()), out) {
+        let Some(peer) = peer() else {
+            return false;
+        };
+        match runtime.block_on(handle(state, &req, peer)) {
+            Reply::Message(m) => *out = m,
+            // Transfers are TCP only: `handle` never returns one for UDP.
+            Reply::Drop | Reply::Transfer(_) => return false,
         }
-        // Transfers are TCP only: `handle` never returns one for UDP.
-        Reply::Drop | Reply::Transfer(_) => false,
     }
+    if state.rrl.is_some() {
+        let Some(source) = peer() else {
+            return false;
+        };
+        let valid = cookie.is_some_and(|c| c.is_valid());
+        if !rate_limit(state, &req, source.ip(), valid, out) {
+            return false;
+        }
+    }
+    crate::metrics::get().answered(out);
+    true
 }
 
 /// The loop of one UDP socket's thread (Linux: `recvmmsg`/`sendmmsg`).

@@ -10,16 +10,19 @@
 //!  file watcher / SIGHUP ─▶ zone task (sync::primary) ─▶ store ─▶ publish ─▶ NOTIFY out
 //! ```
 //! [`request`] reads each message once and decides what the answer cache may answer;
+//! [`cookies`] checks and makes DNS cookies; [`rrl`] limits UDP answers per source;
 //! [`handle`] validates and dispatches; [`listen`] owns the sockets; [`xfr_out`]
 //! streams transfers. The answers themselves, and their cache per published version,
 //! are [`crate::answer`]'s.
 
 pub mod connections;
+pub mod cookies;
 pub mod handle;
 pub mod http;
 pub mod listen;
 pub(crate) mod lograte;
 pub mod request;
+pub mod rrl;
 pub mod xfr_out;
 
 use std::net::SocketAddr;
@@ -64,6 +67,13 @@ pub struct ServerState {
     /// The NSID (RFC 5001) answered to queries that ask for it; from the config at
     /// start-up (a change needs a restart).
     pub nsid: Option<Vec<u8>>,
+    /// The DNS cookie secret (`cookies: true`, the default); `None`: cookies off.
+    /// From the config at start-up (a change needs a restart).
+    pub cookies: Option<cookies::ServerCookies>,
+    /// Response rate limiting over UDP (`rate-limit:`); `None`: off. From the config
+    /// at start-up (a change needs a restart); its buckets are written by the UDP
+    /// threads, each under its own lock.
+    pub rrl: Option<rrl::RateLimiter>,
 }
 
 //----------- run --------------------------------------------------------------------
@@ -162,6 +172,14 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         max_transfer_time_out: config.limits.max_transfer_time_out,
         super_masters: zones.super_masters(),
         nsid: config.nsid.clone(),
+        cookies: if config.cookies {
+            Some(cookies::ServerCookies::random().ok_or_else(|| {
+                ServerError::Task("no randomness for the DNS cookie secret".into())
+            })?)
+        } else {
+            None
+        },
+        rrl: config.rate_limit.as_ref().map(rrl::RateLimiter::new),
     });
     let mut endpoints = JoinSet::new();
     if let Some(l) = control_socket {

@@ -114,6 +114,11 @@ impl<'a> Request<'a> {
             .map_or(wire::edns::Asked::default(), |o| o.asked())
     }
 
+    /// The data of its first COOKIE option (RFC 7873), if any.
+    pub fn cookie(&self) -> Option<&'a [u8]> {
+        self.outline.as_ref().ok()?.cookie()
+    }
+
     /// True when the message carries a TSIG RR as its last record (it must then be
     /// verified before anything that depends on who asks).
     pub fn has_tsig(&self) -> bool {
@@ -143,12 +148,16 @@ impl<'a> Request<'a> {
 /// patched in place) and whose QTYPE is not AXFR or IXFR, with at most one OPT, of
 /// version 0, that asks for none of NSID, EXPIRE and ZONEVERSION (their values are
 /// per response: the server's identity, a clock that counts down, the serial), and
-/// no TSIG (a signed answer is never cached). Other options (a cookie, padding) do
-/// not shape the answer and do not stop the cache. These are exactly the
+/// no TSIG (a signed answer is never cached). Other options (padding, …) do
+/// not shape the answer and do not stop the cache. With `cookies` on, a COOKIE
+/// option of a length RFC 7873 §5.2.2 forbids goes the whole way (FORMERR), and a
+/// well-formed one takes its answer's room ([`COOKIE_ROOM`]) off the key's size
+/// limit: the cached answer never holds a cookie, and the cookie of each request
+/// is appended to it (`answer::cache::append_option`). These are exactly the
 /// requests [`handle`](super::handle::handle) sends to the query path unsigned, so the
 /// UDP fast path and `handle` answer them with the same bytes. What the zone allows
 /// (catalog zones, a version being loaded) is decided after the key, by both alike.
-pub fn cacheable(req: &Request<'_>) -> Option<CacheKey> {
+pub fn cacheable(req: &Request<'_>, cookies: bool) -> Option<CacheKey> {
     let h = req.header();
     if h.qr() || h.opcode() != Opcode::QUERY || h.qdcount != 1 {
         return None;
@@ -170,15 +179,26 @@ pub fn cacheable(req: &Request<'_>) -> Option<CacheKey> {
     if outline.asked().any() {
         return None;
     }
+    let mut limit = req.size_limit();
+    if cookies && let Some(cookie) = outline.cookie() {
+        if !crate::server::cookies::well_formed(cookie) {
+            return None;
+        }
+        limit -= COOKIE_ROOM;
+    }
     let qname = outline.plain_qname()?;
     CacheKey::new(
         qname,
         q.qtype.0,
         edns,
         req.transport() == Transport::Tcp,
-        req.size_limit() as u16,
+        limit as u16,
     )
 }
+
+/// Octets the COOKIE option of an answer takes (RFC 9018: an 8-octet client cookie
+/// and a 16-octet server cookie, after the option's code and length).
+pub const COOKIE_ROOM: usize = crate::server::cookies::OPTION_LEN;
 
 //============ Tests =================================================================
 
@@ -223,7 +243,11 @@ mod tests {
     }
 
     fn key(m: &[u8], transport: Transport) -> Option<CacheKey> {
-        cacheable(&Request::parse(m, transport)?)
+        cacheable(&Request::parse(m, transport)?, false)
+    }
+
+    fn key_with_cookies(m: &[u8], transport: Transport) -> Option<CacheKey> {
+        cacheable(&Request::parse(m, transport)?, true)
     }
 
     fn with(m: &[u8], at: usize, value: u8) -> Vec<u8> {
@@ -354,6 +378,42 @@ mod tests {
             k(&e(1232, true), Transport::Udp)
         );
         assert_ne!(k(&e(512, false), Transport::Udp), a);
+    }
+
+    #[test]
+    fn cookies_take_their_room_and_malformed_ones_go_the_whole_way() {
+        let cookie = |len: usize| {
+            let mut o = vec![0, 10, 0, len as u8];
+            o.extend(std::iter::repeat_n(7u8, len));
+            query(0, &[&opt_with(&o)])
+        };
+        let plain = query(0, &[&opt(1232, 0, false)]);
+        let base = key_with_cookies(&plain, Transport::Udp).unwrap();
+        assert_eq!(base.limit(), 1232);
+        for len in [8, 16, 24, 40] {
+            let k = key_with_cookies(&cookie(len), Transport::Udp).unwrap();
+            assert_eq!(k.limit() as usize, 1232 - COOKIE_ROOM, "{len} octets");
+            assert_eq!(k.qname(), base.qname());
+            // TCP too: 64 KiB less the option.
+            let k = key_with_cookies(&cookie(len), Transport::Tcp).unwrap();
+            assert_eq!(k.limit() as usize, 65_535 - COOKIE_ROOM);
+            // Cookies off: the option is one like any other.
+            assert_eq!(key(&cookie(len), Transport::Udp).unwrap().limit(), 1232);
+        }
+        for len in [0, 7, 9, 15, 41] {
+            assert!(
+                key_with_cookies(&cookie(len), Transport::Udp).is_none(),
+                "{len} octets"
+            );
+            assert!(key(&cookie(len), Transport::Udp).is_some(), "{len} octets");
+        }
+        let eight = cookie(8);
+        let r = Request::parse(&eight, Transport::Udp).unwrap();
+        assert_eq!(r.cookie(), Some(&[7u8; 8][..]));
+        assert_eq!(
+            Request::parse(&plain, Transport::Udp).unwrap().cookie(),
+            None
+        );
     }
 
     #[test]

@@ -30,6 +30,8 @@ use super::Message;
 pub const NSID: u16 = 3;
 /// EXPIRE (RFC 7314).
 pub const EXPIRE: u16 = 9;
+/// COOKIE (RFC 7873); read and answered by `server::cookies`.
+pub const COOKIE: u16 = 10;
 /// ZONEVERSION (RFC 9660).
 pub const ZONEVERSION: u16 = 19;
 /// ZONEVERSION type 0: the SOA serial (RFC 9660 §2).

@@ -356,6 +356,17 @@ impl<'a> Outline<'a> {
         }
     }
 
+    /// The data of the OPT's first COOKIE option (RFC 7873 §5.2: only the first is
+    /// read); none without OPT or with an OPT without options (no walk).
+    pub fn cookie(&self) -> Option<&'a [u8]> {
+        match self.opt_rdata {
+            Some((start, end)) if end > start => {
+                super::edns::Options::new(&self.buf[start..end]).find(super::edns::COOKIE)
+            }
+            _ => None,
+        }
+    }
+
     /// Offset of the TSIG RR when it is the last record of ADDITIONAL.
     pub fn tsig_offset(&self) -> Option<usize> {
         self.tsig_offset

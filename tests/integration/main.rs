@@ -10,6 +10,7 @@ mod fleet;
 mod generated;
 mod hickory;
 mod logflood;
+mod ratelimit;
 mod secondary;
 mod serve;
 mod supermaster;

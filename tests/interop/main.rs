@@ -7,6 +7,7 @@
 
 mod catalog;
 mod catalog_reset;
+mod cookies;
 mod differential;
 mod dnssec;
 mod edns;

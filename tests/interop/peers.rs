@@ -411,6 +411,18 @@ pub fn start_knot(zones: &[ZoneDef], keys: &[PeerKey]) -> Daemon {
 /// [`start_knot`] on a port picked beforehand (so that a primary can be told to
 /// NOTIFY it before it runs).
 pub fn start_knot_on(port: u16, zones: &[ZoneDef], keys: &[PeerKey]) -> Daemon {
+    start_knot_with_module(port, zones, keys, None)
+}
+
+/// [`start_knot_on`] with one query module for every zone: `(kind, settings)`, as
+/// `("mod-rrl", "rate-limit: 20")` (the module's `default` instance, with
+/// `settings` one per line).
+pub fn start_knot_with_module(
+    port: u16,
+    zones: &[ZoneDef],
+    keys: &[PeerKey],
+    module: Option<(&str, &str)>,
+) -> Daemon {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path().display().to_string();
     write_zone_files(dir.path(), zones);
@@ -450,10 +462,19 @@ pub fn start_knot_on(port: u16, zones: &[ZoneDef], keys: &[PeerKey]) -> Daemon {
     let acls: Vec<String> = std::iter::once("any".to_string())
         .chain(keys.iter().map(|k| format!("key-{}", k.name)))
         .collect();
+    if let Some((kind, settings)) = module {
+        cfg.push_str(&format!("{kind}:\n  - id: default\n"));
+        for line in settings.lines() {
+            cfg.push_str(&format!("    {line}\n"));
+        }
+    }
     cfg.push_str(&format!(
-        "template:\n  - id: default\n    storage: {d}\n    zonefile-sync: -1\n    zonefile-load: difference\n    journal-content: changes\n    semantic-checks: off\n\
-         zone:\n"
+        "template:\n  - id: default\n    storage: {d}\n    zonefile-sync: -1\n    zonefile-load: difference\n    journal-content: changes\n    semantic-checks: off\n"
     ));
+    if let Some((kind, _)) = module {
+        cfg.push_str(&format!("    global-module: {kind}/default\n"));
+    }
+    cfg.push_str("zone:\n");
     for z in zones {
         cfg.push_str(&format!(
             "  - domain: {}\n    acl: [{}]\n",
