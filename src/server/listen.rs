@@ -376,6 +376,8 @@ pub async fn serve_tls(listener: TcpListener, tls: Arc<ServerTls>, state: Arc<Se
 // lines (issue 13).
 static TLS_FAILED: super::lograte::LogRate = super::lograte::per_packet();
 static TLS_ON_PLAIN: super::lograte::LogRate = super::lograte::per_packet();
+// Sessions are few (transfers, not queries), but anyone may open one: rate-limited too.
+static TLS_SESSIONS: super::lograte::LogRate = super::lograte::per_packet();
 
 /// The handshake of one TLS connection, then its message loop.
 async fn tls_connection(
@@ -417,7 +419,9 @@ async fn tls_connection(
         return;
     }
     let who = TlsPeer::of(session);
-    debug!(%peer, client_cert = ?who.client, "TLS session established");
+    if let Some(more) = TLS_SESSIONS.admit() {
+        info!(%peer, client_cert = ?who.client, "TLS session established{more}");
+    }
     connection(stream, peer, state, slot, Some(Arc::new(who))).await
 }
 

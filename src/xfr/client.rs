@@ -795,6 +795,22 @@ async fn read_framed<R: AsyncReadExt + Unpin>(
                     .into(),
             })
         }
+        // TLS 1.3 finishes the client's side of the handshake before the server has
+        // checked our certificate: a server that requires one (and got none it
+        // trusts) closes the session here, often without an alert.
+        Ok(Err(e))
+            if e.kind() == std::io::ErrorKind::UnexpectedEof
+                && messages == 0
+                && opts.tls.is_some() =>
+        {
+            Err(XfrError::Tls {
+                peer,
+                reason: "the server closed the TLS session without answering: it may require \
+                    a client certificate it trusts (mutual TLS: cert-file and key-file, \
+                    --tls-cert and --tls-key)"
+                    .into(),
+            })
+        }
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(XfrError::Incomplete {
             peer,
             reason: format!("connection closed inside a message after {messages} messages"),

@@ -187,11 +187,25 @@ fn a_secondary_transfers_over_tls_and_notify_brings_an_ixfr_over_tls() {
     assert!(!ok && err.contains("REFUSED"), "{err}");
 
     let mark = secondary.mark();
+    let primary_mark = primary.mark();
     write_file(&d.join("zone"), &zone_text(2, "new A 192.0.2.2\n"));
     wait_serial(secondary.addr, ZONE, 2);
     secondary.wait_log_since(mark, &["NOTIFY-in, accepted"]);
     secondary.wait_log_since(mark, &["IXFR-in, serial 1 -> 2", "transport=TLS"]);
-    primary.wait_log(&["IXFR-out, finished", "via=\"TLS\""]);
+    let pmark = primary_mark;
+    primary.wait_log_since(pmark, &["IXFR-out, finished", "via=\"TLS\""]);
+    // RFC 9103 §5.4: the refresh's SOA query and its IXFR shared one TLS session (a
+    // new one, or the AXFR's if it was still parked).
+    let log = primary.log();
+    let sessions = log[pmark..]
+        .lines()
+        .take_while(|l| !l.contains("IXFR-out, finished"))
+        .filter(|l| l.contains("TLS session established"))
+        .count();
+    assert!(
+        sessions <= 1,
+        "one session for the SOA query and the IXFR:\n{log}"
+    );
     let a = ask(secondary.addr, "new.example.net.", Rtype::A);
     assert_eq!(a.answer.len(), 1);
 }
