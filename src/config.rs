@@ -1693,6 +1693,88 @@ mod tests {
         }
     }
 
+    /// A self-signed certificate and its key in `dir` (`cert.pem`, `cert.key`).
+    fn certificate(dir: &Path) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["primary.test".into()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        std::fs::write(dir.join("cert.pem"), cert.pem()).unwrap();
+        std::fs::write(dir.join("cert.key"), key.serialize_pem()).unwrap();
+    }
+
+    #[test]
+    fn tls_keys_resolve_and_their_problems_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        certificate(dir.path());
+        let d = dir.path().display();
+        let with = |text: &str| text.replace("DIR", &d.to_string());
+        let ok = with(
+            "listen: [\"127.0.0.1:53\"]\nlisten-tls: [\"127.0.0.1:853\"]\n\
+             tls: { cert-file: DIR/cert.pem, key-file: DIR/cert.key, client-ca-file: DIR/cert.pem }\n\
+             zones:\n  - name: a.test\n    file: a.zone\n    allow-transfer: [ { tls: true } ]\n\
+             \x20 - name: b.test\n    primaries: [ { address: \"127.0.0.1:853\", tls: { ca-file: DIR/cert.pem, hostname: primary.test } } ]\n\
+             \x20 - name: c.test\n    primaries: [ { address: \"127.0.0.1:853\", tls: { ca-file: DIR/cert.pem, hostname: primary.test } } ]\n\
+             super-masters:\n  - { address: \"127.0.0.1:853\", tls: { pin-sha256: [\"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\"] } }\n",
+        );
+        let c = load(&ok).expect("valid");
+        assert!(c.tls.as_ref().is_some_and(|t| t.mutual()));
+        assert_eq!(c.listen_tls.len(), 1);
+        assert!(c.zones[0].allow_transfer.entries[0].tls);
+        let tls_of = |i: usize| match &c.zones[i].source {
+            ZoneSource::Secondary { primaries } => primaries[0].tls.clone().expect("tls"),
+            other => panic!("{other:?}"),
+        };
+        // Equal blocks share one client, and so its parked sessions.
+        assert!(Arc::ptr_eq(&tls_of(1), &tls_of(2)));
+        assert!(!tls_of(1).opportunistic());
+        assert!(c.super_masters[0].tls.is_some());
+
+        let cases = [
+            (
+                "listen: [\"127.0.0.1:53\"]\nlisten-tls: [\"127.0.0.1:853\"]\n",
+                "listen-tls: needs `tls:`",
+            ),
+            (
+                "listen: [\"127.0.0.1:53\"]\ntls: { cert-file: DIR/cert.pem, key-file: DIR/cert.key }\n",
+                "tls: the server's certificate is used only with `listen-tls:`",
+            ),
+            (
+                "listen: [\"127.0.0.1:53\"]\nzones:\n  - name: a.test\n    file: a.zone\n    allow-transfer: [ { tls: true } ]\n",
+                "listen-tls: an allow-transfer entry has `tls: true`",
+            ),
+            (
+                "listen: [\"127.0.0.1:53\"]\nlisten-tls: [\"127.0.0.1:853\"]\ntls: { cert-file: DIR/none.pem, key-file: DIR/cert.key }\n",
+                "none.pem: No such file",
+            ),
+            (
+                "listen: [\"127.0.0.1:53\"]\nlisten-tls: [\"127.0.0.1:853\"]\ntls: { cert-file: DIR/cert.key, key-file: DIR/cert.key }\n",
+                "no PEM certificate",
+            ),
+            (
+                "listen: [\"127.0.0.1:53\"]\nzones:\n  - name: b.test\n    primaries: [ { address: \"127.0.0.1:853\", ixfr-udp: true, tls: {} } ]\n",
+                "zones[0].primaries[0].ixfr-udp: a primary reached over TLS",
+            ),
+            (
+                "listen: [\"127.0.0.1:53\"]\nzones:\n  - name: b.test\n    primaries: [ { address: \"127.0.0.1:853\", tls: { hostname: \"not a name\" } } ]\n",
+                "zones[0].primaries[0].tls.hostname",
+            ),
+            (
+                "listen: [\"127.0.0.1:53\"]\nzones:\n  - name: b.test\n    primaries: [ { address: \"127.0.0.1:853\", tls: { cert-file: DIR/cert.pem } } ]\n",
+                "needs both cert-file and key-file",
+            ),
+            (
+                "listen: [\"127.0.0.1:53\"]\nzones:\n  - name: b.test\n    primaries: [ { address: \"127.0.0.1:853\", tls: { ca: x } } ]\n",
+                "unknown field `ca`",
+            ),
+        ];
+        for (text, want) in cases {
+            let got = problems(&with(text));
+            assert!(got.iter().any(|p| p.contains(want)), "{text}: {got:?}");
+        }
+    }
+
     #[test]
     fn nsid_is_a_string_or_hex() {
         let with = |v: &str| format!("listen: [\"127.0.0.1:5300\"]\nnsid: {v}\n");
