@@ -4,9 +4,9 @@
 //! # Data flow
 //! ```text
 //!  UDP/TCP/TLS ─▶ listen ─▶ Request (read once) ─▶ handle ─┬─▶ cache hit: copy, patch ID/flags/case
-//!                                                     ├─▶ answer::resolve on the zone's Published snapshot
-//!                                                     ├─▶ xfr_out (AXFR/IXFR, TSIG per message)
-//!                                                     └─▶ NOTIFY in
+//!                                                         ├─▶ answer::resolve on the zone's Published snapshot
+//!                                                         ├─▶ xfr_out (AXFR/IXFR, TSIG per message)
+//!                                                         └─▶ NOTIFY in
 //!  file watcher / SIGHUP ─▶ zone task (sync::primary) ─▶ store ─▶ publish ─▶ NOTIFY out
 //! ```
 //! [`request`] reads each message once and decides what the answer cache may answer;

@@ -6,8 +6,10 @@
 //! - zonesync primary on `listen-tls` → named secondary
 //!   (`primaries { … tls NAME; }` with `remote-hostname`), and the edit after it;
 //! - `zonesync axfr --tls` against named;
-//! - mutual TLS on named (`tls { ca-file … }`): refused without a client
-//!   certificate, accepted with one.
+//! - mutual TLS both ways: named as primary (`tls { ca-file … }`) refuses
+//!   `zonesync axfr` without a client certificate and accepts it with one; a zonesync
+//!   primary with `client-ca-file` refuses a named secondary without one and serves
+//!   one whose `tls` block has `cert-file`/`key-file`.
 //!
 //! Knot DNS gains XoT in 3.4; the Debian package here is older, so only named is a
 //! peer (the test module says so rather than skipping silently).
@@ -176,29 +178,83 @@ fn named_primary_over_xot_to_zonesync_secondary_axfr_then_notify_ixfr() {
 
 #[test]
 fn zonesync_primary_over_xot_to_named_secondary() {
+    zonesync_primary_to_named(false);
+}
+
+/// The same with mutual TLS: named presents `client.pem` from `clients.pem`.
+#[test]
+fn zonesync_primary_over_mutual_tls_to_named_secondary() {
+    zonesync_primary_to_named(true);
+}
+
+/// A named secondary that presents no client certificate gets nothing from a
+/// zonesync primary that requires one.
+#[test]
+fn zonesync_primary_refuses_named_without_a_client_certificate() {
     let pki = pki();
     let p = pki.path().display();
     let (zport, ztls, nport) = (free_port(), free_port(), free_port());
     let yaml = format!(
         "listen: [\"127.0.0.1:{zport}\"]\nlisten-tls: [\"127.0.0.1:{ztls}\"]\n\
-         tls: {{ cert-file: {p}/server.pem, key-file: {p}/server.key }}\n\
+         tls: {{ cert-file: {p}/server.pem, key-file: {p}/server.key, client-ca-file: {p}/clients.pem }}\n\
+         state-dir: state\n\
+         zones:\n  - name: {ZONE}\n    file: {ZONE}.zone\n\
+         \x20   allow-transfer: [ {{ address: 127.0.0.0/8, tls: true }} ]\n"
+    );
+    let zs = start_zonesync_files(zport, &yaml, &[(ZONE, &zone_at(1))], &[ZONE]);
+    let conf = named_secondary_conf(pki.path(), nport, ztls, false);
+    let named = start_named_config(nport, &conf, &[], &[]);
+    let refused = poll(WAIT, || {
+        zs.log()
+            .lines()
+            .any(|l| l.contains("TLS handshake failed") && l.contains("presented no certificate"))
+    });
+    assert!(refused, "{}\n--- named ---\n{}", zs.log(), named.log());
+    assert!(!zs.log().contains("AXFR-out, finished"), "{}", zs.log());
+    assert_eq!(soa_serial(nport, ZONE), None, "named has no copy");
+}
+
+/// named's config as a secondary of [`ZONE`] on `port`, its primary zonesync's TLS
+/// port `tls_port`, presenting the client certificate when `client_cert`.
+fn named_secondary_conf(pki: &Path, port: u16, tls_port: u16, client_cert: bool) -> String {
+    let p = pki.display();
+    let cert = if client_cert {
+        format!(" cert-file \"{p}/client.pem\"; key-file \"{p}/client.key\";")
+    } else {
+        String::new()
+    };
+    format!(
+        "tls to-primary {{ ca-file \"{p}/ca.pem\"; remote-hostname \"primary.test\";{cert} }};\n\
+         options {{\n  directory \"{{dir}}\";\n  listen-on port {port} {{ 127.0.0.1; }};\n  \
+         listen-on-v6 {{ none; }};\n  recursion no;\n  pid-file \"{{dir}}/named.pid\";\n  \
+         session-keyfile \"{{dir}}/session.key\";\n  managed-keys-directory \"{{dir}}\";\n  \
+         dnssec-validation no;\n  notify no;\n  allow-notify {{ 127.0.0.1; }};\n}};\ncontrols {{ }};\n\
+         logging {{\n  channel out {{ stderr; severity info; print-time yes; }};\n  \
+         category default {{ out; }};\n}};\n\
+         zone \"{ZONE}\" {{ type secondary; primaries {{ 127.0.0.1 port {tls_port} tls to-primary; }};\n  \
+         file \"{{dir}}/{ZONE}.bak\"; }};\n"
+    )
+}
+
+fn zonesync_primary_to_named(mutual: bool) {
+    let pki = pki();
+    let p = pki.path().display();
+    let (zport, ztls, nport) = (free_port(), free_port(), free_port());
+    let client_ca = if mutual {
+        format!(", client-ca-file: {p}/clients.pem")
+    } else {
+        String::new()
+    };
+    let yaml = format!(
+        "listen: [\"127.0.0.1:{zport}\"]\nlisten-tls: [\"127.0.0.1:{ztls}\"]\n\
+         tls: {{ cert-file: {p}/server.pem, key-file: {p}/server.key{client_ca} }}\n\
          state-dir: state\nfile-check-interval: 200ms\n\
          zones:\n  - name: {ZONE}\n    file: {ZONE}.zone\n\
          \x20   allow-transfer: [ {{ address: 127.0.0.0/8, tls: true }} ]\n\
          \x20   also-notify: [\"127.0.0.1:{nport}\"]\n"
     );
     let zs = start_zonesync_files(zport, &yaml, &[(ZONE, &zone_at(1))], &[ZONE]);
-    let conf = format!(
-        "tls to-primary {{ ca-file \"{p}/ca.pem\"; remote-hostname \"primary.test\"; }};\n\
-         options {{\n  directory \"{{dir}}\";\n  listen-on port {nport} {{ 127.0.0.1; }};\n  \
-         listen-on-v6 {{ none; }};\n  recursion no;\n  pid-file \"{{dir}}/named.pid\";\n  \
-         session-keyfile \"{{dir}}/session.key\";\n  managed-keys-directory \"{{dir}}\";\n  \
-         dnssec-validation no;\n  notify no;\n  allow-notify {{ 127.0.0.1; }};\n}};\ncontrols {{ }};\n\
-         logging {{\n  channel out {{ stderr; severity info; print-time yes; }};\n  \
-         category default {{ out; }};\n}};\n\
-         zone \"{ZONE}\" {{ type secondary; primaries {{ 127.0.0.1 port {ztls} tls to-primary; }};\n  \
-         file \"{{dir}}/{ZONE}.bak\"; }};\n"
-    );
+    let conf = named_secondary_conf(pki.path(), nport, ztls, mutual);
     let named = start_named_config(nport, &conf, &[], &[ZONE]);
     wait_serial_at(nport, 1, "named", || named.log());
     let out_over_tls = |kind: &str| {
@@ -207,6 +263,11 @@ fn zonesync_primary_over_xot_to_named_secondary() {
             .any(|l| l.contains(&format!("{kind}-out, finished")) && l.contains("via=\"TLS\""))
     };
     assert!(poll(WAIT, || out_over_tls("AXFR")), "{}", zs.log());
+    if mutual {
+        // The transfer's log line names named's certificate by its pin.
+        let pin = zonesync::tls::spki_pin_of_file(&pki.path().join("client.pem")).unwrap();
+        assert!(zs.log().contains(&pin), "{}", zs.log());
+    }
 
     zs.update_zone(ZONE, &zone_at(2), 2);
     wait_serial_at(nport, 2, "named", || named.log());
