@@ -9,7 +9,8 @@
 //! - every bad input named by the issue gets a clear error naming the peer: wrong CA,
 //!   expired and not-yet-valid certificates, hostname mismatch, a TLS 1.2-only peer
 //!   (both roles, OpenSSL playing the peer), plain TCP on the TLS port, a TLS client
-//!   on the plain port, and handshakes that never complete (both roles).
+//!   on the plain port, and handshakes that never complete (both roles);
+//! - `check --fleet --tls` reaches a server that transfers over TLS only.
 
 use std::io::Read;
 use std::net::{SocketAddr, TcpListener};
@@ -319,6 +320,28 @@ fn certificate_problems_are_named() {
             "the server's certificate is not valid yet",
         ),
     ];
+    // `check --fleet` reaches a server that transfers over TLS only.
+    let good = tls_addr(ports[0]).to_string();
+    let out = zonesync(&[
+        "check",
+        "--fleet",
+        ZONE,
+        "-s",
+        &good,
+        "--content",
+        "--tls-ca",
+        path(&ca_pem),
+        "--tls-hostname",
+        "primary.test",
+        "--format",
+        "json",
+    ]);
+    let report = crate::common::stdout(&out);
+    assert!(out.status.success(), "{report}{}", stderr(&out));
+    assert!(
+        report.contains("\"consistent\": true") && report.contains("\"records\": 3"),
+        "{report}"
+    );
     for (port, args, want) in cases {
         let (ok, _, err) = axfr(tls_addr(port), args);
         if want.is_empty() {
