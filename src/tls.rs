@@ -630,7 +630,11 @@ fn certificate(c: &CertificateError) -> String {
             if presented.is_empty() {
                 "no name".into()
             } else {
-                presented.join(", ")
+                presented
+                    .iter()
+                    .map(|p| presented_name(p))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             },
             expected.to_str()
         ),
@@ -639,6 +643,17 @@ fn certificate(c: &CertificateError) -> String {
         CertificateError::Other(o) => o.to_string(),
         other => format!("was rejected ({other:?})"),
     }
+}
+
+/// A name as rustls presents it (`DnsName("a.test")`, `IpAddress(192.0.2.1)`), bare.
+fn presented_name(p: &str) -> &str {
+    p.strip_prefix("DnsName(\"")
+        .and_then(|r| r.strip_suffix("\")"))
+        .or_else(|| {
+            p.strip_prefix("IpAddress(")
+                .and_then(|r| r.strip_suffix(')'))
+        })
+        .unwrap_or(p)
 }
 
 /// True when `prefix` (the first octets a DNS-over-TCP peer sent) is a TLS
@@ -707,7 +722,11 @@ mod tests {
                 Side::Server,
                 "the client's certificate is not valid yet",
             ),
-            (name_mismatch, Side::Client, "hostname mismatch"),
+            (
+                name_mismatch,
+                Side::Client,
+                "is for other.test but primary.test was expected (hostname mismatch)",
+            ),
             (
                 E::AlertReceived(AlertDescription::ProtocolVersion),
                 Side::Client,
