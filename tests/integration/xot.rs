@@ -209,6 +209,29 @@ fn a_secondary_transfers_over_tls_and_notify_brings_an_ixfr_over_tls() {
     );
     let a = ask(secondary.addr, "new.example.net.", Rtype::A);
     assert_eq!(a.answer.len(), 1);
+
+    // `zonesync ixfr --tls` asks the primary over TLS too.
+    let ca = d.join("ca.pem");
+    let tls = tls_addr(tls_port).to_string();
+    let out = zonesync(&[
+        "ixfr",
+        ZONE,
+        "-s",
+        &tls,
+        "--serial",
+        "1",
+        "--tls-ca",
+        path(&ca),
+        "--tls-hostname",
+        "primary.test",
+    ]);
+    let (text, err) = (crate::common::stdout(&out), stderr(&out));
+    assert!(out.status.success(), "{err}");
+    assert!(
+        text.contains("; serial 1 -> 2") && text.contains("+new.example.net."),
+        "{text}"
+    );
+    assert!(err.contains("over TLS"), "{err}");
 }
 
 //----------- Mutual TLS -------------------------------------------------------------
