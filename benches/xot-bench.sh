@@ -10,7 +10,8 @@
 # deterministic) under target/xot-bench/, makes a CA and a server certificate with
 # the openssl CLI, then runs inside a network namespace of its own (unshare -n,
 # loopback only) when run as root. Rounds alternate TCP and TLS; the medians and
-# their ratio are printed last.
+# their ratio are printed last, and beside them the same for named 9.18 serving the
+# zone (plain and XoT) to kdig, when both are installed.
 set -eu
 
 records=${1:-1000000}
@@ -107,8 +108,58 @@ kill $pid
 wait $pid 2> /dev/null || true
 
 cmp -s "$work/tcp.zone" "$work/tls.zone" || { echo "TCP and TLS zones differ" >&2; exit 1; }
+echo "records: $(wc -l < "$work/tls.zone") written, identical over TCP and TLS"
+
+# The peer's figure: named 9.18 serving the same zone over TCP and over XoT, fetched
+# by kdig (+tls-ca, +tls-hostname: strict) writing to a file.
+if command -v named > /dev/null && command -v kdig > /dev/null; then
+    cat > "$run/named.conf" << EOF
+tls local-tls { cert-file "$run/server.pem"; key-file "$run/server.key"; };
+options {
+  directory "$run";
+  listen-on port $port { 127.0.0.1; };
+  listen-on port $tls_port tls local-tls { 127.0.0.1; };
+  listen-on-v6 { none; };
+  recursion no; notify no; dnssec-validation no;
+  pid-file "$run/named.pid"; session-keyfile "$run/session.key";
+  managed-keys-directory "$run";
+  allow-transfer { 127.0.0.0/8; };
+};
+controls { };
+zone "example.com" { type primary; file "$run/example.com.zone"; };
+EOF
+    named -f -n 1 -c "$run/named.conf" > "$run/named.log" 2>&1 &
+    pid=$!
+    i=0
+    until kdig @127.0.0.1 -p $port example.com SOA +short +time=1 +retry=0 2> /dev/null | grep -q .; do
+        i=$((i + 1))
+        if [ $i -ge 240 ]; then
+            echo "named did not load the zone; log:" >&2
+            tail -n 20 "$run/named.log" >&2
+            kill $pid
+            exit 1
+        fi
+        sleep 0.5
+    done
+    i=1
+    while [ $i -le "$rounds" ]; do
+        measure named-tcp sh -c "kdig @127.0.0.1 -p $port example.com AXFR +noall +answer > '$work/named-tcp.zone'"
+        measure named-tls sh -c "kdig @127.0.0.1 -p $tls_port +tls-ca='$run/ca.pem' +tls-hostname=primary.test example.com AXFR +noall +answer > '$work/named-tls.zone'"
+        i=$((i + 1))
+    done
+    kill $pid
+    wait $pid 2> /dev/null || true
+fi
+
+ratio() {
+    awk "BEGIN { printf \"%.2f\", $2 / $1 }"
+}
 tcp=$(median "$work/tcp.times")
 tls=$(median "$work/tls.times")
-echo "records: $(wc -l < "$work/tls.zone") written, identical over TCP and TLS"
-echo "median of $rounds: TCP ${tcp} s, TLS ${tls} s, TLS/TCP $(awk "BEGIN { printf \"%.2f\", $tls / $tcp }")x (goal <= 1.5x)"
+echo "zonesync, median of $rounds: TCP ${tcp} s, TLS ${tls} s, TLS/TCP $(ratio "$tcp" "$tls")x (goal <= 1.5x)"
+if [ -s "$work/named-tls.times" ]; then
+    ntcp=$(median "$work/named-tcp.times")
+    ntls=$(median "$work/named-tls.times")
+    echo "named + kdig, median of $rounds: TCP ${ntcp} s, TLS ${ntls} s, TLS/TCP $(ratio "$ntcp" "$ntls")x"
+fi
 rm -rf "$run"
