@@ -10,7 +10,9 @@
 //!   expired and not-yet-valid certificates, hostname mismatch, a TLS 1.2-only peer
 //!   (both roles, OpenSSL playing the peer), plain TCP on the TLS port, a TLS client
 //!   on the plain port, and handshakes that never complete (both roles);
-//! - `check --fleet --tls` reaches a server that transfers over TLS only.
+//! - `check --fleet --tls` and `ixfr --tls` reach a server that transfers over TLS;
+//! - a super slave whose super master has `tls:` takes the catalog and its member
+//!   zones over TLS.
 
 use std::io::Read;
 use std::net::{SocketAddr, TcpListener};
@@ -530,5 +532,59 @@ fn check_config_reads_the_tls_files() {
     assert!(
         err.contains("zones[1].primaries[0].tls") && err.contains("pin-sha256"),
         "{err}"
+    );
+}
+
+//----------- Super master over TLS --------------------------------------------------
+
+/// A super slave whose super master has `tls:` takes the catalog and the member
+/// zones over TLS.
+#[test]
+fn a_super_slave_takes_catalog_and_zones_over_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ca = Ca::new(d, "ca");
+    ca.issue(d, "server", "primary.test", Validity::Now);
+    let (tls_port, sport) = (free_port(), free_port());
+    let mdir = d.join("m");
+    std::fs::create_dir_all(mdir.join("zones")).unwrap();
+    write_file(
+        &mdir.join("zones/one.test.zone"),
+        "$ORIGIN one.test.\n$TTL 300\n@ SOA ns1.example.net. h.example.net. 1 3600 600 86400 300\n\
+         @ NS ns1.example.net.\nwww A 192.0.2.1\n",
+    );
+    let mcfg = mdir.join("cfg.yaml");
+    write_file(
+        &mcfg,
+        &format!(
+            "listen: [\"127.0.0.1:0\"]\nlisten-tls: [\"127.0.0.1:{tls_port}\"]\n\
+             tls: {{ cert-file: ../server.pem, key-file: ../server.key }}\n\
+             state-dir: state\nfile-check-interval: 200ms\nzones-dir: zones\n\
+             super-slaves:\n  servers: [\"127.0.0.1:{sport}\"]\n  allow-unsigned: true\n\
+             \x20 catalog: catalog.invalid.\n"
+        ),
+    );
+    let master = Server::start(&mcfg);
+    master.wait_log(&["listening on TLS (XoT)"]);
+    let sdir = d.join("s");
+    std::fs::create_dir_all(&sdir).unwrap();
+    let scfg = sdir.join("cfg.yaml");
+    write_file(
+        &scfg,
+        &format!(
+            "listen: [\"127.0.0.1:{sport}\"]\nstate-dir: state\nmin-retry: 1s\nmax-retry: 1s\n\
+             super-masters:\n  - {{ address: \"127.0.0.1:{tls_port}\", catalog: catalog.invalid.,\n\
+             \x20     tls: {{ ca-file: ../ca.pem, hostname: primary.test }} }}\n"
+        ),
+    );
+    let slave = Server::start(&scfg);
+    wait_serial(slave.addr, "one.test", 1);
+    for zone in ["catalog.invalid.", "one.test."] {
+        master.wait_log(&["AXFR-out, finished", &format!("zone={zone}"), "via=\"TLS\""]);
+    }
+    assert!(
+        !master.log().contains("via=\"TCP\""),
+        "nothing went over plain TCP:\n{}",
+        master.log()
     );
 }
