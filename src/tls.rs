@@ -26,6 +26,9 @@
 //!   certificate's DER-encoded SubjectPublicKeyInfo.
 //!
 //! # Limitations
+//! - No EDNS(0) padding (RFC 8467) of the messages sent over TLS, which RFC 9103
+//!   recommends against traffic analysis.
+//! - The CLI does not default to port 853 with `--tls`: `-s` names the TLS port.
 //! - No OCSP and no CRLs; a pin-only primary's certificate dates are not checked (the
 //!   key is what is pinned, as with Knot's `cert-key`).
 //! - Certificate and key files are read when the config is (start-up and reload).
