@@ -149,7 +149,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__axfr)
-            opts="-s -y -k -o -v -q -h -V --server --key --key-file --key-name --output --format --timeout --verbose --quiet --color --help --version"
+            opts="-s -y -k -o -v -q -h -V --server --key --key-file --key-name --tls --tls-ca --tls-hostname --tls-cert --tls-key --output --format --timeout --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -183,6 +183,22 @@ _zonesync() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-hostname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -211,7 +227,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__check)
-            opts="-s -y -k -v -q -h -V --origin --format --strict --expiry-warning --verify-signatures --config --fleet --server --ns --content --key --key-file --key-name --verbose --quiet --color --help --version"
+            opts="-s -y -k -v -q -h -V --origin --format --strict --expiry-warning --verify-signatures --config --fleet --server --ns --content --key --key-file --key-name --tls --tls-ca --tls-hostname --tls-cert --tls-key --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -262,6 +278,22 @@ _zonesync() {
                     return 0
                     ;;
                 --key-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-hostname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -487,7 +519,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__ixfr)
-            opts="-s -y -k -v -q -h -V --server --serial --udp --no-fallback --key --key-file --key-name --format --timeout --verbose --quiet --color --help --version"
+            opts="-s -y -k -v -q -h -V --server --serial --udp --no-fallback --key --key-file --key-name --tls --tls-ca --tls-hostname --tls-cert --tls-key --format --timeout --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -522,6 +554,22 @@ _zonesync() {
                     return 0
                     ;;
                 --key-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-hostname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

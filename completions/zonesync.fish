@@ -121,6 +121,10 @@ complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -s s -l server -
 complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -s y -l key -d 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig\'s -y. Note that a key on the command line is visible to other local users' -r
 complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -s k -l key-file -d 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name' -r -F
 complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -l key-name -d 'Which key of the --key-file to use, when it holds more than one' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -l tls-ca -d 'CA certificates (PEM) the server\'s certificate must chain to (strict TLS)' -r -F
+complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -l tls-hostname -d 'The name the server\'s certificate must carry (and the SNI sent); the server\'s IP address when left out' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -l tls-cert -d 'Our client certificate (PEM), for servers that require mutual TLS' -r -F
+complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -s o -l output -d 'Write the zone here instead of stdout (atomically, when complete)' -r -F
 complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -l format -d 'Output format' -r -f -a "zone\t'A zone file (RFC 1035 presentation format)'
 json\t'JSON: the records with their fields'"
@@ -128,6 +132,7 @@ complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -l timeout -d 'H
 complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -l tls -d 'Transfer over TLS (XoT, RFC 9103: TLS 1.3, ALPN "dot"); give the server\'s TLS port with -s. Without --tls-ca the server is not authenticated (opportunistic, RFC 9103 §9.3)'
 complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -137,6 +142,10 @@ complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l serial -d 'Th
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -s y -l key -d 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig\'s -y. Note that a key on the command line is visible to other local users' -r
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -s k -l key-file -d 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name' -r -F
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l key-name -d 'Which key of the --key-file to use, when it holds more than one' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l tls-ca -d 'CA certificates (PEM) the server\'s certificate must chain to (strict TLS)' -r -F
+complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l tls-hostname -d 'The name the server\'s certificate must carry (and the SNI sent); the server\'s IP address when left out' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l tls-cert -d 'Our client certificate (PEM), for servers that require mutual TLS' -r -F
+complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l format -d 'Output format' -r -f -a "diff\t'`; serial A -> B` headers and `-`/`+` record lines'
 json\t'JSON'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l timeout -d 'How long to wait for each message' -r
@@ -145,6 +154,7 @@ always\t'Always colour'
 never\t'Never colour'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l udp -d 'Ask over UDP first (falls back to TCP when the answer does not fit)'
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l no-fallback -d 'Fail instead of falling back to AXFR when the server cannot serve IXFR'
+complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l tls -d 'Transfer over TLS (XoT, RFC 9103: TLS 1.3, ALPN "dot"); give the server\'s TLS port with -s. Without --tls-ca the server is not authenticated (opportunistic, RFC 9103 §9.3)'
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -211,13 +221,18 @@ complete -c zonesync -n "__fish_zonesync_using_subcommand check" -s s -l server 
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -s y -l key -d 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig\'s -y. Note that a key on the command line is visible to other local users' -r
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -s k -l key-file -d 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name' -r -F
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l key-name -d 'Which key of the --key-file to use, when it holds more than one' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l tls-ca -d 'CA certificates (PEM) the server\'s certificate must chain to (strict TLS)' -r -F
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l tls-hostname -d 'The name the server\'s certificate must carry (and the SNI sent); the server\'s IP address when left out' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l tls-cert -d 'Our client certificate (PEM), for servers that require mutual TLS' -r -F
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l strict -d 'Treat warnings as errors'
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l verify-signatures -d 'In signed zones, verify every RRSIG cryptographically against the DNSKEYs'
-complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l ns -d 'Also check the hosts named by the zone\'s NS records'
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l ns -d 'Also check the hosts named by the zone\'s NS records (not with --tls: their TLS ports are unknown)'
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l content -d 'Also transfer the zone from each server and compare the records'
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l tls -d 'Transfer over TLS (XoT, RFC 9103: TLS 1.3, ALPN "dot"); give the server\'s TLS port with -s. Without --tls-ca the server is not authenticated (opportunistic, RFC 9103 §9.3)'
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'

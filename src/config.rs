@@ -14,6 +14,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use ipnet::IpNet;
@@ -21,6 +22,7 @@ use serde::Deserialize;
 
 use crate::acl::{Acl, AclEntry};
 use crate::addr::ServerAddr;
+use crate::tls::{ClientTls, ClientTlsSettings, ServerTls};
 use crate::tsig::{Key, read_key_file};
 use crate::zone::Name;
 pub use crate::zone::serial::SerialPolicy;
@@ -34,6 +36,10 @@ pub struct Config {
     pub path: PathBuf,
     /// Addresses to answer on, UDP and TCP.
     pub listen: Vec<SocketAddr>,
+    /// Addresses to answer on over TLS (XoT, RFC 9103; `listen-tls:`).
+    pub listen_tls: Vec<SocketAddr>,
+    /// The server's certificate for `listen-tls` (`tls:`).
+    pub tls: Option<Arc<ServerTls>>,
     /// Where the redb database lives.
     pub state_dir: PathBuf,
     /// TSIG keys by name.
@@ -254,6 +260,8 @@ pub struct Primary {
     pub ixfr: bool,
     /// Try IXFR over UDP before TCP.
     pub ixfr_udp: bool,
+    /// Reach it over TLS (XoT) for SOA queries and transfers (`tls:`).
+    pub tls: Option<Arc<ClientTls>>,
 }
 
 /// A NOTIFY destination.
@@ -347,6 +355,8 @@ pub struct SuperMaster {
     pub key: Option<Name>,
     /// The catalog zone it publishes.
     pub catalog: Name,
+    /// Reach it over TLS (XoT) for its catalog's and zones' transfers (`tls:`).
+    pub tls: Option<Arc<ClientTls>>,
     /// Most member zones one catalog update may delete; a larger deletion is refused
     /// and logged (a guard against a master that lost its zone list).
     pub max_deletions: usize,
@@ -471,6 +481,8 @@ impl Config {
         let mut r = Resolver {
             base,
             problems: Vec::new(),
+            client_tls: HashMap::new(),
+            tls_acl: false,
         };
         let config = r.config(raw, path);
         if r.problems.is_empty() {
@@ -505,6 +517,11 @@ struct Resolver<'a> {
     base: &'a Path,
     /// Problems found so far.
     problems: Vec<Problem>,
+    /// Client TLS blocks built so far: equal blocks share one [`ClientTls`], and so
+    /// its parked sessions (one TLS session to a primary serves all its zones).
+    client_tls: HashMap<ClientTlsSettings, Arc<ClientTls>>,
+    /// Whether an `allow-transfer` entry asks for `tls: true` (it needs `listen-tls`).
+    tls_acl: bool,
 }
 
 impl Resolver<'_> {
@@ -541,6 +558,29 @@ impl Resolver<'_> {
             if let Some(addr) = self.socket(&format!("listen[{i}]"), a) {
                 listen.push(addr);
             }
+        }
+
+        let mut listen_tls = Vec::new();
+        for (i, a) in raw.listen_tls.iter().enumerate() {
+            if let Some(addr) = self.socket(&format!("listen-tls[{i}]"), a) {
+                listen_tls.push(addr);
+            }
+        }
+        let tls = match &raw.tls {
+            Some(t) => self.server_tls(t),
+            None => None,
+        };
+        if !listen_tls.is_empty() && raw.tls.is_none() {
+            self.problem(
+                "listen-tls",
+                "needs `tls:` with the server's cert-file and key-file",
+            );
+        }
+        if raw.tls.is_some() && listen_tls.is_empty() {
+            self.problem(
+                "tls",
+                "the server's certificate is used only with `listen-tls:`, which is empty",
+            );
         }
 
         let state_dir = self.path(raw.state_dir.as_deref().unwrap_or("zonesync-state"));
@@ -703,10 +743,15 @@ impl Resolver<'_> {
                     m.unlisted_grace.as_deref(),
                     Duration::from_secs(60),
                 );
+                let tls = match &m.tls {
+                    Some(t) => Some(self.client_tls(&format!("{p}.tls"), t)?),
+                    None => None,
+                };
                 Some(SuperMaster {
                     addr,
                     key,
                     catalog,
+                    tls,
                     max_deletions: m.max_deletions.unwrap_or(100),
                     unlisted_grace,
                 })
@@ -721,9 +766,18 @@ impl Resolver<'_> {
             self.problem("bulk-refresh", "only meaningful with `super-masters`");
         }
 
+        if self.tls_acl && listen_tls.is_empty() {
+            self.problem(
+                "listen-tls",
+                "an allow-transfer entry has `tls: true`, which only transfers over TLS match, and `listen-tls:` is empty",
+            );
+        }
+
         Config {
             path: path.to_path_buf(),
             listen,
+            listen_tls,
+            tls,
             state_dir,
             keys,
             zones,
@@ -845,11 +899,22 @@ impl Resolver<'_> {
                             .key
                             .as_deref()
                             .and_then(|k| self.key_ref(&format!("{pp}.key"), k, keys));
+                        let tls = match &prim.tls {
+                            Some(t) => Some(self.client_tls(&format!("{pp}.tls"), t)?),
+                            None => None,
+                        };
+                        if tls.is_some() && prim.ixfr_udp == Some(true) {
+                            self.problem(
+                                format!("{pp}.ixfr-udp"),
+                                "a primary reached over TLS is not asked over UDP",
+                            );
+                        }
                         Some(Primary {
                             addr,
                             key,
                             ixfr: prim.ixfr.unwrap_or(true),
                             ixfr_udp: prim.ixfr_udp.unwrap_or(false),
+                            tls,
                         })
                     })
                     .collect();
@@ -963,13 +1028,15 @@ impl Resolver<'_> {
         let mut acl = Acl::default();
         for (i, e) in list.iter().enumerate() {
             let ep = format!("{p}[{i}]");
-            if e.address.is_none() && e.key.is_none() {
+            let tls = e.tls.unwrap_or(false);
+            if e.address.is_none() && e.key.is_none() && !tls {
                 self.problem(
                     ep,
-                    "an entry needs an `address` (prefix) or a `key`, or both",
+                    "an entry needs an `address` (prefix), a `key` or `tls: true`, or several",
                 );
                 continue;
             }
+            self.tls_acl |= tls;
             let prefix = match &e.address {
                 Some(a) => match parse_prefix(a) {
                     Some(net) => Some(net),
@@ -990,7 +1057,7 @@ impl Resolver<'_> {
                 },
                 None => None,
             };
-            acl.entries.push(AclEntry { prefix, key });
+            acl.entries.push(AclEntry { prefix, key, tls });
         }
         acl
     }
@@ -1034,6 +1101,60 @@ impl Resolver<'_> {
             return None;
         }
         Some(name)
+    }
+
+    /// `tls: { cert-file, key-file, client-ca-file }`: read now, so `check --config`
+    /// finds a missing or mismatched file.
+    fn server_tls(&mut self, raw: &RawServerTls) -> Option<Arc<ServerTls>> {
+        let cert = self.path(&raw.cert_file);
+        let key = self.path(&raw.key_file);
+        let ca = raw.client_ca_file.as_deref().map(|c| self.path(c));
+        match ServerTls::load(&cert, &key, ca.as_deref()) {
+            Ok(t) => Some(Arc::new(t)),
+            Err(e) => {
+                self.problem("tls", e.to_string());
+                None
+            }
+        }
+    }
+
+    /// A primary's or super master's `tls:` block; equal blocks share one
+    /// [`ClientTls`]. `None` (with a problem) when its files cannot be used.
+    fn client_tls(&mut self, p: &str, raw: &RawClientTls) -> Option<Arc<ClientTls>> {
+        let settings = ClientTlsSettings {
+            ca_file: raw.ca_file.as_deref().map(|f| self.path(f)),
+            hostname: raw.hostname.clone(),
+            pins: match &raw.pin_sha256 {
+                None => Vec::new(),
+                Some(OneOrMany::One(p)) => vec![p.clone()],
+                Some(OneOrMany::Many(ps)) => ps.clone(),
+            },
+            cert_file: raw.cert_file.as_deref().map(|f| self.path(f)),
+            key_file: raw.key_file.as_deref().map(|f| self.path(f)),
+        };
+        if let Some(h) = &settings.hostname
+            && rustls::pki_types::ServerName::try_from(h.as_str()).is_err()
+        {
+            self.problem(
+                format!("{p}.hostname"),
+                format!("\"{h}\" is not a host name"),
+            );
+            return None;
+        }
+        if let Some(t) = self.client_tls.get(&settings) {
+            return Some(t.clone());
+        }
+        match ClientTls::load(settings.clone()) {
+            Ok(t) => {
+                let t = Arc::new(t);
+                self.client_tls.insert(settings, t.clone());
+                Some(t)
+            }
+            Err(e) => {
+                self.problem(p, e.to_string());
+                None
+            }
+        }
     }
 
     fn socket(&mut self, p: &str, text: &str) -> Option<SocketAddr> {
@@ -1303,6 +1424,9 @@ fn parse_prefix(text: &str) -> Option<IpNet> {
 struct RawConfig {
     #[serde(default)]
     listen: Vec<String>,
+    #[serde(default)]
+    listen_tls: Vec<String>,
+    tls: Option<RawServerTls>,
     state_dir: Option<String>,
     #[serde(default)]
     keys: Vec<RawKey>,
@@ -1420,6 +1544,32 @@ struct RawPrimary {
     key: Option<String>,
     ixfr: Option<bool>,
     ixfr_udp: Option<bool>,
+    tls: Option<RawClientTls>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawServerTls {
+    cert_file: String,
+    key_file: String,
+    client_ca_file: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawClientTls {
+    ca_file: Option<String>,
+    hostname: Option<String>,
+    pin_sha256: Option<OneOrMany>,
+    cert_file: Option<String>,
+    key_file: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Deserialize)]
@@ -1427,6 +1577,7 @@ struct RawPrimary {
 struct RawAclEntry {
     address: Option<String>,
     key: Option<String>,
+    tls: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -1469,6 +1620,7 @@ struct RawSuperMaster {
     catalog: Option<String>,
     max_deletions: Option<usize>,
     unlisted_grace: Option<String>,
+    tls: Option<RawClientTls>,
 }
 
 // Flattened into both the top level and each zone, so it cannot deny unknown fields
@@ -1610,6 +1762,88 @@ mod tests {
             }
             Err(e) => vec![e.to_string()],
             Ok(_) => vec![],
+        }
+    }
+
+    /// A self-signed certificate and its key in `dir` (`cert.pem`, `cert.key`).
+    fn certificate(dir: &Path) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["primary.test".into()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        std::fs::write(dir.join("cert.pem"), cert.pem()).unwrap();
+        std::fs::write(dir.join("cert.key"), key.serialize_pem()).unwrap();
+    }
+
+    #[test]
+    fn tls_keys_resolve_and_their_problems_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        certificate(dir.path());
+        let d = dir.path().display();
+        let with = |text: &str| text.replace("DIR", &d.to_string());
+        let ok = with(
+            "listen: [\"127.0.0.1:53\"]\nlisten-tls: [\"127.0.0.1:853\"]\n\
+             tls: { cert-file: DIR/cert.pem, key-file: DIR/cert.key, client-ca-file: DIR/cert.pem }\n\
+             zones:\n  - name: a.test\n    file: a.zone\n    allow-transfer: [ { tls: true } ]\n\
+             \x20 - name: b.test\n    primaries: [ { address: \"127.0.0.1:853\", tls: { ca-file: DIR/cert.pem, hostname: primary.test } } ]\n\
+             \x20 - name: c.test\n    primaries: [ { address: \"127.0.0.1:853\", tls: { ca-file: DIR/cert.pem, hostname: primary.test } } ]\n\
+             super-masters:\n  - { address: \"127.0.0.1:853\", tls: { pin-sha256: [\"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\"] } }\n",
+        );
+        let c = load(&ok).expect("valid");
+        assert!(c.tls.as_ref().is_some_and(|t| t.mutual()));
+        assert_eq!(c.listen_tls.len(), 1);
+        assert!(c.zones[0].allow_transfer.entries[0].tls);
+        let tls_of = |i: usize| match &c.zones[i].source {
+            ZoneSource::Secondary { primaries } => primaries[0].tls.clone().expect("tls"),
+            other => panic!("{other:?}"),
+        };
+        // Equal blocks share one client, and so its parked sessions.
+        assert!(Arc::ptr_eq(&tls_of(1), &tls_of(2)));
+        assert!(!tls_of(1).opportunistic());
+        assert!(c.super_masters[0].tls.is_some());
+
+        let cases = [
+            (
+                "listen: [\"127.0.0.1:53\"]\nlisten-tls: [\"127.0.0.1:853\"]\n",
+                "listen-tls: needs `tls:`",
+            ),
+            (
+                "listen: [\"127.0.0.1:53\"]\ntls: { cert-file: DIR/cert.pem, key-file: DIR/cert.key }\n",
+                "tls: the server's certificate is used only with `listen-tls:`",
+            ),
+            (
+                "listen: [\"127.0.0.1:53\"]\nzones:\n  - name: a.test\n    file: a.zone\n    allow-transfer: [ { tls: true } ]\n",
+                "listen-tls: an allow-transfer entry has `tls: true`",
+            ),
+            (
+                "listen: [\"127.0.0.1:53\"]\nlisten-tls: [\"127.0.0.1:853\"]\ntls: { cert-file: DIR/none.pem, key-file: DIR/cert.key }\n",
+                "none.pem: No such file",
+            ),
+            (
+                "listen: [\"127.0.0.1:53\"]\nlisten-tls: [\"127.0.0.1:853\"]\ntls: { cert-file: DIR/cert.key, key-file: DIR/cert.key }\n",
+                "no PEM certificate",
+            ),
+            (
+                "listen: [\"127.0.0.1:53\"]\nzones:\n  - name: b.test\n    primaries: [ { address: \"127.0.0.1:853\", ixfr-udp: true, tls: {} } ]\n",
+                "zones[0].primaries[0].ixfr-udp: a primary reached over TLS",
+            ),
+            (
+                "listen: [\"127.0.0.1:53\"]\nzones:\n  - name: b.test\n    primaries: [ { address: \"127.0.0.1:853\", tls: { hostname: \"not a name\" } } ]\n",
+                "zones[0].primaries[0].tls.hostname",
+            ),
+            (
+                "listen: [\"127.0.0.1:53\"]\nzones:\n  - name: b.test\n    primaries: [ { address: \"127.0.0.1:853\", tls: { cert-file: DIR/cert.pem } } ]\n",
+                "needs both cert-file and key-file",
+            ),
+            (
+                "listen: [\"127.0.0.1:53\"]\nzones:\n  - name: b.test\n    primaries: [ { address: \"127.0.0.1:853\", tls: { ca: x } } ]\n",
+                "unknown field `ca`",
+            ),
+        ];
+        for (text, want) in cases {
+            let got = problems(&with(text));
+            assert!(got.iter().any(|p| p.contains(want)), "{text}: {got:?}");
         }
     }
 

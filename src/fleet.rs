@@ -41,6 +41,8 @@ const MAX_LISTED: usize = 20;
 pub struct FleetOptions {
     /// Key for the transfers (and SOA queries).
     pub key: Option<Key>,
+    /// Reach every server over TLS (XoT): SOA queries and transfers.
+    pub tls: Option<std::sync::Arc<crate::tls::ClientTls>>,
     /// Add the hosts named by the zone's NS records.
     pub ns: bool,
     /// Transfer the zone from every server and compare the records.
@@ -108,6 +110,7 @@ pub async fn check(zone: &Name, servers: &[ServerAddr], opts: &FleetOptions) -> 
     let client = ClientOptions {
         key: opts.key.clone(),
         timeout: opts.timeout,
+        tls: opts.tls.clone(),
         ..ClientOptions::default()
     };
     // Every given server, resolved; then the NS hosts not given already.

@@ -29,6 +29,8 @@
 //!   (`sync::manager`: local zones, super master side, super slave side, control
 //!   dispatch); [`server`]: listeners, reading each request once, dispatch,
 //!   transfers out, response rate limiting and DNS cookies.
+//! - [`tls`]: XoT's rustls configurations (server certificate, client trust and
+//!   session reuse) and the words for TLS failures, a leaf like [`tsig`].
 //! - [`config`], [`acl`], [`control`], [`metrics`], [`fleet`], [`addr`],
 //!   [`duration`], [`durable`] (atomic file replacement) beside them; [`cli`] and
 //!   [`output`] at the edge.
@@ -65,6 +67,7 @@ pub mod output;
 pub mod server;
 pub mod store;
 pub mod sync;
+pub mod tls;
 pub mod tsig;
 pub mod wire;
 pub mod xfr;

@@ -1,5 +1,6 @@
-//! Arguments shared by several subcommands: TSIG keys (`-y`, `-k`), server addresses
-//! (`-s`) and their resolution, zone names (`ZONE`), durations (`--timeout`).
+//! Arguments shared by several subcommands: TSIG keys (`-y`, `-k`), TLS (`--tls*`),
+//! server addresses (`-s`) and their resolution, zone names (`ZONE`), durations
+//! (`--timeout`).
 //!
 //! The parsing itself lives in the library ([`crate::tsig`], [`crate::addr`],
 //! [`crate::duration`]) so that the serve config reads the same forms; this file only
@@ -7,10 +8,12 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context;
 
 use crate::addr::ServerAddr;
+use crate::tls::{ClientTls, ClientTlsSettings};
 use crate::tsig::{Key, read_key_file};
 use crate::zone::Name;
 
@@ -54,6 +57,61 @@ impl KeyArgs {
         };
         let keys = read_key_file(path).map_err(|e| UsageError(e.to_string()))?;
         select_key(keys, self.key_name.as_deref(), &path.display().to_string()).map(Some)
+    }
+}
+
+//----------- TlsArgs ----------------------------------------------------------------
+
+/// `--tls` and its companions: the transfer over TLS (XoT, RFC 9103), as kdig's
+/// `+tls`, `+tls-ca`, `+tls-hostname`. Any `--tls-*` option implies `--tls`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TlsArgs {
+    /// Transfer over TLS (XoT, RFC 9103: TLS 1.3, ALPN "dot"); give the server's TLS
+    /// port with -s. Without --tls-ca the server is not authenticated (opportunistic,
+    /// RFC 9103 §9.3).
+    #[arg(long)]
+    pub tls: bool,
+
+    /// CA certificates (PEM) the server's certificate must chain to (strict TLS).
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca: Option<PathBuf>,
+
+    /// The name the server's certificate must carry (and the SNI sent); the server's
+    /// IP address when left out.
+    #[arg(long, value_name = "NAME")]
+    pub tls_hostname: Option<String>,
+
+    /// Our client certificate (PEM), for servers that require mutual TLS.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    /// True when the transfer goes over TLS.
+    pub fn wanted(&self) -> bool {
+        self.tls || self.tls_ca.is_some() || self.tls_hostname.is_some() || self.tls_cert.is_some()
+    }
+
+    /// The TLS client these options describe, `None` without them. Unreadable files
+    /// are usage errors.
+    pub fn resolve(&self) -> Result<Option<Arc<ClientTls>>, UsageError> {
+        if !self.wanted() {
+            return Ok(None);
+        }
+        let settings = ClientTlsSettings {
+            ca_file: self.tls_ca.clone(),
+            hostname: self.tls_hostname.clone(),
+            pins: Vec::new(),
+            cert_file: self.tls_cert.clone(),
+            key_file: self.tls_key.clone(),
+        };
+        ClientTls::load(settings)
+            .map(|t| Some(Arc::new(t)))
+            .map_err(|e| UsageError(format!("--tls: {e}")))
     }
 }
 

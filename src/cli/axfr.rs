@@ -23,7 +23,7 @@ use crate::xfr::{self, ClientOptions, RecordSink, Stats, StreamedAxfr, soa_seria
 use crate::zone::write::write_record;
 use crate::zone::{Name, Record};
 
-use super::args::{KeyArgs, parse_duration, parse_server, parse_zone, resolve};
+use super::args::{KeyArgs, TlsArgs, parse_duration, parse_server, parse_zone, resolve};
 use super::{Status, UsageError, runtime};
 
 /// Fetch a whole zone by AXFR (RFC 5936) and write it as a zone file.
@@ -37,7 +37,8 @@ use super::{Status, UsageError, runtime};
 Examples:
   zonesync axfr example.com -s 127.0.0.1:5300
   zonesync axfr example.com -s [::1]:5300 -k xfr.key -o example.com.zone
-  zonesync axfr example.com -s ns1.example.net -y hmac-sha256:xfr-key:c2VjcmV0 --format json")]
+  zonesync axfr example.com -s ns1.example.net -y hmac-sha256:xfr-key:c2VjcmV0 --format json
+  zonesync axfr example.com -s 192.0.2.1:853 --tls-ca ca.pem --tls-hostname ns1.example.net")]
 pub struct AxfrArgs {
     /// The zone to transfer.
     #[arg(value_name = "ZONE")]
@@ -50,6 +51,10 @@ pub struct AxfrArgs {
     /// TSIG key.
     #[command(flatten)]
     pub key: KeyArgs,
+
+    /// TLS (XoT).
+    #[command(flatten)]
+    pub tls: TlsArgs,
 
     /// Write the zone here instead of stdout (atomically, when complete).
     #[arg(short, long, value_name = "FILE")]
@@ -76,6 +81,7 @@ pub enum AxfrFormat {
 /// Runs the transfer.
 pub fn run(args: AxfrArgs) -> anyhow::Result<Status> {
     let key = args.key.resolve()?;
+    let tls = args.tls.resolve()?;
     let zone = parse_zone(&args.zone)?;
     let rt = runtime()?;
     rt.block_on(async {
@@ -83,6 +89,7 @@ pub fn run(args: AxfrArgs) -> anyhow::Result<Status> {
         let opts = ClientOptions {
             key: key.clone(),
             timeout: args.timeout,
+            tls,
             ..Default::default()
         };
         let what = format!("AXFR of {zone}");

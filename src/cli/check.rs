@@ -11,7 +11,7 @@ use crate::zone::parse::{MAX_FILE_BYTES, ParseOptions, parse_bytes, read_zone_fi
 use crate::zone::soa::serial_of;
 use crate::zone::{Finding, Name, Rtype, check_zone};
 
-use super::args::{KeyArgs, parse_server};
+use super::args::{KeyArgs, TlsArgs, parse_server};
 use super::{Status, UsageError};
 
 /// Validate zone files and serve configs, or check a fleet for consistency.
@@ -86,8 +86,9 @@ pub struct CheckArgs {
     #[arg(short, long = "server", value_name = "ADDR", requires = "fleet", value_parser = parse_server)]
     pub servers: Vec<ServerAddr>,
 
-    /// Also check the hosts named by the zone's NS records.
-    #[arg(long, requires = "fleet")]
+    /// Also check the hosts named by the zone's NS records (not with --tls: their
+    /// TLS ports are unknown).
+    #[arg(long, requires = "fleet", conflicts_with_all = ["tls", "tls_ca", "tls_hostname", "tls_cert"])]
     pub ns: bool,
 
     /// Also transfer the zone from each server and compare the records.
@@ -97,6 +98,11 @@ pub struct CheckArgs {
     /// TSIG key for --content transfers.
     #[command(flatten)]
     pub key: KeyArgs,
+
+    /// Reach every --fleet server over TLS (XoT) for its SOA and --content
+    /// transfers: for TLS-only servers.
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 /// `check --format`.
@@ -113,6 +119,9 @@ pub enum CheckFormat {
 pub fn run(args: CheckArgs) -> anyhow::Result<Status> {
     if let Some(zone) = &args.fleet {
         return check_fleet(zone, &args);
+    }
+    if args.tls.wanted() {
+        return Err(UsageError("--tls and --tls-* go with --fleet".into()).into());
     }
     let dnssec = FileChecks {
         dnssec: DnssecCheckOptions {
@@ -165,6 +174,7 @@ fn check_fleet(zone: &str, args: &CheckArgs) -> anyhow::Result<Status> {
     }
     let opts = crate::fleet::FleetOptions {
         key: args.key.resolve()?,
+        tls: args.tls.resolve()?,
         ns: args.ns,
         content: args.content,
         timeout: std::time::Duration::from_secs(5),

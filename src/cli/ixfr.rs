@@ -13,7 +13,7 @@ use crate::zone::{Name, Record};
 
 use crate::output::transfer::{JsonRecord, summary, zone_text};
 
-use super::args::{KeyArgs, parse_duration, parse_server, parse_zone, resolve};
+use super::args::{KeyArgs, TlsArgs, parse_duration, parse_server, parse_zone, resolve};
 use super::{Status, runtime};
 
 /// Fetch the changes to a zone since a serial by IXFR (RFC 1995).
@@ -43,7 +43,7 @@ pub struct IxfrArgs {
     pub serial: u32,
 
     /// Ask over UDP first (falls back to TCP when the answer does not fit).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["tls", "tls_ca", "tls_hostname", "tls_cert"])]
     pub udp: bool,
 
     /// Fail instead of falling back to AXFR when the server cannot serve IXFR.
@@ -53,6 +53,10 @@ pub struct IxfrArgs {
     /// TSIG key.
     #[command(flatten)]
     pub key: KeyArgs,
+
+    /// TLS (XoT).
+    #[command(flatten)]
+    pub tls: TlsArgs,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = IxfrFormat::Diff)]
@@ -75,6 +79,7 @@ pub enum IxfrFormat {
 /// Runs the transfer.
 pub fn run(args: IxfrArgs) -> anyhow::Result<Status> {
     let key = args.key.resolve()?;
+    let tls = args.tls.resolve()?;
     let zone = parse_zone(&args.zone)?;
     let rt = runtime()?;
     rt.block_on(async {
@@ -82,6 +87,7 @@ pub fn run(args: IxfrArgs) -> anyhow::Result<Status> {
         let opts = ClientOptions {
             key: key.clone(),
             timeout: args.timeout,
+            tls,
             ..Default::default()
         };
         let ixfr_opts = IxfrOptions {

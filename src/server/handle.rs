@@ -149,7 +149,11 @@ pub async fn handle(state: &ServerState, req: &Request<'_>, peer: SocketAddr) ->
     }
     match q.qtype {
         Rtype::AXFR | Rtype::IXFR => {
-            super::xfr_out::request(state, &parsed, header, q, peer, req.transport(), tsig).await
+            let how = super::xfr_out::Arrived {
+                transport: req.transport(),
+                tls: req.tls(),
+            };
+            super::xfr_out::request(state, &parsed, header, q, peer, how, tsig).await
         }
         _ => Reply::Message(query(state, req, &q.name, q.qtype, tsig, cookie)),
     }

@@ -19,6 +19,15 @@
 //! idle timeout, when a message does not arrive whole in time, or when a write
 //! stalls.
 //!
+//! TLS (XoT, RFC 9103): one accept loop per `listen-tls` address, sharing the TCP
+//! connection registry and limits. The handshake runs in the connection's own task,
+//! bounded by `tcp-message-timeout` (a handshake is the first "message"), so a slow
+//! or silent client holds no one else up; a client that does not negotiate ALPN
+//! "dot" is closed. Then the same per-connection loop as TCP runs over the TLS
+//! stream, and each request carries the session's [`TlsPeer`] (for `tls: true`
+//! ACL entries). A TLS ClientHello on a plain TCP port is recognised and the
+//! connection closed at once, with a log line saying so.
+//!
 //! # Standards
 //! - RFC 7766 §6.2.1: servers "MUST … process multiple queries" on one connection
 //!   and "SHOULD process pipelined queries concurrently"; responses may be sent out
@@ -32,19 +41,22 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
+
 use socket2::{Domain, Protocol, Socket, Type};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
-use tracing::{debug, error, warn};
+use tracing::{debug, error, info, warn};
 
 use super::ServerState;
 use super::connections::{Admission, Slot};
 use super::handle::{Reply, answer_cached, cookie_check, handle, rate_limit};
 use super::request::{Request, Transport};
 use super::xfr_out::frame;
+use crate::tls::{ALPN_DOT, ServerTls, Side, TlsPeer, describe, looks_like_client_hello};
 
 /// Requests handled at once on one TCP connection.
 const PIPELINE: usize = 16;
@@ -367,6 +379,72 @@ fn udp_thread(
 /// the idlest connection is closed to let the new one in (RFC 7766 §6.2.3), so a flood
 /// of idle or trickling connections cannot lock new clients out.
 pub async fn serve_tcp(listener: TcpListener, state: Arc<ServerState>) {
+    accept_loop(listener, state, None).await
+}
+
+/// Accepts TLS connections (XoT) until the task is aborted: as [`serve_tcp`], with a
+/// TLS handshake (bounded by `tcp-message-timeout`) before the message loop.
+pub async fn serve_tls(listener: TcpListener, tls: Arc<ServerTls>, state: Arc<ServerState>) {
+    accept_loop(listener, state, Some(tls)).await
+}
+
+// Handshake failures are per connection and the peer unauthenticated: rate-limited
+// lines (issue 13).
+static TLS_FAILED: super::lograte::LogRate = super::lograte::per_packet("TLS handshake failed");
+static TLS_ON_PLAIN: super::lograte::LogRate =
+    super::lograte::per_packet("a TLS client on the plain DNS port");
+// Sessions are few (transfers, not queries), but anyone may open one: rate-limited too.
+static TLS_SESSIONS: super::lograte::LogRate =
+    super::lograte::per_packet("TLS session established");
+
+/// The handshake of one TLS connection, then its message loop.
+async fn tls_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    tls: Arc<ServerTls>,
+    state: Arc<ServerState>,
+    slot: Slot,
+) {
+    let limit = state.tcp_message_timeout;
+    let accepted = tokio::select! {
+        r = tokio::time::timeout(limit, tls.acceptor().accept(stream)) => r,
+        // Chosen to make room while still shaking hands.
+        _ = slot.closing() => return,
+    };
+    let stream = match accepted {
+        Err(_) => {
+            if let Some(more) = TLS_FAILED.admit() {
+                info!(%peer, "TLS handshake did not complete within {} (tcp-message-timeout); closing{more}",
+                    crate::duration::format(limit));
+            }
+            return;
+        }
+        Ok(Err(e)) => {
+            if let Some(more) = TLS_FAILED.admit() {
+                info!(%peer, error = %describe(&e, Side::Server), "TLS handshake failed{more}");
+            }
+            return;
+        }
+        Ok(Ok(s)) => s,
+    };
+    let (_, session) = stream.get_ref();
+    // RFC 9103 §7.1: XoT uses ALPN "dot"; a client that did not ask for it is not an
+    // XoT client (BIND refuses it too).
+    if session.alpn_protocol() != Some(ALPN_DOT) {
+        if let Some(more) = TLS_FAILED.admit() {
+            info!(%peer, "TLS client did not negotiate the ALPN \"dot\" (RFC 9103 §7.1); closing{more}");
+        }
+        return;
+    }
+    let who = TlsPeer::of(session);
+    if let Some(more) = TLS_SESSIONS.admit() {
+        info!(%peer, client_cert = ?who.client, "TLS session established{more}");
+    }
+    connection(stream, peer, state, slot, Some(Arc::new(who))).await
+}
+
+/// The accept loop of [`serve_tcp`] and [`serve_tls`].
+async fn accept_loop(listener: TcpListener, state: Arc<ServerState>, tls: Option<Arc<ServerTls>>) {
     let mut connections = JoinSet::new();
     loop {
         // Reap finished connections so the set does not grow.
@@ -391,9 +469,58 @@ pub async fn serve_tcp(listener: TcpListener, state: Arc<ServerState>) {
                 continue;
             }
         };
+        let _ = stream.set_nodelay(true);
         let state = state.clone();
-        connections.spawn(connection(stream, peer, state, slot));
+        match &tls {
+            None => connections.spawn(connection(stream, peer, state, slot, None)),
+            Some(tls) => connections.spawn(tls_connection(stream, peer, tls.clone(), state, slot)),
+        };
     }
+}
+
+/// The byte stream of a connection: TCP, or TLS over TCP.
+trait Stream: AsyncRead + AsyncWrite + Send + Unpin + 'static {
+    /// The TCP socket underneath (for `SO_LINGER` when a write stalls).
+    fn socket_fd(&self) -> RawFd;
+    /// Read and write halves for the reader loop and the writer task.
+    fn halves(self) -> (Reader, Writer);
+}
+
+/// A connection's read half.
+type Reader = Box<dyn AsyncRead + Send + Unpin>;
+/// A connection's write half.
+type Writer = Box<dyn AsyncWrite + Send + Unpin>;
+
+impl Stream for TcpStream {
+    fn socket_fd(&self) -> RawFd {
+        self.as_raw_fd()
+    }
+    fn halves(self) -> (Reader, Writer) {
+        let (r, w) = self.into_split();
+        (Box::new(r), Box::new(w))
+    }
+}
+
+impl Stream for tokio_rustls::server::TlsStream<TcpStream> {
+    fn socket_fd(&self) -> RawFd {
+        self.get_ref().0.as_raw_fd()
+    }
+    fn halves(self) -> (Reader, Writer) {
+        // One rustls session behind both halves: tokio's split locks it per poll.
+        let (r, w) = tokio::io::split(self);
+        (Box::new(r), Box::new(w))
+    }
+}
+
+/// Makes the connection's close a reset, so an answer the peer never read does not
+/// linger in the kernel.
+///
+/// # Safety
+/// `fd` must be open: the caller holds the write half of the stream that owns it.
+unsafe fn reset_on_close(fd: RawFd) {
+    // SAFETY: the caller guarantees the descriptor is open for this call.
+    let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+    let _ = socket2::SockRef::from(&fd).set_linger(Some(Duration::ZERO));
 }
 
 /// Why a connection's reader stopped.
@@ -409,20 +536,29 @@ enum Closed {
     Writer,
     /// Told to close: chosen to make room, or a transfer on it failed midway.
     Told,
+    /// A TLS ClientHello arrived on a plain TCP port.
+    TlsHello,
 }
 
-/// One TCP connection: read requests until EOF, error, a timeout or being told to
-/// close; answer each in its own task; one writer.
+/// One TCP or TLS connection: read requests until EOF, error, a timeout or being told
+/// to close; answer each in its own task; one writer. `tls` is set for TLS sessions
+/// and handed to every request.
 ///
 /// Timers (RFC 7766 §6.2.3): between messages, `tcp-idle-timeout` (it does not run
 /// while something is being answered: a long AXFR keeps its connection); once the
 /// first octet of a message arrived, the whole message must arrive by a deadline
 /// `tcp-message-timeout` later, which later reads do not move; every write must
 /// finish within `write-timeout`.
-async fn connection(stream: TcpStream, peer: SocketAddr, state: Arc<ServerState>, slot: Slot) {
+async fn connection<S: Stream>(
+    stream: S,
+    peer: SocketAddr,
+    state: Arc<ServerState>,
+    slot: Slot,
+    tls: Option<Arc<TlsPeer>>,
+) {
     let slot = Arc::new(slot);
-    let _ = stream.set_nodelay(true);
-    let (mut reader, mut writer) = stream.into_split();
+    let fd = stream.socket_fd();
+    let (mut reader, mut writer) = stream.halves();
     let (frames, mut queue) = mpsc::channel::<Vec<u8>>(WRITE_QUEUE);
     let write_timeout = state.write_timeout;
     let write_task = tokio::spawn(async move {
@@ -433,8 +569,8 @@ async fn connection(stream: TcpStream, peer: SocketAddr, state: Arc<ServerState>
                 Err(_) => {
                     debug!(%peer, "TCP write timed out; closing");
                     // Reset rather than leave the unread answer in the kernel.
-                    let _ =
-                        socket2::SockRef::from(writer.as_ref()).set_linger(Some(Duration::ZERO));
+                    // SAFETY: `writer` is alive here, and with it the socket.
+                    unsafe { reset_on_close(fd) };
                     return;
                 }
             }
@@ -453,7 +589,15 @@ async fn connection(stream: TcpStream, peer: SocketAddr, state: Arc<ServerState>
     let mut last_active = Instant::now();
     // The deadline of the message begun in `buf`, if any.
     let mut message_due: Option<Instant> = None;
+    // Until the first message: a TLS ClientHello on a plain port is told apart.
+    let mut first = tls.is_none();
     let closed = 'conn: loop {
+        if first && buf.len() >= 6 {
+            first = false;
+            if looks_like_client_hello(&buf) {
+                break Closed::TlsHello;
+            }
+        }
         while let Some(msg) = take_frame(&mut buf) {
             let Ok(permit) = in_flight.clone().acquire_owned().await else {
                 break 'conn Closed::Peer;
@@ -464,9 +608,10 @@ async fn connection(stream: TcpStream, peer: SocketAddr, state: Arc<ServerState>
             let state = state.clone();
             let frames = frames.clone();
             let slot = slot.clone();
+            let tls = tls.clone();
             requests.spawn(async move {
                 let reply = match Request::parse(&msg, Transport::Tcp) {
-                    Some(req) => handle(&state, &req, peer).await,
+                    Some(req) => handle(&state, &req.over_tls(tls.as_deref()), peer).await,
                     // Shorter than a header: nothing to answer.
                     None => Reply::Drop,
                 };
@@ -523,6 +668,11 @@ async fn connection(stream: TcpStream, peer: SocketAddr, state: Arc<ServerState>
     };
     match closed {
         Closed::Peer => {}
+        Closed::TlsHello => {
+            if let Some(more) = TLS_ON_PLAIN.admit() {
+                info!(%peer, "a TLS client on the plain DNS port (TLS is served on listen-tls); closing{more}");
+            }
+        }
         _ => debug!(%peer, conn = slot.id(), reason = ?closed, "closing TCP connection"),
     }
     // Never close with answers outstanding (RFC 7766 §6.2.4): finish them first. They

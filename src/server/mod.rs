@@ -3,10 +3,10 @@
 //!
 //! # Data flow
 //! ```text
-//!  UDP/TCP ─▶ listen ─▶ Request (read once) ─▶ handle ─┬─▶ cache hit: copy, patch ID/flags/case
-//!                                                     ├─▶ answer::resolve on the zone's Published snapshot
-//!                                                     ├─▶ xfr_out (AXFR/IXFR, TSIG per message)
-//!                                                     └─▶ NOTIFY in
+//!  UDP/TCP/TLS ─▶ listen ─▶ Request (read once) ─▶ handle ─┬─▶ cache hit: copy, patch ID/flags/case
+//!                                                         ├─▶ answer::resolve on the zone's Published snapshot
+//!                                                         ├─▶ xfr_out (AXFR/IXFR, TSIG per message)
+//!                                                         └─▶ NOTIFY in
 //!  file watcher / SIGHUP ─▶ zone task (sync::primary) ─▶ store ─▶ publish ─▶ NOTIFY out
 //! ```
 //! [`request`] reads each message once and decides what the answer cache may answer;
@@ -115,6 +115,21 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         sockets.push((tcp, udp));
         info!(%addr, "listening on UDP and TCP");
     }
+    // XoT (RFC 9103): TCP listeners whose connections start with a TLS handshake. The
+    // certificate is the one loaded with the config at start-up.
+    let mut tls_sockets = Vec::new();
+    if let Some(tls) = &config.tls {
+        for &addr in &config.listen_tls {
+            let bind = |e: std::io::Error| ServerError::Bind {
+                addr,
+                reason: e.to_string(),
+            };
+            let tcp = listen::bind_tcp(addr).map_err(bind)?;
+            let addr = tcp.local_addr().map_err(bind)?;
+            tls_sockets.push((tcp, tls.clone()));
+            info!(%addr, mutual = tls.mutual(), "listening on TLS (XoT)");
+        }
+    }
 
     // The control endpoint and the metrics, bound before the zones start too.
     let control_socket = match &config.control {
@@ -206,6 +221,9 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
             listeners.spawn(listen::serve_udp(socket, state.clone()));
         }
         listeners.spawn(listen::serve_tcp(tcp, state.clone()));
+    }
+    for (tcp, tls) in tls_sockets {
+        listeners.spawn(listen::serve_tls(tcp, tls, state.clone()));
     }
     info!(zones = zones.len(), "serving");
 

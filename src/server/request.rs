@@ -14,6 +14,7 @@
 //!   the version lives in the OPT TTL's second octet, DO in its flags (RFC 3225 §3).
 
 use crate::answer::cache::CacheKey;
+use crate::tls::TlsPeer;
 use crate::wire::{self, Header, Opcode, WireError};
 use crate::zone::{Class, Rtype};
 
@@ -29,6 +30,8 @@ pub struct Request<'a> {
     bytes: &'a [u8],
     /// How it arrived.
     transport: Transport,
+    /// Set when it arrived over TLS (a TCP-like stream): who the client proved to be.
+    tls: Option<&'a TlsPeer>,
     /// The header (present even when the rest is malformed, for the error answer).
     header: Header,
     /// The walk over the whole message; an error when it is malformed (FORMERR).
@@ -64,6 +67,7 @@ impl<'a> Request<'a> {
         Some(Request {
             bytes,
             transport,
+            tls: None,
             header,
             outline: wire::Outline::with_header(bytes, header),
         })
@@ -77,6 +81,18 @@ impl<'a> Request<'a> {
     /// How it arrived.
     pub fn transport(&self) -> Transport {
         self.transport
+    }
+
+    /// Marks a request (with [`Transport::Tcp`]) as having arrived over TLS.
+    pub fn over_tls(mut self, tls: Option<&'a TlsPeer>) -> Request<'a> {
+        self.tls = tls;
+        self
+    }
+
+    /// The TLS session it arrived on, if it did (XoT; `allow-transfer` entries with
+    /// `tls: true` match only these).
+    pub fn tls(&self) -> Option<&'a TlsPeer> {
+        self.tls
     }
 
     /// The header.

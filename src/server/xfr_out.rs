@@ -43,6 +43,7 @@ use crate::zone::{Name, Record, Rtype};
 use super::ServerState;
 use super::handle::{Reply, Transport, error_reply, facts_of, ixfr_client_serial, signed};
 use crate::answer::options::answer_options;
+use crate::tls::TlsPeer;
 use crate::wire::edns::OptionsBuf;
 
 /// Room left in each message for the TSIG RR.
@@ -68,6 +69,10 @@ pub struct TransferOut {
     tsig: Option<ServerTsig>,
     /// The client.
     peer: SocketAddr,
+    /// `TLS` or `TCP`, for logs.
+    via: &'static str,
+    /// The client certificate's pin when it arrived over mutual TLS, for logs.
+    client_cert: Option<String>,
     /// Serial sent.
     serial: u32,
     /// The options for the first message's OPT, when the request had an OPT.
@@ -147,7 +152,8 @@ impl TransferOut {
             Ok(()) => info!(
                 zone = %self.zone, peer = %self.peer, serial = self.serial, messages = packer.messages,
                 records = packer.records, bytes = packer.bytes, ms = started.elapsed().as_millis() as u64,
-                key = %packer.key_name(), "{}-out, finished", self.kind
+                key = %packer.key_name(), via = self.via, client_cert = ?self.client_cert,
+                "{}-out, finished", self.kind
             ),
             // A client that goes away (or stops reading) is not the server's fault.
             Err(e @ XfrOutError::Closed) => {
@@ -346,6 +352,15 @@ static BUSY: super::lograte::LogRate =
 static REFUSED_ACL: super::lograte::LogRate =
     super::lograte::per_packet("transfer out refused by allow-transfer (REFUSED)");
 
+/// How a transfer request arrived.
+#[derive(Debug, Clone, Copy)]
+pub struct Arrived<'a> {
+    /// UDP or a stream (TCP, and TLS over TCP).
+    pub transport: Transport,
+    /// Set when the stream is TLS: the client's verified identity, if any.
+    pub tls: Option<&'a TlsPeer>,
+}
+
 /// Decides the answer to an AXFR or IXFR request.
 pub async fn request(
     state: &ServerState,
@@ -353,9 +368,10 @@ pub async fn request(
     header: &Header,
     q: &Question,
     peer: SocketAddr,
-    transport: Transport,
+    how: Arrived<'_>,
     tsig: Option<ServerTsig>,
 ) -> Reply {
+    let transport = how.transport;
     let msg = parsed.bytes();
     let kind = if q.qtype == Rtype::AXFR {
         "AXFR"
@@ -373,9 +389,14 @@ pub async fn request(
         return Reply::Message(signed(error_reply(msg, header, Rcode::NOTAUTH), tsig));
     };
     let key = tsig.as_ref().map(|t| t.key().name().clone());
-    if !zone.settings.allow_transfer.allows(peer.ip(), key.as_ref()) {
+    let over_tls = how.tls.is_some();
+    if !zone
+        .settings
+        .allow_transfer
+        .allows_over(peer.ip(), key.as_ref(), over_tls)
+    {
         if let Some(more) = REFUSED_ACL.admit() {
-            info!(%peer, zone = %q.name, key = ?key.as_ref().map(|k| k.to_string()),
+            info!(%peer, zone = %q.name, key = ?key.as_ref().map(|k| k.to_string()), tls = over_tls,
                 "{kind}-out refused by allow-transfer (REFUSED){more}");
         }
         return Reply::Message(signed(error_reply(msg, header, Rcode::REFUSED), tsig));
@@ -399,6 +420,8 @@ pub async fn request(
         body,
         tsig,
         peer,
+        via: if over_tls { "TLS" } else { "TCP" },
+        client_cert: how.tls.and_then(|t| t.client.clone()),
         serial,
         opt,
     };

@@ -70,6 +70,8 @@ pub struct PrimaryServer {
     pub ixfr: bool,
     /// Try IXFR over UDP first.
     pub ixfr_udp: bool,
+    /// Reach it over TLS (XoT): SOA queries and transfers alike.
+    pub tls: Option<Arc<crate::tls::ClientTls>>,
 }
 
 impl PrimaryServer {
@@ -395,6 +397,7 @@ impl SecondaryZone {
             timeout: Duration::from_secs(10),
             udp_attempts: 2,
             limits: self.spec.limits,
+            tls: p.tls.clone(),
         };
         let zone = self.spec.name.clone();
         let have = self.version.clone();
@@ -405,6 +408,8 @@ impl SecondaryZone {
             // DESIGN.md §4: a failed UDP SOA query is retried over TCP before it counts.
             let soa = match crate::xfr::query_soa(p.addr, &zone, &opts).await {
                 Ok(s) => s,
+                // Over TLS the query already went over a stream.
+                Err(e) if p.tls.is_some() => return Err(e.into()),
                 Err(udp) => {
                     debug!(peer = %p.addr, error = %udp, "SOA query over UDP failed; trying TCP");
                     crate::xfr::query_soa_tcp(p.addr, &zone, &opts).await?
@@ -1360,6 +1365,7 @@ mod tests {
                 key: key.map(n),
                 ixfr: true,
                 ixfr_udp: false,
+                tls: None,
             }],
             settings: Arc::new(ZoneSettings {
                 allow_transfer: crate::acl::Acl::deny_all(),

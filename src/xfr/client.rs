@@ -15,7 +15,19 @@
 //! retries are counted; stray datagrams (wrong ID, not a response) are ignored until
 //! the attempt's deadline.
 //!
+//! Over TLS (XoT, RFC 9103; [`ClientOptions::tls`]) every exchange that would use TCP
+//! uses TLS instead, the SOA query included (no UDP): the TCP connect and the TLS
+//! handshake are each bounded by the timeout, and a session whose last exchange
+//! finished cleanly is parked in the [`ClientTls`] and reused by the next SOA query or
+//! transfer to the same server within a few seconds (a refresh's SOA query and its
+//! IXFR share one session). A parked session that fails before its first answer is
+//! replaced by a new one, once.
+//!
 //! # Standards
+//! - RFC 9103 §5.4 (paraphrased): clients SHOULD reuse one XoT connection for
+//!   several requests (SOA queries and transfers) to the same primary.
+//! - RFC 9103 §9.3: opportunistic TLS (no CA, no pin) is logged once per `tls:`
+//!   block as unauthenticated.
 //! - RFC 1035 §4.2.2 / RFC 7766 §8: over TCP each message is prefixed with its
 //!   two-octet length; the length and the message go out in one write.
 //! - RFC 1995 §2: the IXFR query carries our SOA in AUTHORITY. §4: over UDP a reply
@@ -32,12 +44,16 @@
 //!   the first).
 
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader, ReadBuf};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::time::timeout;
 
+use crate::tls::{ClientTls, Side, describe, looks_like_tls_alert};
 use crate::tsig::Key;
 use crate::tsig::sign::{ClientTsig, now, split_parsed};
 use crate::wire::edns::expire_in;
@@ -64,6 +80,8 @@ pub struct ClientOptions {
     pub udp_attempts: u32,
     /// Transfer size limits.
     pub limits: Limits,
+    /// Reach the server over TLS (XoT) instead of UDP and TCP.
+    pub tls: Option<Arc<ClientTls>>,
 }
 
 impl Default for ClientOptions {
@@ -73,6 +91,7 @@ impl Default for ClientOptions {
             timeout: Duration::from_secs(10),
             udp_attempts: 3,
             limits: Limits::default(),
+            tls: None,
         }
     }
 }
@@ -94,6 +113,8 @@ pub enum Transport {
     Udp,
     /// TCP.
     Tcp,
+    /// TLS (XoT, RFC 9103).
+    Tls,
 }
 
 impl std::fmt::Display for Transport {
@@ -101,7 +122,19 @@ impl std::fmt::Display for Transport {
         f.write_str(match self {
             Transport::Udp => "UDP",
             Transport::Tcp => "TCP",
+            Transport::Tls => "TLS",
         })
+    }
+}
+
+impl ClientOptions {
+    /// The stream transport: TLS when configured, else TCP.
+    fn stream_transport(&self) -> Transport {
+        if self.tls.is_some() {
+            Transport::Tls
+        } else {
+            Transport::Tcp
+        }
     }
 }
 
@@ -195,12 +228,13 @@ pub async fn query_soa_with(
         .as_ref()
         .map(|k| ClientTsig::sign_request(k, &mut query, now()));
     let started = Instant::now();
-    let (answer, transport) = if tcp_only {
-        (tcp_exchange(peer, &query, opts).await?, Transport::Tcp)
+    let stream = opts.stream_transport();
+    let (answer, transport) = if tcp_only || opts.tls.is_some() {
+        (tcp_exchange(peer, &query, opts).await?, stream)
     } else {
         let answer = udp_exchange(peer, &query, id, opts).await?;
         if Message::parse(&answer).is_ok_and(|m| m.header().tc()) {
-            (tcp_exchange(peer, &query, opts).await?, Transport::Tcp)
+            (tcp_exchange(peer, &query, opts).await?, stream)
         } else {
             (answer, Transport::Udp)
         }
@@ -263,7 +297,7 @@ pub async fn axfr(
     Ok(XfrOutcome {
         transfer,
         stats,
-        transport: Transport::Tcp,
+        transport: opts.stream_transport(),
         tsig_verified: opts.key.is_some(),
         tcp_retry: None,
         fallback: None,
@@ -311,7 +345,8 @@ pub async fn ixfr(
     ixfr_opts: IxfrOptions,
 ) -> Result<XfrOutcome, XfrError> {
     let mut tcp_retry = None;
-    if ixfr_opts.udp {
+    // Over TLS nothing goes over UDP.
+    if ixfr_opts.udp && opts.tls.is_none() {
         match ixfr_udp(peer, zone, serial, opts).await {
             Ok(Ok(outcome)) => return Ok(outcome),
             Ok(Err(reason)) => tcp_retry = Some(reason),
@@ -338,7 +373,7 @@ pub async fn ixfr(
             Ok(XfrOutcome {
                 transfer,
                 stats,
-                transport: Transport::Tcp,
+                transport: opts.stream_transport(),
                 tsig_verified: opts.key.is_some(),
                 tcp_retry,
                 fallback: None,
@@ -555,30 +590,164 @@ pub(crate) async fn udp_exchange(
     })
 }
 
-/// Connects over TCP and sends one framed message, each step under the timeout.
-async fn tcp_connect_send(
-    peer: SocketAddr,
-    query: &[u8],
-    opts: &ClientOptions,
-) -> Result<TcpStream, XfrError> {
-    let timed_out = |messages| XfrError::Timeout {
-        peer,
-        after: opts.timeout,
-        messages,
-    };
-    let mut stream = timeout(opts.timeout, TcpStream::connect(peer))
+/// A stream to a server: TCP, or TLS over TCP.
+enum Conn {
+    /// Plain TCP.
+    Tcp(TcpStream),
+    /// TLS (XoT).
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Conn {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Conn::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            Conn::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Conn {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Conn::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            Conn::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Conn::Tcp(s) => Pin::new(s).poll_flush(cx),
+            Conn::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Conn::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            Conn::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+/// Connects over TCP, and over TLS when configured, each step under the timeout.
+async fn connect(peer: SocketAddr, opts: &ClientOptions) -> Result<Conn, XfrError> {
+    let stream = timeout(opts.timeout, TcpStream::connect(peer))
         .await
-        .map_err(|_| timed_out(0))?
+        .map_err(|_| XfrError::Timeout {
+            peer,
+            after: opts.timeout,
+            messages: 0,
+        })?
         .map_err(io_error(peer))?;
     let _ = stream.set_nodelay(true);
+    let Some(tls) = &opts.tls else {
+        return Ok(Conn::Tcp(stream));
+    };
+    if tls.first_unauthenticated() {
+        tracing::warn!(%peer, "XoT without ca-file or pin-sha256: encrypted but the server is not authenticated (RFC 9103 §9.3, opportunistic)");
+    }
+    let (connector, name) = tls.connector(peer);
+    match timeout(opts.timeout, connector.connect(name, stream)).await {
+        Err(_) => Err(XfrError::Tls {
+            peer,
+            reason: format!(
+                "the TLS handshake did not complete within {}",
+                crate::duration::format(opts.timeout)
+            ),
+        }),
+        Ok(Err(e)) => Err(XfrError::Tls {
+            peer,
+            reason: describe(&e, Side::Client),
+        }),
+        Ok(Ok(s)) => Ok(Conn::Tls(Box::new(s))),
+    }
+}
+
+/// Writes one framed message (length and message in one write), under the timeout.
+async fn send_framed(
+    conn: &mut Conn,
+    query: &[u8],
+    peer: SocketAddr,
+    opts: &ClientOptions,
+) -> Result<(), XfrError> {
     let mut framed = Vec::with_capacity(query.len() + 2);
     framed.extend_from_slice(&(query.len() as u16).to_be_bytes());
     framed.extend_from_slice(query);
-    timeout(opts.timeout, stream.write_all(&framed))
+    let write = async {
+        conn.write_all(&framed).await?;
+        conn.flush().await
+    };
+    timeout(opts.timeout, write)
         .await
-        .map_err(|_| timed_out(0))?
-        .map_err(io_error(peer))?;
-    Ok(stream)
+        .map_err(|_| XfrError::Timeout {
+            peer,
+            after: opts.timeout,
+            messages: 0,
+        })?
+        .map_err(|e| stream_error(peer, e))
+}
+
+/// Sends `query` and reads the first message of the answer into `buf`: on a parked
+/// TLS session when there is one (RFC 9103 §5.4), else, or when that session fails
+/// before answering, on a new connection. `Ok((_, false))`: closed without an answer.
+async fn send_and_read_first(
+    peer: SocketAddr,
+    query: &[u8],
+    opts: &ClientOptions,
+    buf: &mut Vec<u8>,
+) -> Result<(BufReader<Conn>, bool), XfrError> {
+    if let Some(parked) = opts.tls.as_ref().and_then(|t| t.take_idle(peer)) {
+        let mut reader = BufReader::with_capacity(READ_BUFFER, Conn::Tls(Box::new(parked)));
+        let reused = match send_framed(reader.get_mut(), query, peer, opts).await {
+            Ok(()) => read_framed(&mut reader, buf, peer, opts, 0).await,
+            Err(e) => Err(e),
+        };
+        match reused {
+            Ok(true) => return Ok((reader, true)),
+            Ok(false) => tracing::debug!(%peer, "reused TLS session closed; reconnecting"),
+            Err(e) => tracing::debug!(%peer, error = %e, "reused TLS session failed; reconnecting"),
+        }
+    }
+    let mut conn = connect(peer, opts).await?;
+    send_framed(&mut conn, query, peer, opts).await?;
+    let mut reader = BufReader::with_capacity(READ_BUFFER, conn);
+    let more = read_framed(&mut reader, buf, peer, opts, 0).await?;
+    Ok((reader, more))
+}
+
+/// After an exchange that ended cleanly: a TLS session with nothing unread is parked
+/// for the next request to the same server; anything else is closed.
+fn done_with(reader: BufReader<Conn>, peer: SocketAddr, opts: &ClientOptions) {
+    if !reader.buffer().is_empty() {
+        return;
+    }
+    if let (Conn::Tls(s), Some(tls)) = (reader.into_inner(), &opts.tls) {
+        tls.park(peer, *s);
+    }
+}
+
+/// The read buffer of a stream: several 64 KiB messages per system call.
+const READ_BUFFER: usize = 128 * 1024;
+
+/// An I/O error on a stream: a TLS failure in words, else as it is.
+fn stream_error(peer: SocketAddr, e: std::io::Error) -> XfrError {
+    if e.get_ref().is_some_and(|i| i.is::<rustls::Error>()) {
+        XfrError::Tls {
+            peer,
+            reason: describe(&e, Side::Client),
+        }
+    } else {
+        XfrError::Io { peer, source: e }
+    }
 }
 
 /// Reads one framed message into `buf`. `Ok(false)` on a clean end of stream before
@@ -595,8 +764,8 @@ async fn read_framed<R: AsyncReadExt + Unpin>(
         after: opts.timeout,
         messages,
     };
+    let mut len = [0u8; 2];
     let read = async {
-        let mut len = [0u8; 2];
         // A clean close before the length is the end of the stream; anything cut
         // shorter is a broken message.
         let first = reader.read(&mut len[..1]).await?;
@@ -604,19 +773,49 @@ async fn read_framed<R: AsyncReadExt + Unpin>(
             return Ok(false);
         }
         reader.read_exact(&mut len[1..]).await?;
-        let len = u16::from_be_bytes(len) as usize;
-        buf.resize(len, 0);
+        let n = u16::from_be_bytes(len) as usize;
+        buf.resize(n, 0);
         reader.read_exact(buf).await?;
         Ok::<bool, std::io::Error>(true)
     };
     match timeout(opts.timeout, read).await {
         Err(_) => Err(timed_out()),
         Ok(Ok(more)) => Ok(more),
+        // A TLS server answering a plain query: its alert where a length should be.
+        Ok(Err(e))
+            if e.kind() == std::io::ErrorKind::UnexpectedEof
+                && messages == 0
+                && opts.tls.is_none()
+                && looks_like_tls_alert(&len) =>
+        {
+            Err(XfrError::Tls {
+                peer,
+                reason: "the server answered with a TLS alert: this is a TLS (XoT) port, \
+                    reach it with TLS (`--tls`, or `tls:` in the config)"
+                    .into(),
+            })
+        }
+        // TLS 1.3 finishes the client's side of the handshake before the server has
+        // checked our certificate: a server that requires one (and got none it
+        // trusts) closes the session here, often without an alert.
+        Ok(Err(e))
+            if e.kind() == std::io::ErrorKind::UnexpectedEof
+                && messages == 0
+                && opts.tls.is_some() =>
+        {
+            Err(XfrError::Tls {
+                peer,
+                reason: "the server closed the TLS session without answering: it may require \
+                    a client certificate it trusts (mutual TLS: cert-file and key-file, \
+                    --tls-cert and --tls-key)"
+                    .into(),
+            })
+        }
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(XfrError::Incomplete {
             peer,
             reason: format!("connection closed inside a message after {messages} messages"),
         }),
-        Ok(Err(e)) => Err(XfrError::Io { peer, source: e }),
+        Ok(Err(e)) => Err(stream_error(peer, e)),
     }
 }
 
@@ -653,14 +852,15 @@ async fn tcp_exchange(
     query: &[u8],
     opts: &ClientOptions,
 ) -> Result<Vec<u8>, XfrError> {
-    let mut stream = tcp_connect_send(peer, query, opts).await?;
     let mut buf = Vec::new();
-    if !read_framed(&mut stream, &mut buf, peer, opts, 0).await? {
+    let (reader, more) = send_and_read_first(peer, query, opts, &mut buf).await?;
+    if !more {
         return Err(XfrError::Incomplete {
             peer,
             reason: "connection closed without an answer".into(),
         });
     }
+    done_with(reader, peer, opts);
     Ok(buf)
 }
 
@@ -676,30 +876,15 @@ async fn tcp_transfer(
 ) -> Result<Option<u32>, XfrError> {
     let started = tokio::time::Instant::now();
     let mut guard = TransferGuard::new(opts.limits.max_time, opts.limits.min_rate);
-    // Connecting and writing the query are bounded by the per-message timeout.
-    let stream = tcp_connect_send(peer, query, opts).await?;
-    let mut reader = BufReader::with_capacity(128 * 1024, stream);
     let mut buf = Vec::with_capacity(65_535);
+    // Connecting, the handshake, writing the query and the first message are each
+    // bounded by the per-message timeout.
+    let (mut reader, mut more) = send_and_read_first(peer, query, opts, &mut buf).await?;
     let mut expire = None;
     // Bounded: every message adds to the interpreter's byte count (limit), an empty or
     // malformed message ends the loop with an error, and the guard ends it at
     // `max-transfer-time-in` or when a window falls below `min-transfer-rate-in`.
     loop {
-        let messages = interp.stats().messages;
-        let more = {
-            let read = read_framed(&mut reader, &mut buf, peer, opts, messages);
-            tokio::pin!(read);
-            // The read is not cancel-safe (a partial message would be lost), so a rate
-            // window that ends in good standing keeps polling the same read.
-            loop {
-                tokio::select! {
-                    more = &mut read => break more?,
-                    _ = tokio::time::sleep_until(offset(started, guard.next_check())) => {
-                        guard.check(started.elapsed()).map_err(|t| tripped(peer, opts, interp, t))?;
-                    }
-                }
-            }
-        };
         if !more {
             return Err(XfrError::Incomplete {
                 peer,
@@ -725,7 +910,23 @@ async fn tcp_transfer(
             None => interp.push(&buf, now())?,
         };
         if step == Step::Done {
+            done_with(reader, peer, opts);
             return Ok(expire);
         }
+        let messages = interp.stats().messages;
+        more = {
+            let read = read_framed(&mut reader, &mut buf, peer, opts, messages);
+            tokio::pin!(read);
+            // The read is not cancel-safe (a partial message would be lost), so a rate
+            // window that ends in good standing keeps polling the same read.
+            loop {
+                tokio::select! {
+                    more = &mut read => break more?,
+                    _ = tokio::time::sleep_until(offset(started, guard.next_check())) => {
+                        guard.check(started.elapsed()).map_err(|t| tripped(peer, opts, interp, t))?;
+                    }
+                }
+            }
+        };
     }
 }

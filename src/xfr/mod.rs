@@ -298,6 +298,15 @@ pub enum XfrError {
         /// The error.
         source: std::io::Error,
     },
+    /// TLS with the server failed: the handshake (its certificate, the protocol
+    /// version, a timeout), a TLS alert later, or a TLS port asked without TLS.
+    #[error("TLS with {peer}: {reason}")]
+    Tls {
+        /// The server.
+        peer: SocketAddr,
+        /// What went wrong, in words (`tls::describe`).
+        reason: String,
+    },
     /// The sink the records go to failed (a full disk).
     #[error("writing the transfer from {peer}: {source}")]
     Sink {
@@ -355,6 +364,7 @@ impl XfrError {
             | XfrError::TransferTimeLimit { peer, .. }
             | XfrError::TransferTooSlow { peer, .. }
             | XfrError::Io { peer, .. }
+            | XfrError::Tls { peer, .. }
             | XfrError::Sink { peer, .. } => *peer,
         }
     }
@@ -378,6 +388,7 @@ impl XfrError {
             XfrError::TransferTimeLimit { .. } => "time-limit",
             XfrError::TransferTooSlow { .. } => "too-slow",
             XfrError::Io { .. } => "io",
+            XfrError::Tls { .. } => "tls",
             XfrError::Sink { .. } => "sink",
         }
     }

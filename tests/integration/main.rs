@@ -18,3 +18,4 @@ mod sync_zonelist;
 mod tsig_keygen;
 mod verify;
 mod xfr;
+mod xot;

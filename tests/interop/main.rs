@@ -19,3 +19,4 @@ mod tsig_keygen;
 mod verify;
 mod verify_signatures;
 mod xfr;
+mod xot;

@@ -550,6 +550,31 @@ pub fn start_named_on(port: u16, zones: &[ZoneDef], keys: &[PeerKey], extra: &st
     daemon
 }
 
+/// Starts named with the config `conf`, in which `{dir}` stands for the daemon's
+/// folder, after writing each `(zone, text)` of `files` to `{dir}/ZONE.zone`; it
+/// listens (plain DNS) on `port`, and is ready when each of `ready` answers its SOA
+/// there. For configs the ZoneDef shapes do not cover (XoT's `tls` blocks).
+pub fn start_named_config(port: u16, conf: &str, files: &[(&str, &str)], ready: &[&str]) -> Daemon {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().display().to_string();
+    for (zone, text) in files {
+        std::fs::write(dir.path().join(format!("{zone}.zone")), text).expect("zone file");
+    }
+    let config = dir.path().join("named.conf");
+    std::fs::write(&config, conf.replace("{dir}", &d)).expect("config");
+    let c = config.display().to_string();
+    let daemon = spawn("named", &["-f", "-n", "1", "-c", &c], dir, config, port);
+    let defs: Vec<ZoneDef> = ready
+        .iter()
+        .map(|z| ZoneDef {
+            name: z.to_string(),
+            role: Role::Secondary(0),
+        })
+        .collect();
+    wait_ready(&daemon, &defs);
+    daemon
+}
+
 /// Starts nsd (`nsd -d -c CFG`, foreground) serving `zones`: primaries with IXFR
 /// created from zone-file changes (`create-ixfr`), secondaries requesting IXFR and
 /// taking NOTIFY from their primary; transfers over UDP and TCP allowed to
@@ -710,6 +735,21 @@ pub fn start_zonesync_on(port: u16, zones: &[ServeZone], keys: &[PeerKey]) -> Da
 /// answers its SOA.
 pub fn start_zonesync_config(port: u16, yaml: &str, zones: &[&str]) -> Daemon {
     spawn_zonesync(tempfile::tempdir().expect("tempdir"), port, yaml, zones)
+}
+
+/// [`start_zonesync_config`] after writing each `(zone, text)` of `files` to
+/// DIR/ZONE.zone (where [`Daemon::update_zone`] rewrites it).
+pub fn start_zonesync_files(
+    port: u16,
+    yaml: &str,
+    files: &[(&str, &str)],
+    zones: &[&str],
+) -> Daemon {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (zone, text) in files {
+        std::fs::write(dir.path().join(format!("{zone}.zone")), text).expect("zone file");
+    }
+    spawn_zonesync(dir, port, yaml, zones)
 }
 
 /// Writes `yaml` to DIR/zonesync.yaml, starts `zonesync serve` (info logs) with it and

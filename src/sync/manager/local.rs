@@ -67,6 +67,7 @@ impl ZoneSet {
                         key: p.key.clone(),
                         ixfr: p.ixfr,
                         ixfr_udp: p.ixfr_udp,
+                        tls: p.tls.clone(),
                     })
                     .collect();
                 // NOTIFY is accepted from the primaries only, with their keys.
@@ -76,6 +77,7 @@ impl ZoneSet {
                         .map(|p| AclEntry {
                             prefix: Some(ipnet::IpNet::from(p.addr.ip())),
                             key: p.key.clone(),
+                            tls: false,
                         })
                         .collect(),
                 };
@@ -333,6 +335,7 @@ mod tests {
                     key: key.map(n),
                     ixfr: true,
                     ixfr_udp: false,
+                    tls: None,
                 }],
             },
             allow_transfer: Acl::default(),

@@ -107,10 +107,15 @@ fn super_slave_access(s: &SuperSlaves) -> (Vec<AclEntry>, Vec<NotifyTarget>) {
             acl.push(AclEntry {
                 prefix,
                 key: Some(key.clone()),
+                tls: false,
             });
         }
         if s.allow_unsigned {
-            acl.push(AclEntry { prefix, key: None });
+            acl.push(AclEntry {
+                prefix,
+                key: None,
+                tls: false,
+            });
         }
         notify.push(NotifyTarget {
             addr: *addr,
@@ -199,6 +204,7 @@ mod tests {
             entries: vec![AclEntry {
                 prefix: None,
                 key: Some("own.".parse().unwrap()),
+                tls: false,
             }],
         };
         let s = side.primary_settings(&own, &[], true, Default::default());

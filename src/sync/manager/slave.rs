@@ -104,6 +104,7 @@ fn master_acl(m: &SuperMaster) -> Acl {
         entries: vec![AclEntry {
             prefix: Some(ipnet::IpNet::from(m.addr.ip())),
             key: m.key.clone(),
+            tls: false,
         }],
     }
 }
@@ -194,6 +195,7 @@ impl ZoneSet {
             key: m.key.clone(),
             ixfr: true,
             ixfr_udp: false,
+            tls: m.tls.clone(),
         }
     }
 
@@ -606,6 +608,7 @@ async fn catalog_serial(
         key: server.resolve_key(ring).map_err(|e| e.to_string())?,
         timeout: Duration::from_secs(5),
         udp_attempts: 2,
+        tls: server.tls.clone(),
         ..Default::default()
     };
     match crate::xfr::query_soa(server.addr, catalog, &opts).await {
@@ -628,6 +631,7 @@ mod tests {
             addr: addr.parse().unwrap(),
             key: None,
             catalog: catalog.parse().unwrap(),
+            tls: None,
             max_deletions: 100,
             unlisted_grace: Duration::from_secs(60),
         }
