@@ -41,7 +41,7 @@ use tracing::{debug, error, warn};
 
 use super::ServerState;
 use super::connections::{Admission, Slot};
-use super::handle::{Reply, answer_cached, handle};
+use super::handle::{Reply, answer_cached, handle, note_soa_query, soa_query_name};
 use super::request::{Request, Transport};
 use super::xfr_out::frame;
 
@@ -145,6 +145,12 @@ fn answer_udp(
     };
     if answer_cached(state, &req, out) {
         crate::metrics::get().answered(out);
+        // SOA queries (rare next to the rest) tell the propagation view who asked.
+        if let Some(qname) = soa_query_name(&req)
+            && let Some(peer) = peer()
+        {
+            note_soa_query(state, &qname, peer);
+        }
         return true;
     }
     let Some(peer) = peer() else {

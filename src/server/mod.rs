@@ -18,6 +18,7 @@ pub mod connections;
 pub mod handle;
 pub mod http;
 pub mod listen;
+pub mod page;
 pub(crate) mod lograte;
 pub mod request;
 pub mod xfr_out;
@@ -171,6 +172,7 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         let hs = http::HttpState {
             registry: registry.clone(),
             metrics,
+            status: metrics.then(|| zones.commands()),
             control: control.then(|| zones.commands()),
         };
         endpoints.spawn(http::serve(l, hs));

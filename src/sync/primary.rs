@@ -37,6 +37,7 @@ use crate::zone::{Class, Name, ParseOptions, Severity, parse_file, soa};
 
 use super::inbox::{self, InboxReceiver};
 use super::producer::CatalogFeed;
+use super::propagation::Tracker;
 use super::status::{Role, State, StatusCell, ZoneStatus};
 use super::{Published, ZoneHandle, ZoneSettings, notify_out};
 
@@ -68,6 +69,8 @@ pub struct PrimaryZone {
     catalog: Option<Arc<CatalogFeed>>,
     /// What this task reports about the zone (it is the only writer).
     status: StatusCell,
+    /// The zone's propagation view: told of each serial published and NOTIFY round.
+    propagation: Tracker,
     /// The stamp (mtime, size) of a file version that was refused: it is not parsed
     /// (and its findings not logged) again until the file changes.
     refused: Option<(u64, u64)>,
@@ -110,6 +113,7 @@ pub fn spawn(
         inbox: events,
         settings: spec.settings.clone(),
         status: status.clone(),
+        propagation: Tracker::default(),
     });
     let zone = PrimaryZone {
         name: spec.name.clone(),
@@ -124,6 +128,7 @@ pub fn spawn(
         notify_round: JoinSet::new(),
         catalog: spec.catalog,
         status,
+        propagation: handle.propagation.clone(),
         refused: None,
     };
     let span = info_span!("zone", zone = %spec.name);
@@ -467,6 +472,7 @@ impl PrimaryZone {
             feed.member(&self.name, Some(version.serial()));
         }
         let serial = version.serial();
+        self.propagation.on_published(serial);
         self.status.update(|s| {
             s.state = State::Ok;
             s.serial = Some(serial);
@@ -497,6 +503,7 @@ impl PrimaryZone {
             &current.version,
             targets,
             &self.ring,
+            &self.propagation,
         );
     }
 }

@@ -52,6 +52,7 @@ use crate::zone::{Class, Name, Record};
 
 use super::gate::GateError;
 use super::inbox::{self, InboxReceiver, Pending, Refresh};
+use super::propagation::Tracker;
 use super::status::{Role, State, StatusCell, ZoneStatus};
 use super::timers::{self, Clock, ZoneState};
 use super::{Published, TransferSlots, ZoneHandle, ZoneSettings, notify_out};
@@ -131,6 +132,7 @@ pub fn spawn(
         inbox: events,
         settings: spec.settings.clone(),
         status: status.clone(),
+        propagation: Tracker::default(),
     });
     let span = info_span!("zone", zone = %spec.name);
     let zone = SecondaryZone {
@@ -143,6 +145,7 @@ pub fn spawn(
         timers: Timers::default(),
         notify_round: JoinSet::new(),
         status,
+        propagation: handle.propagation.clone(),
         clock: Clock::start(),
         received_expire: None,
     };
@@ -171,6 +174,9 @@ struct SecondaryZone {
     notify_round: JoinSet<()>,
     /// What this task reports about the zone (it is the only writer).
     status: StatusCell,
+    /// The zone's propagation view (our own secondaries, for a zone we also serve
+    /// on): told of each serial published and NOTIFY round.
+    propagation: Tracker,
     /// The time the timers are planned by.
     clock: Clock,
     /// The EXPIRE option (RFC 7314) the primary sent back during the refresh under
@@ -715,6 +721,7 @@ impl SecondaryZone {
         if let Some(v) = &self.version {
             self.publish
                 .send_replace(Some(Arc::new(Published::new(v.clone()))));
+            self.propagation.on_published(v.serial());
         }
     }
 
@@ -732,7 +739,13 @@ impl SecondaryZone {
             // Never notify our own primaries about their own zone.
             .filter(|t| !self.spec.primaries.iter().any(|p| p.addr == t.addr))
             .collect();
-        notify_out::spawn_round(&mut self.notify_round, &v, targets, &self.ring);
+        notify_out::spawn_round(
+            &mut self.notify_round,
+            &v,
+            targets,
+            &self.ring,
+            &self.propagation,
+        );
     }
 }
 
