@@ -320,10 +320,14 @@ impl Metrics {
                     secondary: s.secondary.clone(),
                 };
                 if let Some(v) = s.serial {
-                    self.secondary_serial.get_or_create(&labels).set(i64::from(v));
+                    self.secondary_serial
+                        .get_or_create(&labels)
+                        .set(i64::from(v));
                 }
                 if let Some(v) = s.behind {
-                    self.secondary_behind.get_or_create(&labels).set(i64::from(v));
+                    self.secondary_behind
+                        .get_or_create(&labels)
+                        .set(i64::from(v));
                 }
                 if let Some(v) = s.lag_seconds {
                     self.secondary_lag.get_or_create(&labels).set(v);

@@ -18,8 +18,8 @@ pub mod connections;
 pub mod handle;
 pub mod http;
 pub mod listen;
-pub mod page;
 pub(crate) mod lograte;
+pub mod page;
 pub mod request;
 pub mod xfr_out;
 

@@ -55,7 +55,11 @@ pub fn render(status: &ControlResponse, now: u64) -> String {
         escape(&utc(now))
     );
     out.push_str("</main>\n");
-    let _ = write!(out, "{}", SCRIPT.replace("REFRESH_MS", &(REFRESH_SECONDS * 1000).to_string()));
+    let _ = write!(
+        out,
+        "{}",
+        SCRIPT.replace("REFRESH_MS", &(REFRESH_SECONDS * 1000).to_string())
+    );
     out.push_str("</body>\n</html>\n");
     out
 }
@@ -367,10 +371,16 @@ mod tests {
 
     #[test]
     fn escapes_every_text() {
-        assert_eq!(escape(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(
+            escape(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
         let page = render(&answer(), 1_030);
         assert!(!page.contains("<script>alert"), "{page}");
-        assert!(page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more"), "{page}");
+        assert!(
+            page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more"),
+            "{page}"
+        );
         assert!(page.contains("data-zone=\"ex&quot;ample.com.\""), "{page}");
         assert!(page.contains("zones/&lt;x&gt;.zone"), "{page}");
         // The one script is ours.
@@ -396,7 +406,10 @@ mod tests {
         ] {
             assert!(page.contains(part), "{part} in {page}");
         }
-        assert!(!page.contains("http://") && !page.contains("https://"), "no external assets");
+        assert!(
+            !page.contains("http://") && !page.contains("https://"),
+            "no external assets"
+        );
     }
 
     #[test]

@@ -330,7 +330,12 @@ impl Propagation {
 
     /// Where a secondary with serial `has` stands against `ours`: its state, the
     /// serial distance, and ms since we published the oldest serial it lacks.
-    fn standing(&self, has: u32, ours: u32, now: u64) -> (SecondaryState, Option<u32>, Option<u64>) {
+    fn standing(
+        &self,
+        has: u32,
+        ours: u32,
+        now: u64,
+    ) -> (SecondaryState, Option<u32>, Option<u64>) {
         if has == ours {
             return (SecondaryState::Current, Some(0), Some(0));
         }
@@ -485,24 +490,72 @@ mod tests {
     #[test]
     fn standing_table() {
         use SecondaryState::*;
-        let cases: &[(u32, &[(u32, u64)], u32, u64, SecondaryState, Option<u32>, Option<f64>)] = &[
+        let cases: &[(
+            u32,
+            &[(u32, u64)],
+            u32,
+            u64,
+            SecondaryState,
+            Option<u32>,
+            Option<f64>,
+        )] = &[
             // Current.
             (5, &[(5, 1_000)], 5, 9_000, Current, Some(0), Some(0.0)),
             // One behind: lacking 6 since it was published.
-            (5, &[(5, 1_000), (6, 3_000)], 6, 9_000, Behind, Some(1), Some(6.0)),
+            (
+                5,
+                &[(5, 1_000), (6, 3_000)],
+                6,
+                9_000,
+                Behind,
+                Some(1),
+                Some(6.0),
+            ),
             // Two behind: lacking since the first it lacks (6), not the newest.
-            (5, &[(5, 1_000), (6, 3_000), (8, 7_000)], 8, 9_000, Behind, Some(3), Some(6.0)),
+            (
+                5,
+                &[(5, 1_000), (6, 3_000), (8, 7_000)],
+                8,
+                9_000,
+                Behind,
+                Some(3),
+                Some(6.0),
+            ),
             // History that does not reach back: the oldest we know, a lower bound.
-            (1, &[(5, 1_000), (6, 3_000)], 6, 9_000, Behind, Some(5), Some(8.0)),
+            (
+                1,
+                &[(5, 1_000), (6, 3_000)],
+                6,
+                9_000,
+                Behind,
+                Some(5),
+                Some(8.0),
+            ),
             // No history at all: distance only.
             (1, &[], 6, 9_000, Behind, Some(5), None),
             // Across the wrap (RFC 1982).
-            (u32::MAX, &[(u32::MAX, 1_000), (2, 4_000)], 2, 9_000, Behind, Some(3), Some(5.0)),
+            (
+                u32::MAX,
+                &[(u32::MAX, 1_000), (2, 4_000)],
+                2,
+                9_000,
+                Behind,
+                Some(3),
+                Some(5.0),
+            ),
             // Ahead of us.
             (9, &[(5, 1_000)], 5, 9_000, Ahead, Some(0), Some(0.0)),
             // The zone went back to an older serial after the one it has: 5 is not
             // newer than 7, so the run stops at 5... and 5 is ours.
-            (7, &[(7, 1_000), (5, 2_000)], 5, 9_000, Ahead, Some(0), Some(0.0)),
+            (
+                7,
+                &[(7, 1_000), (5, 2_000)],
+                5,
+                9_000,
+                Ahead,
+                Some(0),
+                Some(0.0),
+            ),
         ];
         for (i, &(has, history, ours, now, state, behind, lag)) in cases.iter().enumerate() {
             let mut p = Propagation::default();
@@ -532,28 +585,46 @@ mod tests {
         assert_eq!(v.serial, None);
         assert_eq!(v.notify_target.as_deref(), Some("127.0.0.2:5300"));
         let n = v.notified.unwrap();
-        assert_eq!((n.serial, n.outcome), (1, Some(NotifyOutcome::Acknowledged)));
+        assert_eq!(
+            (n.serial, n.outcome),
+            (1, Some(NotifyOutcome::Acknowledged))
+        );
         // An SOA query is shown, not taken as its serial.
         p.on_soa_query(ip(2), 1, 2_500);
         let v = one(&p, 1, 3_000, 2);
         assert_eq!(v.serial, None);
         assert_eq!(v.soa_query, Some(SoaQueryView { serial: 1, at: 2 }));
         // A transfer served is: first transfer of 1, lag from its publication.
-        assert_eq!(p.on_transfer_served(ip(2), Evidence::Axfr, 1, 4_000), Some(3_000));
+        assert_eq!(
+            p.on_transfer_served(ip(2), Evidence::Axfr, 1, 4_000),
+            Some(3_000)
+        );
         // The same serial again (a retransfer) is not a new propagation.
         assert_eq!(p.on_transfer_served(ip(2), Evidence::Axfr, 1, 5_000), None);
         let v = one(&p, 1, 6_000, 2);
-        assert_eq!((v.state, v.serial, v.serial_from), (SecondaryState::Current, Some(1), Some(Evidence::Axfr)));
+        assert_eq!(
+            (v.state, v.serial, v.serial_from),
+            (SecondaryState::Current, Some(1), Some(Evidence::Axfr))
+        );
         assert_eq!(v.serial_at, Some(5));
         // New serial: it lags until its IXFR; its request says what it had.
         p.on_published(2, 10_000);
         p.on_ixfr_request(ip(2), 1, 12_000);
         let v = one(&p, 2, 12_500, 2);
-        assert_eq!((v.state, v.behind, v.lag_seconds), (SecondaryState::Behind, Some(1), Some(2.5)));
+        assert_eq!(
+            (v.state, v.behind, v.lag_seconds),
+            (SecondaryState::Behind, Some(1), Some(2.5))
+        );
         assert_eq!(v.serial_from, Some(Evidence::IxfrRequest));
-        assert_eq!(p.on_transfer_served(ip(2), Evidence::Ixfr, 2, 13_000), Some(3_000));
+        assert_eq!(
+            p.on_transfer_served(ip(2), Evidence::Ixfr, 2, 13_000),
+            Some(3_000)
+        );
         // A transfer of a serial we have no publication time for: no lag to tell.
-        assert_eq!(p.on_transfer_served(ip(3), Evidence::Axfr, 99, 13_000), None);
+        assert_eq!(
+            p.on_transfer_served(ip(3), Evidence::Axfr, 99, 13_000),
+            None
+        );
     }
 
     #[test]
@@ -570,15 +641,24 @@ mod tests {
     #[test]
     fn targets_are_kept_clients_are_capped_oldest_out() {
         let mut p = Propagation::default();
-        p.set_targets(&[(sa(1, 5300), Listed::AlsoNotify), (sa(2, 53), Listed::Ns)], 0);
+        p.set_targets(
+            &[(sa(1, 5300), Listed::AlsoNotify), (sa(2, 53), Listed::Ns)],
+            0,
+        );
         for i in 0..(MAX_TRACKED as u16 + 10) {
             let peer = IpAddr::from([10, 0, (i >> 8) as u8, i as u8]);
             p.on_ixfr_request(peer, 1, 1_000 + u64::from(i));
         }
         let v = p.view(Some(1), 10_000);
         assert_eq!(v.len(), MAX_TRACKED);
-        assert!(v.iter().any(|s| s.secondary == "127.0.0.1" && s.listed == Listed::AlsoNotify));
-        assert!(v.iter().any(|s| s.secondary == "127.0.0.2" && s.listed == Listed::Ns));
+        assert!(
+            v.iter()
+                .any(|s| s.secondary == "127.0.0.1" && s.listed == Listed::AlsoNotify)
+        );
+        assert!(
+            v.iter()
+                .any(|s| s.secondary == "127.0.0.2" && s.listed == Listed::Ns)
+        );
         // The first clients went, the last stayed.
         assert!(!v.iter().any(|s| s.secondary == "10.0.0.0"));
         assert!(v.iter().any(|s| s.secondary == "10.0.0.73"));
@@ -586,7 +666,10 @@ mod tests {
         p.set_targets(&[(sa(2, 53), Listed::Ns)], 20_000);
         let v = p.view(Some(1), 20_000);
         let gone = v.iter().find(|s| s.secondary == "127.0.0.1").unwrap();
-        assert_eq!((gone.listed, gone.notify_target.as_deref()), (Listed::Client, None));
+        assert_eq!(
+            (gone.listed, gone.notify_target.as_deref()),
+            (Listed::Client, None)
+        );
     }
 
     #[test]

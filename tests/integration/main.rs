@@ -13,6 +13,7 @@ mod hostile_tcp;
 mod logflood;
 mod secondary;
 mod serve;
+mod status_page;
 mod supermaster;
 mod sync_zonelist;
 mod tsig_keygen;

@@ -236,10 +236,7 @@ impl ZoneSet {
         {
             return Some(s.catalog.to_string());
         }
-        self.slave
-            .provisioned
-            .get(zone)
-            .map(|p| p.catalog.clone())
+        self.slave.provisioned.get(zone).map(|p| p.catalog.clone())
     }
 }
 
