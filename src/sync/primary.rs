@@ -91,6 +91,8 @@ pub struct PrimarySpec {
     /// Most bytes read from the zone file and its `$INCLUDE`s (`limits:
     /// max-zone-file-bytes`).
     pub max_file_bytes: u64,
+    /// The zone's propagation view (a zone restarted by a reload keeps its own).
+    pub propagation: Tracker,
 }
 
 /// Starts the task of a primary zone; returns its handle. The task runs until its
@@ -113,7 +115,7 @@ pub fn spawn(
         inbox: events,
         settings: spec.settings.clone(),
         status: status.clone(),
-        propagation: Tracker::default(),
+        propagation: spec.propagation.clone(),
     });
     let zone = PrimaryZone {
         name: spec.name.clone(),

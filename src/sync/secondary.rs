@@ -106,6 +106,8 @@ pub struct SecondarySpec {
     pub bounds: TimerBounds,
     /// Size limits on transfers in.
     pub limits: Limits,
+    /// The zone's propagation view (a zone restarted by a reload keeps its own).
+    pub propagation: Tracker,
 }
 
 /// Starts a secondary zone's task; returns its handle. The task runs until the handle
@@ -132,7 +134,7 @@ pub fn spawn(
         inbox: events,
         settings: spec.settings.clone(),
         status: status.clone(),
-        propagation: Tracker::default(),
+        propagation: spec.propagation.clone(),
     });
     let span = info_span!("zone", zone = %spec.name);
     let zone = SecondaryZone {
@@ -1042,6 +1044,7 @@ mod tests {
             }),
             bounds: bounds(),
             limits: Limits::default(),
+            propagation: Tracker::default(),
         };
         spawn(
             spec,
@@ -1385,6 +1388,7 @@ mod tests {
             }),
             bounds: bounds(),
             limits: Limits::default(),
+            propagation: Tracker::default(),
         };
         spawn(
             spec,
