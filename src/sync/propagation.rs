@@ -485,20 +485,22 @@ mod tests {
             .expect("tracked")
     }
 
-    /// (what it has, our history as (serial, published ms), ours, now) → (state,
-    /// behind, lag ms).
+    /// What it has, our history as (serial, published ms), ours, now → state,
+    /// behind, lag seconds.
+    type Case = (
+        u32,
+        &'static [(u32, u64)],
+        u32,
+        u64,
+        SecondaryState,
+        Option<u32>,
+        Option<f64>,
+    );
+
     #[test]
     fn standing_table() {
         use SecondaryState::*;
-        let cases: &[(
-            u32,
-            &[(u32, u64)],
-            u32,
-            u64,
-            SecondaryState,
-            Option<u32>,
-            Option<f64>,
-        )] = &[
+        let cases: &[Case] = &[
             // Current.
             (5, &[(5, 1_000)], 5, 9_000, Current, Some(0), Some(0.0)),
             // One behind: lacking 6 since it was published.
