@@ -208,7 +208,7 @@ impl Metrics {
             "Seconds since the first serial a secondary lacks was published (0 when current)",
             secondary_lag.clone(),
         );
-        let propagation_lag = Histogram::new(exponential_buckets(0.005, 2.0, 16));
+        let propagation_lag = Histogram::new(exponential_buckets(0.01, 3.0, 16));
         registry.register(
             "propagation_lag_seconds",
             "Time from a new serial being published to each secondary's transfer of it",
