@@ -271,7 +271,7 @@ fn notify_outcome_name(o: NotifyOutcome) -> &'static str {
     match o {
         NotifyOutcome::Acknowledged => "acknowledged",
         NotifyOutcome::Refused => "refused",
-        NotifyOutcome::Failed => "unanswered",
+        NotifyOutcome::Failed => "failed",
     }
 }
 
