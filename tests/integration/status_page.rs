@@ -256,3 +256,53 @@ fn the_primary_shows_which_secondary_lags_and_the_page_and_json_agree() {
     // Anything else is not found.
     assert_eq!(get(metrics, "/nothing").0, 404);
 }
+
+#[test]
+fn catalog_membership_and_super_slaves_show_in_status_and_page() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let metrics: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+    let slave = format!("127.0.0.2:{}", free_port());
+    write_file(&dir.path().join("example.org.zone"), &zone_text(1));
+    write_file(
+        &dir.path().join("cfg.yaml"),
+        &format!(
+            "listen: [\"127.0.0.1:0\"]\nstate-dir: state\nmetrics: \"{metrics}\"\n\
+             super-slaves:\n  servers: [\"{slave}\"]\n  allow-unsigned: true\n  catalog: catalog.invalid.\n\
+             zones:\n  - name: example.org\n    file: example.org.zone\n"
+        ),
+    );
+    let server = Server::start(&dir.path().join("cfg.yaml"));
+    wait_serial(server.addr, "example.org.", 1);
+    let cfg = dir.path().join("cfg.yaml");
+    // The member names its catalog; the catalog's NOTIFY target is the super slave.
+    let st = wait_until("the catalog and its super slave in the status", || {
+        let st = status_json(&cfg);
+        let member = st["zones"]
+            .as_array()
+            .and_then(|zs| zs.iter().find(|z| z["zone"] == "example.org."))
+            .map(|z| z["catalog"].clone());
+        let super_slave =
+            secondary(&st, "catalog.invalid.", "127.0.0.2").map(|s| s["listed"].clone());
+        if member == Some("catalog.invalid.".into()) && super_slave == Some("super-slave".into()) {
+            Ok(st)
+        } else {
+            Err(format!("{member:?} {super_slave:?}"))
+        }
+    });
+    let catalog = st["zones"]
+        .as_array()
+        .and_then(|zs| zs.iter().find(|z| z["zone"] == "catalog.invalid."))
+        .expect("the catalog zone");
+    assert_eq!(catalog["role"], "catalog");
+    assert!(catalog.get("catalog").is_none(), "{catalog}");
+    let page = get(metrics, "/").2;
+    assert!(
+        page.contains("data-zone=\"example.org.\"") && page.contains("<td>catalog.invalid.</td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("data-zone=\"catalog.invalid.\" data-secondary=\"127.0.0.2\""),
+        "{page}"
+    );
+    assert!(page.contains("<td>super slave</td>"), "{page}");
+}
