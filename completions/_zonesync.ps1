@@ -53,7 +53,7 @@ Register-ArgumentCompleter -Native -CommandName 'zonesync' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the server and its zones: role, serial, state, refresh times, last error')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the server and its zones: role, serial, state, refresh times, last error, and which secondary has which serial (the propagation view)')
             [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Secondary zone: check the primary now. Primary zone: re-read the zone file')
             [CompletionResult]::new('retransfer', 'retransfer', [CompletionResultType]::ParameterValue, 'Secondary zone: transfer the whole zone now (AXFR)')
             [CompletionResult]::new('notify', 'notify', [CompletionResultType]::ParameterValue, 'Send NOTIFY for the zone''s current serial to its secondaries')
@@ -141,7 +141,7 @@ Register-ArgumentCompleter -Native -CommandName 'zonesync' -ScriptBlock {
             break
         }
         'zonesync;serve;help' {
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the server and its zones: role, serial, state, refresh times, last error')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the server and its zones: role, serial, state, refresh times, last error, and which secondary has which serial (the propagation view)')
             [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Secondary zone: check the primary now. Primary zone: re-read the zone file')
             [CompletionResult]::new('retransfer', 'retransfer', [CompletionResultType]::ParameterValue, 'Secondary zone: transfer the whole zone now (AXFR)')
             [CompletionResult]::new('notify', 'notify', [CompletionResultType]::ParameterValue, 'Send NOTIFY for the zone''s current serial to its secondaries')
@@ -336,7 +336,7 @@ Register-ArgumentCompleter -Native -CommandName 'zonesync' -ScriptBlock {
             break
         }
         'zonesync;help;serve' {
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the server and its zones: role, serial, state, refresh times, last error')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the server and its zones: role, serial, state, refresh times, last error, and which secondary has which serial (the propagation view)')
             [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Secondary zone: check the primary now. Primary zone: re-read the zone file')
             [CompletionResult]::new('retransfer', 'retransfer', [CompletionResultType]::ParameterValue, 'Secondary zone: transfer the whole zone now (AXFR)')
             [CompletionResult]::new('notify', 'notify', [CompletionResultType]::ParameterValue, 'Send NOTIFY for the zone''s current serial to its secondaries')

@@ -49,7 +49,7 @@ set edit:completion:arg-completer[zonesync] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand status 'Show the server and its zones: role, serial, state, refresh times, last error'
+            cand status 'Show the server and its zones: role, serial, state, refresh times, last error, and which secondary has which serial (the propagation view)'
             cand refresh 'Secondary zone: check the primary now. Primary zone: re-read the zone file'
             cand retransfer 'Secondary zone: transfer the whole zone now (AXFR)'
             cand notify 'Send NOTIFY for the zone''s current serial to its secondaries'
@@ -130,7 +130,7 @@ set edit:completion:arg-completer[zonesync] = {|@words|
             cand --version 'Print version'
         }
         &'zonesync;serve;help'= {
-            cand status 'Show the server and its zones: role, serial, state, refresh times, last error'
+            cand status 'Show the server and its zones: role, serial, state, refresh times, last error, and which secondary has which serial (the propagation view)'
             cand refresh 'Secondary zone: check the primary now. Primary zone: re-read the zone file'
             cand retransfer 'Secondary zone: transfer the whole zone now (AXFR)'
             cand notify 'Send NOTIFY for the zone''s current serial to its secondaries'
@@ -310,7 +310,7 @@ set edit:completion:arg-completer[zonesync] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zonesync;help;serve'= {
-            cand status 'Show the server and its zones: role, serial, state, refresh times, last error'
+            cand status 'Show the server and its zones: role, serial, state, refresh times, last error, and which secondary has which serial (the propagation view)'
             cand refresh 'Secondary zone: check the primary now. Primary zone: re-read the zone file'
             cand retransfer 'Secondary zone: transfer the whole zone now (AXFR)'
             cand notify 'Send NOTIFY for the zone''s current serial to its secondaries'

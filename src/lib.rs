@@ -12,7 +12,7 @@
 //!        zone-set manager: config, zones-dir, catalogs (RFC 9432)   │
 //!                                                                   ▼
 //!  server: UDP/TCP listeners ◀── answer: resolve, encode, cache per version
-//!          AXFR/IXFR out ──▶ NOTIFY out · control endpoint · /metrics
+//!          AXFR/IXFR out ──▶ NOTIFY out · control endpoint · /metrics, status page
 //! ```
 //!
 //! - [`zone`]: names, records, versions, changesets, serials, the zone-file parser,

@@ -4,7 +4,8 @@
 //!
 //! Counters are bumped where things happen (listeners, transfers, NOTIFY, catalogs)
 //! through [`get`], a process-wide set (one server per process); the per-zone gauges
-//! (serial, seconds since the last refresh, zones by state) are filled at scrape time
+//! (serial, seconds since the last refresh, zones by state, and each secondary's
+//! serial, distance and lag from the zone's propagation view) are filled at scrape time
 //! by [`Metrics::encode`] from plain [`ZoneFacts`] that the caller gathers. The HTTP
 //! endpoint (`server::http`) reads them off the zone registry, so this module
 //! depends on nothing above it: `sync` and `server` call into `metrics`, never the
@@ -29,7 +30,7 @@ use prometheus_client::registry::Registry;
 pub const ZONE_STATES: [&str; 4] = ["loading", "ok", "refreshing", "expired"];
 
 /// What the per-zone gauges show of one zone, taken at scrape time.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ZoneFacts {
     /// The zone's name (the `zone` label).
     pub zone: String,
@@ -39,6 +40,21 @@ pub struct ZoneFacts {
     pub serial: Option<u32>,
     /// Seconds since its last successful load or refresh, if there was one.
     pub seconds_since_refresh: Option<u64>,
+    /// Its secondaries, as its propagation view sees them.
+    pub secondaries: Vec<SecondaryFacts>,
+}
+
+/// What the per-secondary gauges show of one secondary of a zone.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SecondaryFacts {
+    /// The secondary's address (the `secondary` label).
+    pub secondary: String,
+    /// The serial it last showed it has, if known.
+    pub serial: Option<u32>,
+    /// How many serials it is behind the zone's, if known.
+    pub behind: Option<u32>,
+    /// Seconds since the first change it lacks was published, if known.
+    pub lag_seconds: Option<f64>,
 }
 
 //----------- Labels -----------------------------------------------------------------
@@ -72,6 +88,12 @@ struct ZoneLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SecondaryLabels {
+    zone: String,
+    secondary: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StateLabel {
     state: &'static str,
 }
@@ -91,6 +113,10 @@ pub struct Metrics {
     zone_serial: Family<ZoneLabel, Gauge>,
     zone_since_refresh: Family<ZoneLabel, Gauge<f64, AtomicU64>>,
     zones: Family<StateLabel, Gauge>,
+    secondary_serial: Family<SecondaryLabels, Gauge>,
+    secondary_behind: Family<SecondaryLabels, Gauge>,
+    secondary_lag: Family<SecondaryLabels, Gauge<f64, AtomicU64>>,
+    propagation_lag: Histogram,
     /// Answers by RCODE (the header's 4 bits), counted on the query hot path with one
     /// relaxed atomic add; folded into `queries` at scrape time.
     answered: [AtomicU64; 16],
@@ -180,8 +206,36 @@ impl Metrics {
             "UDP answers sent truncated (TC) by response rate limiting",
             rrl_slipped.clone(),
         );
+        let secondary_serial = Family::<SecondaryLabels, Gauge>::default();
+        registry.register(
+            "secondary_serial",
+            "The serial each secondary of a zone last showed it has (IXFR request, transfer served)",
+            secondary_serial.clone(),
+        );
+        let secondary_behind = Family::<SecondaryLabels, Gauge>::default();
+        registry.register(
+            "secondary_serials_behind",
+            "How many serials each secondary is behind the zone's (RFC 1982 distance)",
+            secondary_behind.clone(),
+        );
+        let secondary_lag = Family::<SecondaryLabels, Gauge<f64, AtomicU64>>::default();
+        registry.register(
+            "secondary_lag_seconds",
+            "Seconds since the first serial a secondary lacks was published (0 when current)",
+            secondary_lag.clone(),
+        );
+        let propagation_lag = Histogram::new(exponential_buckets(0.01, 3.0, 16));
+        registry.register(
+            "propagation_lag_seconds",
+            "Time from a new serial being published to each secondary's transfer of it",
+            propagation_lag.clone(),
+        );
         Metrics {
             registry,
+            secondary_serial,
+            secondary_behind,
+            secondary_lag,
+            propagation_lag,
             queries,
             transfers,
             transfer_bytes,
@@ -245,6 +299,11 @@ impl Metrics {
         self.notify_latency.observe(d.as_secs_f64());
     }
 
+    /// A secondary finished transferring a new serial `d` after it was published.
+    pub fn propagation_lag(&self, d: Duration) {
+        self.propagation_lag.observe(d.as_secs_f64());
+    }
+
     /// A catalog provisioned a zone.
     pub fn provisioned(&self) {
         self.provisioned.inc();
@@ -261,6 +320,9 @@ impl Metrics {
         self.zone_serial.clear();
         self.zone_since_refresh.clear();
         self.zones.clear();
+        self.secondary_serial.clear();
+        self.secondary_behind.clear();
+        self.secondary_lag.clear();
         for state in ZONE_STATES {
             self.zones.get_or_create(&StateLabel { state }).set(0);
         }
@@ -279,6 +341,25 @@ impl Metrics {
             self.zones
                 .get_or_create(&StateLabel { state: z.state })
                 .inc();
+            for s in &z.secondaries {
+                let labels = SecondaryLabels {
+                    zone: z.zone.clone(),
+                    secondary: s.secondary.clone(),
+                };
+                if let Some(v) = s.serial {
+                    self.secondary_serial
+                        .get_or_create(&labels)
+                        .set(i64::from(v));
+                }
+                if let Some(v) = s.behind {
+                    self.secondary_behind
+                        .get_or_create(&labels)
+                        .set(i64::from(v));
+                }
+                if let Some(v) = s.lag_seconds {
+                    self.secondary_lag.get_or_create(&labels).set(v);
+                }
+            }
         }
         use std::sync::atomic::Ordering::Relaxed;
         for (rcode, count) in self.answered.iter().enumerate() {
@@ -313,12 +394,24 @@ mod tests {
                 state: "ok",
                 serial: Some(7),
                 seconds_since_refresh: Some(30),
+                secondaries: vec![SecondaryFacts {
+                    secondary: "127.0.0.2".into(),
+                    serial: Some(5),
+                    behind: Some(2),
+                    lag_seconds: Some(1.5),
+                }],
             },
             ZoneFacts {
                 zone: "example.net.".into(),
                 state: "loading",
                 serial: None,
                 seconds_since_refresh: None,
+                secondaries: vec![SecondaryFacts {
+                    secondary: "127.0.0.3".into(),
+                    serial: None,
+                    behind: None,
+                    lag_seconds: None,
+                }],
             },
         ];
         let text = m.encode(&zones);
@@ -341,6 +434,21 @@ mod tests {
         );
         assert!(
             text.contains("zonesync_zones{state=\"expired\"} 0"),
+            "{text}"
+        );
+        for line in [
+            "zonesync_secondary_serial{zone=\"example.com.\",secondary=\"127.0.0.2\"} 5",
+            "zonesync_secondary_serials_behind{zone=\"example.com.\",secondary=\"127.0.0.2\"} 2",
+            "zonesync_secondary_lag_seconds{zone=\"example.com.\",secondary=\"127.0.0.2\"} 1.5",
+        ] {
+            assert!(text.contains(line), "{line} in {text}");
+        }
+        // Unknown facts are left out, not shown as 0.
+        assert!(!text.contains("127.0.0.3"), "{text}");
+        m.propagation_lag(Duration::from_millis(20));
+        let text = m.encode(&zones);
+        assert!(
+            text.contains("zonesync_propagation_lag_seconds_count 1"),
             "{text}"
         );
         // The next scrape shows only the zones given then.

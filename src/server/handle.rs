@@ -155,7 +155,12 @@ pub async fn handle(state: &ServerState, req: &Request<'_>, peer: SocketAddr) ->
             };
             super::xfr_out::request(state, &parsed, header, q, peer, how, tsig).await
         }
-        _ => Reply::Message(query(state, req, &q.name, q.qtype, tsig, cookie)),
+        _ => {
+            if q.qtype == Rtype::SOA {
+                note_soa_query(state, &q.name, peer);
+            }
+            Reply::Message(query(state, req, &q.name, q.qtype, tsig, cookie))
+        }
     }
 }
 
@@ -224,6 +229,28 @@ pub fn rate_limit(
             false
         }
     }
+}
+
+/// An SOA query for a zone's apex from `peer`: the zone's propagation view notes it
+/// (with the serial it is answered), when `peer` is a secondary it tracks already.
+pub fn note_soa_query(state: &ServerState, qname: &Name, peer: SocketAddr) {
+    let table = state.registry.snapshot();
+    if let Some(zone) = table.get(qname)
+        && let Some(published) = zone.current()
+    {
+        zone.propagation
+            .on_soa_query(peer.ip(), published.version.serial());
+    }
+}
+
+/// The QNAME of `req` when it is a plain SOA query (the one question, class IN), for
+/// the UDP fast path to call [`note_soa_query`] with.
+pub fn soa_query_name(req: &Request<'_>) -> Option<Name> {
+    let outline = req.outline().ok()?;
+    let q = outline.question()?;
+    (q.qtype == Rtype::SOA && q.qclass == Class::IN)
+        .then(|| outline.question_name().ok())
+        .flatten()
 }
 
 //----------- answer_cached ----------------------------------------------------------

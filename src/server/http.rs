@@ -1,6 +1,9 @@
-//! The HTTP side of the server: `GET /metrics` for Prometheus and, when the config
-//! puts the control endpoint on HTTP, `POST /control` (the JSON of
-//! [`crate::control`]). hyper does the HTTP; this file only routes.
+//! The HTTP side of the server: on the `metrics:` address `GET /metrics` for
+//! Prometheus, the status page at `GET /` ([`super::page`]) and its JSON at
+//! `GET /status.json` (the answer of `zonesync serve status --format json`, asked of
+//! the zone-set manager the same way); and, when the config puts the control endpoint
+//! on HTTP, `POST /control` (the JSON of [`crate::control`]). hyper does the HTTP;
+//! this file only routes.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -17,7 +20,7 @@ use tokio::sync::mpsc;
 use tracing::debug;
 
 use crate::control::{ControlRequest, ControlResponse, dispatch};
-use crate::metrics::ZoneFacts;
+use crate::metrics::{SecondaryFacts, ZoneFacts};
 use crate::sync::Registry;
 use crate::sync::manager::ZoneCommand;
 use crate::sync::status::State;
@@ -33,6 +36,9 @@ pub struct HttpState {
     pub registry: Arc<Registry>,
     /// Serve `/metrics`.
     pub metrics: bool,
+    /// Serve the status page (`/`, `/status.json`), asking the manager through this
+    /// inbox.
+    pub status: Option<mpsc::Sender<ZoneCommand>>,
     /// Serve `POST /control` through this inbox.
     pub control: Option<mpsc::Sender<ZoneCommand>>,
 }
@@ -75,6 +81,20 @@ async fn route(
                 "text/plain; version=0.0.4; charset=utf-8",
                 text,
             ))
+        }
+        (&Method::GET, path @ ("/" | "/status.json")) if state.status.is_some() => {
+            let commands = state.status.clone().expect("checked");
+            let status = dispatch(&commands, ControlRequest::Status { zone: None }).await;
+            Ok(if path == "/" {
+                reply(
+                    StatusCode::OK,
+                    "text/html; charset=utf-8",
+                    super::page::render(&status, unix_now()),
+                )
+            } else {
+                let json = serde_json::to_string_pretty(&status).unwrap_or_default();
+                reply(StatusCode::OK, "application/json", json)
+            })
         }
         (&Method::POST, "/control") if state.control.is_some() => {
             let commands = state.control.clone().expect("checked");
@@ -121,6 +141,17 @@ fn zone_facts(registry: &Registry) -> Vec<ZoneFacts> {
                 },
                 serial: st.serial,
                 seconds_since_refresh: st.last_refresh.map(|t| now.saturating_sub(t)),
+                secondaries: h
+                    .propagation
+                    .view(st.serial)
+                    .into_iter()
+                    .map(|s| SecondaryFacts {
+                        secondary: s.secondary,
+                        serial: s.serial,
+                        behind: s.behind,
+                        lag_seconds: s.lag_seconds,
+                    })
+                    .collect(),
             }
         })
         .collect()

@@ -53,7 +53,9 @@ use tracing::{debug, error, info, warn};
 
 use super::ServerState;
 use super::connections::{Admission, Slot};
-use super::handle::{Reply, answer_cached, cookie_check, handle, rate_limit};
+use super::handle::{
+    Reply, answer_cached, cookie_check, handle, note_soa_query, rate_limit, soa_query_name,
+};
 use super::request::{Request, Transport};
 use super::xfr_out::frame;
 use crate::tls::{ALPN_DOT, ServerTls, Side, TlsPeer, describe, looks_like_client_hello};
@@ -166,7 +168,14 @@ fn answer_udp(
         (Some(_), Some(_)) => peer().and_then(|p| cookie_check(state, &req, p)),
         _ => None,
     };
-    if !answer_cached(state, &req, cookie.as_ref().and_then(|c| c.option()), out) {
+    if answer_cached(state, &req, cookie.as_ref().and_then(|c| c.option()), out) {
+        // SOA queries (rare next to the rest) tell the propagation view who asked.
+        if let Some(qname) = soa_query_name(&req)
+            && let Some(peer) = peer()
+        {
+            note_soa_query(state, &qname, peer);
+        }
+    } else {
         let Some(peer) = peer() else {
             return false;
         };

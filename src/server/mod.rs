@@ -21,6 +21,7 @@ pub mod handle;
 pub mod http;
 pub mod listen;
 pub(crate) mod lograte;
+pub mod page;
 pub mod request;
 pub mod rrl;
 pub mod xfr_out;
@@ -204,6 +205,7 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         let hs = http::HttpState {
             registry: registry.clone(),
             metrics,
+            status: metrics.then(|| zones.commands()),
             control: control.then(|| zones.commands()),
         };
         endpoints.spawn(http::serve(l, hs));

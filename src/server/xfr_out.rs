@@ -32,6 +32,7 @@ use tokio::sync::mpsc;
 use tracing::{info, warn};
 
 use crate::store::Store;
+use crate::sync::propagation::{Evidence, Tracker};
 use crate::tsig::sign::{ServerTsig, now};
 use crate::wire::read::{Message, Question};
 use crate::wire::{FLAG_AA, FLAG_QR, Header, MessageBuilder, Rcode, Section, WireError};
@@ -77,6 +78,9 @@ pub struct TransferOut {
     serial: u32,
     /// The options for the first message's OPT, when the request had an OPT.
     opt: Option<OptionsBuf>,
+    /// The zone's propagation view, told when the transfer is sent to its end; none
+    /// for an IXFR answered with the SOA alone (the request told it already).
+    track: Option<Tracker>,
 }
 
 /// The records of a transfer.
@@ -148,6 +152,9 @@ impl TransferOut {
         };
         let kind = self.metric_kind();
         crate::metrics::get().transfer("out", kind, result.is_ok(), packer.bytes as u64);
+        if result.is_ok() {
+            self.served();
+        }
         match &result {
             Ok(()) => info!(
                 zone = %self.zone, peer = %self.peer, serial = self.serial, messages = packer.messages,
@@ -206,6 +213,21 @@ impl TransferOut {
             "AXFR" => "AXFR",
             "IXFR" => "IXFR",
             _ => "AXFR-fallback",
+        }
+    }
+
+    /// The transfer reached its client: the propagation view learns the serial it now
+    /// has, and a first transfer of a serial adds its lag to the histogram.
+    fn served(&self) {
+        let Some(track) = &self.track else {
+            return;
+        };
+        let how = match self.body {
+            Body::Records(_) => Evidence::Ixfr,
+            Body::Zone(_) => Evidence::Axfr,
+        };
+        if let Some(lag) = track.on_transfer_served(self.peer.ip(), how, self.serial) {
+            crate::metrics::get().propagation_lag(lag);
         }
     }
 }
@@ -424,6 +446,7 @@ pub async fn request(
         client_cert: how.tls.and_then(|t| t.client.clone()),
         serial,
         opt,
+        track: Some(zone.propagation.clone()),
     };
     if q.qtype == Rtype::AXFR {
         return Reply::Transfer(Box::new(out("AXFR", Body::Zone(version))));
@@ -435,10 +458,13 @@ pub async fn request(
             out("IXFR", Body::Records(vec![])).tsig,
         ));
     };
+    // The client's serial is what it has (RFC 1995 §3).
+    zone.propagation.on_ixfr_request(peer.ip(), client.0);
     let soa = version.soa_record();
     if !Serial(serial).is_newer_than(client) {
         // Current (or ahead of us): the SOA alone (RFC 1995 §2).
-        let t = out("IXFR", Body::Records(vec![soa]));
+        let mut t = out("IXFR", Body::Records(vec![soa]));
+        t.track = None;
         return finish_ixfr(t, transport, header);
     }
     let chain = journal_chain(&state.store, &zone.name, client.0, serial).await;
@@ -498,7 +524,13 @@ fn finish_ixfr(mut t: TransferOut, transport: Transport, header: &Header) -> Rep
         Ok(b.finish())
     };
     let msg = match build(&records) {
-        Ok(m) => m,
+        Ok(m) => {
+            if matches!(t.body, Body::Records(_)) {
+                t.served();
+            }
+            m
+        }
+        // Only the SOA: the client tries again over TCP.
         Err(_) => match build(&records[..1]) {
             Ok(m) => m,
             Err(_) => return Reply::Drop,

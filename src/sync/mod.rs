@@ -23,6 +23,7 @@ pub mod mirror;
 pub mod notify_out;
 pub mod primary;
 pub mod producer;
+pub mod propagation;
 pub mod secondary;
 pub mod status;
 pub mod timers;
@@ -184,6 +185,9 @@ pub struct ZoneHandle {
     pub settings: Arc<ZoneSettings>,
     /// What the zone's task reports about itself (written by that task only).
     pub status: status::StatusCell,
+    /// Which secondary has which serial: fed by the zone's task (serials published,
+    /// NOTIFY rounds) and the listeners (SOA queries, IXFR requests, transfers out).
+    pub propagation: propagation::Tracker,
 }
 
 impl ZoneHandle {
@@ -343,6 +347,7 @@ mod tests {
                 gate: gate::GateSettings::default(),
             }),
             status: status::StatusCell::new(status::ZoneStatus::new(status::Role::Primary, vec![])),
+            propagation: propagation::Tracker::default(),
         })
     }
 

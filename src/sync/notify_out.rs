@@ -12,6 +12,9 @@
 //!   [`crate::notify`] (back-off from 2 s, 5 retransmissions).
 //! - RFC 1996 §3.7: the new SOA goes in ANSWER as a hint.
 //!
+//! Each round tells the zone's propagation [`Tracker`] who its targets are, what
+//! serial each was sent and how each NOTIFY ended.
+//!
 //! Keys are named, not held: each NOTIFY resolves its target's key in the live
 //! [`KeyRing`] when it is sent, so a secret rotated by `serve reload` signs the next
 //! round without restarting the zone.
@@ -25,6 +28,7 @@ use tracing::{info, warn};
 use crate::addr::DNS_PORT;
 use crate::config::{KeyRing, NotifyTarget};
 use crate::notify::{NotifyOptions, send_notify};
+use crate::sync::propagation::{Listed, NotifyOutcome, Tracker};
 use crate::zone::rrset::rdata_target;
 use crate::zone::version::ZoneVersion;
 use crate::zone::{Name, Rtype, soa::Soa};
@@ -36,6 +40,8 @@ pub struct Target {
     pub addr: SocketAddr,
     /// The signing key's name, resolved in the [`KeyRing`] when the NOTIFY is sent.
     pub key: Option<Name>,
+    /// Why it is a target (an NS host, `also-notify`, a super slave).
+    pub listed: Listed,
 }
 
 /// The notify set of a zone version: the addresses of its NS hosts (other than the
@@ -70,47 +76,54 @@ pub fn targets(version: &ZoneVersion, also_notify: &[NotifyTarget]) -> Vec<Targe
                         }
                         _ => continue,
                     };
-                    push(&mut out, SocketAddr::new(ip, DNS_PORT), None);
+                    push(&mut out, SocketAddr::new(ip, DNS_PORT), None, Listed::Ns);
                 }
             }
         }
     }
     for t in also_notify {
-        push(&mut out, t.addr, t.key.clone());
+        push(&mut out, t.addr, t.key.clone(), Listed::AlsoNotify);
     }
     out
 }
 
-fn push(out: &mut Vec<Target>, addr: SocketAddr, key: Option<Name>) {
+fn push(out: &mut Vec<Target>, addr: SocketAddr, key: Option<Name>, listed: Listed) {
     match out.iter_mut().find(|t| t.addr == addr) {
         Some(t) if key.is_some() => t.key = key,
         Some(_) => {}
-        None => out.push(Target { addr, key }),
+        None => out.push(Target { addr, key, listed }),
     }
 }
 
 /// Starts one NOTIFY per target for the version's serial, in `round`. Each resolves
 /// its key in `ring` as it starts; a key the ring no longer holds fails that target
-/// (logged), not the round.
+/// (logged), not the round. `tracker` learns the targets, and each NOTIFY's serial
+/// and outcome.
 pub fn spawn_round(
     round: &mut JoinSet<()>,
     version: &ZoneVersion,
     targets: Vec<Target>,
     ring: &Arc<KeyRing>,
+    tracker: &Tracker,
 ) {
     let zone = version.origin().clone();
     let serial = version.serial();
     let hint = version.soa_record();
+    let listed: Vec<(SocketAddr, Listed)> = targets.iter().map(|t| (t.addr, t.listed)).collect();
+    tracker.set_targets(&listed);
     for target in targets {
         let zone = zone.clone();
         let hint = hint.clone();
         let ring = ring.clone();
+        let tracker = tracker.clone();
+        tracker.on_notify_sent(target.addr, serial);
         round.spawn(async move {
             let key = match &target.key {
                 Some(name) => match ring.get(name) {
                     Some(k) => Some(k),
                     None => {
                         crate::metrics::get().notify("out", "failed");
+                        tracker.on_notify_answer(target.addr, serial, NotifyOutcome::Failed);
                         warn!(zone = %zone, peer = %target.addr, serial, key = %name,
                             "NOTIFY-out, failed: key not configured");
                         return;
@@ -125,11 +138,12 @@ pub fn spawn_round(
             };
             let result = send_notify(target.addr, &zone, &opts).await;
             let outcome = match &result {
-                Ok(r) if r.is_success() => "acknowledged",
-                Ok(_) => "refused",
-                Err(_) => "failed",
+                Ok(r) if r.is_success() => NotifyOutcome::Acknowledged,
+                Ok(_) => NotifyOutcome::Refused,
+                Err(_) => NotifyOutcome::Failed,
             };
-            crate::metrics::get().notify("out", outcome);
+            tracker.on_notify_answer(target.addr, serial, outcome);
+            crate::metrics::get().notify("out", outcome.as_str());
             match result {
                 Ok(r) if r.is_success() => info!(
                     zone = %zone, peer = %target.addr, serial, attempts = r.attempts,

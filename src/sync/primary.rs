@@ -42,6 +42,7 @@ use crate::zone::{Class, Name, ParseOptions, Severity, parse_file, soa};
 
 use super::inbox::{self, InboxReceiver};
 use super::producer::CatalogFeed;
+use super::propagation::Tracker;
 use super::status::{Role, State, StatusCell, ZoneStatus};
 use super::{Published, ZoneHandle, ZoneSettings, notify_out};
 
@@ -73,6 +74,8 @@ pub struct PrimaryZone {
     catalog: Option<Arc<CatalogFeed>>,
     /// What this task reports about the zone (it is the only writer).
     status: StatusCell,
+    /// The zone's propagation view: told of each serial published and NOTIFY round.
+    propagation: Tracker,
     /// The stamp (mtime, size) of a file version that was refused: it is not parsed
     /// (and its findings not logged) again until the file changes.
     refused: Option<(u64, u64)>,
@@ -106,6 +109,8 @@ pub struct PrimarySpec {
     /// Most bytes read from the zone file and its `$INCLUDE`s (`limits:
     /// max-zone-file-bytes`).
     pub max_file_bytes: u64,
+    /// The zone's propagation view (a zone restarted by a reload keeps its own).
+    pub propagation: Tracker,
 }
 
 /// Starts the task of a primary zone; returns its handle. The task runs until its
@@ -128,6 +133,7 @@ pub fn spawn(
         inbox: events,
         settings: spec.settings.clone(),
         status: status.clone(),
+        propagation: spec.propagation.clone(),
     });
     let zone = PrimaryZone {
         name: spec.name.clone(),
@@ -142,6 +148,7 @@ pub fn spawn(
         notify_round: JoinSet::new(),
         catalog: spec.catalog,
         status,
+        propagation: handle.propagation.clone(),
         refused: None,
         indexed: Indexed::None,
     };
@@ -565,6 +572,7 @@ impl PrimaryZone {
             feed.member(&self.name, Some(version.serial()));
         }
         let serial = version.serial();
+        self.propagation.on_published(serial);
         self.status.update(|s| {
             s.state = State::Ok;
             s.serial = Some(serial);
@@ -595,6 +603,7 @@ impl PrimaryZone {
             &current.version,
             targets,
             &self.ring,
+            &self.propagation,
         );
     }
 }
@@ -690,6 +699,7 @@ mod tests {
             }),
             catalog: None,
             max_file_bytes: u64::MAX,
+            propagation: Default::default(),
         };
         let zone = spawn(spec, store, Arc::new(KeyRing::default()), &mut tasks);
         serving(&zone, 1).await;

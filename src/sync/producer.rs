@@ -30,6 +30,7 @@ use crate::zone::{Class, Name};
 use super::catalog;
 use super::inbox::{self, InboxReceiver};
 use super::notify_out::{self, Target};
+use super::propagation::Tracker;
 use super::status::{Role, State, StatusCell, ZoneStatus};
 use super::{Published, ZoneHandle, ZoneSettings};
 
@@ -101,6 +102,7 @@ pub fn spawn(
         inbox: events,
         settings,
         status: status.clone(),
+        propagation: Tracker::default(),
     });
     let feed = Arc::new(CatalogFeed::default());
     let producer = Producer {
@@ -114,6 +116,7 @@ pub fn spawn(
         version: None,
         notify_round: JoinSet::new(),
         status,
+        propagation: handle.propagation.clone(),
     };
     tasks.spawn(
         producer
@@ -139,6 +142,8 @@ struct Producer {
     notify_round: JoinSet<()>,
     /// The catalog's status (this task is the only writer).
     status: StatusCell,
+    /// The catalog's propagation view: told of each serial published and NOTIFY round.
+    propagation: Tracker,
 }
 
 impl Producer {
@@ -282,6 +287,7 @@ impl Producer {
         self.publish
             .send_replace(Some(Arc::new(Published::new(v.clone()))));
         let serial = v.serial();
+        self.propagation.on_published(serial);
         self.status.update(|s| {
             s.state = State::Ok;
             s.serial = Some(serial);
@@ -300,6 +306,12 @@ impl Producer {
             targets = self.targets.len(),
             "catalog NOTIFY"
         );
-        notify_out::spawn_round(&mut self.notify_round, &v, self.targets.clone(), &self.ring);
+        notify_out::spawn_round(
+            &mut self.notify_round,
+            &v,
+            self.targets.clone(),
+            &self.ring,
+            &self.propagation,
+        );
     }
 }

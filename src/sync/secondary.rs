@@ -52,6 +52,7 @@ use crate::zone::{Class, Name, Record};
 
 use super::gate::GateError;
 use super::inbox::{self, InboxReceiver, Pending, Refresh};
+use super::propagation::Tracker;
 use super::status::{Role, State, StatusCell, ZoneStatus};
 use super::timers::{self, Clock, ZoneState};
 use super::{Published, TransferSlots, ZoneHandle, ZoneSettings, notify_out};
@@ -107,6 +108,8 @@ pub struct SecondarySpec {
     pub bounds: TimerBounds,
     /// Size limits on transfers in.
     pub limits: Limits,
+    /// The zone's propagation view (a zone restarted by a reload keeps its own).
+    pub propagation: Tracker,
 }
 
 /// Starts a secondary zone's task; returns its handle. The task runs until the handle
@@ -133,6 +136,7 @@ pub fn spawn(
         inbox: events,
         settings: spec.settings.clone(),
         status: status.clone(),
+        propagation: spec.propagation.clone(),
     });
     let span = info_span!("zone", zone = %spec.name);
     let zone = SecondaryZone {
@@ -145,6 +149,7 @@ pub fn spawn(
         timers: Timers::default(),
         notify_round: JoinSet::new(),
         status,
+        propagation: handle.propagation.clone(),
         clock: Clock::start(),
         received_expire: None,
     };
@@ -173,6 +178,9 @@ struct SecondaryZone {
     notify_round: JoinSet<()>,
     /// What this task reports about the zone (it is the only writer).
     status: StatusCell,
+    /// The zone's propagation view (our own secondaries, for a zone we also serve
+    /// on): told of each serial published and NOTIFY round.
+    propagation: Tracker,
     /// The time the timers are planned by.
     clock: Clock,
     /// The EXPIRE option (RFC 7314) the primary sent back during the refresh under
@@ -720,6 +728,7 @@ impl SecondaryZone {
         if let Some(v) = &self.version {
             self.publish
                 .send_replace(Some(Arc::new(Published::new(v.clone()))));
+            self.propagation.on_published(v.serial());
         }
     }
 
@@ -737,7 +746,13 @@ impl SecondaryZone {
             // Never notify our own primaries about their own zone.
             .filter(|t| !self.spec.primaries.iter().any(|p| p.addr == t.addr))
             .collect();
-        notify_out::spawn_round(&mut self.notify_round, &v, targets, &self.ring);
+        notify_out::spawn_round(
+            &mut self.notify_round,
+            &v,
+            targets,
+            &self.ring,
+            &self.propagation,
+        );
     }
 }
 
@@ -1034,6 +1049,7 @@ mod tests {
             }),
             bounds: bounds(),
             limits: Limits::default(),
+            propagation: Tracker::default(),
         };
         spawn(
             spec,
@@ -1378,6 +1394,7 @@ mod tests {
             }),
             bounds: bounds(),
             limits: Limits::default(),
+            propagation: Tracker::default(),
         };
         spawn(
             spec,

@@ -13,6 +13,7 @@ mod logflood;
 mod ratelimit;
 mod secondary;
 mod serve;
+mod status_page;
 mod supermaster;
 mod sync_zonelist;
 mod tsig_keygen;

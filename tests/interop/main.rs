@@ -12,6 +12,7 @@ mod differential;
 mod dnssec;
 mod edns;
 mod peers;
+mod propagation;
 mod serve_primary;
 mod serve_secondary;
 mod sync_zonelist;

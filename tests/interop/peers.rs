@@ -338,7 +338,9 @@ pub fn free_port() -> u16 {
     panic!("no free port");
 }
 
-fn spawn(
+/// Starts `tool(kind) ARGS…` as a [`Daemon`] logging to DIR/log (for a peer whose
+/// config a test writes itself).
+pub fn spawn(
     kind: &'static str,
     args: &[&str],
     dir: tempfile::TempDir,

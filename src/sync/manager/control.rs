@@ -11,6 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::sync::propagation::SecondaryView;
 use crate::sync::status::ZoneStatus;
 use crate::sync::{ZoneEvent, ZoneHandle};
 use crate::zone::Name;
@@ -24,7 +25,8 @@ use super::ZoneSet;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, clap::Subcommand)]
 #[serde(tag = "command", rename_all = "kebab-case")]
 pub enum ControlRequest {
-    /// Show the server and its zones: role, serial, state, refresh times, last error.
+    /// Show the server and its zones: role, serial, state, refresh times, last error,
+    /// and which secondary has which serial (the propagation view).
     Status {
         /// Only this zone.
         #[serde(default)]
@@ -87,6 +89,13 @@ pub struct ZoneView {
     /// Its status.
     #[serde(flatten)]
     pub status: ZoneStatus,
+    /// The catalog zone that lists it: ours (a primary zone of a super master) or the
+    /// super master's it was provisioned from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog: Option<String>,
+    /// Its secondaries and the serial each has (the propagation view), by address.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secondaries: Vec<SecondaryView>,
 }
 
 impl ControlResponse {
@@ -187,9 +196,14 @@ impl ZoneSet {
             .snapshot()
             .iter()
             .filter(|h| only.is_none_or(|z| &h.name == z))
-            .map(|h| ZoneView {
-                zone: h.name.to_string(),
-                status: h.status.get(),
+            .map(|h| {
+                let status = h.status.get();
+                ZoneView {
+                    zone: h.name.to_string(),
+                    catalog: self.catalog_of(&h.name),
+                    secondaries: h.propagation.view(status.serial),
+                    status,
+                }
             })
             .collect();
         zones.sort_by(|a, b| a.zone.cmp(&b.zone));
@@ -209,6 +223,20 @@ impl ZoneSet {
             }),
             zones,
         }
+    }
+}
+
+impl ZoneSet {
+    /// The catalog zone that lists `zone`: our own for the primary zones we publish
+    /// (super master), the super master's for a zone provisioned from it.
+    fn catalog_of(&self, zone: &Name) -> Option<String> {
+        let running = self.running.get(zone)?;
+        if running.file.is_some()
+            && let Some(s) = &self.config.super_slaves
+        {
+            return Some(s.catalog.to_string());
+        }
+        self.slave.provisioned.get(zone).map(|p| p.catalog.clone())
     }
 }
 

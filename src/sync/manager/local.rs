@@ -237,6 +237,9 @@ impl ZoneSet {
             }
         }
         self.check_files().await;
+        // Every zone stopped to restart has started again by now: the views of any
+        // that did not (a zones-dir file removed meanwhile) go.
+        self.restarting.clear();
         let mut message = format!(
             "config reloaded: {} zones added, {} removed, {} changed",
             diff.added.len(),

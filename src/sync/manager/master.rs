@@ -140,6 +140,7 @@ impl ZoneSet {
             .map(|t| Target {
                 addr: t.addr,
                 key: t.key.clone(),
+                listed: crate::sync::propagation::Listed::SuperSlave,
             })
             .collect();
         let settings = Arc::new(ZoneSettings {

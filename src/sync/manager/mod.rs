@@ -160,6 +160,9 @@ pub struct ZoneSet {
     started: std::time::Instant,
     /// Where the server listens (status).
     listen: Vec<String>,
+    /// The propagation views of zones stopped to be started again (a reload changed
+    /// them): what their secondaries have is not forgotten by a restart.
+    restarting: HashMap<Name, super::propagation::Tracker>,
 }
 
 impl ZoneSet {
@@ -189,6 +192,7 @@ impl ZoneSet {
             commands,
             started: std::time::Instant::now(),
             listen: facts.listen,
+            restarting: HashMap::new(),
         };
         (set, inbox)
     }
@@ -317,6 +321,7 @@ impl ZoneSet {
             settings,
             catalog: self.master.feed(),
             max_file_bytes: self.config.limits.max_zone_file_bytes,
+            propagation: self.restarting.remove(&name).unwrap_or_default(),
         };
         let handle = primary::spawn(spec, self.store.clone(), self.ring.clone(), &mut self.tasks);
         self.run(name, handle, Some(file), origin);
@@ -342,6 +347,7 @@ impl ZoneSet {
                 max_time: self.config.limits.max_transfer_time_in,
                 min_rate: Some(self.config.limits.min_transfer_rate_in),
             },
+            propagation: self.restarting.remove(&name).unwrap_or_default(),
         };
         let handle = secondary::spawn(
             spec,
@@ -367,10 +373,14 @@ impl ZoneSet {
         );
     }
 
-    /// Stops a zone's task without deleting its data (it starts again at once).
+    /// Stops a zone's task without deleting its data (it starts again at once, with
+    /// the propagation view it had).
     fn stop_zone(&mut self, name: &Name) {
         self.registry.remove(name);
-        self.running.remove(name);
+        if let Some(r) = self.running.remove(name) {
+            self.restarting
+                .insert(name.clone(), r.handle.propagation.clone());
+        }
     }
 
     /// Stops a zone and deletes its data (and its provisioning record).
