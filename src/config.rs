@@ -177,8 +177,8 @@ pub struct ZoneConfig {
     pub allow_transfer: Acl,
     /// Extra servers to NOTIFY besides the NS hosts.
     pub also_notify: Vec<NotifyTarget>,
-    /// Whether to send NOTIFY at all.
-    pub notify: bool,
+    /// Whom to NOTIFY of a new serial (`notify: true|false|explicit`).
+    pub notify: NotifyMode,
     /// Timer bounds for this zone.
     pub timers: TimerBounds,
     /// The command every new version must pass before it is persisted, served or
@@ -236,6 +236,21 @@ pub struct Primary {
     pub ixfr_udp: bool,
 }
 
+/// `notify:`: whom a zone tells about a new serial, as BIND's `notify yes | no |
+/// explicit`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum NotifyMode {
+    /// The NS hosts (less the SOA MNAME) and `also-notify` (`notify: true`, the
+    /// default; RFC 1996 §3.5).
+    #[default]
+    Yes,
+    /// Nobody (`notify: false`).
+    No,
+    /// Only the `also-notify` targets (and the super slaves), never the NS hosts
+    /// (`notify: explicit`): for zones whose NS hosts are not ours to notify.
+    Explicit,
+}
+
 /// A NOTIFY destination.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotifyTarget {
@@ -259,12 +274,15 @@ pub struct ZoneDefaults {
     pub verify: Option<VerifyCommand>,
     /// ZONEMD verification of zones that leave `zonemd-verify` out.
     pub zonemd_verify: bool,
+    /// Whom zones that leave `notify` out notify.
+    pub notify: NotifyMode,
 }
 
 impl Default for ZoneDefaults {
     fn default() -> Self {
         ZoneDefaults {
             allow_transfer: Acl::default(),
+            notify: NotifyMode::Yes,
             also_notify: Vec::new(),
             serial_policy: SerialPolicy::default(),
             verify: None,
@@ -284,8 +302,8 @@ pub struct Template {
     pub allow_transfer: Acl,
     /// Extra NOTIFY targets of the member zone.
     pub also_notify: Vec<NotifyTarget>,
-    /// Whether the member zone sends NOTIFY at all.
-    pub notify: bool,
+    /// Whom the member zone notifies.
+    pub notify: NotifyMode,
     /// Timer bounds of the member zone.
     pub timers: TimerBounds,
     /// The verify command of the member zone (the defaults' when the template has
@@ -542,6 +560,10 @@ impl Resolver<'_> {
                     .as_ref()
                     .and_then(|v| self.verify("defaults.verify", v)),
                 zonemd_verify: d.zonemd_verify.unwrap_or(true),
+                notify: d
+                    .notify
+                    .as_ref()
+                    .map_or(NotifyMode::Yes, |n| self.notify_mode("defaults.notify", n)),
             },
             None => ZoneDefaults::default(),
         };
@@ -582,7 +604,7 @@ impl Resolver<'_> {
                 RawZoneSettings {
                     allow_transfer: &t.allow_transfer,
                     also_notify: &t.also_notify,
-                    notify: t.notify,
+                    notify: &t.notify,
                     timers: &t.timers,
                     verify: &t.verify,
                     zonemd_verify: t.zonemd_verify,
@@ -816,7 +838,7 @@ impl Resolver<'_> {
             RawZoneSettings {
                 allow_transfer: &z.allow_transfer,
                 also_notify: &z.also_notify,
-                notify: z.notify,
+                notify: &z.notify,
                 timers: &z.timers,
                 verify: &z.verify,
                 zonemd_verify: z.zonemd_verify,
@@ -856,7 +878,10 @@ impl Resolver<'_> {
                 Some(list) => self.notify_targets(&format!("{p}.also-notify"), list, keys),
                 None => defaults.also_notify.clone(),
             },
-            notify: raw.notify.unwrap_or(true),
+            notify: match raw.notify {
+                Some(n) => self.notify_mode(&format!("{p}.notify"), n),
+                None => defaults.notify,
+            },
             timers: self.timers(&format!("{p}."), raw.timers, top_timers),
             verify: match raw.verify {
                 Some(v) => self.verify(&format!("{p}.verify"), v),
@@ -960,6 +985,22 @@ impl Resolver<'_> {
                 }
             })
             .collect()
+    }
+
+    /// `notify: true | false | explicit`.
+    fn notify_mode(&mut self, p: &str, raw: &RawNotify) -> NotifyMode {
+        match raw {
+            RawNotify::Flag(true) => NotifyMode::Yes,
+            RawNotify::Flag(false) => NotifyMode::No,
+            RawNotify::Word(w) if w == "explicit" => NotifyMode::Explicit,
+            RawNotify::Word(w) => {
+                self.problem(
+                    p,
+                    format!("\"{w}\": give true, false or explicit (only `also-notify`)"),
+                );
+                NotifyMode::Yes
+            }
+        }
     }
 
     fn key_ref(&mut self, p: &str, text: &str, keys: &Keys) -> Option<Name> {
@@ -1293,7 +1334,7 @@ struct RawZone {
     primaries: Vec<RawPrimary>,
     allow_transfer: Option<Vec<RawAclEntry>>,
     also_notify: Option<Vec<RawNotifyTarget>>,
-    notify: Option<bool>,
+    notify: Option<RawNotify>,
     serial_policy: Option<SerialPolicy>,
     verify: Option<RawVerify>,
     zonemd_verify: Option<bool>,
@@ -1314,7 +1355,7 @@ struct RawTemplate {
     name: String,
     allow_transfer: Option<Vec<RawAclEntry>>,
     also_notify: Option<Vec<RawNotifyTarget>>,
-    notify: Option<bool>,
+    notify: Option<RawNotify>,
     verify: Option<RawVerify>,
     zonemd_verify: Option<bool>,
     #[serde(flatten)]
@@ -1325,7 +1366,7 @@ struct RawTemplate {
 struct RawZoneSettings<'a> {
     allow_transfer: &'a Option<Vec<RawAclEntry>>,
     also_notify: &'a Option<Vec<RawNotifyTarget>>,
-    notify: Option<bool>,
+    notify: &'a Option<RawNotify>,
     timers: &'a RawTimers,
     verify: &'a Option<RawVerify>,
     zonemd_verify: Option<bool>,
@@ -1335,7 +1376,7 @@ struct RawZoneSettings<'a> {
 struct ZoneSettingsResolved {
     allow_transfer: Acl,
     also_notify: Vec<NotifyTarget>,
-    notify: bool,
+    notify: NotifyMode,
     timers: TimerBounds,
     verify: Option<VerifyCommand>,
     zonemd_verify: bool,
@@ -1355,6 +1396,14 @@ struct RawPrimary {
 struct RawAclEntry {
     address: Option<String>,
     key: Option<String>,
+}
+
+/// `notify:` as written: a boolean or a word (`explicit`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawNotify {
+    Flag(bool),
+    Word(String),
 }
 
 #[derive(Deserialize)]
@@ -1377,6 +1426,7 @@ struct RawDefaults {
     serial_policy: Option<SerialPolicy>,
     verify: Option<RawVerify>,
     zonemd_verify: Option<bool>,
+    notify: Option<RawNotify>,
 }
 
 #[derive(Deserialize)]
@@ -1645,7 +1695,7 @@ super-masters:
         );
         assert_eq!(signed.timers.min_refresh, Duration::from_secs(30));
         let quiet = c.template_for(&["quiet".into()]).unwrap();
-        assert!(!quiet.notify);
+        assert_eq!(quiet.notify, NotifyMode::No);
         // Left out: the defaults.
         assert_eq!(quiet.allow_transfer, c.defaults.allow_transfer);
         assert!(c.template_for(&[]).is_none());
@@ -1916,6 +1966,35 @@ zones:
         assert_eq!(p.len(), 1, "{p:?}");
         assert!(p[0].starts_with("super-slaves: give a `key`"), "{p:?}");
         assert!(problems("listen: [\"127.0.0.1:5300\"]\nsuper-slaves: { servers: [\"127.0.0.2\"], allow-unsigned: true }\n").is_empty());
+    }
+
+    #[test]
+    fn notify_is_true_false_or_explicit_per_zone_and_in_defaults() {
+        let c = load(
+            r#"
+listen: ["127.0.0.1:5300"]
+defaults: { notify: explicit }
+zones:
+  - { name: a.example, file: a.zone }
+  - { name: b.example, file: b.zone, notify: true }
+  - { name: c.example, file: c.zone, notify: false }
+"#,
+        )
+        .expect("valid");
+        let modes: Vec<NotifyMode> = c.zones.iter().map(|z| z.notify).collect();
+        assert_eq!(
+            modes,
+            [NotifyMode::Explicit, NotifyMode::Yes, NotifyMode::No]
+        );
+        assert_eq!(c.defaults.notify, NotifyMode::Explicit);
+        let p = problems(
+            "listen: [\"127.0.0.1:5300\"]\nzones:\n  - { name: a.example, file: a.zone, notify: sometimes }\n",
+        );
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].starts_with("zones[0].notify: \"sometimes\": give true, false or explicit"),
+            "{p:?}"
+        );
     }
 
     #[test]

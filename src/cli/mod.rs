@@ -75,6 +75,20 @@ pub struct GlobalArgs {
     /// When to use colours in logs and tables.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, value_name = "WHEN")]
     pub color: ColorChoice,
+
+    /// How log lines on stderr are written: `text` for people, `json` (one object per
+    /// line: timestamp, level, message, fields, spans) for log collectors.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true, value_name = "FORMAT")]
+    pub log_format: LogFormat,
+}
+
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One line of text per event: time, level, spans, message, `key=value` fields.
+    Text,
+    /// One JSON object per event (never coloured).
+    Json,
 }
 
 /// The subcommands.

@@ -37,7 +37,9 @@ pub fn print_text(report: &FleetReport) -> io::Result<()> {
             Cell::new(name),
             Cell::new(s.serial.map_or("-".into(), |v| v.to_string())),
             Cell::new(s.behind.map_or("-".into(), |v| v.to_string())),
-            Cell::new(s.rtt_ms.map_or("-".into(), |v| format!("{v:.1} ms"))),
+            Cell::new(s.rtt_ms.map_or("-".into(), |v| {
+                crate::duration::format(std::time::Duration::from_secs_f64(v / 1000.0))
+            })),
             Cell::new(s.zone_version.map_or("-".into(), |v| v.to_string())),
             Cell::new(s.expire.map_or("-".into(), |v| format!("{v}s"))),
             Cell::new(s.nsid.clone().unwrap_or_else(|| "-".into())),

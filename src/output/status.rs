@@ -65,5 +65,5 @@ pub fn print(response: &ControlResponse) -> io::Result<()> {
 }
 
 fn human(secs: u64) -> String {
-    crate::duration::format(std::time::Duration::from_secs(secs)).replace("0ms", "0s")
+    crate::duration::format(std::time::Duration::from_secs(secs))
 }

@@ -395,6 +395,19 @@ enum Closed {
     Told,
 }
 
+impl Closed {
+    /// The reason as a log field value.
+    fn reason(self) -> &'static str {
+        match self {
+            Closed::Peer => "peer",
+            Closed::Idle => "idle",
+            Closed::SlowMessage => "slow-message",
+            Closed::Writer => "writer",
+            Closed::Told => "told",
+        }
+    }
+}
+
 /// One TCP connection: read requests until EOF, error, a timeout or being told to
 /// close; answer each in its own task; one writer.
 ///
@@ -507,7 +520,7 @@ async fn connection(stream: TcpStream, peer: SocketAddr, state: Arc<ServerState>
     };
     match closed {
         Closed::Peer => {}
-        _ => debug!(%peer, conn = slot.id(), reason = ?closed, "closing TCP connection"),
+        _ => debug!(%peer, conn = slot.id(), reason = closed.reason(), "closing TCP connection"),
     }
     // Never close with answers outstanding (RFC 7766 §6.2.4): finish them first. They
     // are bounded: by `write-timeout` per write and `max-transfer-time-out`.

@@ -318,7 +318,7 @@ pub async fn request(
     let key = tsig.as_ref().map(|t| t.key().name().clone());
     if !zone.settings.allow_transfer.allows(peer.ip(), key.as_ref()) {
         if let Some(more) = REFUSED_ACL.admit() {
-            info!(%peer, zone = %q.name, key = ?key.as_ref().map(|k| k.to_string()),
+            info!(%peer, zone = %q.name, key = key.as_ref().map(tracing::field::display),
                 "{kind}-out refused by allow-transfer (REFUSED){more}");
         }
         return Reply::Message(signed(error_reply(msg, header, Rcode::REFUSED), tsig));

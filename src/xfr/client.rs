@@ -614,7 +614,10 @@ async fn read_framed<R: AsyncReadExt + Unpin>(
         Ok(Ok(more)) => Ok(more),
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(XfrError::Incomplete {
             peer,
-            reason: format!("connection closed inside a message after {messages} messages"),
+            reason: format!(
+                "connection closed inside a message after {}",
+                crate::plural::count(messages, "message")
+            ),
         }),
         Ok(Err(e)) => Err(XfrError::Io { peer, source: e }),
     }

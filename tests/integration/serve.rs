@@ -752,7 +752,27 @@ fn ixfr_changes_up_to_date_and_udp() {
             "+www.example.com.\t3600\tIN\tA\t192.0.2.81"
         ]
     );
-    assert!(stderr(&out).contains("1 changesets"), "{}", stderr(&out));
+    // One changeset, counted in the singular.
+    assert!(stderr(&out).contains("; 1 changeset"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("1 message,"), "{}", stderr(&out));
+
+    // -o FILE: the same text in the file, nothing on stdout.
+    let file = env.dir.path().join("changes.diff");
+    let out = zonesync(&[
+        "ixfr",
+        "example.com",
+        "-s",
+        &s,
+        "-y",
+        &key,
+        "--serial",
+        "1",
+        "-o",
+        file.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(std::fs::read_to_string(&file).expect("written"), text);
 
     // The same over UDP: it fits, so no TCP retry.
     let out = zonesync(&[

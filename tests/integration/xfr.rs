@@ -480,6 +480,21 @@ fn notify_table_and_exit_status() {
     let text = stdout(&out);
     assert!(text.contains("REFUSED"), "{text}");
     assert!(text.contains("timeout: no answer"), "{text}");
+    // The silent server's row: no rcode (a dash), the timeout in the error column.
+    let row = text
+        .lines()
+        .find(|l| l.contains(&silent_addr.to_string()))
+        .expect("a row for the silent server");
+    let cells: Vec<&str> = row
+        .split(['|', '│'])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(cells.get(1), Some(&"-"), "{row}");
+    assert!(
+        cells.last().is_some_and(|c| c.starts_with("timeout")),
+        "{row}"
+    );
     drop(silent);
     let _ = Opcode::NOTIFY;
 }

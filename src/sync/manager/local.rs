@@ -128,7 +128,7 @@ impl ZoneSet {
             let settings = self.master.primary_settings(
                 &d.allow_transfer,
                 &d.also_notify,
-                true,
+                d.notify,
                 GateSettings {
                     zonemd: d.zonemd_verify,
                     verify: d.verify.clone(),
@@ -242,7 +242,10 @@ impl ZoneSet {
             diff.changed.len()
         );
         if !rotated.is_empty() {
-            message.push_str(&format!("; {} keys changed", rotated.len()));
+            message.push_str(&format!(
+                "; {} changed",
+                crate::plural::count_of(rotated.len(), "key")
+            ));
         }
         for n in notes {
             message.push_str("; ");
@@ -337,7 +340,7 @@ mod tests {
             },
             allow_transfer: Acl::default(),
             also_notify: Vec::new(),
-            notify: true,
+            notify: crate::config::NotifyMode::Yes,
             timers: TimerBounds::default(),
             verify: None,
             zonemd_verify: true,
