@@ -36,10 +36,14 @@ use super::{Status, UsageError};
 /// With --fleet ZONE: ask the primary and every secondary for the zone's SOA (and with
 /// --content, the whole zone) and report any drift. The SOA query asks for NSID, EXPIRE
 /// and ZONEVERSION too; the table shows what each server answered (which server, the
-/// seconds its copy has left, the serial its zone reports).
+/// seconds its copy has left, the serial its zone reports). Each server is `ok`,
+/// `drift` (another serial, other records, SERVFAIL or not authoritative) or
+/// `unchecked` (REFUSED, unreachable, timeout, key rejected, or the primary itself
+/// unchecked); the summary line counts both.
 ///
-/// Exit status: 0 no errors (warnings allowed unless --strict), 1 errors or drift,
-/// 2 usage error.
+/// Exit status: 0 no errors (warnings allowed unless --strict) or a consistent fleet,
+/// 1 errors or drift, 2 usage error, 3 (--fleet) no drift found but a server could
+/// not be checked.
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = "\
 Examples:
@@ -155,7 +159,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Status> {
 //----------- A fleet ----------------------------------------------------------------
 
 /// `--fleet ZONE`: every server's SOA (and with `--content` its records) against the
-/// primary's; exit 1 on any drift or unreachable server.
+/// primary's; exit 1 on any drift, else 3 when a server could not be checked.
 fn check_fleet(zone: &str, args: &CheckArgs) -> anyhow::Result<Status> {
     let zone = parse_origin(zone)?;
     if args.servers.is_empty() {
@@ -180,8 +184,10 @@ fn check_fleet(zone: &str, args: &CheckArgs) -> anyhow::Result<Status> {
     }
     Ok(if report.consistent {
         Status::Success
-    } else {
+    } else if report.drift > 0 {
         Status::Failure
+    } else {
+        Status::Unchecked
     })
 }
 
