@@ -131,7 +131,7 @@ _zonesync() {
 
     case "${cmd}" in
         zonesync)
-            opts="-v -q -h -V --verbose --quiet --color --help --version serve axfr ixfr notify sync-zonelist tsig-keygen check help"
+            opts="-v -q -h -V --verbose --quiet --color --log-format --help --version serve axfr ixfr notify sync-zonelist tsig-keygen check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -139,6 +139,10 @@ _zonesync() {
             case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -149,7 +153,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__axfr)
-            opts="-s -y -k -o -v -q -h -V --server --key --key-file --key-name --output --format --timeout --verbose --quiet --color --help --version"
+            opts="-s -y -k -o -v -q -h -V --server --key --key-file --key-name --output --format --timeout --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -203,6 +207,10 @@ _zonesync() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -211,7 +219,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__check)
-            opts="-s -y -k -v -q -h -V --origin --format --strict --expiry-warning --verify-signatures --config --fleet --server --ns --content --key --key-file --key-name --verbose --quiet --color --help --version"
+            opts="-s -y -k -v -q -h -V --origin --format --strict --expiry-warning --verify-signatures --config --fleet --server --ns --content --key --key-file --key-name --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -267,6 +275,10 @@ _zonesync() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -487,7 +499,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__ixfr)
-            opts="-s -y -k -v -q -h -V --server --serial --udp --no-fallback --key --key-file --key-name --format --timeout --verbose --quiet --color --help --version"
+            opts="-s -y -k -o -v -q -h -V --server --serial --udp --no-fallback --key --key-file --key-name --output --format --timeout --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -525,6 +537,14 @@ _zonesync() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "diff json" -- "${cur}"))
                     return 0
@@ -537,6 +557,10 @@ _zonesync() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -545,7 +569,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__notify)
-            opts="-s -y -k -v -q -h -V --server --serial --key --key-file --key-name --retries --timeout --tcp --verbose --quiet --color --help --version"
+            opts="-s -y -k -v -q -h -V --server --serial --key --key-file --key-name --retries --timeout --tcp --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -595,6 +619,10 @@ _zonesync() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -603,7 +631,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve)
-            opts="-c -v -q -h -V --config --format --verbose --quiet --color --help --version status refresh retransfer notify reload bulk-refresh help"
+            opts="-c -v -q -h -V --config --format --verbose --quiet --color --log-format --help --version status refresh retransfer notify reload bulk-refresh help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -625,6 +653,10 @@ _zonesync() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -633,7 +665,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve__subcmd__bulk__subcmd__refresh)
-            opts="-v -q -h -V --format --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --format --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -645,6 +677,10 @@ _zonesync() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -767,7 +803,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve__subcmd__notify)
-            opts="-v -q -h -V --format --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --format --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -779,6 +815,10 @@ _zonesync() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -789,7 +829,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve__subcmd__refresh)
-            opts="-v -q -h -V --format --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --format --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -801,6 +841,10 @@ _zonesync() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -811,7 +855,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve__subcmd__reload)
-            opts="-v -q -h -V --format --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --format --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -823,6 +867,10 @@ _zonesync() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -833,7 +881,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve__subcmd__retransfer)
-            opts="-v -q -h -V --format --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --format --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -845,6 +893,10 @@ _zonesync() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -855,7 +907,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve__subcmd__status)
-            opts="-v -q -h -V --format --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --format --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -869,6 +921,10 @@ _zonesync() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -877,7 +933,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__sync__subcmd__zonelist)
-            opts="-s -y -k -v -q -h -V --server --catalog --key --key-file --key-name --dir --dry-run --format --max-deletions --timeout --verbose --quiet --color --help --version"
+            opts="-s -y -k -v -q -h -V --server --catalog --key --key-file --key-name --dir --dry-run --format --max-deletions --timeout --exec --zone-list --zone-list-format --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -931,8 +987,24 @@ _zonesync() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --exec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zone-list)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zone-list-format)
+                    COMPREPLY=($(compgen -W "nsd knot bind" -- "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -943,7 +1015,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__tsig__subcmd__keygen)
-            opts="-a -v -q -h -V --algorithm --format --verbose --quiet --color --help --version"
+            opts="-a -v -q -h -V --algorithm --format --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -963,6 +1035,10 @@ _zonesync() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_zonesync_global_optspecs
-    string join \n v/verbose q/quiet color= h/help V/version
+    string join \n v/verbose q/quiet color= log-format= h/help V/version
 end
 
 function __fish_zonesync_needs_command
@@ -27,6 +27,8 @@ end
 complete -c zonesync -n "__fish_zonesync_needs_command" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_needs_command" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_needs_command" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_needs_command" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -45,6 +47,8 @@ json\t'JSON for machines'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -61,6 +65,8 @@ json\t'JSON for machines'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -70,6 +76,8 @@ json\t'JSON for machines'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -79,6 +87,8 @@ json\t'JSON for machines'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -88,6 +98,8 @@ json\t'JSON for machines'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -97,6 +109,8 @@ json\t'JSON for machines'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -106,6 +120,8 @@ json\t'JSON for machines'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -128,6 +144,8 @@ complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -l timeout -d 'H
 complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -137,12 +155,15 @@ complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l serial -d 'Th
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -s y -l key -d 'TSIG key as [ALGORITHM:]NAME:SECRET (hmac-sha256 when ALGORITHM is left out), as dig\'s -y. Note that a key on the command line is visible to other local users' -r
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -s k -l key-file -d 'Read the TSIG key from a BIND-style key file (as `zonesync tsig-keygen` writes). With several keys in the file, choose one with --key-name' -r -F
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l key-name -d 'Which key of the --key-file to use, when it holds more than one' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -s o -l output -d 'Write the output here instead of stdout (atomically, once the transfer is complete), as axfr\'s -o' -r -F
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l format -d 'Output format' -r -f -a "diff\t'`; serial A -> B` headers and `-`/`+` record lines'
 json\t'JSON'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l timeout -d 'How long to wait for each message' -r
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l udp -d 'Ask over UDP first (falls back to TCP when the answer does not fit)'
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l no-fallback -d 'Fail instead of falling back to AXFR when the server cannot serve IXFR'
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
@@ -159,6 +180,8 @@ complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -l timeout -d 
 complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -l tcp -d 'Send over TCP instead of UDP'
 complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -s q -l quiet -d 'Log only errors, and draw no progress bars'
@@ -174,9 +197,16 @@ complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l form
 json\t'JSON for machines'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l max-deletions -d 'Refuse to delete more than N zones of one catalog in one run (a guard against a master that lost its zone list): none is deleted, and the run exits 1' -r
 complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l timeout -d 'How long to wait for each answer or message' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l exec -d 'After a run that added, updated or removed a zone, run CMD with `sh -c` (environment: ZONESYNC_ADDED, ZONESYNC_UPDATED, ZONESYNC_REMOVED, …)' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l zone-list -d 'Write the include that makes a server serve every zone of DIR here (atomically, when it changes)' -r -F
+complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l zone-list-format -d 'The server the --zone-list include is for' -r -f -a "nsd\t'`zone:` clauses for nsd.conf'
+knot\t'A `zone:` section for knot.conf'
+bind\t'`zone` statements for named.conf'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l dry-run -d 'Say what would change, change nothing'
 complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -s q -l quiet -d 'Log only errors, and draw no progress bars'
@@ -197,6 +227,8 @@ dig\t'dig\'s (and `zonesync axfr`\'s) `-y ALG:NAME:SECRET` option'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand tsig-keygen" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand tsig-keygen" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand tsig-keygen" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand tsig-keygen" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand tsig-keygen" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -214,6 +246,8 @@ complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l key-name -d 
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l strict -d 'Treat warnings as errors'
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l verify-signatures -d 'In signed zones, verify every RRSIG cryptographically against the DNSKEYs'
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l ns -d 'Also check the hosts named by the zone\'s NS records'
