@@ -3,8 +3,9 @@
 //! The YAML is read into raw serde structs (`deny_unknown_fields`, kebab-case names),
 //! then resolved once, here, into typed values: addresses parsed, keys decoded, ACLs
 //! built, paths made relative to the config file's folder, timer bounds checked. Every
-//! problem is collected with its path (`zones[2].allow-transfer[0].key: no key named
-//! "xfr"`) so that one run of `check --config` names all of them. Nothing outside this
+//! problem is collected with its path and line (`line 12: zones[2].allow-transfer[0].key:
+//! no key named "xfr"`) so that one run of `check --config` names all of them: unknown
+//! keys too, each with a "did you mean" (`lines.rs` finds the lines). Nothing outside this
 //! file sees the raw structs (STYLE.md trap 16), so a YAML library swap touches only
 //! this file.
 //!
@@ -457,10 +458,14 @@ impl Config {
     }
 
     /// Validates config text; `path` names the file in errors and anchors relative
-    /// paths (its folder).
+    /// paths (its folder). Every problem is collected, with its path and line: the
+    /// keys serde rejects (each unknown key, each value of the wrong shape) and then
+    /// what the resolver finds in the rest; `ConfigError::Syntax` only for text that
+    /// is not YAML (or a first problem that cannot be taken out, such as a wrong
+    /// list item).
     pub fn from_yaml(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let lines = lines::KeyLines::scan(text);
-        let (raw, unknown) = read_raw(text).map_err(|e| ConfigError::Syntax {
+        let (raw, unread_problems) = read_raw(text).map_err(|e| ConfigError::Syntax {
             path: path.to_path_buf(),
             line: e.location().map(|l| l.line()),
             reason: syntax_message(&e),
@@ -471,7 +476,7 @@ impl Config {
             .unwrap_or(Path::new("."));
         // The paths whose values could not be read: what the resolver finds missing
         // there is a knock-on.
-        let unread: Vec<String> = unknown
+        let unread: Vec<String> = unread_problems
             .iter()
             .filter(|p| !p.message.starts_with("unknown key"))
             .map(|p| p.path.clone())
@@ -501,9 +506,9 @@ impl Config {
         };
         r.problems.retain(|p| !knock_on(p));
         match config {
-            Some(config) if r.problems.is_empty() && unknown.is_empty() => Ok(config),
+            Some(config) if r.problems.is_empty() && unread_problems.is_empty() => Ok(config),
             _ => {
-                let mut problems = unknown;
+                let mut problems = unread_problems;
                 problems.append(&mut r.problems);
                 for p in &mut problems {
                     p.line = lines.find(&p.path).map(|(line, _)| line);

@@ -1465,11 +1465,10 @@ fn bad_config_exits_1_naming_the_problems() {
         .err()
         .expect("an unknown key does not start");
     assert_eq!(err.code, Some(1), "{}", err.stderr);
-    // serde_yaml places an unknown field at the start of its mapping (line 1 here),
-    // so only the file and the field are checked.
     assert!(err.stderr.contains("config.yaml:"), "{}", err.stderr);
     assert!(
-        err.stderr.contains("unknown field `zonez`"),
+        err.stderr
+            .contains("line 2: zonez: unknown key `zonez` (did you mean `zones`?)"),
         "{}",
         err.stderr
     );

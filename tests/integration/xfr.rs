@@ -255,7 +255,7 @@ fn axfr_idle_timeout() {
     let err = stderr(&out);
     assert!(
         err.contains(&format!(
-            "timeout: no answer from {addr} within 300ms (after 1 messages)"
+            "timeout: no answer from {addr} within 300ms (after 1 message)"
         )),
         "{err}"
     );
@@ -337,7 +337,7 @@ fn ixfr_diff_and_json() {
     );
     assert_eq!(lines[4], "+c.example.com.\t300\tIN\tA\t192.0.2.3");
     assert!(
-        stderr(&out).contains("over TCP; 1 changesets"),
+        stderr(&out).contains("over TCP; 1 changeset"),
         "{}",
         stderr(&out)
     );

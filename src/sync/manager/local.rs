@@ -236,8 +236,8 @@ impl ZoneSet {
         }
         self.check_files().await;
         let mut message = format!(
-            "config reloaded: {} zones added, {} removed, {} changed",
-            diff.added.len(),
+            "config reloaded: {} added, {} removed, {} changed",
+            crate::plural::count_of(diff.added.len(), "zone"),
             diff.removed.len(),
             diff.changed.len()
         );
