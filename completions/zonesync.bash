@@ -131,7 +131,7 @@ _zonesync() {
 
     case "${cmd}" in
         zonesync)
-            opts="-v -q -h -V --verbose --quiet --color --help --version serve axfr ixfr notify sync-zonelist tsig-keygen check help"
+            opts="-v -q -h -V --verbose --quiet --color --log-format --help --version serve axfr ixfr notify sync-zonelist tsig-keygen check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -139,6 +139,10 @@ _zonesync() {
             case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -149,7 +153,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__axfr)
-            opts="-s -y -k -o -v -q -h -V --server --key --key-file --key-name --tls --tls-ca --tls-hostname --tls-cert --tls-key --output --format --timeout --verbose --quiet --color --help --version"
+            opts="-s -y -k -o -v -q -h -V --server --key --key-file --key-name --tls --tls-ca --tls-hostname --tls-cert --tls-key --output --format --timeout --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -219,6 +223,10 @@ _zonesync() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -227,7 +235,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__check)
-            opts="-s -y -k -v -q -h -V --origin --format --strict --expiry-warning --verify-signatures --config --fleet --server --ns --content --key --key-file --key-name --tls --tls-ca --tls-hostname --tls-cert --tls-key --verbose --quiet --color --help --version"
+            opts="-s -y -k -v -q -h -V --origin --format --strict --expiry-warning --verify-signatures --config --fleet --server --ns --content --key --key-file --key-name --tls --tls-ca --tls-hostname --tls-cert --tls-key --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -299,6 +307,10 @@ _zonesync() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -519,7 +531,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__ixfr)
-            opts="-s -y -k -v -q -h -V --server --serial --udp --no-fallback --key --key-file --key-name --tls --tls-ca --tls-hostname --tls-cert --tls-key --format --timeout --verbose --quiet --color --help --version"
+            opts="-s -y -k -o -v -q -h -V --server --serial --udp --no-fallback --key --key-file --key-name --tls --tls-ca --tls-hostname --tls-cert --tls-key --output --format --timeout --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -573,6 +585,14 @@ _zonesync() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "diff json" -- "${cur}"))
                     return 0
@@ -585,6 +605,10 @@ _zonesync() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -593,7 +617,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__notify)
-            opts="-s -y -k -v -q -h -V --server --serial --key --key-file --key-name --retries --timeout --tcp --verbose --quiet --color --help --version"
+            opts="-s -y -k -v -q -h -V --server --serial --key --key-file --key-name --retries --timeout --tcp --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -643,6 +667,10 @@ _zonesync() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -651,7 +679,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve)
-            opts="-c -v -q -h -V --config --format --verbose --quiet --color --help --version status refresh retransfer notify reload bulk-refresh help"
+            opts="-c -v -q -h -V --config --format --verbose --quiet --color --log-format --help --version status refresh retransfer notify reload bulk-refresh help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -673,6 +701,10 @@ _zonesync() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -681,7 +713,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve__subcmd__bulk__subcmd__refresh)
-            opts="-v -q -h -V --format --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --format --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -693,6 +725,10 @@ _zonesync() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -815,7 +851,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve__subcmd__notify)
-            opts="-v -q -h -V --format --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --format --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -827,6 +863,10 @@ _zonesync() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -837,7 +877,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve__subcmd__refresh)
-            opts="-v -q -h -V --format --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --format --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -849,6 +889,10 @@ _zonesync() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -859,7 +903,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve__subcmd__reload)
-            opts="-v -q -h -V --format --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --format --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -871,6 +915,10 @@ _zonesync() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -881,7 +929,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve__subcmd__retransfer)
-            opts="-v -q -h -V --format --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --format --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -893,6 +941,10 @@ _zonesync() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -903,7 +955,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve__subcmd__status)
-            opts="-v -q -h -V --format --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --format --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -917,6 +969,10 @@ _zonesync() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -925,7 +981,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__sync__subcmd__zonelist)
-            opts="-s -y -k -v -q -h -V --server --catalog --key --key-file --key-name --dir --dry-run --format --max-deletions --timeout --verbose --quiet --color --help --version"
+            opts="-s -y -k -v -q -h -V --server --catalog --key --key-file --key-name --dir --dry-run --format --max-deletions --timeout --exec --zone-list --zone-list-format --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -979,8 +1035,24 @@ _zonesync() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --exec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zone-list)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zone-list-format)
+                    COMPREPLY=($(compgen -W "nsd knot bind" -- "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -991,7 +1063,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__tsig__subcmd__keygen)
-            opts="-a -v -q -h -V --algorithm --format --verbose --quiet --color --help --version"
+            opts="-a -v -q -h -V --algorithm --format --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1011,6 +1083,10 @@ _zonesync() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_zonesync_global_optspecs
-    string join \n v/verbose q/quiet color= h/help V/version
+    string join \n v/verbose q/quiet color= log-format= h/help V/version
 end
 
 function __fish_zonesync_needs_command
@@ -27,6 +27,8 @@ end
 complete -c zonesync -n "__fish_zonesync_needs_command" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_needs_command" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_needs_command" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_needs_command" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -45,6 +47,8 @@ json\t'JSON for machines'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -61,6 +65,8 @@ json\t'JSON for machines'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -70,6 +76,8 @@ json\t'JSON for machines'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -79,6 +87,8 @@ json\t'JSON for machines'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -88,6 +98,8 @@ json\t'JSON for machines'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -97,6 +109,8 @@ json\t'JSON for machines'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -106,6 +120,8 @@ json\t'JSON for machines'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -132,6 +148,8 @@ complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -l timeout -d 'H
 complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -l tls -d 'Transfer over TLS (XoT, RFC 9103: TLS 1.3, ALPN "dot"); give the server\'s TLS port with -s. Without --tls-ca the server is not authenticated (opportunistic, RFC 9103 §9.3)'
 complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand axfr" -s q -l quiet -d 'Log only errors, and draw no progress bars'
@@ -146,12 +164,15 @@ complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l tls-ca -d 'CA
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l tls-hostname -d 'The name the server\'s certificate must carry (and the SNI sent); the server\'s IP address when left out' -r
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l tls-cert -d 'Our client certificate (PEM), for servers that require mutual TLS' -r -F
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l tls-key -d 'The private key (PEM) of --tls-cert' -r -F
+complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -s o -l output -d 'Write the output here instead of stdout (atomically, once the transfer is complete), as axfr\'s -o' -r -F
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l format -d 'Output format' -r -f -a "diff\t'`; serial A -> B` headers and `-`/`+` record lines'
 json\t'JSON'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l timeout -d 'How long to wait for each message' -r
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l udp -d 'Ask over UDP first (falls back to TCP when the answer does not fit)'
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l no-fallback -d 'Fail instead of falling back to AXFR when the server cannot serve IXFR'
 complete -c zonesync -n "__fish_zonesync_using_subcommand ixfr" -l tls -d 'Transfer over TLS (XoT, RFC 9103: TLS 1.3, ALPN "dot"); give the server\'s TLS port with -s. Without --tls-ca the server is not authenticated (opportunistic, RFC 9103 §9.3)'
@@ -169,6 +190,8 @@ complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -l timeout -d 
 complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -l tcp -d 'Send over TCP instead of UDP'
 complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand notify" -s q -l quiet -d 'Log only errors, and draw no progress bars'
@@ -184,9 +207,16 @@ complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l form
 json\t'JSON for machines'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l max-deletions -d 'Refuse to delete more than N zones of one catalog in one run (a guard against a master that lost its zone list): none is deleted, and the run exits 1' -r
 complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l timeout -d 'How long to wait for each answer or message' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l exec -d 'After a run that added, updated or removed a zone, run CMD with `sh -c` (environment: ZONESYNC_ADDED, ZONESYNC_UPDATED, ZONESYNC_REMOVED, …)' -r
+complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l zone-list -d 'Write the include that makes a server serve every zone of DIR here (atomically, when it changes)' -r -F
+complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l zone-list-format -d 'The server the --zone-list include is for' -r -f -a "nsd\t'`zone:` clauses for nsd.conf'
+knot\t'A `zone:` section for knot.conf'
+bind\t'`zone` statements for named.conf'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -l dry-run -d 'Say what would change, change nothing'
 complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand sync-zonelist" -s q -l quiet -d 'Log only errors, and draw no progress bars'
@@ -207,6 +237,8 @@ dig\t'dig\'s (and `zonesync axfr`\'s) `-y ALG:NAME:SECRET` option'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand tsig-keygen" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand tsig-keygen" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand tsig-keygen" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand tsig-keygen" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand tsig-keygen" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -228,6 +260,8 @@ complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l tls-key -d '
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
+json\t'One JSON object per event (never coloured)'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l strict -d 'Treat warnings as errors'
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l verify-signatures -d 'In signed zones, verify every RRSIG cryptographically against the DNSKEYs'
 complete -c zonesync -n "__fish_zonesync_using_subcommand check" -l ns -d 'Also check the hosts named by the zone\'s NS records (not with --tls: their TLS ports are unknown)'

@@ -3,8 +3,9 @@
 //! The YAML is read into raw serde structs (`deny_unknown_fields`, kebab-case names),
 //! then resolved once, here, into typed values: addresses parsed, keys decoded, ACLs
 //! built, paths made relative to the config file's folder, timer bounds checked. Every
-//! problem is collected with its path (`zones[2].allow-transfer[0].key: no key named
-//! "xfr"`) so that one run of `check --config` names all of them. Nothing outside this
+//! problem is collected with its path and line (`line 12: zones[2].allow-transfer[0].key:
+//! no key named "xfr"`) so that one run of `check --config` names all of them: unknown
+//! keys too, each with a "did you mean" (`lines.rs` finds the lines). Nothing outside this
 //! file sees the raw structs (STYLE.md trap 16), so a YAML library swap touches only
 //! this file.
 //!
@@ -26,6 +27,8 @@ use crate::tls::{ClientTls, ClientTlsSettings, ServerTls};
 use crate::tsig::{Key, read_key_file};
 use crate::zone::Name;
 pub use crate::zone::serial::SerialPolicy;
+
+mod lines;
 
 //----------- Config -----------------------------------------------------------------
 
@@ -203,8 +206,8 @@ pub struct ZoneConfig {
     pub allow_transfer: Acl,
     /// Extra servers to NOTIFY besides the NS hosts.
     pub also_notify: Vec<NotifyTarget>,
-    /// Whether to send NOTIFY at all.
-    pub notify: bool,
+    /// Whom to NOTIFY of a new serial (`notify: true|false|explicit`).
+    pub notify: NotifyMode,
     /// Timer bounds for this zone.
     pub timers: TimerBounds,
     /// The command every new version must pass before it is persisted, served or
@@ -264,6 +267,21 @@ pub struct Primary {
     pub tls: Option<Arc<ClientTls>>,
 }
 
+/// `notify:`: whom a zone tells about a new serial, as BIND's `notify yes | no |
+/// explicit`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum NotifyMode {
+    /// The NS hosts (less the SOA MNAME) and `also-notify` (`notify: true`, the
+    /// default; RFC 1996 §3.5).
+    #[default]
+    Yes,
+    /// Nobody (`notify: false`).
+    No,
+    /// Only the `also-notify` targets (and the super slaves), never the NS hosts
+    /// (`notify: explicit`): for zones whose NS hosts are not ours to notify.
+    Explicit,
+}
+
 /// A NOTIFY destination.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotifyTarget {
@@ -287,12 +305,15 @@ pub struct ZoneDefaults {
     pub verify: Option<VerifyCommand>,
     /// ZONEMD verification of zones that leave `zonemd-verify` out.
     pub zonemd_verify: bool,
+    /// Whom zones that leave `notify` out notify.
+    pub notify: NotifyMode,
 }
 
 impl Default for ZoneDefaults {
     fn default() -> Self {
         ZoneDefaults {
             allow_transfer: Acl::default(),
+            notify: NotifyMode::Yes,
             also_notify: Vec::new(),
             serial_policy: SerialPolicy::default(),
             verify: None,
@@ -312,8 +333,8 @@ pub struct Template {
     pub allow_transfer: Acl,
     /// Extra NOTIFY targets of the member zone.
     pub also_notify: Vec<NotifyTarget>,
-    /// Whether the member zone sends NOTIFY at all.
-    pub notify: bool,
+    /// Whom the member zone notifies.
+    pub notify: NotifyMode,
     /// Timer bounds of the member zone.
     pub timers: TimerBounds,
     /// The verify command of the member zone (the defaults' when the template has
@@ -467,9 +488,14 @@ impl Config {
     }
 
     /// Validates config text; `path` names the file in errors and anchors relative
-    /// paths (its folder).
+    /// paths (its folder). Every problem is collected, with its path and line: the
+    /// keys serde rejects (each unknown key, each value of the wrong shape) and then
+    /// what the resolver finds in the rest; `ConfigError::Syntax` only for text that
+    /// is not YAML (or a first problem that cannot be taken out, such as a wrong
+    /// list item).
     pub fn from_yaml(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let raw: RawConfig = serde_yaml::from_str(text).map_err(|e| ConfigError::Syntax {
+        let lines = lines::KeyLines::scan(text);
+        let (raw, unread_problems) = read_raw(text).map_err(|e| ConfigError::Syntax {
             path: path.to_path_buf(),
             line: e.location().map(|l| l.line()),
             reason: syntax_message(&e),
@@ -478,20 +504,55 @@ impl Config {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
+        // The paths whose values could not be read: what the resolver finds missing
+        // there is a knock-on.
+        let unread: Vec<String> = unread_problems
+            .iter()
+            .filter(|p| !p.message.starts_with("unknown key"))
+            .map(|p| p.path.clone())
+            .collect();
         let mut r = Resolver {
             base,
             problems: Vec::new(),
             client_tls: HashMap::new(),
             tls_acl: false,
+            broken_keys: HashSet::new(),
         };
-        let config = r.config(raw, path);
-        if r.problems.is_empty() {
-            Ok(config)
-        } else {
-            Err(ConfigError::Invalid {
-                path: path.to_path_buf(),
-                problems: r.problems,
+        let config = match raw {
+            Ok(raw) => Some(r.config(raw, path)),
+            // Unknown keys were found, then a value of the wrong shape: both reported.
+            Err(e) => {
+                let message = syntax_message(&e);
+                let (at, reason) = split_serde_path(&message);
+                r.problem(at, reason);
+                None
+            }
+        };
+        let knock_on = |p: &Problem| {
+            unread.iter().any(|u| {
+                p.path == *u
+                    || p.path
+                        .strip_prefix(u.as_str())
+                        .is_some_and(|rest| rest.starts_with(['.', '[']))
             })
+        };
+        r.problems.retain(|p| !knock_on(p));
+        match config {
+            Some(config) if r.problems.is_empty() && unread_problems.is_empty() => Ok(config),
+            _ => {
+                let mut problems = unread_problems;
+                problems.append(&mut r.problems);
+                for p in &mut problems {
+                    p.line = lines.find(&p.path).map(|(line, _)| line);
+                }
+                // In file order (those without a line last), as `check` prints them.
+                problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
+                Err(ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    problems,
+                    partial: config.map(Box::new),
+                })
+            }
         }
     }
 
@@ -499,6 +560,286 @@ impl Config {
     pub fn zone(&self, name: &Name) -> Option<&ZoneConfig> {
         self.zones.iter().find(|z| &z.name == name)
     }
+}
+
+/// Most unknown keys reported in one load (each costs one more deserialisation).
+const MAX_UNKNOWN_KEYS: usize = 50;
+
+/// Reads the raw config, collecting every unknown key instead of stopping at the
+/// first: each one serde rejects becomes a [`Problem`] (with a "did you mean" when a
+/// known key is close) and is taken out of the document, which is read again.
+///
+/// `Err` when the text is not YAML or the first problem is not an unknown key;
+/// `Ok((Err(e), unknown))` when unknown keys were found and then something else was
+/// wrong (`e`), so that both are reported.
+#[allow(clippy::type_complexity)]
+fn read_raw(
+    text: &str,
+) -> Result<(Result<RawConfig, serde_yaml::Error>, Vec<Problem>), serde_yaml::Error> {
+    let mut unknown = Vec::new();
+    let mut doc: Option<serde_yaml::Value> = None;
+    loop {
+        // Text each time (the document re-written after a removal), so that serde_yaml
+        // names the path of each error; lines come from the original text.
+        let attempt = match &doc {
+            None => serde_yaml::from_str::<RawConfig>(text),
+            Some(v) => serde_yaml::from_str::<RawConfig>(&serde_yaml::to_string(v)?),
+        };
+        let e = match attempt {
+            Ok(raw) => return Ok((Ok(raw), unknown)),
+            Err(e) => e,
+        };
+        let message = syntax_message(&e);
+        let (at, reason) = split_serde_path(&message);
+        if unknown.len() >= MAX_UNKNOWN_KEYS {
+            return Ok((Err(e), unknown));
+        }
+        let Some((key, expected)) = unknown_field(reason) else {
+            // A value of the wrong shape under a key: reported, taken out, and the
+            // rest read (problems the resolver then finds under that path are its
+            // knock-ons, dropped by the caller).
+            let (parent, last) = match at.rsplit_once('.') {
+                Some((parent, last)) => (parent, last),
+                None => ("", at),
+            };
+            let removable = !at.is_empty() && !last.ends_with(']');
+            if doc.is_none() && removable {
+                doc = Some(serde_yaml::from_str(text)?);
+            }
+            let removed = removable
+                && doc
+                    .as_mut()
+                    .and_then(|d| value_at(d, parent))
+                    .and_then(serde_yaml::Value::as_mapping_mut)
+                    .and_then(|m| m.remove(last))
+                    .is_some();
+            if !removed {
+                return if unknown.is_empty() {
+                    Err(e)
+                } else {
+                    Ok((Err(e), unknown))
+                };
+            }
+            unknown.push(Problem {
+                path: at.to_string(),
+                message: reason.to_string(),
+                line: None,
+            });
+            continue;
+        };
+        if doc.is_none() {
+            doc = Some(serde_yaml::from_str(text)?);
+        }
+        // Structs with flattened fields make serde list no known keys: ours then.
+        let expected = if expected.is_empty() {
+            flattened_keys(at).iter().map(|k| k.to_string()).collect()
+        } else {
+            expected
+        };
+        let near = did_you_mean(&key, &expected).map(str::to_string);
+        let Some(map) = doc
+            .as_mut()
+            .and_then(|d| value_at(d, at))
+            .and_then(serde_yaml::Value::as_mapping_mut)
+        else {
+            return Ok((Err(e), unknown));
+        };
+        let Some(value) = map.remove(key.as_str()) else {
+            return Ok((Err(e), unknown));
+        };
+        // A near miss is read as the key it misses (unless that key is there too), so
+        // that the rest is checked as meant: no "needs a `file`" after `fille:`.
+        if let Some(near) = &near
+            && !map.contains_key(near.as_str())
+        {
+            map.insert(serde_yaml::Value::String(near.clone()), value);
+        }
+        let message = match near.as_deref() {
+            Some(near) => format!("unknown key `{key}` (did you mean `{near}`?)"),
+            None => format!("unknown key `{key}`"),
+        };
+        unknown.push(Problem {
+            path: join_path(at, &key),
+            message,
+            line: None,
+        });
+    }
+}
+
+/// The keys of the config's mappings that take flattened fields (serde names no
+/// known keys for them): the top level, a zone, a template. Only for suggestions;
+/// a key left out here is still accepted, just never suggested.
+fn flattened_keys(at: &str) -> &'static [&'static str] {
+    const TIMERS: [&str; 6] = [
+        "min-refresh",
+        "max-refresh",
+        "min-retry",
+        "max-retry",
+        "min-expire",
+        "max-expire",
+    ];
+    const TOP: &[&str] = &[
+        "listen",
+        "listen-tls",
+        "tls",
+        "state-dir",
+        "keys",
+        "zones",
+        "zones-dir",
+        "defaults",
+        "templates",
+        "super-slaves",
+        "super-masters",
+        "bulk-refresh",
+        "file-check-interval",
+        "limits",
+        "control",
+        "metrics",
+        "nsid",
+        "rate-limit",
+        "cookies",
+        TIMERS[0],
+        TIMERS[1],
+        TIMERS[2],
+        TIMERS[3],
+        TIMERS[4],
+        TIMERS[5],
+    ];
+    const ZONE: &[&str] = &[
+        "name",
+        "file",
+        "primaries",
+        "allow-transfer",
+        "also-notify",
+        "notify",
+        "serial-policy",
+        "verify",
+        "zonemd-verify",
+        TIMERS[0],
+        TIMERS[1],
+        TIMERS[2],
+        TIMERS[3],
+        TIMERS[4],
+        TIMERS[5],
+    ];
+    const TEMPLATE: &[&str] = &[
+        "name",
+        "allow-transfer",
+        "also-notify",
+        "notify",
+        "verify",
+        "zonemd-verify",
+        TIMERS[0],
+        TIMERS[1],
+        TIMERS[2],
+        TIMERS[3],
+        TIMERS[4],
+        TIMERS[5],
+    ];
+    let item_of = |list: &str| {
+        at.strip_prefix(list)
+            .and_then(|r| r.strip_prefix('['))
+            .is_some_and(|r| r.ends_with(']') && !r.contains('.'))
+    };
+    if at.is_empty() {
+        TOP
+    } else if item_of("zones") {
+        ZONE
+    } else if item_of("templates") {
+        TEMPLATE
+    } else {
+        &[]
+    }
+}
+
+/// The value at a serde_yaml path (`zones[0].allow-transfer[1]`; `""` is the top).
+fn value_at<'v>(v: &'v mut serde_yaml::Value, path: &str) -> Option<&'v mut serde_yaml::Value> {
+    let mut cur = v;
+    if path.is_empty() {
+        return Some(cur);
+    }
+    for part in path.split('.') {
+        let (name, indices) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if !name.is_empty() {
+            cur = cur.as_mapping_mut()?.get_mut(name)?;
+        }
+        for index in indices.split(['[', ']']).filter(|s| !s.is_empty()) {
+            let i: usize = index.parse().ok()?;
+            cur = cur.as_sequence_mut()?.get_mut(i)?;
+        }
+    }
+    Some(cur)
+}
+
+fn join_path(at: &str, key: &str) -> String {
+    if at.is_empty() {
+        key.to_string()
+    } else {
+        format!("{at}.{key}")
+    }
+}
+
+/// serde_yaml's `zones[0]: unknown field …` split into path and message (`""` for the
+/// top level).
+fn split_serde_path(message: &str) -> (&str, &str) {
+    match message.split_once(": ") {
+        Some((path, rest))
+            if !path.contains(' ') && !path.is_empty() && !message.starts_with("unknown") =>
+        {
+            (path, rest)
+        }
+        _ => ("", message),
+    }
+}
+
+/// serde's "unknown field `x`, expected one of `a`, `b`" (or "expected `a`", "expected
+/// `a` or `b`", "there are no fields", or nothing after the name when the struct takes
+/// flattened fields): the key and the known ones.
+fn unknown_field(reason: &str) -> Option<(String, Vec<String>)> {
+    let rest = reason.strip_prefix("unknown field `")?;
+    let (key, tail) = rest.split_once('`')?;
+    let expected = tail
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect();
+    Some((key.to_string(), expected))
+}
+
+/// The known key closest to `key` by edit distance, when it is close enough to be a
+/// typo (at most a third of the key's length, and at least one edit allowed).
+fn did_you_mean<'k>(key: &str, known: &'k [String]) -> Option<&'k str> {
+    let limit = (key.chars().count() / 3).max(1);
+    known
+        .iter()
+        .map(|k| (edit_distance(key, k), k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k.as_str())
+}
+
+/// Levenshtein distance, over chars.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(row[j]).min(row[j + 1])
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 /// serde_yaml's message, without the " at line L column C" it appends (the line is
@@ -522,6 +863,9 @@ struct Resolver<'a> {
     client_tls: HashMap<ClientTlsSettings, Arc<ClientTls>>,
     /// Whether an `allow-transfer` entry asks for `tls: true` (it needs `listen-tls`).
     tls_acl: bool,
+    /// Keys that are configured but could not be read (a bad secret, a missing file):
+    /// references to them add no problem of their own (the key's problem says it).
+    broken_keys: HashSet<Name>,
 }
 
 impl Resolver<'_> {
@@ -529,6 +873,7 @@ impl Resolver<'_> {
         self.problems.push(Problem {
             path: path.into(),
             message: message.into(),
+            line: None,
         });
     }
 
@@ -537,6 +882,9 @@ impl Resolver<'_> {
         let mut keys = Keys::default();
         for (i, k) in raw.keys.iter().enumerate() {
             let Some(key) = self.key(i, k) else {
+                if let Ok(name) = crate::tsig::key::parse_key_name(&k.name) {
+                    self.broken_keys.insert(name);
+                }
                 continue;
             };
             if key.algorithm().is_legacy() {
@@ -556,6 +904,10 @@ impl Resolver<'_> {
         }
         for (i, a) in raw.listen.iter().enumerate() {
             if let Some(addr) = self.socket(&format!("listen[{i}]"), a) {
+                if listen.contains(&addr) && addr.port() != 0 {
+                    self.problem(format!("listen[{i}]"), format!("{addr} is listed twice"));
+                    continue;
+                }
                 listen.push(addr);
             }
         }
@@ -602,6 +954,10 @@ impl Resolver<'_> {
                     .as_ref()
                     .and_then(|v| self.verify("defaults.verify", v)),
                 zonemd_verify: d.zonemd_verify.unwrap_or(true),
+                notify: d
+                    .notify
+                    .as_ref()
+                    .map_or(NotifyMode::Yes, |n| self.notify_mode("defaults.notify", n)),
             },
             None => ZoneDefaults::default(),
         };
@@ -642,7 +998,7 @@ impl Resolver<'_> {
                 RawZoneSettings {
                     allow_transfer: &t.allow_transfer,
                     also_notify: &t.also_notify,
-                    notify: t.notify,
+                    notify: &t.notify,
                     timers: &t.timers,
                     verify: &t.verify,
                     zonemd_verify: t.zonemd_verify,
@@ -940,7 +1296,7 @@ impl Resolver<'_> {
             RawZoneSettings {
                 allow_transfer: &z.allow_transfer,
                 also_notify: &z.also_notify,
-                notify: z.notify,
+                notify: &z.notify,
                 timers: &z.timers,
                 verify: &z.verify,
                 zonemd_verify: z.zonemd_verify,
@@ -980,7 +1336,10 @@ impl Resolver<'_> {
                 Some(list) => self.notify_targets(&format!("{p}.also-notify"), list, keys),
                 None => defaults.also_notify.clone(),
             },
-            notify: raw.notify.unwrap_or(true),
+            notify: match raw.notify {
+                Some(n) => self.notify_mode(&format!("{p}.notify"), n),
+                None => defaults.notify,
+            },
             timers: self.timers(&format!("{p}."), raw.timers, top_timers),
             verify: match raw.verify {
                 Some(v) => self.verify(&format!("{p}.verify"), v),
@@ -1088,6 +1447,22 @@ impl Resolver<'_> {
             .collect()
     }
 
+    /// `notify: true | false | explicit`.
+    fn notify_mode(&mut self, p: &str, raw: &RawNotify) -> NotifyMode {
+        match raw {
+            RawNotify::Flag(true) => NotifyMode::Yes,
+            RawNotify::Flag(false) => NotifyMode::No,
+            RawNotify::Word(w) if w == "explicit" => NotifyMode::Explicit,
+            RawNotify::Word(w) => {
+                self.problem(
+                    p,
+                    format!("\"{w}\": give true, false or explicit (only `also-notify`)"),
+                );
+                NotifyMode::Yes
+            }
+        }
+    }
+
     fn key_ref(&mut self, p: &str, text: &str, keys: &Keys) -> Option<Name> {
         let name = match Name::parse(text, Some(&Name::root())) {
             Ok(n) => n,
@@ -1096,6 +1471,9 @@ impl Resolver<'_> {
                 return None;
             }
         };
+        if self.broken_keys.contains(&name) {
+            return None;
+        }
         if keys.get(&name).is_none() {
             self.problem(p, format!("no key named \"{text}\""));
             return None;
@@ -1305,6 +1683,7 @@ impl Resolver<'_> {
                     self.problems.push(Problem {
                         path: format!("limits.{p}"),
                         message: "must be at least 1".into(),
+                        line: None,
                     });
                     default
                 }
@@ -1489,7 +1868,7 @@ struct RawZone {
     primaries: Vec<RawPrimary>,
     allow_transfer: Option<Vec<RawAclEntry>>,
     also_notify: Option<Vec<RawNotifyTarget>>,
-    notify: Option<bool>,
+    notify: Option<RawNotify>,
     serial_policy: Option<SerialPolicy>,
     verify: Option<RawVerify>,
     zonemd_verify: Option<bool>,
@@ -1510,7 +1889,7 @@ struct RawTemplate {
     name: String,
     allow_transfer: Option<Vec<RawAclEntry>>,
     also_notify: Option<Vec<RawNotifyTarget>>,
-    notify: Option<bool>,
+    notify: Option<RawNotify>,
     verify: Option<RawVerify>,
     zonemd_verify: Option<bool>,
     #[serde(flatten)]
@@ -1521,7 +1900,7 @@ struct RawTemplate {
 struct RawZoneSettings<'a> {
     allow_transfer: &'a Option<Vec<RawAclEntry>>,
     also_notify: &'a Option<Vec<RawNotifyTarget>>,
-    notify: Option<bool>,
+    notify: &'a Option<RawNotify>,
     timers: &'a RawTimers,
     verify: &'a Option<RawVerify>,
     zonemd_verify: Option<bool>,
@@ -1531,7 +1910,7 @@ struct RawZoneSettings<'a> {
 struct ZoneSettingsResolved {
     allow_transfer: Acl,
     also_notify: Vec<NotifyTarget>,
-    notify: bool,
+    notify: NotifyMode,
     timers: TimerBounds,
     verify: Option<VerifyCommand>,
     zonemd_verify: bool,
@@ -1580,6 +1959,14 @@ struct RawAclEntry {
     tls: Option<bool>,
 }
 
+/// `notify:` as written: a boolean or a word (`explicit`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawNotify {
+    Flag(bool),
+    Word(String),
+}
+
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum RawNotifyTarget {
@@ -1600,6 +1987,7 @@ struct RawDefaults {
     serial_policy: Option<SerialPolicy>,
     verify: Option<RawVerify>,
     zonemd_verify: Option<bool>,
+    notify: Option<RawNotify>,
 }
 
 #[derive(Deserialize)]
@@ -1704,6 +2092,8 @@ pub struct Problem {
     pub path: String,
     /// What is wrong.
     pub message: String,
+    /// The line of the config file the path leads to, when it could be found.
+    pub line: Option<usize>,
 }
 
 impl fmt::Display for Problem {
@@ -1736,12 +2126,18 @@ pub enum ConfigError {
     /// Well-formed, but with problems.
     #[error("{}: {} problem{}:\n  {}", path.display(), problems.len(),
             if problems.len() == 1 { "" } else { "s" },
-            problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n  "))]
+            problems.iter().map(|p| match p.line {
+                Some(line) => format!("line {line}: {p}"),
+                None => p.to_string(),
+            }).collect::<Vec<_>>().join("\n  "))]
     Invalid {
         /// The file.
         path: PathBuf,
         /// Every problem found.
         problems: Vec<Problem>,
+        /// What could be resolved despite them (the parts with problems left out),
+        /// when the YAML could be read: `check --config` still checks its zone files.
+        partial: Option<Box<Config>>,
     },
 }
 
@@ -1993,7 +2389,7 @@ super-masters:
         );
         assert_eq!(signed.timers.min_refresh, Duration::from_secs(30));
         let quiet = c.template_for(&["quiet".into()]).unwrap();
-        assert!(!quiet.notify);
+        assert_eq!(quiet.notify, NotifyMode::No);
         // Left out: the defaults.
         assert_eq!(quiet.allow_transfer, c.defaults.allow_transfer);
         assert!(c.template_for(&[]).is_none());
@@ -2182,19 +2578,128 @@ max-refresh: 1m
         assert_eq!(p.len(), want.len(), "{p:#?}");
     }
 
+    /// Every problem of a load, as `line N: path: message`.
+    fn problem_lines(text: &str) -> Vec<String> {
+        match load(text) {
+            Err(ConfigError::Invalid { problems, .. }) => problems
+                .iter()
+                .map(|p| match p.line {
+                    Some(l) => format!("line {l}: {p}"),
+                    None => p.to_string(),
+                })
+                .collect(),
+            other => panic!("expected problems, got {other:?}"),
+        }
+    }
+
     #[test]
-    fn unknown_keys_are_rejected_with_a_line() {
-        let e = load("listen: [\"127.0.0.1:53\"]\nzones:\n  - name: x\n    fille: x.zone\n")
-            .unwrap_err();
-        let msg = e.to_string();
-        assert!(msg.contains("unknown field `fille`"), "{msg}");
-        // The line is where the offending mapping starts (serde buffers flattened maps).
-        assert!(
-            msg.starts_with("/etc/zonesync/zonesync.yaml:3: zones[0]"),
-            "{msg}"
+    fn unknown_keys_each_with_a_line_and_a_suggestion() {
+        let p = problem_lines(
+            "listen: [\"127.0.0.1:53\"]\n\
+             state-dri: x\n\
+             zones:\n  - name: x\n    fille: x.zone\n\
+             \x20 - name: y\n    file: y.zone\n    allow-transfer: [ { adress: 10.0.0.0/8 } ]\n\
+             bogus: 1\n",
         );
-        let e = load("listen: []\nbogus: 1\n").unwrap_err();
-        assert!(e.to_string().contains("unknown field `bogus`"), "{e}");
+        assert_eq!(
+            p,
+            [
+                "line 2: state-dri: unknown key `state-dri` (did you mean `state-dir`?)",
+                "line 5: zones[0].fille: unknown key `fille` (did you mean `file`?)",
+                "line 8: zones[1].allow-transfer[0].adress: unknown key `adress` (did you mean `address`?)",
+                "line 9: bogus: unknown key `bogus`",
+            ],
+            "{p:#?}"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_logic_errors_together() {
+        // An unknown key does not hide the problems of the rest of the file.
+        let p = problem_lines(
+            "listen: [\"127.0.0.1:53\"]\nzonez: []\nzones:\n  - name: a\n    file: a.zone\n    \
+             allow-transfer: [ { key: nope } ]\n",
+        );
+        assert_eq!(p.len(), 2, "{p:#?}");
+        assert!(
+            p[0].starts_with("line 2: zonez: unknown key `zonez` (did you mean `zones`?)"),
+            "{p:#?}"
+        );
+        assert_eq!(
+            p[1],
+            "line 6: zones[0].allow-transfer[0].key: no key named \"nope\""
+        );
+        // A value of the wrong shape after an unknown key: both.
+        let p = problem_lines("listen: [\"127.0.0.1:53\"]\nlistn: 1\nzones: 5\n");
+        assert_eq!(p.len(), 2, "{p:#?}");
+        assert!(
+            p[0].contains("unknown key `listn` (did you mean `listen`?)"),
+            "{p:#?}"
+        );
+        assert!(p[1].starts_with("line 3: zones: invalid type"), "{p:#?}");
+    }
+
+    #[test]
+    fn a_bad_key_secret_is_one_problem_not_one_per_use() {
+        let p = problem_lines(
+            "listen: [\"127.0.0.1:53\"]\n\
+             keys:\n  - { name: k, algorithm: hmac-sha256, secret: \"not base64!\" }\n\
+             zones:\n  - name: a\n    file: a.zone\n    allow-transfer: [ { key: k } ]\n    \
+             also-notify: [ { address: \"127.0.0.2:53\", key: k } ]\n\
+             \x20 - name: b\n    primaries: [ { address: \"127.0.0.3\", key: k } ]\n",
+        );
+        assert_eq!(p.len(), 1, "{p:#?}");
+        assert!(p[0].starts_with("line 3: keys[0]: "), "{p:#?}");
+    }
+
+    #[test]
+    fn a_duplicate_listen_address() {
+        let p = problem_lines("listen: [\"127.0.0.1:5300\", \"[::1]:5300\", \"127.0.0.1:5300\"]\n");
+        assert_eq!(p, ["line 1: listen[2]: 127.0.0.1:5300 is listed twice"]);
+    }
+
+    /// Every key suggested for a flattened mapping is a key of that mapping.
+    #[test]
+    fn suggested_keys_are_real_keys() {
+        let unknown = |text: &str, key: &str| {
+            let result = format!("{:?}", load(text));
+            result.contains(&format!("unknown key `{key}`"))
+                || result.contains(&format!("unknown field `{key}`"))
+        };
+        for key in flattened_keys("") {
+            let text = format!("listen: [\"127.0.0.1:53\"]\n{key}: ~\nbogus-key: 1\n");
+            assert!(!unknown(&text, key), "top level {key}");
+        }
+        for key in flattened_keys("zones[0]") {
+            let text = format!(
+                "listen: [\"127.0.0.1:53\"]\nzones:\n  - {{ name: a, {key}: ~, bogus-key: 1 }}\n"
+            );
+            assert!(!unknown(&text, key), "zone {key}");
+        }
+        for key in flattened_keys("templates[3]") {
+            let text = format!(
+                "listen: [\"127.0.0.1:53\"]\ntemplates:\n  - {{ name: a, {key}: ~, bogus-key: 1 }}\n"
+            );
+            assert!(!unknown(&text, key), "template {key}");
+        }
+        assert!(flattened_keys("zones[0].allow-transfer[0]").is_empty());
+    }
+
+    #[test]
+    fn suggestions_only_for_near_misses() {
+        let known: Vec<String> = ["file", "name", "primaries", "allow-transfer"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(did_you_mean("fille", &known), Some("file"));
+        assert_eq!(did_you_mean("primaires", &known), Some("primaries"));
+        assert_eq!(
+            did_you_mean("allow-transfers", &known),
+            Some("allow-transfer")
+        );
+        assert_eq!(did_you_mean("zzz", &known), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "ab"), 2);
     }
 
     #[test]
@@ -2264,6 +2769,35 @@ zones:
         assert_eq!(p.len(), 1, "{p:?}");
         assert!(p[0].starts_with("super-slaves: give a `key`"), "{p:?}");
         assert!(problems("listen: [\"127.0.0.1:5300\"]\nsuper-slaves: { servers: [\"127.0.0.2\"], allow-unsigned: true }\n").is_empty());
+    }
+
+    #[test]
+    fn notify_is_true_false_or_explicit_per_zone_and_in_defaults() {
+        let c = load(
+            r#"
+listen: ["127.0.0.1:5300"]
+defaults: { notify: explicit }
+zones:
+  - { name: a.example, file: a.zone }
+  - { name: b.example, file: b.zone, notify: true }
+  - { name: c.example, file: c.zone, notify: false }
+"#,
+        )
+        .expect("valid");
+        let modes: Vec<NotifyMode> = c.zones.iter().map(|z| z.notify).collect();
+        assert_eq!(
+            modes,
+            [NotifyMode::Explicit, NotifyMode::Yes, NotifyMode::No]
+        );
+        assert_eq!(c.defaults.notify, NotifyMode::Explicit);
+        let p = problems(
+            "listen: [\"127.0.0.1:5300\"]\nzones:\n  - { name: a.example, file: a.zone, notify: sometimes }\n",
+        );
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].starts_with("zones[0].notify: \"sometimes\": give true, false or explicit"),
+            "{p:?}"
+        );
     }
 
     #[test]

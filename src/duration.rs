@@ -54,11 +54,25 @@ pub fn parse(text: &str) -> Result<Duration, DurationError> {
     Ok(total)
 }
 
-/// Formats a duration compactly for logs and tables: `1h30m`, `45s`, `250ms`.
+/// Formats a duration the one way logs, tables and summaries show it: whole units at
+/// a minute and above (`1h30m`, `2w1d`), seconds with up to three decimals under a
+/// minute (`45s`, `1.25s`), milliseconds under a second (`250ms`, with one decimal under
+/// 10 ms: `1.2ms`), and `0s` for nothing.
 pub fn format(d: Duration) -> String {
     let secs = d.as_secs();
+    if d.is_zero() {
+        return "0s".to_string();
+    }
     if secs == 0 {
-        return format!("{}ms", d.as_millis());
+        let ms = d.as_secs_f64() * 1000.0;
+        return if ms < 10.0 {
+            trim_decimals(&format!("{ms:.1}"), "ms")
+        } else {
+            format!("{}ms", d.as_millis())
+        };
+    }
+    if secs < 60 {
+        return trim_decimals(&format!("{:.3}", d.as_secs_f64()), "s");
     }
     let mut out = String::new();
     let mut rest = secs;
@@ -75,6 +89,16 @@ pub fn format(d: Duration) -> String {
         }
     }
     out
+}
+
+/// `1.250` + `s` → `1.25s`, `45.000` + `s` → `45s`.
+fn trim_decimals(number: &str, unit: &str) -> String {
+    let number = if number.contains('.') {
+        number.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        number
+    };
+    format!("{number}{unit}")
 }
 
 /// A duration that could not be parsed.
@@ -108,5 +132,14 @@ mod tests {
         assert_eq!(format(Duration::from_secs(5400)), "1h30m");
         assert_eq!(format(Duration::from_millis(250)), "250ms");
         assert_eq!(format(Duration::from_secs(604_801)), "1w1s");
+        assert_eq!(format(Duration::ZERO), "0s");
+        assert_eq!(format(Duration::from_secs(45)), "45s");
+        assert_eq!(format(Duration::from_millis(1250)), "1.25s");
+        assert_eq!(format(Duration::from_micros(1_234_567)), "1.235s");
+        assert_eq!(format(Duration::from_micros(1230)), "1.2ms");
+        assert_eq!(format(Duration::from_micros(4000)), "4ms");
+        assert_eq!(format(Duration::from_micros(15_700)), "15ms");
+        assert_eq!(format(Duration::from_secs(60)), "1m");
+        assert_eq!(format(Duration::from_micros(61_500_000)), "1m1s");
     }
 }

@@ -10,6 +10,13 @@
 //! EXPIRE, a secondary's countdown) and the serial the zone itself reports
 //! (ZONEVERSION); a server that does not support an option leaves it out.
 //!
+//! Each server gets a [`Verdict`]: it agrees with the primary, it drifts (another
+//! serial, other records, SERVFAIL, or not authoritative for the zone), or it could
+//! not be checked (REFUSED, unreachable, timeout, our key rejected; or the primary
+//! itself could not be checked, so there is nothing to compare with). Drift and
+//! "could not check" are different findings for the operator, and `check --fleet`
+//! exits differently for them (1 and 3).
+//!
 //! # Standards
 //! - RFC 1982: "behind by" is the serial distance, so a primary that wrapped around
 //!   is not mistaken for one far behind.
@@ -26,7 +33,7 @@ use crate::addr::{DNS_PORT, ServerAddr};
 use crate::tsig::Key;
 use crate::wire::edns::{self, OptionsBuf};
 use crate::wire::{Header, MessageBuilder, Rcode, read::Message};
-use crate::xfr::{ClientOptions, Transfer};
+use crate::xfr::{ClientOptions, Transfer, XfrError};
 use crate::zone::rrset::rdata_target;
 use crate::zone::write::format_record;
 use crate::zone::{Class, Name, Record, Rtype};
@@ -81,12 +88,63 @@ pub struct ServerReport {
     pub extra: Vec<String>,
     /// Total differences (`content`).
     pub differences: usize,
+    /// What the check found for this server.
+    pub verdict: Verdict,
 }
 
-impl ServerReport {
-    /// True when the server agrees with the primary.
-    pub fn agrees(&self) -> bool {
-        self.error.is_none() && self.behind == Some(0) && self.differences == 0
+/// What the check found for one server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Same serial as the primary (and with `content`, the same records).
+    Agrees,
+    /// Another serial, other records, or the zone not served (SERVFAIL, NOTAUTH).
+    Drift,
+    /// Could not be compared: REFUSED, unreachable, timeout, our TSIG rejected, or
+    /// the primary could not be checked.
+    Unchecked,
+}
+
+impl Verdict {
+    /// The word in the table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Agrees => "ok",
+            Verdict::Drift => "drift",
+            Verdict::Unchecked => "unchecked",
+        }
+    }
+}
+
+/// The verdict on a server whose SOA query failed with `e`: a server that answers
+/// but cannot serve the zone (SERVFAIL; NOTAUTH without a TSIG error: not
+/// authoritative) drifts; anything that stops us from asking (REFUSED, timeout, a
+/// socket error, a rejected key, a garbled answer) leaves it unchecked.
+pub fn soa_error_verdict(e: &XfrError) -> Verdict {
+    match e {
+        XfrError::ServFail { .. } | XfrError::NotAuth { tsig: None, .. } => Verdict::Drift,
+        _ => Verdict::Unchecked,
+    }
+}
+
+/// The verdict on a server from what was learnt about it: `failed` is the verdict
+/// its own failure implies, if any; `behind` its serial distance from the primary
+/// (`None` when either serial is unknown); `differences` the record differences
+/// (`content`); `content_failed` true when its transfer failed.
+fn verdict(
+    failed: Option<Verdict>,
+    primary_checked: bool,
+    behind: Option<i64>,
+    differences: usize,
+    content_failed: bool,
+) -> Verdict {
+    match (failed, behind) {
+        (Some(v), _) => v,
+        _ if !primary_checked => Verdict::Unchecked,
+        (None, Some(b)) if b != 0 || differences > 0 => Verdict::Drift,
+        _ if content_failed => Verdict::Unchecked,
+        (None, Some(_)) => Verdict::Agrees,
+        (None, None) => Verdict::Unchecked,
     }
 }
 
@@ -101,6 +159,10 @@ pub struct FleetReport {
     pub servers: Vec<ServerReport>,
     /// True when every server answered and agrees.
     pub consistent: bool,
+    /// Servers that drift.
+    pub drift: usize,
+    /// Servers that could not be checked.
+    pub unchecked: usize,
 }
 
 //----------- check ------------------------------------------------------------------
@@ -145,7 +207,8 @@ pub async fn check(zone: &Name, servers: &[ServerAddr], opts: &FleetOptions) -> 
         let addr = addr.clone();
         let zone = zone.clone();
         async move {
-            let addr = addr?;
+            // A name that does not resolve: not checked.
+            let addr = addr.map_err(|e| (e, Verdict::Unchecked))?;
             let started = Instant::now();
             let ask = ask_options();
             match crate::xfr::query_soa_with(addr, &zone, &client, false, ask.as_bytes()).await {
@@ -153,7 +216,7 @@ pub async fn check(zone: &Name, servers: &[ServerAddr], opts: &FleetOptions) -> 
                 Err(_) => crate::xfr::query_soa_with(addr, &zone, &client, true, ask.as_bytes())
                     .await
                     .map(|a| (a, started.elapsed()))
-                    .map_err(|e| e.to_string()),
+                    .map_err(|e| (e.to_string(), soa_error_verdict(&e))),
             }
         }
     }))
@@ -167,9 +230,9 @@ pub async fn check(zone: &Name, servers: &[ServerAddr], opts: &FleetOptions) -> 
         .iter()
         .zip(&soa_answers)
         .map(|((label, ns, _), answer)| {
-            let (serial, rtt, error) = match answer {
-                Ok((a, rtt)) => (Some(a.serial), Some(rtt.as_secs_f64() * 1000.0), None),
-                Err(e) => (None, None, Some(e.clone())),
+            let (serial, rtt, error, failed) = match answer {
+                Ok((a, rtt)) => (Some(a.serial), Some(rtt.as_secs_f64() * 1000.0), None, None),
+                Err((e, v)) => (None, None, Some(e.clone()), Some(*v)),
             };
             let facts = answer
                 .as_ref()
@@ -193,9 +256,16 @@ pub async fn check(zone: &Name, servers: &[ServerAddr], opts: &FleetOptions) -> 
                 missing: Vec::new(),
                 extra: Vec::new(),
                 differences: 0,
+                // Settled below, once the content is compared.
+                verdict: failed.unwrap_or(Verdict::Agrees),
             }
         })
         .collect();
+    let mut failed: Vec<Option<Verdict>> = soa_answers
+        .iter()
+        .map(|a| a.as_ref().err().map(|(_, v)| *v))
+        .collect();
+    let mut content_failed = vec![false; reports.len()];
 
     if opts.content {
         let contents = futures_join(targets.iter().map(|(_, _, addr)| {
@@ -215,7 +285,12 @@ pub async fn check(zone: &Name, servers: &[ServerAddr], opts: &FleetOptions) -> 
         }))
         .await;
         let primary = contents.first().and_then(|c| c.as_ref().ok()).cloned();
-        for (report, content) in reports.iter_mut().zip(contents) {
+        if primary.is_none() && failed[0].is_none() {
+            // The primary answered its SOA but not the transfer: nothing to compare
+            // the others' records with.
+            failed[0] = Some(Verdict::Unchecked);
+        }
+        for (i, (report, content)) in reports.iter_mut().zip(contents).enumerate() {
             match content {
                 Ok(set) => {
                     report.records = Some(set.len());
@@ -228,6 +303,7 @@ pub async fn check(zone: &Name, servers: &[ServerAddr], opts: &FleetOptions) -> 
                     }
                 }
                 Err(e) => {
+                    content_failed[i] = true;
                     if report.error.is_none() {
                         report.error = Some(format!("AXFR: {e}"));
                     }
@@ -235,12 +311,25 @@ pub async fn check(zone: &Name, servers: &[ServerAddr], opts: &FleetOptions) -> 
             }
         }
     }
-    let consistent = !reports.is_empty() && reports.iter().all(ServerReport::agrees);
+    let primary_checked = failed.first().is_some_and(Option::is_none);
+    for (i, report) in reports.iter_mut().enumerate() {
+        report.verdict = verdict(
+            failed[i],
+            primary_checked,
+            report.behind,
+            report.differences,
+            content_failed[i],
+        );
+    }
+    let count = |v: Verdict| reports.iter().filter(|r| r.verdict == v).count();
+    let (drift, unchecked) = (count(Verdict::Drift), count(Verdict::Unchecked));
     FleetReport {
         zone: zone.to_string(),
         primary_serial,
+        consistent: !reports.is_empty() && drift == 0 && unchecked == 0,
         servers: reports,
-        consistent,
+        drift,
+        unchecked,
     }
 }
 
@@ -411,6 +500,51 @@ async fn query(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verdicts_tell_drift_from_unchecked() {
+        use Verdict::*;
+        // (own failure, primary checked, behind, differences, content failed) → verdict
+        let table = [
+            ((None, true, Some(0), 0, false), Agrees),
+            ((None, true, Some(1), 0, false), Drift),
+            ((None, true, Some(-2), 0, false), Drift),
+            ((None, true, Some(0), 3, false), Drift),
+            ((None, true, Some(0), 0, true), Unchecked),
+            ((None, true, Some(1), 0, true), Drift),
+            ((Some(Unchecked), true, None, 0, false), Unchecked),
+            ((Some(Drift), true, None, 0, false), Drift),
+            ((None, false, None, 0, false), Unchecked),
+            ((Some(Drift), false, None, 0, false), Drift),
+        ];
+        for ((failed, primary, behind, diffs, content), want) in table {
+            assert_eq!(
+                verdict(failed, primary, behind, diffs, content),
+                want,
+                "{failed:?} {primary} {behind:?} {diffs} {content}"
+            );
+        }
+        let peer: SocketAddr = "127.0.0.1:53".parse().expect("addr");
+        let v = |e: XfrError| soa_error_verdict(&e);
+        assert_eq!(v(XfrError::Refused { peer }), Unchecked);
+        assert_eq!(
+            v(XfrError::Timeout {
+                peer,
+                after: Duration::from_secs(1),
+                messages: 0
+            }),
+            Unchecked
+        );
+        assert_eq!(v(XfrError::ServFail { peer }), Drift);
+        assert_eq!(v(XfrError::NotAuth { peer, tsig: None }), Drift);
+        assert_eq!(
+            v(XfrError::NotAuth {
+                peer,
+                tsig: Some(crate::tsig::sign::TsigRcode(16))
+            }),
+            Unchecked
+        );
+    }
 
     #[test]
     fn the_answer_options_are_read() {

@@ -64,6 +64,7 @@ pub mod fleet;
 pub mod metrics;
 pub mod notify;
 pub mod output;
+pub mod plural;
 pub mod server;
 pub mod store;
 pub mod sync;

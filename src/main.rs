@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use zonesync::cli::{self, Cli};
+use zonesync::cli::{self, Cli, LogFormat};
 
 // The allocator (issue 13, memory across reloads). A reload of a 1M-record zone parses
 // a whole new copy off the runtime and frees it again; glibc's malloc keeps the freed
@@ -41,16 +41,29 @@ fn main() -> ExitCode {
     cli::exit_code(&result)
 }
 
-/// Logs go to stderr; `-v`/`-q` pick the level, `RUST_LOG` overrides it.
+/// Logs go to stderr; `-v`/`-q` pick the level, `RUST_LOG` overrides it;
+/// `--log-format` picks text or one JSON object per line.
 fn init_tracing(cli: &Cli) {
     let filter = match std::env::var("RUST_LOG") {
         Ok(spec) if !spec.is_empty() => EnvFilter::new(spec),
         _ => EnvFilter::new(format!("zonesync={},warn", cli.log_level())),
     };
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(zonesync::output::stderr_color(cli.global.color))
-        .with_target(false)
-        .init();
+        .with_target(false);
+    match cli.global.log_format {
+        LogFormat::Text => builder
+            .with_ansi(zonesync::output::stderr_color(cli.global.color))
+            .init(),
+        // Fields at the top level of each object (`"zone":"example.com."`), the
+        // enclosing spans in `spans`, no escape codes.
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(true)
+            .with_ansi(false)
+            .init(),
+    }
 }

@@ -395,7 +395,7 @@ pub fn notify_response(request: &NotifyRequest, rcode: Rcode) -> Vec<u8> {
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {
     /// No answer after every attempt.
-    #[error("timeout: no answer from {peer} after {attempts} attempts ({})", crate::duration::format(*waited))]
+    #[error("timeout: no answer from {peer} after {} ({})", crate::plural::count(*attempts, "attempt"), crate::duration::format(*waited))]
     Timeout {
         /// The server.
         peer: SocketAddr,

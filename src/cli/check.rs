@@ -19,8 +19,11 @@ use super::{Status, UsageError};
 /// With FILEs: parse each zone file and check it (syntax with line numbers, exactly one
 /// SOA at the apex, NS at the apex, out-of-zone data, CNAME and other data, DNAME with
 /// descendants, missing glue, occluded data, …), printing compiler-style findings and a
-/// summary. The origin comes from --origin, else the file name (`example.com.zone`,
-/// `db.example.com`, `example.com`), else the SOA owner. A signed zone is also checked
+/// summary. The origin comes from --origin, else from the file itself (the SOA
+/// owner: absolute, or `@` after an `$ORIGIN`), else from the file name
+/// (`example.com.zone`, `db.example.com`, `example.com`); the summary says which
+/// (`origin from`), and a file name that names another zone than the SOA owner is a
+/// warning. A signed zone is also checked
 /// for DNSSEC consistency: every RRset signed, signatures within their validity
 /// period (a warning when one expires within --expiry-warning), the NSEC or NSEC3
 /// chain complete, in order, and with type bitmaps that match the data. With
@@ -36,10 +39,14 @@ use super::{Status, UsageError};
 /// With --fleet ZONE: ask the primary and every secondary for the zone's SOA (and with
 /// --content, the whole zone) and report any drift. The SOA query asks for NSID, EXPIRE
 /// and ZONEVERSION too; the table shows what each server answered (which server, the
-/// seconds its copy has left, the serial its zone reports).
+/// seconds its copy has left, the serial its zone reports). Each server is `ok`,
+/// `drift` (another serial, other records, SERVFAIL or not authoritative) or
+/// `unchecked` (REFUSED, unreachable, timeout, key rejected, or the primary itself
+/// unchecked); the summary line counts both.
 ///
-/// Exit status: 0 no errors (warnings allowed unless --strict), 1 errors or drift,
-/// 2 usage error.
+/// Exit status: 0 no errors (warnings allowed unless --strict) or a consistent fleet,
+/// 1 errors or drift, 2 usage error, 3 (--fleet) no drift found but a server could
+/// not be checked.
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = "\
 Examples:
@@ -139,10 +146,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Status> {
                 Some(text) => Some(parse_origin(text)?),
                 None => None,
             };
+            let given = origin.as_ref().map(|o| (o, OriginFrom::Option));
             // One file at a time: only its findings outlive it, not its records.
             let mut reports = Vec::with_capacity(args.files.len());
             for file in &args.files {
-                reports.push(check_file(file, origin.as_ref(), &dnssec)?);
+                reports.push(check_file(file, given, &dnssec)?);
             }
             reports
         }
@@ -164,7 +172,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Status> {
 //----------- A fleet ----------------------------------------------------------------
 
 /// `--fleet ZONE`: every server's SOA (and with `--content` its records) against the
-/// primary's; exit 1 on any drift or unreachable server.
+/// primary's; exit 1 on any drift, else 3 when a server could not be checked.
 fn check_fleet(zone: &str, args: &CheckArgs) -> anyhow::Result<Status> {
     let zone = parse_origin(zone)?;
     if args.servers.is_empty() {
@@ -190,8 +198,10 @@ fn check_fleet(zone: &str, args: &CheckArgs) -> anyhow::Result<Status> {
     }
     Ok(if report.consistent {
         Status::Success
-    } else {
+    } else if report.drift > 0 {
         Status::Failure
+    } else {
+        Status::Unchecked
     })
 }
 
@@ -205,37 +215,56 @@ fn check_config(path: &Path, dnssec: &FileChecks) -> Result<Vec<FileReport>, Usa
     let config_report = |findings: Vec<Finding>| FileReport {
         file: path.to_path_buf(),
         origin: None,
+        origin_from: None,
         records: 0,
         serial: None,
         findings,
     };
-    let config = match Config::load(path) {
-        Ok(c) => c,
-        Err(ConfigError::Invalid { problems, .. }) => {
-            let findings = problems
+    let file = std::sync::Arc::new(path.to_path_buf());
+    let at = |line: Option<usize>| {
+        line.map(|line| crate::zone::Pos {
+            file: file.clone(),
+            line: line as u32,
+            column: 1,
+        })
+    };
+    let (config, mut findings) = match Config::load(path) {
+        Ok(c) => (c, Vec::new()),
+        // Every problem of the config at once, each at its line; then the zone files
+        // of what could be resolved.
+        Err(ConfigError::Invalid {
+            problems, partial, ..
+        }) => {
+            let findings: Vec<Finding> = problems
                 .iter()
-                .map(|p| Finding::error(None, "config", p.to_string()))
+                .map(|p| Finding::error(at(p.line), "config", p.to_string()))
                 .collect();
-            return Ok(vec![config_report(findings)]);
+            match partial {
+                Some(config) => (*config, findings),
+                None => return Ok(vec![config_report(findings)]),
+            }
         }
         Err(ConfigError::Syntax { line, reason, .. }) => {
-            let pos = line.map(|line| crate::zone::Pos {
-                file: std::sync::Arc::new(path.to_path_buf()),
-                line: line as u32,
-                column: 1,
-            });
             return Ok(vec![config_report(vec![Finding::error(
-                pos, "config", reason,
+                at(line),
+                "config",
+                reason,
             )])]);
         }
         Err(e @ ConfigError::Io { .. }) => return Err(UsageError(e.to_string())),
     };
-    let mut reports = vec![config_report(verify_command_findings(&config))];
+    findings.extend(verify_command_findings(&config));
+    findings.extend(listen_findings(&config.listen));
+    let mut reports = vec![config_report(findings)];
     let mut configured = Vec::new();
     for zone in &config.zones {
         configured.push(zone.name.clone());
         if let ZoneSource::Primary { file, .. } = &zone.source {
-            reports.push(check_file(file, Some(&zone.name), dnssec)?);
+            reports.push(check_file(
+                file,
+                Some((&zone.name, OriginFrom::Config)),
+                dnssec,
+            )?);
         }
     }
     if let Some(dir) = &config.zones_dir {
@@ -271,7 +300,11 @@ fn check_config(path: &Path, dnssec: &FileChecks) -> Result<Vec<FileReport>, Usa
                         ),
                     ))
                 }
-                Ok(name) => reports.push(check_file(&file, Some(&name), dnssec)?),
+                Ok(name) => reports.push(check_file(
+                    &file,
+                    Some((&name, OriginFrom::Config)),
+                    dnssec,
+                )?),
                 Err(e) => reports[0].findings.push(Finding::warning(
                     None,
                     "config",
@@ -284,6 +317,42 @@ fn check_config(path: &Path, dnssec: &FileChecks) -> Result<Vec<FileReport>, Usa
         }
     }
     Ok(reports)
+}
+
+/// The listen addresses `serve` could not bind now: one in use (another server, or
+/// a running zonesync with this config) or not an address of this machine. Warnings,
+/// not errors: the check may run beside the server it checks, or on another machine.
+fn listen_findings(listen: &[std::net::SocketAddr]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (i, addr) in listen.iter().enumerate() {
+        if addr.port() == 0 {
+            continue;
+        }
+        let udp = std::net::UdpSocket::bind(addr).err();
+        let tcp = std::net::TcpListener::bind(addr).err();
+        let (what, e) = match (udp, tcp) {
+            (None, None) => continue,
+            (Some(e), None) => ("UDP", e),
+            (None, Some(e)) => ("TCP", e),
+            (Some(e), Some(_)) => ("UDP and TCP", e),
+        };
+        let why = match e.kind() {
+            std::io::ErrorKind::AddrInUse => {
+                "in use (another server, or zonesync already running?)".to_string()
+            }
+            std::io::ErrorKind::AddrNotAvailable => "not an address of this machine".to_string(),
+            std::io::ErrorKind::PermissionDenied => {
+                "a privileged port (serve needs the right to bind it)".to_string()
+            }
+            _ => e.to_string(),
+        };
+        findings.push(Finding::warning(
+            None,
+            "config",
+            format!("listen[{i}]: {addr} ({what}) cannot be bound now: {why}"),
+        ));
+    }
+    findings
 }
 
 /// The verify commands the config names that cannot run (not found, not
@@ -328,7 +397,7 @@ struct FileChecks {
 /// error (exit 2).
 fn check_file(
     file: &Path,
-    origin: Option<&Name>,
+    origin: Option<(&Name, OriginFrom)>,
     dnssec: &FileChecks,
 ) -> Result<FileReport, UsageError> {
     let text = match read_zone_file(file, MAX_FILE_BYTES) {
@@ -336,7 +405,8 @@ fn check_file(
         Err(e) => {
             return Ok(FileReport {
                 file: file.to_path_buf(),
-                origin: origin.cloned(),
+                origin: origin.map(|(o, _)| o.clone()),
+                origin_from: origin.map(|(_, from)| from.as_str()),
                 records: 0,
                 serial: None,
                 findings: vec![Finding::error(
@@ -347,17 +417,35 @@ fn check_file(
             });
         }
     };
-    let origin = match origin {
-        Some(o) => o.clone(),
-        None => origin_from_file_name(file)
-            .or_else(|| origin_from_soa(&text))
-            .ok_or_else(|| {
-                UsageError(format!(
-                    "{}: cannot tell the zone's origin from the file name or an SOA record; \
-                     give it with --origin",
-                    file.display()
-                ))
-            })?,
+    let mut early = Vec::new();
+    let (origin, from) = match origin {
+        Some((o, from)) => (o.clone(), from),
+        None => {
+            let by_name = origin_from_file_name(file);
+            match (origin_from_soa(&text), by_name) {
+                (Some(soa), by_name) => {
+                    if let Some(name) = by_name.filter(|n| *n != soa) {
+                        early.push(Finding::warning(
+                            None,
+                            "origin",
+                            format!(
+                                "the file name names {name}, its SOA owner {soa}: checked as \
+                                 {soa} (give --origin to choose)"
+                            ),
+                        ));
+                    }
+                    (soa, OriginFrom::Soa)
+                }
+                (None, Some(name)) => (name, OriginFrom::FileName),
+                (None, None) => {
+                    return Err(UsageError(format!(
+                        "{}: cannot tell the zone's origin from an SOA record or the file \
+                         name; give it with --origin",
+                        file.display()
+                    )));
+                }
+            }
+        }
     };
     let zone = parse_bytes(&text, file, &origin, &ParseOptions::default());
     drop(text);
@@ -376,6 +464,7 @@ fn check_file(
         ));
     }
     findings.extend(check_zonemd(&zone));
+    findings.extend(early);
     // In file order (findings without a place first), the syntax problems among them.
     findings.extend(zone.findings);
     findings.sort_by(|a, b| {
@@ -390,6 +479,7 @@ fn check_file(
     Ok(FileReport {
         file: file.to_path_buf(),
         origin: Some(zone.origin),
+        origin_from: Some(from.as_str()),
         records: zone.records.len(),
         serial,
         findings,
@@ -434,6 +524,31 @@ fn parse_origin(text: &str) -> Result<Name, UsageError> {
 }
 
 //----------- The origin of a file ---------------------------------------------------
+
+/// Where the origin a file was checked with came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OriginFrom {
+    /// `--origin`.
+    Option,
+    /// The zone's name in the `--config`.
+    Config,
+    /// The file's SOA owner (absolute, or relative to its `$ORIGIN`).
+    Soa,
+    /// The file's name.
+    FileName,
+}
+
+impl OriginFrom {
+    /// As the summary's `origin from` column and JSON's `origin_from` say it.
+    fn as_str(self) -> &'static str {
+        match self {
+            OriginFrom::Option => "--origin",
+            OriginFrom::Config => "config",
+            OriginFrom::Soa => "SOA owner",
+            OriginFrom::FileName => "file name",
+        }
+    }
+}
 
 /// File-name endings that say "this is not a domain name" when a file is named
 /// `something.EXT` (so that `notes.txt` is not taken for the zone `notes.txt.`).

@@ -1,6 +1,7 @@
 //! `zonesync ixfr`: fetch the changes to a zone since a serial.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -28,7 +29,8 @@ use super::{Status, runtime};
 Examples:
   zonesync ixfr example.com -s 127.0.0.1:5300 --serial 2024010101
   zonesync ixfr example.com -s 127.0.0.1:5300 --serial 2024010101 --udp -k xfr.key
-  zonesync ixfr example.com -s 127.0.0.1:5300 --serial 7 --no-fallback --format json")]
+  zonesync ixfr example.com -s 127.0.0.1:5300 --serial 7 --no-fallback --format json
+  zonesync ixfr example.com -s 127.0.0.1:5300 --serial 7 -o changes.diff")]
 pub struct IxfrArgs {
     /// The zone.
     #[arg(value_name = "ZONE")]
@@ -57,6 +59,10 @@ pub struct IxfrArgs {
     /// TLS (XoT).
     #[command(flatten)]
     pub tls: TlsArgs,
+    /// Write the output here instead of stdout (atomically, once the transfer is
+    /// complete), as axfr's -o.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = IxfrFormat::Diff)]
@@ -105,7 +111,11 @@ pub fn run(args: IxfrArgs) -> anyhow::Result<Status> {
                 t
             }
         };
-        crate::output::write_stdout(&text)?;
+        match &args.output {
+            Some(path) => crate::durable::write_atomically(path, text.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?,
+            None => crate::output::write_stdout(&text)?,
+        }
         let route = route(&outcome);
         let what = if outcome.fallback.is_some() {
             "AXFR"
@@ -134,7 +144,7 @@ fn route(o: &XfrOutcome) -> String {
         parts.push(format!("fell back to AXFR: {why}"));
     }
     parts.push(match &o.transfer {
-        Transfer::Incremental(cs) => format!("{} changesets", cs.len()),
+        Transfer::Incremental(cs) => crate::plural::count_of(cs.len(), "changeset"),
         Transfer::UpToDate(_) => "up to date".into(),
         Transfer::Full(_) => "full zone".into(),
     });

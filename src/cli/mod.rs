@@ -7,7 +7,8 @@
 //! `sync-zonelist`) with its `Args` struct and its `run`.
 //!
 //! Exit codes are decided in one place ([`Status`] and [`exit_code`]): 0 success, 1 the
-//! operation failed (REFUSED, timeout, check found errors, drift), 2 usage error.
+//! operation failed (REFUSED, timeout, check found errors, drift), 2 usage error, 3
+//! `check --fleet` could not check every server (and found no drift among the rest).
 
 use std::process::ExitCode;
 
@@ -35,7 +36,8 @@ pub mod tsig_keygen;
 /// shell sessions, cron jobs and CI pipelines.
 ///
 /// Data goes to stdout, logs and progress to stderr. Exit status: 0 success, 1 the
-/// operation failed (REFUSED, timeout, errors found, drift), 2 usage error.
+/// operation failed (REFUSED, timeout, errors found, drift), 2 usage error, 3 `check
+/// --fleet` could not check a server (and found no drift).
 #[derive(Debug, Parser)]
 #[command(
     name = "zonesync",
@@ -75,6 +77,20 @@ pub struct GlobalArgs {
     /// When to use colours in logs and tables.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, value_name = "WHEN")]
     pub color: ColorChoice,
+
+    /// How log lines on stderr are written: `text` for people, `json` (one object per
+    /// line: timestamp, level, message, fields, spans) for log collectors.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true, value_name = "FORMAT")]
+    pub log_format: LogFormat,
+}
+
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One line of text per event: time, level, spans, message, `key=value` fields.
+    Text,
+    /// One JSON object per event (never coloured).
+    Json,
 }
 
 /// The subcommands.
@@ -125,6 +141,9 @@ pub enum Status {
     /// The command ran and reported a failure it has already described (a check found
     /// errors, a server did not acknowledge a NOTIFY): exit 1.
     Failure,
+    /// The command found no failure, but could not check everything it was asked to
+    /// (`check --fleet`: a server REFUSED, unreachable or timed out): exit 3.
+    Unchecked,
 }
 
 /// An error in how the command was invoked that clap could not catch (a malformed
@@ -161,6 +180,7 @@ pub fn exit_code(result: &anyhow::Result<Status>) -> ExitCode {
     match result {
         Ok(Status::Success) => ExitCode::SUCCESS,
         Ok(Status::Failure) => ExitCode::from(1),
+        Ok(Status::Unchecked) => ExitCode::from(3),
         Err(e) if is_broken_pipe(e) => ExitCode::SUCCESS,
         Err(e) if e.downcast_ref::<UsageError>().is_some() => ExitCode::from(2),
         Err(_) => ExitCode::from(1),

@@ -11,7 +11,8 @@ use super::{Status, runtime};
 /// Send NOTIFY (RFC 1996) for a zone to one or more servers.
 ///
 /// All servers are notified concurrently over UDP, with retransmission and back-off
-/// until each answers; a table shows each server's rcode, round trip, TSIG and attempts.
+/// until each answers; a table shows each server's rcode, round trip, TSIG and attempts,
+/// and for a server that did not answer, why (timeout, unreachable).
 /// Exits 1 if any server did not acknowledge with NOERROR.
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = "\
@@ -82,7 +83,7 @@ pub fn run(args: NotifyArgs) -> anyhow::Result<Status> {
             results[i] = Some(result);
         }
         let mut table =
-            crate::output::table(&["server", "rcode", "round trip", "TSIG", "attempts"]);
+            crate::output::table(&["server", "rcode", "round trip", "TSIG", "attempts", "error"]);
         let mut failed = false;
         for (server, result) in args.servers.iter().zip(results) {
             let row = match result {
@@ -100,24 +101,21 @@ pub fn run(args: NotifyArgs) -> anyhow::Result<Status> {
                     vec![
                         server.to_string(),
                         rcode,
-                        format!("{:.1} ms", r.rtt.as_secs_f64() * 1000.0),
+                        crate::duration::format(r.rtt),
                         tsig,
                         r.attempts.to_string(),
+                        "-".into(),
                     ]
                 }
+                // No answer: the rcode column stays an rcode ("-"), the reason goes
+                // to its own column.
                 Some(Err(e)) => {
                     failed = true;
-                    vec![server.to_string(), e, "-".into(), "-".into(), "-".into()]
+                    no_answer_row(server, e)
                 }
                 None => {
                     failed = true;
-                    vec![
-                        server.to_string(),
-                        "not run".into(),
-                        "-".into(),
-                        "-".into(),
-                        "-".into(),
-                    ]
+                    no_answer_row(server, "not run".into())
                 }
             };
             table.add_row(row);
@@ -129,4 +127,16 @@ pub fn run(args: NotifyArgs) -> anyhow::Result<Status> {
             Status::Success
         })
     })
+}
+
+/// A table row for a server that gave no answer: dashes, and why in the last column.
+fn no_answer_row(server: &ServerAddr, error: String) -> Vec<String> {
+    vec![
+        server.to_string(),
+        "-".into(),
+        "-".into(),
+        "-".into(),
+        "-".into(),
+        error,
+    ]
 }

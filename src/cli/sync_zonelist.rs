@@ -10,7 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,6 +22,7 @@ use tracing::{info, warn};
 use crate::addr::ServerAddr;
 use crate::output::zonelist::{self, Action, CatalogRow, Report, ZoneRow, ZonesBar};
 use crate::sync::mirror::fetch::{self, Fetched, FetchedCatalog, TransferKind};
+use crate::sync::mirror::zone_list::{self, ZoneListFormat};
 use crate::sync::mirror::{
     self, Freshness, Item, Manifest, MirrorError, Source, Step, ZoneEntry, catalog_file_name,
     decide, older_note, zone_key,
@@ -39,9 +40,16 @@ pub const CONCURRENCY: usize = 8;
 ///
 /// Reads each master's catalog zone (RFC 9432), writes one zone file per member plus a
 /// manifest of serials into DIR, transfers only the zones whose serial changed (IXFR
-/// from the local copy where possible), and deletes the ones that left. DIR is directly
-/// usable as NSD's or Knot's zone directory. Exits 1 if any zone failed; a failed zone
-/// keeps its previous file.
+/// from the local copy where possible), and deletes the ones that left. With
+/// --zone-list FILE it also writes the include that makes NSD, Knot or BIND serve
+/// every zone of DIR; with --exec CMD it runs CMD after a run that changed something
+/// (to reload that server).
+///
+/// Cron-clean: a run that changed nothing and failed nowhere prints nothing (the
+/// table and the summary appear only when a zone was added, updated, removed or
+/// failed, or with --dry-run; `--format json` always prints its document). Exits 1
+/// if any zone or catalog failed (a failed zone keeps its previous file), or if the
+/// zone list cannot be written or the --exec command fails.
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = "\
 Zones whose serial the catalog lists (a zonesync super master) are compared with the
@@ -49,9 +57,23 @@ manifest without any query; members of other catalogs (Knot, BIND, PowerDNS) are
 checked by SOA queries, 8 at a time. Files are <zone>.zone (lower case, no final
 dot); the manifest (.zonesync-manifest.json) and the catalog copies are hidden files.
 
+--exec runs CMD with `sh -c` after the zone files, the manifest and the zone list are
+written, and only when a zone was added, updated or removed (or the zone list changed).
+Its environment tells what changed: ZONESYNC_DIR, ZONESYNC_ADDED, ZONESYNC_UPDATED,
+ZONESYNC_REMOVED and ZONESYNC_FAILED (zone names separated by spaces), and
+ZONESYNC_ZONE_LIST (the --zone-list file, when given). A CMD that cannot start or
+exits non-zero makes the run exit 1.
+
+--zone-list FILE is rewritten (atomically) when its content changes: for nsd, `zone:`
+clauses (nsd.conf: include: \"FILE\"); for knot, a `zone:` section (knot.conf:
+include: FILE); for bind, `zone` statements (named.conf: include \"FILE\";). Files are
+named by absolute paths; the zones are primary zones of that server.
+
 Examples:
   zonesync sync-zonelist -s 127.0.0.1:5300 --dir /var/lib/zones -k xfr.key
-  zonesync sync-zonelist -s 192.0.2.1 -s 192.0.2.2 --catalog catalog.invalid. --dir zones --dry-run")]
+  zonesync sync-zonelist -s 192.0.2.1 -s 192.0.2.2 --catalog catalog.invalid. --dir zones --dry-run
+  zonesync sync-zonelist -s 127.0.0.1:5300 --dir /var/lib/zones --zone-list /etc/nsd/mirror.conf \\
+      --zone-list-format nsd --exec 'nsd-control reconfig && nsd-control reload'")]
 pub struct SyncZonelistArgs {
     /// A super master, HOST[:PORT] or [V6]:PORT; repeat for several.
     #[arg(short, long = "server", value_name = "MASTER", required = true, value_parser = parse_server)]
@@ -85,6 +107,41 @@ pub struct SyncZonelistArgs {
     /// How long to wait for each answer or message.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
+
+    /// After a run that added, updated or removed a zone, run CMD with `sh -c`
+    /// (environment: ZONESYNC_ADDED, ZONESYNC_UPDATED, ZONESYNC_REMOVED, …).
+    #[arg(long, value_name = "CMD")]
+    pub exec: Option<String>,
+
+    /// Write the include that makes a server serve every zone of DIR here (atomically,
+    /// when it changes).
+    #[arg(long, value_name = "FILE", requires = "zone_list_format")]
+    pub zone_list: Option<PathBuf>,
+
+    /// The server the --zone-list include is for.
+    #[arg(long, value_enum, value_name = "SERVER", requires = "zone_list")]
+    pub zone_list_format: Option<ZoneListArg>,
+}
+
+/// `--zone-list-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ZoneListArg {
+    /// `zone:` clauses for nsd.conf.
+    Nsd,
+    /// A `zone:` section for knot.conf.
+    Knot,
+    /// `zone` statements for named.conf.
+    Bind,
+}
+
+impl From<ZoneListArg> for ZoneListFormat {
+    fn from(a: ZoneListArg) -> ZoneListFormat {
+        match a {
+            ZoneListArg::Nsd => ZoneListFormat::Nsd,
+            ZoneListArg::Knot => ZoneListFormat::Knot,
+            ZoneListArg::Bind => ZoneListFormat::Bind,
+        }
+    }
 }
 
 /// `--format table|json`.
@@ -113,16 +170,95 @@ pub fn run(args: SyncZonelistArgs) -> anyhow::Result<Status> {
     let manifest = Manifest::load(&args.dir).context("cannot read the manifest")?;
     let rt = runtime()?;
     let run = rt.block_on(Run::new(&args, catalog, opts, manifest).sync())?;
+    // The include follows the manifest: written after it, from the same zones.
+    let list_changed = match (&args.zone_list, args.zone_list_format, args.dry_run) {
+        (Some(file), Some(format), false) => {
+            write_zone_list(file, format.into(), &args.dir, &run.manifest)
+                .with_context(|| format!("cannot write the zone list {}", file.display()))?
+        }
+        _ => false,
+    };
+    let c = run.report.counts();
+    let changed = c.added + c.updated + c.removed > 0 || list_changed;
+    let failed = run.report.failed();
+    // Cron mails any output: a run with nothing to say says nothing.
+    let speak = changed || failed || args.dry_run;
     match args.format {
-        TableFormat::Table => zonelist::print_table(&run.report)?,
+        TableFormat::Table if speak => zonelist::print_table(&run.report)?,
+        TableFormat::Table => {}
         TableFormat::Json => zonelist::print_json(&run.report)?,
     }
-    zonelist::summary(&run.report, run.transfers, run.bytes, started.elapsed());
-    Ok(if run.report.failed() {
+    if speak {
+        zonelist::summary(&run.report, run.transfers, run.bytes, started.elapsed());
+    }
+    if let Some(cmd) = args.exec.as_deref().filter(|_| changed && !args.dry_run) {
+        run_exec(cmd, &args, &run.report)?;
+    }
+    Ok(if failed {
         Status::Failure
     } else {
         Status::Success
     })
+}
+
+/// Writes the zone-list include when its text differs from the file's (so that a
+/// server watching it is not reloaded for nothing). True when it was written.
+fn write_zone_list(
+    file: &Path,
+    format: ZoneListFormat,
+    dir: &Path,
+    manifest: &Manifest,
+) -> anyhow::Result<bool> {
+    let dir = std::path::absolute(dir)?;
+    let text = zone_list::render(format, &dir, &manifest.zones).map_err(anyhow::Error::msg)?;
+    match std::fs::read(file) {
+        Ok(old) if old == text.as_bytes() => return Ok(false),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e.into()),
+    }
+    crate::durable::write_atomically(file, text.as_bytes())?;
+    info!(file = %file.display(), zones = manifest.zones.len(), "zone list written");
+    Ok(true)
+}
+
+/// Runs the `--exec` command with `sh -c`, the changes in its environment; a command
+/// that cannot start or exits non-zero is an error (exit 1).
+fn run_exec(cmd: &str, args: &SyncZonelistArgs, report: &Report) -> anyhow::Result<()> {
+    let names = |action: Action| -> String {
+        report
+            .zones
+            .iter()
+            .filter(|z| z.action == action)
+            .map(|z| z.zone.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut command = std::process::Command::new("sh");
+    command
+        .arg("-c")
+        .arg(cmd)
+        .stdin(std::process::Stdio::null())
+        .env("ZONESYNC_DIR", &args.dir)
+        .env("ZONESYNC_ADDED", names(Action::Added))
+        .env("ZONESYNC_UPDATED", names(Action::Updated))
+        .env("ZONESYNC_REMOVED", names(Action::Removed))
+        .env("ZONESYNC_FAILED", names(Action::Failed));
+    if let Some(file) = &args.zone_list {
+        command.env("ZONESYNC_ZONE_LIST", file);
+    }
+    let status = command
+        .status()
+        .with_context(|| format!("--exec \"{cmd}\" cannot start"))?;
+    if !status.success() {
+        let how = match status.code() {
+            Some(code) => format!("exited with status {code}"),
+            None => "was killed by a signal".to_string(),
+        };
+        anyhow::bail!("--exec \"{cmd}\" {how}");
+    }
+    info!(command = cmd, "--exec command done");
+    Ok(())
 }
 
 //----------- Run --------------------------------------------------------------------

@@ -8,7 +8,7 @@
 //! ```text
 //! zones/example.com.zone:17:1: error: CNAME and other data at www.example.com.
 //! ```
-//! JSON (stdout): `{"files":[{"file","origin","records","serial","errors","warnings",
+//! JSON (stdout): `{"files":[{"file","origin","origin_from","records","serial","errors","warnings",
 //! "findings":[{"file","line","column","severity","code","message"}]}]}`, where
 //! `line` and `column` are `null` for findings about the whole file.
 
@@ -30,6 +30,8 @@ pub struct FileReport {
     pub file: PathBuf,
     /// The origin the file was checked with, when one could be determined.
     pub origin: Option<Name>,
+    /// Where that origin came from: `--origin`, `config`, `SOA owner`, `file name`.
+    pub origin_from: Option<&'static str>,
     /// Records read.
     pub records: usize,
     /// The serial of the SOA at the apex, when there is one.
@@ -84,13 +86,22 @@ pub fn print_text(reports: &[FileReport]) -> io::Result<()> {
             line(&finding_line(report, f, color))?;
         }
     }
-    let mut t = super::table(&["file", "origin", "records", "errors", "warnings", "serial"]);
+    let mut t = super::table(&[
+        "file",
+        "origin",
+        "origin from",
+        "records",
+        "errors",
+        "warnings",
+        "serial",
+    ]);
     for r in reports {
         t.add_row(vec![
             r.file.display().to_string(),
             r.origin
                 .as_ref()
                 .map_or_else(|| "-".into(), |o| o.to_string()),
+            r.origin_from.unwrap_or("-").to_string(),
             r.records.to_string(),
             r.errors().to_string(),
             r.warnings().to_string(),
@@ -125,6 +136,7 @@ struct JsonDoc<'a> {
 struct JsonFile<'a> {
     file: String,
     origin: Option<String>,
+    origin_from: Option<&'static str>,
     records: usize,
     serial: Option<u32>,
     errors: usize,
@@ -150,6 +162,7 @@ pub fn print_json(reports: &[FileReport]) -> io::Result<()> {
             .map(|r| JsonFile {
                 file: r.file.display().to_string(),
                 origin: r.origin.as_ref().map(Name::to_string),
+                origin_from: r.origin_from,
                 records: r.records,
                 serial: r.serial,
                 errors: r.errors(),
@@ -198,6 +211,7 @@ mod tests {
         FileReport {
             file: PathBuf::from("zones/example.com.zone"),
             origin: Some("example.com.".parse().expect("valid")),
+            origin_from: Some("--origin"),
             records: 3,
             serial: Some(7),
             findings: vec![

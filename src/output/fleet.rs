@@ -15,6 +15,7 @@ pub fn print_text(report: &FleetReport) -> io::Result<()> {
     let content = report.servers.iter().any(|s| s.records.is_some());
     let mut header = vec![
         "server",
+        "state",
         "serial",
         "behind by",
         "answer time",
@@ -35,9 +36,12 @@ pub fn print_text(report: &FleetReport) -> io::Result<()> {
         };
         let mut row = vec![
             Cell::new(name),
+            Cell::new(s.verdict.as_str()),
             Cell::new(s.serial.map_or("-".into(), |v| v.to_string())),
             Cell::new(s.behind.map_or("-".into(), |v| v.to_string())),
-            Cell::new(s.rtt_ms.map_or("-".into(), |v| format!("{v:.1} ms"))),
+            Cell::new(s.rtt_ms.map_or("-".into(), |v| {
+                crate::duration::format(std::time::Duration::from_secs_f64(v / 1000.0))
+            })),
             Cell::new(s.zone_version.map_or("-".into(), |v| v.to_string())),
             Cell::new(s.expire.map_or("-".into(), |v| format!("{v}s"))),
             Cell::new(s.nsid.clone().unwrap_or_else(|| "-".into())),
@@ -66,9 +70,37 @@ pub fn print_text(report: &FleetReport) -> io::Result<()> {
             ))?;
         }
     }
-    line(if report.consistent {
-        "consistent: every server serves the same zone"
+    line(&verdict_line(report))
+}
+
+/// The last line: `consistent: …`, `DRIFT: …` (with how many could not be checked) or
+/// `UNCHECKED: …`, so a reader of the mail tells drift from a server that did not
+/// answer.
+fn verdict_line(report: &FleetReport) -> String {
+    let servers = crate::plural::count_of(report.servers.len(), "server");
+    let unchecked = match report.unchecked {
+        0 => String::new(),
+        n => format!(
+            "; {} could not be checked",
+            crate::plural::count_of(n, "server")
+        ),
+    };
+    if report.consistent {
+        format!("consistent: all {servers} serve the same zone")
+    } else if report.drift > 0 {
+        format!(
+            "DRIFT: {} of {servers} {} from the primary{unchecked}",
+            report.drift,
+            if report.drift == 1 {
+                "differs"
+            } else {
+                "differ"
+            }
+        )
     } else {
-        "DRIFT: not every server serves the same zone"
-    })
+        format!(
+            "UNCHECKED: {} of {servers} could not be checked; no drift among the rest",
+            report.unchecked
+        )
+    }
 }

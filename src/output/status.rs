@@ -125,5 +125,5 @@ fn human_ms(d: std::time::Duration) -> String {
 }
 
 fn human(secs: u64) -> String {
-    crate::duration::format(std::time::Duration::from_secs(secs)).replace("0ms", "0s")
+    crate::duration::format(std::time::Duration::from_secs(secs))
 }

@@ -46,17 +46,18 @@ pub fn summary(
 ) {
     let tsig = match key {
         Some(k) => format!(
-            "TSIG verified ({k}, {}/{} messages signed)",
-            stats.signed_messages, stats.messages
+            "TSIG verified ({k}, {}/{} signed)",
+            stats.signed_messages,
+            crate::plural::count(stats.messages, "message")
         ),
         None => "no TSIG".to_string(),
     };
     super::note(&format!(
-        ";; {what} {zone} from {peer}: {} messages, {} records, {} in {:.3}s, {tsig}{}",
-        stats.messages,
-        stats.records,
+        ";; {what} {zone} from {peer}: {}, {}, {} in {}, {tsig}{}",
+        crate::plural::count(stats.messages, "message"),
+        crate::plural::count(stats.records, "record"),
         human_bytes(stats.bytes),
-        stats.duration.as_secs_f64(),
+        crate::duration::format(stats.duration),
         extra.map(|e| format!("; {e}")).unwrap_or_default()
     ));
 }

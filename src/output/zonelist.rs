@@ -231,9 +231,8 @@ pub fn summary(report: &Report, transfers: usize, bytes: u64, elapsed: Duration)
     let c = report.counts();
     let failed_catalogs = report.catalogs.iter().filter(|c| c.error.is_some()).count();
     let catalogs = match (report.catalogs.len(), failed_catalogs) {
-        (1, 0) => "1 catalog".to_string(),
-        (n, 0) => format!("{n} catalogs"),
-        (n, f) => format!("{n} catalogs ({f} failed)"),
+        (n, 0) => crate::plural::count_of(n, "catalog"),
+        (n, f) => format!("{} ({f} failed)", crate::plural::count_of(n, "catalog")),
     };
     let dry = if report.dry_run {
         " (dry run: nothing was changed)"
@@ -241,23 +240,18 @@ pub fn summary(report: &Report, transfers: usize, bytes: u64, elapsed: Duration)
         ""
     };
     super::note(&format!(
-        ";; sync-zonelist {}{dry}: {catalogs}, {} zone{}: {} added, {} updated, {} removed, {} unchanged, {} failed; {transfers} transfer{}, {} in {:.3}s",
+        ";; sync-zonelist {}{dry}: {catalogs}, {}: {} added, {} updated, {} removed, {} unchanged, {} failed; {}, {} in {}",
         report.dir,
-        report.zones.len(),
-        plural(report.zones.len()),
+        crate::plural::count_of(report.zones.len(), "zone"),
         c.added,
         c.updated,
         c.removed,
         c.unchanged,
         c.failed,
-        plural(transfers),
+        crate::plural::count_of(transfers, "transfer"),
         human_bytes(bytes),
-        elapsed.as_secs_f64(),
+        crate::duration::format(elapsed),
     ));
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 //----------- Progress ---------------------------------------------------------------

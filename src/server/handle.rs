@@ -134,7 +134,7 @@ pub async fn handle(state: &ServerState, req: &Request<'_>, peer: SocketAddr) ->
             RequestTsig::Signed(s) => Some(s),
             RequestTsig::Failed(f) => {
                 if let Some(more) = TSIG_FAILED.admit() {
-                    info!(%peer, zone = %q.name, rcode = %f.rcode, tsig_error = ?f.error, "TSIG check failed{more}");
+                    info!(%peer, zone = %q.name, rcode = %f.rcode, tsig_error = %f.error, "TSIG check failed{more}");
                 }
                 return Reply::Message(f.reply(req.bytes(), now()));
             }
@@ -495,7 +495,7 @@ fn notify_in(
             }
         }
         if let Some(more) = NOTIFY_NOTAUTH.admit() {
-            info!(%peer, zone = %notify.zone, serial = ?notify.serial_hint,
+            info!(%peer, zone = %notify.zone, serial = notify.serial_hint,
                 "NOTIFY-in refused: not a secondary zone here (NOTAUTH){more}");
         }
         crate::metrics::get().notify("in", "notauth");
@@ -506,7 +506,7 @@ fn notify_in(
     };
     if !zone.settings.allow_notify.allows(peer.ip(), key.as_ref()) {
         if let Some(more) = NOTIFY_REFUSED.admit() {
-            warn!(%peer, zone = %notify.zone, key = ?key.as_ref().map(|k| k.to_string()),
+            warn!(%peer, zone = %notify.zone, key = key.as_ref().map(tracing::field::display),
                 "NOTIFY-in refused: not from a primary of the zone (or without its key){more}");
         }
         crate::metrics::get().notify("in", "refused");
@@ -515,7 +515,7 @@ fn notify_in(
             tsig,
         ));
     }
-    info!(%peer, zone = %notify.zone, serial = ?notify.serial_hint, "NOTIFY-in, accepted");
+    info!(%peer, zone = %notify.zone, serial = notify.serial_hint, "NOTIFY-in, accepted");
     crate::metrics::get().notify("in", "accepted");
     zone.send(crate::sync::ZoneEvent::NotifyIn {
         serial: notify.serial_hint,

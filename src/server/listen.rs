@@ -549,6 +549,20 @@ enum Closed {
     TlsHello,
 }
 
+impl Closed {
+    /// The reason as a log field value.
+    fn reason(self) -> &'static str {
+        match self {
+            Closed::Peer => "peer",
+            Closed::Idle => "idle",
+            Closed::SlowMessage => "slow-message",
+            Closed::Writer => "writer",
+            Closed::Told => "told",
+            Closed::TlsHello => "tls-hello",
+        }
+    }
+}
+
 /// One TCP or TLS connection: read requests until EOF, error, a timeout or being told
 /// to close; answer each in its own task; one writer. `tls` is set for TLS sessions
 /// and handed to every request.
@@ -682,7 +696,7 @@ async fn connection<S: Stream>(
                 info!(%peer, "a TLS client on the plain DNS port (TLS is served on listen-tls); closing{more}");
             }
         }
-        _ => debug!(%peer, conn = slot.id(), reason = ?closed, "closing TCP connection"),
+        _ => debug!(%peer, conn = slot.id(), reason = closed.reason(), "closing TCP connection"),
     }
     // Never close with answers outstanding (RFC 7766 §6.2.4): finish them first. They
     // are bounded: by `write-timeout` per write and `max-transfer-time-out`.

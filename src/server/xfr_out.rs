@@ -418,7 +418,7 @@ pub async fn request(
         .allows_over(peer.ip(), key.as_ref(), over_tls)
     {
         if let Some(more) = REFUSED_ACL.admit() {
-            info!(%peer, zone = %q.name, key = ?key.as_ref().map(|k| k.to_string()), tls = over_tls,
+            info!(%peer, zone = %q.name, key = key.as_ref().map(tracing::field::display), tls = over_tls,
                 "{kind}-out refused by allow-transfer (REFUSED){more}");
         }
         return Reply::Message(signed(error_reply(msg, header, Rcode::REFUSED), tsig));

@@ -30,6 +30,7 @@
 //!   members (and the root zone) are reported, never written.
 
 pub mod fetch;
+pub mod zone_list;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -101,8 +101,8 @@ pub struct ZoneSettings {
     pub allow_transfer: Acl,
     /// Extra NOTIFY targets besides the NS hosts.
     pub also_notify: Vec<NotifyTarget>,
-    /// Whether NOTIFY is sent at all.
-    pub notify: bool,
+    /// Whom NOTIFY goes to (nobody, `also-notify` only, or the NS hosts too).
+    pub notify: crate::config::NotifyMode,
     /// For secondary zones: who may NOTIFY us (the primaries, with their keys); empty
     /// for primary zones.
     pub allow_notify: Acl,
@@ -340,7 +340,7 @@ mod tests {
             settings: Arc::new(ZoneSettings {
                 allow_transfer: Acl::default(),
                 also_notify: Vec::new(),
-                notify: true,
+                notify: crate::config::NotifyMode::Yes,
                 allow_notify: Acl::default(),
                 secondary: false,
                 catalog: false,

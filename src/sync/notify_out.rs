@@ -26,7 +26,7 @@ use tokio::task::JoinSet;
 use tracing::{info, warn};
 
 use crate::addr::DNS_PORT;
-use crate::config::{KeyRing, NotifyTarget};
+use crate::config::{KeyRing, NotifyMode, NotifyTarget};
 use crate::notify::{NotifyOptions, send_notify};
 use crate::sync::propagation::{Listed, NotifyOutcome, Tracker};
 use crate::zone::rrset::rdata_target;
@@ -44,10 +44,30 @@ pub struct Target {
     pub listed: Listed,
 }
 
-/// The notify set of a zone version: the addresses of its NS hosts (other than the
-/// SOA MNAME) that the zone itself holds, on port 53, and `also_notify`.
-pub fn targets(version: &ZoneVersion, also_notify: &[NotifyTarget]) -> Vec<Target> {
+/// The notify set of a zone version under `mode`: with `notify: true` the addresses
+/// of its NS hosts (other than the SOA MNAME) that the zone itself holds, on port 53,
+/// and `also_notify`; with `explicit` `also_notify` alone (BIND's `notify explicit`);
+/// with `false` nobody.
+pub fn targets(
+    mode: NotifyMode,
+    version: &ZoneVersion,
+    also_notify: &[NotifyTarget],
+) -> Vec<Target> {
     let mut out: Vec<Target> = Vec::new();
+    if mode == NotifyMode::No {
+        return out;
+    }
+    if mode == NotifyMode::Yes {
+        ns_targets(version, &mut out);
+    }
+    for t in also_notify {
+        push(&mut out, t.addr, t.key.clone(), Listed::AlsoNotify);
+    }
+    out
+}
+
+/// The NS hosts' addresses the zone holds (RFC 1996 §3.5), less the SOA MNAME.
+fn ns_targets(version: &ZoneVersion, out: &mut Vec<Target>) {
     let mname = version
         .soa()
         .rdatas
@@ -76,15 +96,11 @@ pub fn targets(version: &ZoneVersion, also_notify: &[NotifyTarget]) -> Vec<Targe
                         }
                         _ => continue,
                     };
-                    push(&mut out, SocketAddr::new(ip, DNS_PORT), None, Listed::Ns);
+                    push(out, SocketAddr::new(ip, DNS_PORT), None, Listed::Ns);
                 }
             }
         }
     }
-    for t in also_notify {
-        push(&mut out, t.addr, t.key.clone(), Listed::AlsoNotify);
-    }
-    out
 }
 
 fn push(out: &mut Vec<Target>, addr: SocketAddr, key: Option<Name>, listed: Listed) {
@@ -156,5 +172,50 @@ pub fn spawn_round(
                 Err(e) => warn!(zone = %zone, peer = %target.addr, serial, error = %e, "NOTIFY-out, failed"),
             }
         });
+    }
+}
+
+//============ Tests =================================================================
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zone::parse::{ParseOptions, parse_bytes};
+
+    fn version() -> ZoneVersion {
+        let origin: Name = "example.com.".parse().expect("name");
+        let text = "$TTL 3600\n@ IN SOA ns1 host 1 3600 600 86400 300\n\
+                    @ NS ns1\n@ NS ns2\n@ NS ns.elsewhere.net.\n\
+                    ns1 A 192.0.2.1\nns2 A 192.0.2.2\nns2 AAAA 2001:db8::2\n";
+        let parsed = parse_bytes(
+            text.as_bytes(),
+            std::path::Path::new("t"),
+            &origin,
+            &ParseOptions::default(),
+        );
+        assert!(parsed.findings.is_empty(), "{:?}", parsed.findings);
+        ZoneVersion::from_records(origin, crate::zone::Class::IN, parsed.records).expect("zone")
+    }
+
+    #[test]
+    fn notify_modes_pick_the_targets() {
+        let v = version();
+        let also = [NotifyTarget {
+            addr: "127.0.0.9:5300".parse().expect("addr"),
+            key: None,
+        }];
+        let addrs = |mode| -> Vec<String> {
+            targets(mode, &v, &also)
+                .iter()
+                .map(|t| t.addr.to_string())
+                .collect()
+        };
+        // MNAME ns1 is left out; ns.elsewhere.net. has no address in the zone.
+        assert_eq!(
+            addrs(NotifyMode::Yes),
+            ["192.0.2.2:53", "[2001:db8::2]:53", "127.0.0.9:5300"]
+        );
+        assert_eq!(addrs(NotifyMode::Explicit), ["127.0.0.9:5300"]);
+        assert!(addrs(NotifyMode::No).is_empty());
     }
 }

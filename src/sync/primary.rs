@@ -214,7 +214,7 @@ impl PrimaryZone {
                 let error = format!("cannot read {}: {e}", self.file.display());
                 // Say it once, not on every file check.
                 if self.status.get().last_error.as_deref() != Some(error.as_str()) {
-                    error!(file = %self.file.display(), error = %e, "cannot read zone file; keeping the served version");
+                    error!(file = %self.file.display(), error = %e, "cannot read zone file; {}", what_stays(self.served()));
                     self.failed(error);
                 }
                 return;
@@ -365,7 +365,7 @@ impl PrimaryZone {
         let (findings, version) = match result {
             Ok(Ok(v)) => v,
             Ok(Err(e)) => {
-                error!(error = %e, "cannot read zone file; keeping the served version");
+                error!(error = %e, "cannot read zone file; {}", what_stays(self.served()));
                 return None;
             }
             Err(e) => {
@@ -385,16 +385,17 @@ impl PrimaryZone {
                     .iter()
                     .filter(|f| f.severity == Severity::Error)
                     .count();
-                error!(errors, file = %self.file.display(), "zone file refused; keeping the served version");
+                error!(errors, file = %self.file.display(), "zone file refused; {}", what_stays(self.served()));
                 let first = findings.iter().find(|f| f.severity == Severity::Error);
                 self.failed(format!(
-                    "zone file refused ({errors} errors){}",
+                    "zone file refused ({}){}",
+                    crate::plural::count_of(errors, "error"),
                     first.map(|f| format!(": {f}")).unwrap_or_default()
                 ));
                 None
             }
             Some(Err(e)) => {
-                error!(error = %e, "zone file refused; keeping the served version");
+                error!(error = %e, "zone file refused; {}", what_stays(self.served()));
                 self.failed(format!("zone file refused: {e}"));
                 None
             }
@@ -547,7 +548,7 @@ impl PrimaryZone {
             Ok(()) => true,
             Err(e) => {
                 let serial = candidate.serial();
-                error!(serial, error = %e, "new version rejected; keeping the served version");
+                error!(serial, error = %e, "new version rejected; {}", what_stays(self.served()));
                 self.failed(format!("serial {serial} rejected: {e}"));
                 false
             }
@@ -589,15 +590,24 @@ impl PrimaryZone {
     }
 
     /// Starts a NOTIFY round for the served serial, replacing one in flight.
+    /// True when a version of the zone is being served.
+    fn served(&self) -> bool {
+        self.publish.borrow().is_some()
+    }
+
     fn notify(&mut self) {
-        if !self.settings.notify {
+        if self.settings.notify == crate::config::NotifyMode::No {
             return;
         }
         let Some(current) = self.publish.borrow().clone() else {
             return;
         };
         self.notify_round.abort_all();
-        let targets = notify_out::targets(&current.version, &self.settings.also_notify);
+        let targets = notify_out::targets(
+            self.settings.notify,
+            &current.version,
+            &self.settings.also_notify,
+        );
         notify_out::spawn_round(
             &mut self.notify_round,
             &current.version,
@@ -605,6 +615,16 @@ impl PrimaryZone {
             &self.ring,
             &self.propagation,
         );
+    }
+}
+
+/// What a refused or failed load leaves behind, for the end of its log line: the
+/// served version when there is one, else nothing.
+fn what_stays(served: bool) -> &'static str {
+    if served {
+        "keeping the served version"
+    } else {
+        "the zone is not served"
     }
 }
 
@@ -691,7 +711,7 @@ mod tests {
             settings: Arc::new(ZoneSettings {
                 allow_transfer: crate::acl::Acl::deny_all(),
                 also_notify: Vec::new(),
-                notify: false,
+                notify: crate::config::NotifyMode::No,
                 allow_notify: crate::acl::Acl::deny_all(),
                 secondary: false,
                 catalog: false,

@@ -253,7 +253,7 @@ impl SecondaryZone {
                 s.notified_at.get_or_insert(at);
             }),
             (None, _) if p.check.is_some() || p.newer.is_some() => {
-                debug!(serial = ?ours, pending = %p, "serial not newer; no refresh");
+                debug!(serial = ours, pending = %p, "serial not newer; no refresh");
             }
             _ => {}
         }
@@ -483,10 +483,8 @@ impl SecondaryZone {
             outcome.stats.records,
             outcome.stats.bytes,
         );
-        let key = opts
-            .key
-            .as_ref()
-            .map_or("none".to_string(), |k| k.name().to_string());
+        // Left out of the log line when the transfer is unsigned.
+        let key = opts.key.as_ref().map(|k| k.name().to_string());
         let transport = outcome.transport;
         let fallback = outcome.fallback.clone();
         // The transfer's answer is newer than the SOA query's.
@@ -521,7 +519,7 @@ impl SecondaryZone {
                         peer = %p.addr, transport = %out.transport, key,
                         messages = out.stats.messages, records = out.stats.records,
                         bytes = out.stats.bytes, ms = started.elapsed().as_millis() as u64,
-                        fallback = ?Some(e),
+                        fallback = %e,
                         "AXFR (fallback from IXFR)-in, serial {} -> {serial}",
                         from.map_or("none".to_string(), |s| s.to_string())
                     );
@@ -533,7 +531,7 @@ impl SecondaryZone {
         crate::metrics::get().transfer("in", metric_kind, true, bytes);
         info!(
             peer = %p.addr, %transport, key, messages, records, bytes,
-            ms = started.elapsed().as_millis() as u64, fallback = ?fallback,
+            ms = started.elapsed().as_millis() as u64, fallback = fallback.as_deref(),
             "{what}-in, serial {} -> {committed}",
             from.map_or("none".to_string(), |s| s.to_string())
         );
@@ -734,18 +732,22 @@ impl SecondaryZone {
 
     /// NOTIFY our own secondaries (a secondary in the middle of a chain).
     fn notify(&mut self) {
-        if !self.spec.settings.notify {
+        if self.spec.settings.notify == crate::config::NotifyMode::No {
             return;
         }
         let Some(v) = self.version.clone() else {
             return;
         };
         self.notify_round.abort_all();
-        let targets = notify_out::targets(&v, &self.spec.settings.also_notify)
-            .into_iter()
-            // Never notify our own primaries about their own zone.
-            .filter(|t| !self.spec.primaries.iter().any(|p| p.addr == t.addr))
-            .collect();
+        let targets = notify_out::targets(
+            self.spec.settings.notify,
+            &v,
+            &self.spec.settings.also_notify,
+        )
+        .into_iter()
+        // Never notify our own primaries about their own zone.
+        .filter(|t| !self.spec.primaries.iter().any(|p| p.addr == t.addr))
+        .collect();
         notify_out::spawn_round(
             &mut self.notify_round,
             &v,
@@ -1041,7 +1043,7 @@ mod tests {
             settings: Arc::new(ZoneSettings {
                 allow_transfer: crate::acl::Acl::deny_all(),
                 also_notify: Vec::new(),
-                notify: false,
+                notify: crate::config::NotifyMode::No,
                 allow_notify: crate::acl::Acl::deny_all(),
                 secondary: true,
                 catalog: false,
@@ -1386,7 +1388,7 @@ mod tests {
             settings: Arc::new(ZoneSettings {
                 allow_transfer: crate::acl::Acl::deny_all(),
                 also_notify: Vec::new(),
-                notify: false,
+                notify: crate::config::NotifyMode::No,
                 allow_notify: crate::acl::Acl::deny_all(),
                 secondary: true,
                 catalog: false,

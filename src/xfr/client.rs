@@ -813,7 +813,10 @@ async fn read_framed<R: AsyncReadExt + Unpin>(
         }
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(XfrError::Incomplete {
             peer,
-            reason: format!("connection closed inside a message after {messages} messages"),
+            reason: format!(
+                "connection closed inside a message after {}",
+                crate::plural::count(messages, "message")
+            ),
         }),
         Ok(Err(e)) => Err(stream_error(peer, e)),
     }

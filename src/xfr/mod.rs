@@ -209,7 +209,7 @@ pub enum XfrError {
         rcode: Rcode,
     },
     /// No message within the idle timeout.
-    #[error("timeout: no answer from {peer} within {}{}", crate::duration::format(*after), if *messages > 0 { format!(" (after {messages} messages)") } else { String::new() })]
+    #[error("timeout: no answer from {peer} within {}{}", crate::duration::format(*after), if *messages > 0 { format!(" (after {})", crate::plural::count(*messages, "message")) } else { String::new() })]
     Timeout {
         /// The server.
         peer: SocketAddr,
@@ -267,7 +267,7 @@ pub enum XfrError {
         limit: String,
     },
     /// The whole transfer took longer than `max-transfer-time-in`.
-    #[error("transfer from {peer} abandoned: max-transfer-time-in {} exceeded (after {messages} messages, {bytes} bytes)", crate::duration::format(*limit))]
+    #[error("transfer from {peer} abandoned: max-transfer-time-in {} exceeded (after {}, {})", crate::duration::format(*limit), crate::plural::count(*messages, "message"), crate::plural::count(*bytes, "byte"))]
     TransferTimeLimit {
         /// The server.
         peer: SocketAddr,
@@ -279,7 +279,7 @@ pub enum XfrError {
         bytes: u64,
     },
     /// Less than `min-transfer-rate-in` arrived in one window.
-    #[error("transfer from {peer} abandoned: {bytes} bytes in {}, below min-transfer-rate-in {rate} (after {messages} messages)", crate::duration::format(rate.per))]
+    #[error("transfer from {peer} abandoned: {} in {}, below min-transfer-rate-in {rate} (after {})", crate::plural::count(*bytes, "byte"), crate::duration::format(rate.per), crate::plural::count(*messages, "message"))]
     TransferTooSlow {
         /// The server.
         peer: SocketAddr,

@@ -586,7 +586,7 @@ fn roughly(secs: u32) -> String {
     match secs {
         s if s >= 2 * 86400 => format!("{} days", s / 86400),
         s if s >= 2 * 3600 => format!("{} hours", s / 3600),
-        s => format!("{} minutes", s / 60),
+        s => crate::plural::count(s / 60, "minute"),
     }
 }
 

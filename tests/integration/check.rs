@@ -297,19 +297,50 @@ fn summary_origin(file: &str) -> String {
         .find(|l| l.contains(file))
         .expect("a summary row")
         .to_string();
-    row.split('|')
-        .map(str::trim)
-        .nth(2)
-        .unwrap_or_default()
-        .to_string()
+    let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+    format!("{} ({})", cells[2], cells[3])
 }
 
 #[test]
-fn origin_from_the_file_name_or_the_soa() {
-    assert_eq!(summary_origin("example.com.zone"), "example.com.");
-    assert_eq!(summary_origin("db.example.net"), "example.net.");
-    assert_eq!(summary_origin("example.org"), "example.org.");
-    assert_eq!(summary_origin("soa-owner.txt"), "example.info.");
+fn origin_from_the_soa_or_the_file_name() {
+    // `@ SOA` without $ORIGIN: the file name says it.
+    assert_eq!(
+        summary_origin("example.com.zone"),
+        "example.com. (file name)"
+    );
+    assert_eq!(summary_origin("db.example.net"), "example.net. (file name)");
+    assert_eq!(summary_origin("example.org"), "example.org. (file name)");
+    // An absolute SOA owner.
+    assert_eq!(summary_origin("soa-owner.txt"), "example.info. (SOA owner)");
+}
+
+#[test]
+fn the_files_own_origin_wins_over_its_name_with_a_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("example.com.zone");
+    std::fs::write(
+        &file,
+        "$ORIGIN example.net.\n$TTL 300\n@ SOA ns hm 1 3600 600 86400 60\n@ NS ns\nns A 192.0.2.1\n",
+    )
+    .expect("write");
+    let f = file.display().to_string();
+    let o = check(&["--format", "json", &f]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let r = &doc["files"][0];
+    assert_eq!(r["origin"], "example.net.");
+    assert_eq!(r["origin_from"], "SOA owner");
+    assert_eq!(r["findings"][0]["code"], "origin");
+    assert_eq!(
+        r["findings"][0]["message"],
+        "the file name names example.com., its SOA owner example.net.: checked as example.net. \
+         (give --origin to choose)"
+    );
+    // --origin decides, and says so.
+    let o = check(&["--format", "json", "--origin", "example.net", &f]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(doc["files"][0]["origin_from"], "--origin");
+    assert_eq!(doc["files"][0]["warnings"], 0);
 }
 
 //----------- Several files, JSON, usage ---------------------------------------------
@@ -469,6 +500,75 @@ fn config_problems_are_named_by_path_and_zone_files_checked() {
         "{}",
         stdout(&o)
     );
+}
+
+#[test]
+fn config_problems_all_at_once_with_their_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("zonesync.yaml");
+    // A port another server holds.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    std::fs::write(
+        &config,
+        format!(
+            "listen: [\"127.0.0.1:{port}\", \"127.0.0.1:0\", \"127.0.0.1:{port}\"]\n\
+             state-dri: state\n\
+             keys:\n  - {{ name: k, algorithm: hmac-sha256, secret: \"not base64!\" }}\n\
+             zones:\n  - name: a.example\n    fille: a.zone\n    allow-transfer: [ {{ key: k }} ]\n\
+             \x20 - name: b.example\n    file: missing.zone\n    allow-transfer: [ {{ key: nope }} ]\n\
+             \x20   serial-policy: increment\n    min-refresh: soon\n"
+        ),
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("a.zone"),
+        "$TTL 300\n@ SOA ns hm 1 3600 600 86400 60\n@ NS ns\nns A 192.0.2.1\n",
+    )
+    .expect("write");
+    let c = config.display().to_string();
+    let o = check(&["--config", &c]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains(": error: ") || l.contains(": warning: "))
+        .collect();
+    let want = [
+        format!(
+            "{c}: warning: listen[0]: 127.0.0.1:{port} (TCP) cannot be bound now: in use \
+             (another server, or zonesync already running?)"
+        ),
+        format!("{c}:1:1: error: listen[2]: 127.0.0.1:{port} is listed twice"),
+        format!("{c}:2:1: error: state-dri: unknown key `state-dri` (did you mean `state-dir`?)"),
+        format!(
+            "{c}:4:1: error: keys[0]: bad secret for TSIG key \"k.\": not base64 (invalid \
+             length at 8)"
+        ),
+        format!("{c}:7:1: error: zones[0].fille: unknown key `fille` (did you mean `file`?)"),
+        format!("{c}:11:1: error: zones[1].allow-transfer[0].key: no key named \"nope\""),
+        format!(
+            "{c}:13:1: error: zones[1].min-refresh: bad duration \"soon\": expected a number \
+             before each unit"
+        ),
+    ];
+    let missing = format!(
+        "{}: error: cannot read the file",
+        dir.path().join("missing.zone").display()
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with(&missing)),
+        "{missing} not in:\n{out}"
+    );
+    let config_lines: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| l.starts_with(&c))
+        .collect();
+    assert_eq!(config_lines, want, "{out}");
+    // The zone file of the zone whose `fille` was read as `file` is checked too.
+    assert!(out.contains("a.zone"), "{out}");
+    drop(taken);
 }
 
 //----------- DNSSEC -----------------------------------------------------------------

@@ -212,7 +212,7 @@ fn status_refresh_retransfer_notify_reload_and_bulk_refresh() {
     // reload: the config's new zone is served, the changed one restarted.
     let out = ctl(&pcfg, &["reload"]);
     assert!(out.status.success(), "{}", stdout(&out));
-    assert!(stdout(&out).contains("1 zones added"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("1 zone added"), "{}", stdout(&out));
     pair.primary.wait_zone("example.net", |z| {
         z.serial == Some(7) && z.state == State::Ok
     });

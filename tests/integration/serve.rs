@@ -752,7 +752,27 @@ fn ixfr_changes_up_to_date_and_udp() {
             "+www.example.com.\t3600\tIN\tA\t192.0.2.81"
         ]
     );
-    assert!(stderr(&out).contains("1 changesets"), "{}", stderr(&out));
+    // One changeset, counted in the singular.
+    assert!(stderr(&out).contains("; 1 changeset"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("1 message,"), "{}", stderr(&out));
+
+    // -o FILE: the same text in the file, nothing on stdout.
+    let file = env.dir.path().join("changes.diff");
+    let out = zonesync(&[
+        "ixfr",
+        "example.com",
+        "-s",
+        &s,
+        "-y",
+        &key,
+        "--serial",
+        "1",
+        "-o",
+        file.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(std::fs::read_to_string(&file).expect("written"), text);
 
     // The same over UDP: it fits, so no TCP retry.
     let out = zonesync(&[
@@ -1563,11 +1583,10 @@ fn bad_config_exits_1_naming_the_problems() {
         .err()
         .expect("an unknown key does not start");
     assert_eq!(err.code, Some(1), "{}", err.stderr);
-    // serde_yaml places an unknown field at the start of its mapping (line 1 here),
-    // so only the file and the field are checked.
     assert!(err.stderr.contains("config.yaml:"), "{}", err.stderr);
     assert!(
-        err.stderr.contains("unknown field `zonez`"),
+        err.stderr
+            .contains("line 2: zonez: unknown key `zonez` (did you mean `zones`?)"),
         "{}",
         err.stderr
     );
@@ -1645,4 +1664,82 @@ fn a_device_include_or_an_oversized_file_is_refused() {
             })
     });
     assert_eq!(serial(srv.addr, "example.com."), Ok(1));
+}
+
+//----------- Logs -------------------------------------------------------------------
+
+/// `--log-format json`: one JSON object per line, fields at the top level with their
+/// values (a serial is a number, an absent key is left out, never `None` or
+/// `Some(..)`), and `notify: explicit` notifies the `also-notify` target.
+#[test]
+fn json_logs_and_notify_explicit() {
+    let secondary = UdpSocket::bind("127.0.0.1:0").unwrap();
+    secondary
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let target = secondary.local_addr().unwrap();
+    let env = Env::new();
+    env.write(
+        "example.com.zone",
+        &zone_text("example.com.", 7, "www A 192.0.2.1\n"),
+    );
+    let config = env.config(
+        "200ms",
+        &format!(
+            "zones:\n  - name: example.com\n    file: example.com.zone\n    \
+             notify: explicit\n    also-notify: [\"{target}\"]\n"
+        ),
+    );
+    let log_path = env.path("serve.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut child = std::process::Command::new(crate::common::bin())
+        .args(["--log-format", "json", "serve", "--config"])
+        .arg(&config)
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("zonesync serve starts");
+
+    // Answer NOTIFYs until the server has logged the acknowledgement.
+    let mut buf = [0u8; 1024];
+    let lines = wait_until("the JSON log line of the acknowledged NOTIFY", || {
+        if let Ok((len, from)) = secondary.recv_from(&mut buf)
+            && let Ok(req) = zonesync::notify::parse_notify(&buf[..len])
+        {
+            let resp = zonesync::notify::notify_response(&req, Rcode::NOERROR);
+            secondary.send_to(&resp, from).unwrap();
+        }
+        let text = std::fs::read_to_string(&log_path).map_err(|e| e.to_string())?;
+        if text.contains("NOTIFY-out, acknowledged") {
+            Ok(text)
+        } else {
+            Err(text)
+        }
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let events: Vec<serde_json::Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let ack = events
+        .iter()
+        .find(|e| e["message"] == "NOTIFY-out, acknowledged")
+        .expect("the acknowledgement");
+    assert_eq!(ack["level"], "INFO", "{ack}");
+    assert_eq!(ack["peer"], target.to_string(), "{ack}");
+    assert_eq!(ack["serial"], 7, "{ack}");
+    assert_eq!(ack["zone"], "example.com.", "{ack}");
+    let listening = events
+        .iter()
+        .find(|e| e["message"] == "listening on UDP and TCP")
+        .expect("the listening line");
+    assert!(listening["addr"].is_string(), "{listening}");
+    assert!(
+        !lines.contains("Some(") && !lines.contains("None"),
+        "Rust debug text in the log:\n{lines}"
+    );
 }

@@ -361,14 +361,27 @@ fn mirrors_a_super_master_transferring_only_what_changed() {
         &dir.display().to_string(),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
+    // Cron-clean: nothing changed, so no table and no summary.
+    assert_eq!(stdout(&out), "");
+    assert_eq!(stderr(&out), "");
+    assert_eq!(transfers_of_run(&srv, mark, &[]), Vec::<String>::new());
+    // A dry run always shows its table and summary.
+    let out = zonesync(&[
+        "sync-zonelist",
+        "-s",
+        &m.to_string(),
+        "--dir",
+        &dir.display().to_string(),
+        "--dry-run",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
     let table = stdout(&out);
     assert_eq!(table.matches("unchanged").count(), 3, "{table}");
     assert!(
-        stderr(&out).contains("0 added, 0 updated, 0 removed, 3 unchanged, 0 failed"),
+        stderr(&out).contains("3 zones: 0 added, 0 updated, 0 removed, 3 unchanged, 0 failed"),
         "{}",
         stderr(&out)
     );
-    assert_eq!(transfers_of_run(&srv, mark, &[]), Vec::<String>::new());
     // -q, as cron runs it: silent on stderr unless something fails.
     let out = zonesync(&[
         "sync-zonelist",
@@ -567,6 +580,117 @@ fn tsig_keyed_super_master() {
     let r = report(&env.sync(m, &["-y", &key]), 0);
     assert_eq!(actions(&r), expect(&[("a.test.", "added", "axfr")]));
     assert_same_as_master(&dir, &srv, "a.test.", true);
+    srv.stop();
+}
+
+/// The `--exec` command's environment, as it wrote it (`ZONESYNC_*` lines), or `None`
+/// when it did not run.
+fn exec_env(file: &Path) -> Option<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(file).ok()?;
+    std::fs::remove_file(file).expect("remove");
+    Some(
+        text.lines()
+            .filter_map(|l| l.split_once('='))
+            .filter(|(k, _)| k.starts_with("ZONESYNC_"))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
+}
+
+#[test]
+fn exec_and_zone_list_follow_the_changes() {
+    let env = Env::new();
+    env.write_zone("a.test", 1, "www A 192.0.2.1\n");
+    env.write_zone("b.test", 1, "www A 192.0.2.1\n");
+    let srv = env.start(false);
+    let m = srv.addr;
+    wait_catalog(m, false, &[("a.test.", 1), ("b.test.", 1)]);
+    let dir = env.mirror();
+    let list = env.path("mirror.conf");
+    let env_file = env.path("exec.env");
+    let exec = format!("env > '{}'", env_file.display());
+    let run = |extra: &[&str]| {
+        let (ms, ds, ls) = (
+            m.to_string(),
+            dir.display().to_string(),
+            list.display().to_string(),
+        );
+        let mut args = vec![
+            "sync-zonelist",
+            "-s",
+            &ms,
+            "--dir",
+            &ds,
+            "--zone-list",
+            &ls,
+            "--zone-list-format",
+            "nsd",
+        ];
+        args.extend_from_slice(extra);
+        zonesync(&args)
+    };
+    let var = |e: &BTreeMap<String, String>, k: &str| e.get(k).cloned().unwrap_or_default();
+
+    // Added: the command runs once, told which zones; the list names both files.
+    let out = run(&["--exec", &exec]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("added"), "{}", stdout(&out));
+    let e = exec_env(&env_file).expect("--exec ran");
+    assert_eq!(var(&e, "ZONESYNC_ADDED"), "a.test. b.test.");
+    assert_eq!(var(&e, "ZONESYNC_UPDATED"), "");
+    assert_eq!(var(&e, "ZONESYNC_ZONE_LIST"), list.display().to_string());
+    let text = std::fs::read_to_string(&list).expect("zone list");
+    let abs = std::path::absolute(&dir).expect("absolute");
+    for z in ["a.test", "b.test"] {
+        assert!(text.contains(&format!("name: \"{z}.\"")), "{text}");
+        assert!(
+            text.contains(&format!("zonefile: \"{}/{z}.zone\"", abs.display())),
+            "{text}"
+        );
+    }
+
+    // Nothing changed: silent, no command, the list untouched.
+    let before = std::fs::metadata(&list)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    let out = run(&["--exec", &exec]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!((stdout(&out), stderr(&out)), (String::new(), String::new()));
+    assert_eq!(exec_env(&env_file), None);
+    let after = std::fs::metadata(&list)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    assert_eq!(before, after);
+
+    // One updated, one removed.
+    env.write_zone("b.test", 2, "www A 192.0.2.2\n");
+    env.remove_zone("a.test");
+    wait_catalog(m, false, &[("b.test.", 2)]);
+    let out = run(&["--exec", &exec]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let e = exec_env(&env_file).expect("--exec ran");
+    assert_eq!(var(&e, "ZONESYNC_UPDATED"), "b.test.");
+    assert_eq!(var(&e, "ZONESYNC_REMOVED"), "a.test.");
+    assert_eq!(var(&e, "ZONESYNC_ADDED"), "");
+    let text = std::fs::read_to_string(&list).expect("zone list");
+    assert!(!text.contains("a.test"), "{text}");
+    assert!(text.contains("b.test"), "{text}");
+
+    // A dry run runs nothing; a failing command fails the run (exit 1), after the
+    // files are written.
+    env.write_zone("b.test", 3, "www A 192.0.2.3\n");
+    wait_catalog(m, false, &[("b.test.", 3)]);
+    let out = run(&["--exec", &exec, "--dry-run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(exec_env(&env_file), None);
+    let out = run(&["--exec", "exit 3"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--exec \"exit 3\" exited with status 3"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(manifest(&dir)["b.test."], 3);
     srv.stop();
 }
 

@@ -255,7 +255,7 @@ fn axfr_idle_timeout() {
     let err = stderr(&out);
     assert!(
         err.contains(&format!(
-            "timeout: no answer from {addr} within 300ms (after 1 messages)"
+            "timeout: no answer from {addr} within 300ms (after 1 message)"
         )),
         "{err}"
     );
@@ -337,7 +337,7 @@ fn ixfr_diff_and_json() {
     );
     assert_eq!(lines[4], "+c.example.com.\t300\tIN\tA\t192.0.2.3");
     assert!(
-        stderr(&out).contains("over TCP; 1 changesets"),
+        stderr(&out).contains("over TCP; 1 changeset"),
         "{}",
         stderr(&out)
     );
@@ -480,6 +480,21 @@ fn notify_table_and_exit_status() {
     let text = stdout(&out);
     assert!(text.contains("REFUSED"), "{text}");
     assert!(text.contains("timeout: no answer"), "{text}");
+    // The silent server's row: no rcode (a dash), the timeout in the error column.
+    let row = text
+        .lines()
+        .find(|l| l.contains(&silent_addr.to_string()))
+        .expect("a row for the silent server");
+    let cells: Vec<&str> = row
+        .split(['|', '│'])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(cells.get(1), Some(&"-"), "{row}");
+    assert!(
+        cells.last().is_some_and(|c| c.starts_with("timeout")),
+        "{row}"
+    );
     drop(silent);
     let _ = Opcode::NOTIFY;
 }

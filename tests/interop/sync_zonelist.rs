@@ -4,7 +4,9 @@
 //! the changed one is transferred (Knot's `outgoing` log lines prove it); a member
 //! that leaves the catalog is deleted. Then the folder is shown to be a zone
 //! directory: `nsd-checkzone` and `kzonecheck` accept every file, and a knotd and an
-//! nsd pointed at the folder serve every zone at the manifest's serial.
+//! nsd whose configs only `include:` the zone list that `--zone-list FILE
+//! --zone-list-format knot|nsd` wrote serve every zone at the manifest's serial;
+//! `named-checkconf -z` loads every zone through the `bind` zone list.
 //!
 //! Loopback only, ports found by binding port 0, bounded waits, daemons stopped by PID.
 
@@ -372,8 +374,31 @@ fn mirrors_a_knot_catalog_into_a_zone_directory() {
         BTreeMap::from([("k1.test.".to_string(), 1), ("k2.test.".to_string(), 2)])
     );
     check_zone_files(&dir, &zones);
-    serve_with_knot(&dir, &zones);
-    serve_with_nsd(&dir, &zones);
+    let lists = mirror.path();
+    for format in ["knot", "nsd", "bind"] {
+        write_zone_list(&knot, &dir, &lists.join(format!("{format}.conf")), format);
+    }
+    serve_with_knot(&lists.join("knot.conf"), &zones);
+    serve_with_nsd(&lists.join("nsd.conf"), &zones);
+    check_with_named(&lists.join("bind.conf"), &zones);
+}
+
+/// A run that changes nothing but writes the zone list in `format` (it is missing):
+/// silent on stdout, the include written.
+fn write_zone_list(knot: &Knot, dir: &Path, list: &Path, format: &str) {
+    let out = zonesync(&[
+        "sync-zonelist",
+        "-s",
+        &knot.addr().to_string(),
+        "--dir",
+        &dir.display().to_string(),
+        "--zone-list",
+        &list.display().to_string(),
+        "--zone-list-format",
+        format,
+    ]);
+    assert!(out.status.success(), "{}", both(&out));
+    assert!(list.is_file(), "no {format} zone list: {}", both(&out));
 }
 
 /// `nsd-checkzone` and `kzonecheck` accept every zone file of the folder, and the
@@ -432,22 +457,18 @@ fn wait_served(what: &str, served: &Served, port: u16, zones: &BTreeMap<String, 
     }
 }
 
-/// knotd with the folder as its zone storage (`file` left at its default, `%s.zone`).
-fn serve_with_knot(dir: &Path, zones: &BTreeMap<String, u32>) {
+/// knotd whose config names no zone: they all come from the zone list (`include:`).
+fn serve_with_knot(list: &Path, zones: &BTreeMap<String, u32>) {
     let state = tempfile::tempdir().expect("tempdir");
     let s = state.path().display();
     let port = free_port();
-    let mut cfg = format!(
+    let cfg = format!(
         "server:\n  listen: 127.0.0.1@{port}\n  rundir: {s}\n\
          database:\n  storage: {s}/db\n\
          log:\n  - target: stderr\n    any: info\n\
-         template:\n  - id: default\n    storage: {}\n    zonefile-sync: -1\n    journal-content: none\n\
-         zone:\n",
-        dir.display()
+         include: {}\n",
+        list.display()
     );
-    for zone in zones.keys() {
-        cfg.push_str(&format!("  - domain: {zone}\n"));
-    }
     let config = state.path().join("knot.conf");
     std::fs::write(&config, cfg).expect("config");
     let c = config.display().to_string();
@@ -455,26 +476,51 @@ fn serve_with_knot(dir: &Path, zones: &BTreeMap<String, u32>) {
     wait_served("knotd", &served, port, zones);
 }
 
-/// nsd with the folder as its `zonesdir`.
-fn serve_with_nsd(dir: &Path, zones: &BTreeMap<String, u32>) {
+/// nsd whose config names no zone: they all come from the zone list (`include:`).
+fn serve_with_nsd(list: &Path, zones: &BTreeMap<String, u32>) {
     let state = tempfile::tempdir().expect("tempdir");
     let s = state.path().display();
     let port = free_port();
-    let mut cfg = format!(
-        "server:\n  ip-address: 127.0.0.1@{port}\n  username: \"\"\n  chroot: \"\"\n  zonesdir: \"{}\"\n  \
+    let cfg = format!(
+        "server:\n  ip-address: 127.0.0.1@{port}\n  username: \"\"\n  chroot: \"\"\n  \
          database: \"\"\n  pidfile: \"{s}/nsd.pid\"\n  xfrdfile: \"{s}/xfrd.state\"\n  xfrdir: \"{s}\"\n  \
          zonelistfile: \"{s}/zone.list\"\n  server-count: 1\n  verbosity: 1\n  reuseport: no\n\
-         remote-control:\n  control-enable: no\n",
-        dir.display()
+         remote-control:\n  control-enable: no\n\
+         include: \"{}\"\n",
+        list.display()
     );
-    for zone in zones.keys() {
-        cfg.push_str(&format!(
-            "zone:\n  name: \"{zone}\"\n  zonefile: \"{zone}zone\"\n"
-        ));
-    }
     let config = state.path().join("nsd.conf");
     std::fs::write(&config, cfg).expect("config");
     let c = config.display().to_string();
     let served = spawn("nsd", &["-d", "-c", &c], state);
     wait_served("nsd", &served, port, zones);
+}
+
+/// `named-checkconf -z` on a named.conf that only includes the bind zone list: every
+/// zone loads, at the manifest's serial.
+fn check_with_named(list: &Path, zones: &BTreeMap<String, u32>) {
+    let state = tempfile::tempdir().expect("tempdir");
+    let config = state.path().join("named.conf");
+    std::fs::write(
+        &config,
+        format!(
+            "options {{ directory \"{}\"; }};\ninclude \"{}\";\n",
+            state.path().display(),
+            list.display()
+        ),
+    )
+    .expect("config");
+    let out = run(
+        &tool("named-checkconf"),
+        &["-z", &config.display().to_string()],
+    );
+    assert!(out.status.success(), "named-checkconf: {}", both(&out));
+    let text = both(&out);
+    for (zone, serial) in zones {
+        let stem = zone.trim_end_matches('.');
+        assert!(
+            text.contains(&format!("zone {stem}/IN: loaded serial {serial}")),
+            "{text}"
+        );
+    }
 }

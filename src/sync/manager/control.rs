@@ -214,7 +214,7 @@ impl ZoneSet {
         }
         ControlResponse {
             ok: true,
-            message: format!("{} zones", zones.len()),
+            message: crate::plural::count_of(zones.len(), "zone"),
             server: Some(ServerStatus {
                 version: env!("CARGO_PKG_VERSION").to_string(),
                 uptime: self.started.elapsed().as_secs(),

@@ -130,7 +130,7 @@ impl ZoneSet {
             let settings = self.master.primary_settings(
                 &d.allow_transfer,
                 &d.also_notify,
-                true,
+                d.notify,
                 GateSettings {
                     zonemd: d.zonemd_verify,
                     verify: d.verify.clone(),
@@ -241,13 +241,16 @@ impl ZoneSet {
         // that did not (a zones-dir file removed meanwhile) go.
         self.restarting.clear();
         let mut message = format!(
-            "config reloaded: {} zones added, {} removed, {} changed",
-            diff.added.len(),
+            "config reloaded: {} added, {} removed, {} changed",
+            crate::plural::count_of(diff.added.len(), "zone"),
             diff.removed.len(),
             diff.changed.len()
         );
         if !rotated.is_empty() {
-            message.push_str(&format!("; {} keys changed", rotated.len()));
+            message.push_str(&format!(
+                "; {} changed",
+                crate::plural::count_of(rotated.len(), "key")
+            ));
         }
         for n in notes {
             message.push_str("; ");
@@ -343,7 +346,7 @@ mod tests {
             },
             allow_transfer: Acl::default(),
             also_notify: Vec::new(),
-            notify: true,
+            notify: crate::config::NotifyMode::Yes,
             timers: TimerBounds::default(),
             verify: None,
             zonemd_verify: true,

@@ -77,7 +77,7 @@ impl MasterSide {
         &self,
         acl: &Acl,
         also_notify: &[NotifyTarget],
-        notify: bool,
+        notify: crate::config::NotifyMode,
         gate: crate::sync::gate::GateSettings,
     ) -> Arc<ZoneSettings> {
         let mut allow_transfer = acl.clone();
@@ -148,7 +148,7 @@ impl ZoneSet {
                 entries: self.master.acl.clone(),
             },
             also_notify: Vec::new(),
-            notify: true,
+            notify: crate::config::NotifyMode::Yes,
             allow_notify: Acl::default(),
             secondary: false,
             catalog: true,
@@ -208,7 +208,7 @@ mod tests {
                 tls: false,
             }],
         };
-        let s = side.primary_settings(&own, &[], true, Default::default());
+        let s = side.primary_settings(&own, &[], Default::default(), Default::default());
         assert_eq!(s.allow_transfer.entries.len(), 2);
         assert_eq!(s.also_notify.len(), 1);
         assert!(!s.secondary && !s.catalog);

@@ -120,7 +120,7 @@ impl ZoneSet {
             let settings = Arc::new(ZoneSettings {
                 allow_transfer: Acl::default(),
                 also_notify: Vec::new(),
-                notify: false,
+                notify: crate::config::NotifyMode::No,
                 allow_notify: master_acl(m),
                 secondary: true,
                 catalog: true,
@@ -224,7 +224,7 @@ impl ZoneSet {
                 (
                     d.allow_transfer.clone(),
                     d.also_notify.clone(),
-                    true,
+                    d.notify,
                     config.timers,
                     GateSettings {
                         zonemd: d.zonemd_verify,
@@ -518,7 +518,7 @@ impl ZoneSet {
                     "bulk refresh: the master's catalog is older than ours (RFC 1982); members keep their own timers");
             }
             (Ok(theirs), ours) => {
-                info!(catalog = %c.name, serial = theirs, ours = ?ours, "bulk refresh: catalog changed; transferring it");
+                info!(catalog = %c.name, serial = theirs, ours, "bulk refresh: catalog changed; transferring it");
                 // Newer transfers without another SOA query; a zone that is not
                 // served (expired) takes a full refresh.
                 r.handle.send(match ours {
