@@ -45,6 +45,7 @@ Register-ArgumentCompleter -Native -CommandName 'zonesync' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The YAML configuration file. Without -c, $ZONESYNC_CONFIG names it, and without that it is /etc/zonesync/zonesync.yaml, so the control commands need no -c')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of the control commands')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
+            [CompletionResult]::new('--wide', '--wide', [CompletionResultType]::ParameterName, '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone''s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
@@ -65,6 +66,7 @@ Register-ArgumentCompleter -Native -CommandName 'zonesync' -ScriptBlock {
         'zonesync;serve;status' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of the control commands')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
+            [CompletionResult]::new('--wide', '--wide', [CompletionResultType]::ParameterName, '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone''s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
@@ -78,6 +80,7 @@ Register-ArgumentCompleter -Native -CommandName 'zonesync' -ScriptBlock {
         'zonesync;serve;refresh' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of the control commands')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
+            [CompletionResult]::new('--wide', '--wide', [CompletionResultType]::ParameterName, '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone''s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
@@ -91,6 +94,7 @@ Register-ArgumentCompleter -Native -CommandName 'zonesync' -ScriptBlock {
         'zonesync;serve;retransfer' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of the control commands')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
+            [CompletionResult]::new('--wide', '--wide', [CompletionResultType]::ParameterName, '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone''s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
@@ -104,6 +108,7 @@ Register-ArgumentCompleter -Native -CommandName 'zonesync' -ScriptBlock {
         'zonesync;serve;notify' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of the control commands')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
+            [CompletionResult]::new('--wide', '--wide', [CompletionResultType]::ParameterName, '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone''s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
@@ -117,6 +122,7 @@ Register-ArgumentCompleter -Native -CommandName 'zonesync' -ScriptBlock {
         'zonesync;serve;reload' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of the control commands')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
+            [CompletionResult]::new('--wide', '--wide', [CompletionResultType]::ParameterName, '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone''s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')
@@ -130,6 +136,7 @@ Register-ArgumentCompleter -Native -CommandName 'zonesync' -ScriptBlock {
         'zonesync;serve;bulk-refresh' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of the control commands')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in logs and tables')
+            [CompletionResult]::new('--wide', '--wide', [CompletionResultType]::ParameterName, '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone''s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log only errors, and draw no progress bars')

@@ -603,7 +603,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve)
-            opts="-c -v -q -h -V --config --format --verbose --quiet --color --help --version status refresh retransfer notify reload bulk-refresh help"
+            opts="-c -v -q -h -V --config --format --wide --verbose --quiet --color --help --version status refresh retransfer notify reload bulk-refresh help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -633,7 +633,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve__subcmd__bulk__subcmd__refresh)
-            opts="-v -q -h -V --format --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --format --wide --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -767,7 +767,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve__subcmd__notify)
-            opts="-v -q -h -V --format --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --format --wide --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -789,7 +789,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve__subcmd__refresh)
-            opts="-v -q -h -V --format --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --format --wide --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -811,7 +811,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve__subcmd__reload)
-            opts="-v -q -h -V --format --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --format --wide --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -833,7 +833,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve__subcmd__retransfer)
-            opts="-v -q -h -V --format --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --format --wide --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -855,7 +855,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve__subcmd__status)
-            opts="-v -q -h -V --format --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --format --wide --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

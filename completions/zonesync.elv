@@ -41,6 +41,7 @@ set edit:completion:arg-completer[zonesync] = {|@words|
             cand --config 'The YAML configuration file. Without -c, $ZONESYNC_CONFIG names it, and without that it is /etc/zonesync/zonesync.yaml, so the control commands need no -c'
             cand --format 'Output format of the control commands'
             cand --color 'When to use colours in logs and tables'
+            cand --wide '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone''s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set'
             cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
             cand --verbose 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
             cand -q 'Log only errors, and draw no progress bars'
@@ -60,6 +61,7 @@ set edit:completion:arg-completer[zonesync] = {|@words|
         &'zonesync;serve;status'= {
             cand --format 'Output format of the control commands'
             cand --color 'When to use colours in logs and tables'
+            cand --wide '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone''s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set'
             cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
             cand --verbose 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
             cand -q 'Log only errors, and draw no progress bars'
@@ -72,6 +74,7 @@ set edit:completion:arg-completer[zonesync] = {|@words|
         &'zonesync;serve;refresh'= {
             cand --format 'Output format of the control commands'
             cand --color 'When to use colours in logs and tables'
+            cand --wide '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone''s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set'
             cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
             cand --verbose 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
             cand -q 'Log only errors, and draw no progress bars'
@@ -84,6 +87,7 @@ set edit:completion:arg-completer[zonesync] = {|@words|
         &'zonesync;serve;retransfer'= {
             cand --format 'Output format of the control commands'
             cand --color 'When to use colours in logs and tables'
+            cand --wide '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone''s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set'
             cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
             cand --verbose 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
             cand -q 'Log only errors, and draw no progress bars'
@@ -96,6 +100,7 @@ set edit:completion:arg-completer[zonesync] = {|@words|
         &'zonesync;serve;notify'= {
             cand --format 'Output format of the control commands'
             cand --color 'When to use colours in logs and tables'
+            cand --wide '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone''s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set'
             cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
             cand --verbose 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
             cand -q 'Log only errors, and draw no progress bars'
@@ -108,6 +113,7 @@ set edit:completion:arg-completer[zonesync] = {|@words|
         &'zonesync;serve;reload'= {
             cand --format 'Output format of the control commands'
             cand --color 'When to use colours in logs and tables'
+            cand --wide '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone''s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set'
             cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
             cand --verbose 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
             cand -q 'Log only errors, and draw no progress bars'
@@ -120,6 +126,7 @@ set edit:completion:arg-completer[zonesync] = {|@words|
         &'zonesync;serve;bulk-refresh'= {
             cand --format 'Output format of the control commands'
             cand --color 'When to use colours in logs and tables'
+            cand --wide '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone''s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set'
             cand -v 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
             cand --verbose 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
             cand -q 'Log only errors, and draw no progress bars'

@@ -45,6 +45,7 @@ json\t'JSON for machines'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -l wide -d '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone\'s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -61,6 +62,7 @@ json\t'JSON for machines'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -l wide -d '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone\'s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -70,6 +72,7 @@ json\t'JSON for machines'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -l wide -d '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone\'s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -79,6 +82,7 @@ json\t'JSON for machines'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -l wide -d '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone\'s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -88,6 +92,7 @@ json\t'JSON for machines'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -l wide -d '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone\'s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -97,6 +102,7 @@ json\t'JSON for machines'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -l wide -d '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone\'s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -106,6 +112,7 @@ json\t'JSON for machines'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -l color -d 'When to use colours in logs and tables' -r -f -a "auto\t'Colour when the output is a terminal'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -l wide -d '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone\'s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -270,9 +270,19 @@ fn roff_text(text: &str) -> String {
     out
 }
 
-/// roff escapes: backslashes and hyphens.
+/// roff escapes: backslashes, hyphens, and characters beyond ASCII as `\[uXXXX]`
+/// (troff reads bytes, not UTF-8, unless a preprocessor converts them).
 fn roff_escape(text: &str) -> String {
-    text.replace('\\', "\\e").replace('-', "\\-")
+    let mut out = String::new();
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\e"),
+            '-' => out.push_str("\\-"),
+            c if c.is_ascii() => out.push(c),
+            c => out.push_str(&format!("\\[u{:04X}]", u32::from(c))),
+        }
+    }
+    out
 }
 
 fn first_difference(path: &Path, want: &[u8], have: &[u8]) -> String {
@@ -403,6 +413,7 @@ fn markdown_renders_as_roff() {
         ),
         ("#### Head\n", ".SS \"Head\"\n"),
         ("an `unclosed\n", ".PP\nan `unclosed\n"),
+        ("a…b\n", ".PP\na\\[u2026]b\n"),
     ];
     for (md, roff) in cases {
         assert_eq!(markdown_to_roff(md), roff, "{md:?}");
@@ -416,4 +427,56 @@ fn readme_config_section_is_replaced_between_its_markers() {
         readme_with_config(&readme, "new\n"),
         format!("intro\n{README_BEGIN}new\n{README_END}after\n")
     );
+}
+
+/// The config doc names every key the config parser reads: each field of the raw YAML
+/// structs in `src/config.rs` (kebab-case, as serde reads them), flattened ones aside.
+#[test]
+fn the_config_doc_names_every_config_key() {
+    let source = std::fs::read_to_string(root().join("src/config.rs")).expect("read config.rs");
+    let doc = std::fs::read_to_string(root().join(CONFIG_DOC)).expect("read the config doc");
+    let keys = raw_config_keys(&source);
+    assert!(
+        keys.len() > 40 && keys.contains(&"state-dir".to_string()),
+        "the raw structs were found: {keys:?}"
+    );
+    let missing: Vec<&String> = keys
+        .iter()
+        .filter(|k| !doc.contains(&format!("{k}:")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{CONFIG_DOC} does not show these config keys: {missing:?}"
+    );
+}
+
+/// The field names of `struct Raw…` (without lifetimes) in `source`, kebab-cased,
+/// except those under `#[serde(flatten)]`.
+fn raw_config_keys(source: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut in_struct = false;
+    let mut flatten = false;
+    for line in source.lines() {
+        if line.starts_with("struct Raw") && line.ends_with('{') && !line.contains('<') {
+            in_struct = true;
+        } else if in_struct && line.starts_with('}') {
+            in_struct = false;
+        } else if in_struct {
+            let line = line.trim();
+            if line.starts_with("#[serde(flatten)]") {
+                flatten = true;
+            } else if let Some((name, _)) = line.split_once(':')
+                && !line.starts_with("//")
+                && !line.starts_with('#')
+            {
+                if !flatten {
+                    keys.push(name.trim_start_matches("pub ").replace('_', "-"));
+                }
+                flatten = false;
+            }
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
 }
