@@ -320,7 +320,8 @@ example.net  refreshing  4294967295  1h ago        SOA query to
     #[test]
     fn bands_fill_greedily_and_indent_continuations() {
         // natural widths 10, 6, 10 (wrappable, narrowest 4), 8
-        let cases: [(usize, &[&[(usize, usize)]]); 4] = [
+        type Want = &'static [&'static [(usize, usize)]];
+        let cases: [(usize, Want); 4] = [
             (40, &[&[(0, 10), (1, 6), (2, 10), (3, 8)]]),
             (30, &[&[(0, 10), (1, 6), (2, 10)], &[(3, 8)]]),
             (24, &[&[(0, 10), (1, 6), (2, 4)], &[(3, 8)]]),
