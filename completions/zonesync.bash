@@ -679,7 +679,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve)
-            opts="-c -v -q -h -V --config --format --verbose --quiet --color --log-format --help --version status refresh retransfer notify reload bulk-refresh help"
+            opts="-c -v -q -h -V --config --format --wide --verbose --quiet --color --log-format --help --version status refresh retransfer notify reload bulk-refresh help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -713,7 +713,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve__subcmd__bulk__subcmd__refresh)
-            opts="-v -q -h -V --format --verbose --quiet --color --log-format --help --version"
+            opts="-v -q -h -V --format --wide --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -851,7 +851,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve__subcmd__notify)
-            opts="-v -q -h -V --format --verbose --quiet --color --log-format --help --version"
+            opts="-v -q -h -V --format --wide --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -877,7 +877,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve__subcmd__refresh)
-            opts="-v -q -h -V --format --verbose --quiet --color --log-format --help --version"
+            opts="-v -q -h -V --format --wide --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -903,7 +903,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve__subcmd__reload)
-            opts="-v -q -h -V --format --verbose --quiet --color --log-format --help --version"
+            opts="-v -q -h -V --format --wide --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -929,7 +929,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve__subcmd__retransfer)
-            opts="-v -q -h -V --format --verbose --quiet --color --log-format --help --version"
+            opts="-v -q -h -V --format --wide --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -955,7 +955,7 @@ _zonesync() {
             return 0
             ;;
         zonesync__subcmd__serve__subcmd__status)
-            opts="-v -q -h -V --format --verbose --quiet --color --log-format --help --version"
+            opts="-v -q -h -V --format --wide --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -49,6 +49,7 @@ always\t'Always colour'
 never\t'Never colour'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
 json\t'One JSON object per event (never coloured)'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -l wide -d '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone\'s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and not __fish_seen_subcommand_from status refresh retransfer notify reload bulk-refresh help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -67,6 +68,7 @@ always\t'Always colour'
 never\t'Never colour'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
 json\t'One JSON object per event (never coloured)'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -l wide -d '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone\'s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -78,6 +80,7 @@ always\t'Always colour'
 never\t'Never colour'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
 json\t'One JSON object per event (never coloured)'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -l wide -d '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone\'s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from refresh" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -89,6 +92,7 @@ always\t'Always colour'
 never\t'Never colour'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
 json\t'One JSON object per event (never coloured)'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -l wide -d '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone\'s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from retransfer" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -100,6 +104,7 @@ always\t'Always colour'
 never\t'Never colour'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
 json\t'One JSON object per event (never coloured)'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -l wide -d '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone\'s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from notify" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -111,6 +116,7 @@ always\t'Always colour'
 never\t'Never colour'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
 json\t'One JSON object per event (never coloured)'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -l wide -d '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone\'s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from reload" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -122,6 +128,7 @@ always\t'Always colour'
 never\t'Never colour'"
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -l log-format -d 'How log lines on stderr are written: `text` for people, `json` (one object per line: timestamp, level, message, fields, spans) for log collectors' -r -f -a "text\t'One line of text per event: time, level, spans, message, `key=value` fields'
 json\t'One JSON object per event (never coloured)'"
+complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -l wide -d '`status` as one line per zone, however wide. Without it the table fits $COLUMNS or the terminal (columns that do not fit wrap onto each zone\'s next lines; no serial or word is split); output that is not a terminal is not wrapped unless $COLUMNS is set'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -s v -l verbose -d 'Log more (repeat for more: -v info, -vv debug, -vvv trace). RUST_LOG, when set, takes precedence'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -s q -l quiet -d 'Log only errors, and draw no progress bars'
 complete -c zonesync -n "__fish_zonesync_using_subcommand serve; and __fish_seen_subcommand_from bulk-refresh" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -29,6 +29,7 @@ Examples:
   zonesync serve status                # the config: -c, else $ZONESYNC_CONFIG,
                                        #   else /etc/zonesync/zonesync.yaml
   zonesync serve -c /etc/zonesync/zonesync.yaml status example.com --format json
+  zonesync serve status --wide         # one line per zone, however narrow the terminal
   zonesync serve -c /etc/zonesync/zonesync.yaml refresh example.net
   zonesync serve -c /etc/zonesync/zonesync.yaml retransfer example.net
   zonesync serve -c /etc/zonesync/zonesync.yaml reload")]
@@ -48,6 +49,13 @@ pub struct ServeArgs {
     /// Output format of the control commands.
     #[arg(long, value_enum, default_value_t = ControlFormat::Table, global = true)]
     pub format: ControlFormat,
+
+    /// `status` as one line per zone, however wide. Without it the table fits $COLUMNS
+    /// or the terminal (columns that do not fit wrap onto each zone's next lines; no
+    /// serial or word is split); output that is not a terminal is not wrapped unless
+    /// $COLUMNS is set.
+    #[arg(long, global = true)]
+    pub wide: bool,
 
     /// A command for the running server (none: run the server).
     #[command(subcommand)]
@@ -108,7 +116,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Status> {
         })?;
     match args.format {
         ControlFormat::Json => crate::output::json(&response)?,
-        ControlFormat::Table => crate::output::status::print(&response)?,
+        ControlFormat::Table => crate::output::status::print(&response, args.wide)?,
     }
     Ok(if response.ok {
         Status::Success

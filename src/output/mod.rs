@@ -9,6 +9,7 @@
 
 pub mod findings;
 pub mod fleet;
+pub mod layout;
 pub mod progress;
 pub mod status;
 pub mod transfer;

@@ -18,11 +18,13 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_zonesync"))
 }
 
-/// Runs `zonesync` with `args` and returns its output (no stdin).
+/// Runs `zonesync` with `args` and returns its output (no stdin; no `$COLUMNS`, so
+/// tables are one line per row whatever the terminal the tests run in).
 pub fn zonesync(args: &[&str]) -> Output {
     Command::new(bin())
         .args(args)
         .env_remove("RUST_LOG")
+        .env_remove("COLUMNS")
         .stdin(std::process::Stdio::null())
         .output()
         .expect("zonesync runs")

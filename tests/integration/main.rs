@@ -5,6 +5,7 @@
 mod check;
 mod common;
 mod control;
+mod deploy;
 mod edns;
 mod fleet;
 mod generated;
