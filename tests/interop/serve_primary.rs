@@ -11,6 +11,7 @@
 //!   the previous serial must equal ours; `nsd-control zonestatus` shows the serial;
 //! - PowerDNS logs "AXFR-in … zone committed with serial N" (it asks for IXFR only
 //!   when told to).
+//!
 //! And zonesync logs one "IXFR-out, finished" per IXFR client and serial, never an
 //! AXFR-style answer.
 

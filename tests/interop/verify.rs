@@ -201,7 +201,7 @@ fn zonemd_generated_by_knot_verifies_in_zonesync() {
     let out = run(
         &tool("kdig"),
         &[
-            &format!("@127.0.0.1"),
+            "@127.0.0.1",
             "-p",
             &knot.port.to_string(),
             "+short",

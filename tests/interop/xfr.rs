@@ -116,7 +116,7 @@ fn kdig_records(port: u16, args: &[&str], origin: &str) -> Vec<Record> {
 }
 
 /// A sortable key of a record (for comparing as multisets).
-fn key_of(r: &Record) -> (Vec<u8>, u16, u16, u32, Vec<u8>) {
+fn key_of(r: &Record) -> Compared {
     (
         r.owner.to_lowercase().as_wire().to_vec(),
         r.rtype.0,
@@ -126,7 +126,10 @@ fn key_of(r: &Record) -> (Vec<u8>, u16, u16, u32, Vec<u8>) {
     )
 }
 
-fn sorted(records: &[Record]) -> Vec<(Vec<u8>, u16, u16, u32, Vec<u8>)> {
+/// A record as compared: lower-cased owner, type, class, TTL, RDATA (all wire form).
+type Compared = (Vec<u8>, u16, u16, u32, Vec<u8>);
+
+fn sorted(records: &[Record]) -> Vec<Compared> {
     let mut v: Vec<_> = records.iter().map(key_of).collect();
     v.sort();
     v
@@ -250,7 +253,7 @@ fn ixfr_matches_kdig(d: &Daemon, zone: &str) {
 }
 
 /// Splits an IXFR record sequence at each SOA; each section sorted.
-fn sections(records: &[Record]) -> Vec<Vec<(Vec<u8>, u16, u16, u32, Vec<u8>)>> {
+fn sections(records: &[Record]) -> Vec<Vec<Compared>> {
     let mut out: Vec<Vec<Record>> = Vec::new();
     for r in records {
         if r.rtype == zonesync::zone::Rtype::SOA {
