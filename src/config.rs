@@ -2234,7 +2234,7 @@ mod tests {
             ),
             (
                 "listen: [\"127.0.0.1:53\"]\nzones:\n  - name: b.test\n    primaries: [ { address: \"127.0.0.1:853\", tls: { ca: x } } ]\n",
-                "unknown field `ca`",
+                "unknown key `ca`",
             ),
         ];
         for (text, want) in cases {
