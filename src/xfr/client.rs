@@ -693,7 +693,32 @@ async fn send_framed(
             after: opts.timeout,
             messages: 0,
         })?
-        .map_err(|e| stream_error(peer, e))
+        .map_err(|e| {
+            if opts.tls.is_some() && closed_by_peer(&e) {
+                tls_session_refused(peer)
+            } else {
+                stream_error(peer, e)
+            }
+        })
+}
+
+/// The peer closed or reset the connection (rather than it failing otherwise).
+fn closed_by_peer(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionReset, UnexpectedEof};
+    matches!(e.kind(), UnexpectedEof | ConnectionReset | BrokenPipe)
+}
+
+/// TLS 1.3 finishes the client's side of the handshake before the server has checked
+/// our certificate: a server that requires one (and got none it trusts) closes or
+/// resets the session before its first answer, often without an alert.
+fn tls_session_refused(peer: SocketAddr) -> XfrError {
+    XfrError::Tls {
+        peer,
+        reason: "the server closed the TLS session without answering: it may require \
+            a client certificate it trusts (mutual TLS: cert-file and key-file, \
+            --tls-cert and --tls-key)"
+            .into(),
+    }
 }
 
 /// Sends `query` and reads the first message of the answer into `buf`: on a parked
@@ -795,21 +820,8 @@ async fn read_framed<R: AsyncReadExt + Unpin>(
                     .into(),
             })
         }
-        // TLS 1.3 finishes the client's side of the handshake before the server has
-        // checked our certificate: a server that requires one (and got none it
-        // trusts) closes the session here, often without an alert.
-        Ok(Err(e))
-            if e.kind() == std::io::ErrorKind::UnexpectedEof
-                && messages == 0
-                && opts.tls.is_some() =>
-        {
-            Err(XfrError::Tls {
-                peer,
-                reason: "the server closed the TLS session without answering: it may require \
-                    a client certificate it trusts (mutual TLS: cert-file and key-file, \
-                    --tls-cert and --tls-key)"
-                    .into(),
-            })
+        Ok(Err(e)) if closed_by_peer(&e) && messages == 0 && opts.tls.is_some() => {
+            Err(tls_session_refused(peer))
         }
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(XfrError::Incomplete {
             peer,
