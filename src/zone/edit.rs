@@ -120,8 +120,6 @@ impl TextIndex {
 
 /// One record entry of a text, as [`scan`] found it.
 struct Entry {
-    /// Hash of everything the entry's records depend on.
-    hash: u64,
     /// Hash of the absolute owner name, lowercased.
     owner: u64,
     /// Index into [`Scan::contexts`].
@@ -149,24 +147,38 @@ struct Owner {
 
 /// A text scanned into entries.
 struct Scan {
+    /// `(entry hash, owner hash)` of every entry, in the order of the text.
+    pairs: Vec<(u64, u64)>,
+    /// Owners stated (lines that name one).
+    stated: usize,
+    /// With [`Detail::Entries`]: every entry, else none.
     entries: Vec<Entry>,
     contexts: Vec<Context>,
-    /// Owners in the order they are stated.
+    /// With [`Detail::Entries`]: the owners in the order they are stated, else none.
     owners: Vec<Owner>,
+}
+
+/// What [`scan`] keeps beside the hashes: an index needs only those (and so holds
+/// 16 octets per record at its peak, beside the text); an edit needs the entries.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    Hashes,
+    Entries,
 }
 
 /// Indexes a zone file's text for [`apply_edit`].
 pub fn index_text(text: &[u8], origin: &Name) -> Result<TextIndex, Unsupported> {
-    Ok(scan(text, origin)?.index())
+    Ok(scan(text, origin, Detail::Hashes)?.index())
 }
 
 impl Scan {
-    fn index(&self) -> TextIndex {
-        let mut entries: Vec<(u64, u64)> = self.entries.iter().map(|e| (e.hash, e.owner)).collect();
+    /// The index of the text; leaves the scan's hashes empty.
+    fn index(&mut self) -> TextIndex {
+        let mut entries = std::mem::take(&mut self.pairs);
         entries.sort_unstable();
         TextIndex {
             entries,
-            owners: self.owners.len(),
+            owners: self.stated,
         }
     }
 }
@@ -215,16 +227,24 @@ fn name_text(name: &Name) -> Vec<u8> {
 }
 
 /// Splits `text` into record entries with their contexts and owners.
-fn scan(text: &[u8], origin: &Name) -> Result<Scan, Unsupported> {
+fn scan(text: &[u8], origin: &Name, detail: Detail) -> Result<Scan, Unsupported> {
     let mut lexer = Lexer::new(text);
     // About 32 octets per record in a typical zone file: sized once, not regrown.
+    let records = text.len() / 32 + 16;
+    let kept = if detail == Detail::Entries {
+        records
+    } else {
+        0
+    };
     let mut out = Scan {
-        entries: Vec::with_capacity(text.len() / 32 + 16),
+        pairs: Vec::with_capacity(records),
+        stated: 0,
+        entries: Vec::with_capacity(kept),
         contexts: vec![Context {
             origin: origin.clone(),
             ttl: Vec::new(),
         }],
-        owners: Vec::with_capacity(text.len() / 32 + 16),
+        owners: Vec::with_capacity(kept),
     };
     let mut origin_text = name_text(origin);
     let at = |t: &[u8]| t.as_ptr() as usize - text.as_ptr() as usize;
@@ -273,10 +293,13 @@ fn scan(text: &[u8], origin: &Name) -> Result<Scan, Unsupported> {
                 }
                 owner = owner_hash_of(first.text, &origin_text);
                 let start = at(first.text);
-                out.owners.push(Owner {
-                    token: (start, start + first.text.len()),
-                    context,
-                });
+                out.stated += 1;
+                if detail == Detail::Entries {
+                    out.owners.push(Owner {
+                        token: (start, start + first.text.len()),
+                        context,
+                    });
+                }
                 owner_context = Some(context);
                 start + first.text.len()
             };
@@ -286,13 +309,16 @@ fn scan(text: &[u8], origin: &Name) -> Result<Scan, Unsupported> {
             h.write_u64(owner);
             h.write_u32(context);
             h.write(&text[body_start..end]);
-            out.entries.push(Entry {
-                hash: h.finish(),
-                owner,
-                context,
-                owner_at: (out.owners.len() - 1) as u32,
-                body: (body_start, end),
-            });
+            let hash = h.finish();
+            out.pairs.push((hash, owner));
+            if detail == Detail::Entries {
+                out.entries.push(Entry {
+                    owner,
+                    context,
+                    owner_at: (out.owners.len() - 1) as u32,
+                    body: (body_start, end),
+                });
+            }
         }
         if eof {
             break;
@@ -375,7 +401,7 @@ pub fn apply_edit(
     opts: &ParseOptions,
 ) -> Result<Edited, Unsupported> {
     let origin = served.origin();
-    let scan = scan(text, origin)?;
+    let mut scan = scan(text, origin, Detail::Entries)?;
     let index = scan.index();
     let mut touched = changed_owners(old, &index);
     let apex = owner_hash(&name_text(origin));
