@@ -3,6 +3,8 @@
 # secondaries of it side by side — `zonesync serve` and knotd — and a 10-record change
 # on the primary. Measured: the time from the primary's reload until each secondary
 # answers the new serial (the primary sends NOTIFY to both; both refresh by IXFR).
+# And zonesync's own figure from its log (`applied_ms`): the time from the IXFR's last
+# message to the new version served (applied, persisted, published).
 #
 #   benches/notify-bench.sh [SIZES]      default: "1000 100000 1000000" records
 #
@@ -158,13 +160,14 @@ EOF
     wait_serial 5401 "$serial"
     knotd -c "$run/knot2/knot.conf" 2> "$run/knot2/log" &
     pids="$pids $!"
-    RUST_LOG=zonesync=warn "$zonesync" serve --config "$run/zonesync/zonesync.yaml" 2> "$run/zonesync/log" &
+    RUST_LOG=zonesync=info "$zonesync" serve --config "$run/zonesync/zonesync.yaml" 2> "$run/zonesync/log" &
     pids="$pids $!"
     wait_serial 5402 "$serial"
     wait_serial 5403 "$serial"
 
     zs=""
     kn=""
+    applied=""
     r=1
     while [ "$r" -le "$rounds" ]; do
         next=$((serial + 1))
@@ -184,11 +187,16 @@ EOF
         read -r got_zs got_kn < "$run/times" || true
         zs="$zs ${got_zs:-never} s |"
         kn="$kn ${got_kn:-never} s |"
+        # zonesync's own figure: from the IXFR's last message to the version served.
+        got=$(grep "IXFR-in, serial $serial -> $next" "$run/zonesync/log" | tail -n 1 |
+            sed -n 's/.*applied_ms=\([0-9.]*\).*/\1/p')
+        applied="$applied ${got:-?} ms |"
         serial=$next
         r=$((r + 1))
     done
     printf '%-9s zone %8s records: zonesync %s\n' "" "$size" "$zs"
     printf '%-9s zone %8s records: knotd    %s\n' "" "$size" "$kn"
+    printf '%-9s zonesync, last IXFR message to served: %s\n' "" "$applied"
     stop_all
 }
 

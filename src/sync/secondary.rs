@@ -463,6 +463,9 @@ impl SecondaryZone {
             let kind = if use_ixfr { "IXFR" } else { "AXFR" };
             crate::metrics::get().transfer("in", kind, false, 0);
         })?;
+        // From the last message in to the new version served (applied, persisted,
+        // published): the log line's `applied_ms`.
+        let received = Instant::now();
         // Metrics kinds: IXFR, AXFR, and AXFR-fallback (an IXFR answered or retried
         // with the whole zone).
         let metric_kind = match (&outcome.transfer, use_ixfr) {
@@ -529,9 +532,11 @@ impl SecondaryZone {
             },
         };
         crate::metrics::get().transfer("in", metric_kind, true, bytes);
+        let applied_ms = (received.elapsed().as_secs_f64() * 1e5).round() / 100.0;
         info!(
             peer = %p.addr, %transport, key, messages, records, bytes,
-            ms = started.elapsed().as_millis() as u64, fallback = fallback.as_deref(),
+            ms = started.elapsed().as_millis() as u64, applied_ms,
+            fallback = fallback.as_deref(),
             "{what}-in, serial {} -> {committed}",
             from.map_or("none".to_string(), |s| s.to_string())
         );
@@ -594,22 +599,26 @@ impl SecondaryZone {
             ));
         };
         let (new, changesets, dropped) = tokio::task::spawn_blocking(move || {
-            let mut v: ZoneVersion = (*old).clone();
+            // Each changeset applies to the version before it; the first to the
+            // served one, by reference (a copy would cost a pass over every node).
+            let mut v: Option<ZoneVersion> = None;
             let mut applied = Vec::with_capacity(changesets.len());
             let mut dropped = 0;
             for cs in changesets {
-                let (next, cs) = match v.apply(&cs) {
+                let base = v.as_ref().unwrap_or(&old);
+                let (next, cs) = match base.apply(&cs) {
                     Ok(next) => (next, cs),
                     Err(ApplyError::NotPresent { .. } | ApplyError::AlreadyPresent { .. }) => {
-                        let (effective, n) = effective_changeset(&v, &cs);
+                        let (effective, n) = effective_changeset(base, &cs);
                         dropped += n;
-                        (v.apply(&effective)?, effective)
+                        (base.apply(&effective)?, effective)
                     }
                     Err(e) => return Err(e),
                 };
-                v = next;
+                v = Some(next);
                 applied.push(cs);
             }
+            let v = v.unwrap_or_else(|| (*old).clone());
             Ok((v, applied, dropped))
         })
         .await?
