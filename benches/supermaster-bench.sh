@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Super master/slave benchmark (DESIGN.md §3–4), in one run:
+# Super master/slave benchmark, in one run:
 #
 #  1. Provisioning: N1 (1,000) small zones appear on a super master at once (their
 #     files moved into its zones-dir in one go, then SIGHUP); measured: the time

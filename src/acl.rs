@@ -3,7 +3,7 @@
 //! An [`Acl`] is a list of entries; a request is allowed when any entry matches (OR),
 //! and an entry matches when all its parts match (AND): an address prefix, a TSIG key,
 //! "arrived over TLS" (XoT, RFC 9103), or any of them together. An empty list allows nobody, so transfers are refused unless the config
-//! says otherwise (DESIGN.md §3). The server calls [`Acl::allows`] (or, for transfers,
+//! says otherwise. The server calls [`Acl::allows`] (or, for transfers,
 //! [`Acl::allows_over`] with how the request arrived) after the TSIG layer has verified
 //! the request's signature, passing the key that signed it.
 //!

@@ -1,5 +1,5 @@
 //! Server addresses as operators write them: `HOST[:PORT]` or `[V6]:PORT`, port 53 by
-//! default (DESIGN.md §4).
+//! default.
 //!
 //! Used by every client command's `-s` and by the serve config (listen addresses,
 //! primaries, also-notify), so both accept the same forms. Host names are kept as given

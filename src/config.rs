@@ -9,7 +9,7 @@
 //! file sees the raw structs (STYLE.md trap 16), so a YAML library swap touches only
 //! this file.
 //!
-//! The shape is DESIGN.md §4's; names may grow, never change.
+//! Names may grow, never change: configs written for an older zonesync keep working.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;

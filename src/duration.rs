@@ -1,5 +1,5 @@
 //! Durations as operators write them in configs and options: `30s`, `5m`, `1h30m`,
-//! `2d`, `1w`, or plain seconds (DESIGN.md §4, BIND's and Knot's units).
+//! `2d`, `1w`, or plain seconds (BIND's and Knot's units).
 //!
 //! Used by `--timeout`, `bulk-refresh`, the timer bounds (`min-refresh` …) and
 //! `file-check-interval`.

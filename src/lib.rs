@@ -44,7 +44,7 @@
 //! the library returns typed errors (`thiserror`), and `anyhow` lives in [`cli`] and
 //! `main.rs`.
 //!
-//! Decisions (see `DESIGN.md`): RDATA is kept in wire form so that transfers are exact;
+//! Decisions: RDATA is kept in wire form so that transfers are exact;
 //! readers take immutable `Arc` snapshots and never wait for writers; a change is
 //! persisted, then published, then notified.
 

@@ -1,5 +1,5 @@
 //! Encoded answers, kept per zone version: the query hot path copies one and patches
-//! ID, flags and the question's case (DESIGN.md §5), and appends the request's DNS
+//! ID, flags and the question's case, and appends the request's DNS
 //! cookie ([`append_option`]).
 //!
 //! A cache belongs to one published zone version (`sync::Published` holds it; the

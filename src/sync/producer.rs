@@ -1,6 +1,6 @@
 //! The super master's catalog: a zone that zonesync writes itself, listing every
 //! primary zone it serves with its current serial, kept up to date as zones come, go
-//! and change (DESIGN.md §3).
+//! and change.
 //!
 //! # Data flow
 //! Primary zone tasks report each published serial, and the zone-set manager each

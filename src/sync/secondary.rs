@@ -413,7 +413,7 @@ impl SecondaryZone {
         // record is the SOA (as Knot bootstraps a zone), saving a round trip per new
         // zone when a super master creates a thousand.
         if kind == Refresh::Check && have.is_some() {
-            // DESIGN.md §4: a failed UDP SOA query is retried over TCP before it counts.
+            // A failed UDP SOA query is retried over TCP before it counts.
             let soa = match crate::xfr::query_soa(p.addr, &zone, &opts).await {
                 Ok(s) => s,
                 // Over TLS the query already went over a stream.

@@ -8,8 +8,7 @@
 //! and for IXFR when asked, IXFR → TCP retry → AXFR fallback. `zonesync axfr|ixfr`,
 //! and later the secondary-zone task in `sync`, call [`client`]; what they get back is
 //! zone data ([`Record`]s with uncompressed wire RDATA, or [`Changeset`]s) that has
-//! passed every check before anyone persists it (DESIGN.md §3, "validate before
-//! persist").
+//! passed every check before anyone persists it (validate before persist).
 //!
 //! # Standards
 //! - RFC 5936 §2.2: an AXFR response is one or more messages; "the first message MUST

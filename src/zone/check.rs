@@ -5,7 +5,7 @@
 //! the files (parallel slices) — so every finding points at the line of the offending
 //! record. Output is a list of [`Finding`]s in file order. The checks are the union of
 //! the defaults of BIND's `named-checkzone`, the mandatory checks of Knot's
-//! `kzonecheck` and `pdnsutil check-zone`; the severities follow DESIGN.md §4:
+//! `kzonecheck` and `pdnsutil check-zone`; the severities:
 //! errors make a zone unservable or wrong, warnings are what peers disagree on or what
 //! merely smells.
 //!

@@ -34,7 +34,7 @@ impl fmt::Display for Pos {
 /// How bad a finding is.
 ///
 /// Errors make a zone unservable or wrong; warnings are what peers disagree on or what
-/// merely smells (DESIGN.md §4). `check --strict` treats warnings as failures.
+/// merely smells. `check --strict` treats warnings as failures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     /// Suspicious but servable.

@@ -1,4 +1,4 @@
-//! Super master / super slave (DESIGN.md §3–4): two real `zonesync serve` processes
+//! Super master / super slave: two real `zonesync serve` processes
 //! on loopback. The super master serves `zones-dir` and publishes its catalog; the
 //! super slave consumes the catalog and provisions, updates and deletes the member
 //! zones. Every wait polls a condition under a deadline: an SOA answer, a catalog's

@@ -598,7 +598,7 @@ struct Counts {
 }
 
 /// The serial of `catalog` at its super master: an SOA query over UDP, then over TCP
-/// when UDP fails (DESIGN.md §4).
+/// when UDP fails.
 async fn catalog_serial(
     server: &PrimaryServer,
     catalog: &Name,

@@ -189,7 +189,7 @@ pub async fn refresh_zone(
 }
 
 /// The serial `peer` serves for `zone`: an SOA query over UDP, retried over TCP when
-/// it fails (DESIGN.md §4: some primaries refuse UDP SOA queries they would answer
+/// it fails (some primaries refuse UDP SOA queries they would answer
 /// over TCP).
 pub async fn master_serial(
     peer: SocketAddr,
