@@ -477,12 +477,17 @@ impl Default for Limits {
 
 //----------- Loading ----------------------------------------------------------------
 
+/// The largest config file read.
+pub const MAX_CONFIG_BYTES: u64 = 64 << 20;
+
 impl Config {
     /// Reads and validates a config file. Blocking file I/O.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
+        let text = crate::durable::read_regular_text(path, MAX_CONFIG_BYTES).map_err(|e| {
+            ConfigError::Io {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            }
         })?;
         Config::from_yaml(&text, path)
     }

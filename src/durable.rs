@@ -1,6 +1,8 @@
 //! Durable file replacement: the one place zonesync writes a file that readers must
 //! see whole or not at all (zone files from `axfr -o` and the mirror, manifests,
-//! catalogs).
+//! catalogs); and the one way it reads a file an operator names (zone files, key
+//! files, the config): only a regular file, at most a given size ([`read_regular`]),
+//! so that `/dev/zero` or a FIFO named by mistake is an error, not a hang.
 //!
 //! Every write goes to a hidden temporary file beside its target
 //! (`.NAME.zonesync-PID.tmp`, same folder so the rename never crosses a file
@@ -165,6 +167,49 @@ fn folder_of(path: &Path) -> PathBuf {
 }
 
 //============ Tests =================================================================
+
+//----------- Reading ----------------------------------------------------------------
+
+/// Opens a file for reading, with its size: only a regular file (a device such as
+/// `/dev/zero` never ends, a FIFO blocks). The open itself does not block on a FIFO
+/// (`O_NONBLOCK`, which regular files ignore).
+pub fn open_regular(path: &Path) -> io::Result<(File, u64)> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let file = File::options()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file (only regular files are read)",
+        ));
+    }
+    Ok((file, meta.len()))
+}
+
+/// Reads a whole regular file of at most `max` bytes ([`open_regular`]); a larger one
+/// is an error of kind `FileTooLarge` saying `more than {max} bytes`.
+pub fn read_regular(path: &Path, max: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let (file, size) = open_regular(path)?;
+    let mut text = Vec::with_capacity(size.min(max) as usize);
+    file.take(max.saturating_add(1)).read_to_end(&mut text)?;
+    if text.len() as u64 > max {
+        return Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!("more than {max} bytes"),
+        ));
+    }
+    Ok(text)
+}
+
+/// [`read_regular`] of a text file: not UTF-8 is an `InvalidData` error.
+pub fn read_regular_text(path: &Path, max: u64) -> io::Result<String> {
+    String::from_utf8(read_regular(path, max)?)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text"))
+}
 
 #[cfg(test)]
 mod tests {

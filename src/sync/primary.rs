@@ -34,7 +34,7 @@ use crate::store::{JournalLimits, Source, Store};
 use crate::zone::changeset::{Changeset, diff};
 use crate::zone::check::check_records_ordered;
 use crate::zone::edit::{Edited, TextIndex, Unsupported, apply_edit, index_text};
-use crate::zone::parse::read_zone_text;
+use crate::zone::parse::read_zone_file;
 use crate::zone::serial::{Serial, next_serial};
 use crate::zone::version::ZoneVersion;
 use crate::zone::version::canonical_order_of;
@@ -646,7 +646,7 @@ fn read_stamped(path: &std::path::Path, max: u64, stamp: (u64, u64)) -> Option<V
     if stamp_now()? != stamp {
         return None;
     }
-    let text = read_zone_text(path, max).ok()?;
+    let text = read_zone_file(path, max).ok()?;
     (stamp_now()? == stamp).then_some(text)
 }
 

@@ -275,15 +275,19 @@ fn decode_secret(name: &Name, b64: &str) -> Result<Vec<u8>, KeyError> {
 
 //----------- Key files --------------------------------------------------------------
 
+/// The largest key file read (a file of a few keys is a few hundred octets).
+pub const MAX_KEY_FILE_BYTES: u64 = 1 << 20;
+
 /// Reads a BIND-style key file (`key "name" { algorithm …; secret "…"; };`, any number
 /// of keys, `#`, `//` and `/* */` comments), as `tsig-keygen` and `rndc-confgen` write.
 ///
 /// Blocks on file I/O; the CLI calls it before any runtime work.
 pub fn read_key_file(path: &Path) -> Result<Vec<Key>, KeyError> {
-    let text = std::fs::read_to_string(path).map_err(|e| KeyError::Io {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    })?;
+    let text =
+        crate::durable::read_regular_text(path, MAX_KEY_FILE_BYTES).map_err(|e| KeyError::Io {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
     parse_key_file(&text).map_err(|(line, reason)| KeyError::KeyFile {
         path: path.display().to_string(),
         line,
@@ -523,6 +527,19 @@ pub enum KeyError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A device or a FIFO named as a key file is an error at once, not a read that
+    /// never ends (a fuzz finding: `file: /dev/zero`).
+    #[test]
+    fn key_file_only_regular_files() {
+        let e = read_key_file(Path::new("/dev/zero")).unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.key");
+        std::fs::write(&big, vec![b'#'; MAX_KEY_FILE_BYTES as usize + 1]).unwrap();
+        let e = read_key_file(&big).unwrap_err();
+        assert!(e.to_string().contains("more than"), "{e}");
+    }
 
     #[test]
     fn dig_spec() {

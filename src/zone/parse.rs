@@ -154,29 +154,6 @@ pub fn parse_bytes(text: &[u8], file: &Path, origin: &Name, opts: &ParseOptions)
     parser.zone
 }
 
-/// Reads a whole zone file (only a regular file, at most `max_bytes`), for callers
-/// that compare texts ([`super::edit`]). Blocks on file I/O.
-pub fn read_zone_text(path: &Path, max_bytes: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::Read as _;
-    let (file, size) = open_zone_file(path)?;
-    if size > max_bytes {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!("larger than max-zone-file-bytes ({size} > {max_bytes} bytes)"),
-        ));
-    }
-    let mut text = Vec::with_capacity(size as usize);
-    file.take(max_bytes.saturating_add(1))
-        .read_to_end(&mut text)?;
-    if text.len() as u64 > max_bytes {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!("larger than max-zone-file-bytes ({max_bytes} bytes)"),
-        ));
-    }
-    Ok(text)
-}
-
 /// How much of a file is read at a time.
 pub const CHUNK: usize = 1 << 20;
 
@@ -1071,40 +1048,27 @@ fn nibbles(mut v: u64, mut width: usize, upper: bool) -> String {
 }
 
 /// Reads a whole zone file into memory (for callers that need its text, such as
-/// `check`'s origin guess): a regular file of at most `max` bytes, else an error.
+/// `check`'s origin guess and the edit path of a reload): a regular file of at most
+/// `max` bytes, else an error.
 ///
 /// Blocks on file I/O.
 pub fn read_zone_file(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::Read as _;
-    let (file, size) = open_zone_file(path)?;
-    let mut text = Vec::with_capacity(size.min(max) as usize);
-    file.take(max.saturating_add(1)).read_to_end(&mut text)?;
-    if text.len() as u64 > max {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::FileTooLarge,
-            format!("more than {max} bytes (limits: max-zone-file-bytes)"),
-        ));
-    }
-    Ok(text)
+    crate::durable::read_regular(path, max).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::FileTooLarge {
+            std::io::Error::new(
+                e.kind(),
+                format!("more than {max} bytes (limits: max-zone-file-bytes)"),
+            )
+        } else {
+            e
+        }
+    })
 }
 
 /// Opens a zone file (or an included one) for reading, with its size: only regular
-/// files are read (a device such as `/dev/zero` or a FIFO would never end, or block).
-/// The open does not block on a FIFO (`O_NONBLOCK`, which regular files ignore).
+/// files are read ([`crate::durable::open_regular`]).
 fn open_zone_file(path: &Path) -> std::io::Result<(std::fs::File, u64)> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let file = std::fs::File::options()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "not a regular file (only regular files are read)",
-        ));
-    }
-    Ok((file, meta.len()))
+    crate::durable::open_regular(path)
 }
 
 #[cfg(unix)]
