@@ -30,6 +30,7 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use super::name::Name;
+use super::nodes::{CHUNK, Nodes};
 use super::record::{Class, Record, Rtype};
 use super::rrset::{RRset, canonical_rdata_cmp, set_key};
 use super::soa::serial_of;
@@ -71,7 +72,8 @@ impl Changeset {
 //----------- diff -------------------------------------------------------------------
 
 /// The changeset that turns `old` into `new`: a merge of the two canonical orders,
-/// linear in the size of the zones, skipping nodes the versions share.
+/// linear in the size of the zones, skipping the node chunks and the nodes the
+/// versions share (so O(change) between a version and one `apply` made of it).
 ///
 /// Both versions must be of the same zone (origin and class); the records are taken
 /// with `new`'s class.
@@ -83,6 +85,17 @@ pub fn diff(old: &ZoneVersion, new: &ZoneVersion) -> Changeset {
     let (a, b) = (old.nodes(), new.nodes());
     let (mut i, mut j) = (0usize, 0usize);
     loop {
+        // A chunk shared by `apply` (always at the same position in both): skipped whole.
+        if i == j && i % CHUNK == 0 {
+            let c = i / CHUNK;
+            if let (Some(x), Some(y)) = (a.chunks().get(c), b.chunks().get(c))
+                && Arc::ptr_eq(x, y)
+            {
+                i += x.len();
+                j += y.len();
+                continue;
+            }
+        }
         let ord = match (a.get(i), b.get(j)) {
             // Shared by `apply`: same name, same content; no name comparison needed.
             (Some(x), Some(y)) if Arc::ptr_eq(x, y) => {
@@ -269,23 +282,15 @@ impl ZoneVersion {
         owners.dedup();
 
         let old = self.nodes();
-        let mut nodes: Vec<Arc<Node>> = Vec::with_capacity(old.len() + added.len());
+        // Each touched owner: its position in `old`, whether a node is there, and its
+        // node in the new version (None when it loses its last record).
+        let mut touched: Vec<(usize, bool, Option<Arc<Node>>)> = Vec::with_capacity(owners.len());
         let mut count = self.record_count();
         let mut reshaped = false;
-        let (mut i, mut ri, mut ai) = (0usize, 0usize, 0usize);
+        let (mut ri, mut ai) = (0usize, 0usize);
         for owner in owners {
-            // Untouched nodes before this owner: shared, found by binary search so
-            // that a small change to a big zone compares few names.
-            let upto = i + old[i..].partition_point(|n| n.name() < owner);
-            nodes.extend(old[i..upto].iter().cloned());
-            i = upto;
-            let existing = match old.get(i) {
-                Some(node) if node.name() == owner => {
-                    i += 1;
-                    Some(node)
-                }
-                _ => None,
-            };
+            let at = old.partition_point(|n| n.name() < owner);
+            let existing = old.get(at).filter(|node| node.name() == owner);
             let mut sets: Vec<RRset> = existing.map(|n| n.rrsets().to_vec()).unwrap_or_default();
             let before: usize = sets.iter().map(RRset::len).sum();
             while ri < removed.len() && removed[ri].owner == *owner {
@@ -313,6 +318,7 @@ impl ZoneVersion {
             count = count - before + after;
             if sets.is_empty() {
                 reshaped |= existing.is_some();
+                touched.push((at, existing.is_some(), None));
                 continue;
             }
             reshaped |= existing.is_none();
@@ -320,9 +326,28 @@ impl ZoneVersion {
             for set in &mut sets {
                 set.rdatas.shrink_to_fit();
             }
-            nodes.push(Arc::new(self.make_node(name, sets)));
+            let node = Arc::new(self.make_node(name, sets));
+            touched.push((at, existing.is_some(), Some(node)));
         }
-        nodes.extend(old[i..].iter().cloned());
+        let nodes = if reshaped {
+            // Positions shift: merge into a flat list and chunk it afresh.
+            let mut flat: Vec<Arc<Node>> = Vec::with_capacity(old.len() + added.len());
+            let mut next = 0usize;
+            for (at, existed, node) in touched {
+                flat.extend(old.iter_from(next).take(at - next).cloned());
+                next = at + usize::from(existed);
+                flat.extend(node);
+            }
+            flat.extend(old.iter_from(next).cloned());
+            Nodes::from_vec(flat)
+        } else {
+            // Same names at the same positions: share every untouched chunk.
+            old.with_replaced(
+                touched
+                    .into_iter()
+                    .filter_map(|(at, _, node)| Some((at, node?))),
+            )
+        };
         Ok(ZoneVersion::from_parts(self, nodes, !reshaped, count))
     }
 }
@@ -815,5 +840,64 @@ mod tests {
         assert!(newer.exists(&n("y.example.com.")));
         assert!(newer.get(&n("x.y.example.com.")).is_some());
         assert_eq!(newer.record_count(), 1002);
+    }
+
+    /// Removed and added records, sorted, for comparing changesets made differently.
+    fn sorted(cs: &Changeset) -> (Vec<Record>, Vec<Record>) {
+        let (mut removed, mut added) = (cs.removed.clone(), cs.added.clone());
+        removed.sort_by(cmp_records);
+        added.sort_by(cmp_records);
+        (removed, added)
+    }
+
+    #[test]
+    fn apply_and_diff_over_many_chunks() {
+        // 3,000 names: a dozen node chunks. Each round changes a few records, at
+        // existing names only (even rounds: chunks shared) or with names added and
+        // removed (odd rounds: positions shift).
+        let mut rng = Rng(0x00c0_ffee_5eed_0017);
+        let mut recs = vec![soa("example.com.", 1)];
+        recs.extend((0..3000u32).map(|i| a(&format!("h{i}.example.com."), i.to_be_bytes())));
+        let mut current = zone(recs.clone());
+        for round in 0..30u32 {
+            let serial = 2 + round;
+            recs[0] = soa("example.com.", serial);
+            for _ in 0..1 + rng.below(6) {
+                let i = 1 + rng.below(recs.len() - 1);
+                let owner = recs[i].owner.to_string();
+                if round % 2 == 0 {
+                    recs[i] = a(&owner, (rng.next() as u32).to_be_bytes());
+                } else if rng.below(2) == 0 {
+                    recs.swap_remove(i);
+                } else {
+                    recs.push(a(&format!("n{}.example.com.", rng.next()), [1, 2, 3, 4]));
+                }
+            }
+            let target = zone(recs.clone());
+            let cs = diff(&current, &target);
+            let applied = current.apply(&cs).unwrap();
+            assert_eq!(applied, target, "round {round}");
+            assert_eq!(applied.record_count(), target.record_count());
+            // The diff of neighbouring versions skips shared chunks: same changes.
+            assert_eq!(sorted(&diff(&current, &applied)), sorted(&cs), "round {round}");
+            assert!(diff(&applied, &target).is_empty());
+            let chunks = current.nodes().chunks().len();
+            let shared = current
+                .nodes()
+                .chunks()
+                .iter()
+                .zip(applied.nodes().chunks())
+                .filter(|(x, y)| Arc::ptr_eq(x, y))
+                .count();
+            if round % 2 == 0 {
+                // At most one chunk per change plus the apex's is copied.
+                assert!(chunks >= 10 && shared >= chunks - 7, "{shared} of {chunks}");
+                assert!(applied.shares_index_with(&current));
+            }
+            for node in target.nodes() {
+                assert!(applied.get(node.name()).is_some(), "{}", node.name());
+            }
+            current = applied;
+        }
     }
 }

@@ -30,13 +30,11 @@
 //! - Only NSEC3 hash algorithm 1 (SHA-1), the only one defined, is indexed; NSEC3
 //!   records of other algorithms are served as data but never chosen as proofs.
 
-use std::sync::Arc;
-
 use sha1::{Digest, Sha1};
 
 use super::name::{Name, wire_name_len};
+use super::nodes::Nodes;
 use super::record::Rtype;
-use super::version::Node;
 
 /// Length of an NSEC3 SHA-1 hash.
 pub const NSEC3_HASH_LEN: usize = 20;
@@ -313,7 +311,7 @@ impl DenialIndex {
     /// Indexes `nodes` (a version's, in canonical order, the apex first), or `None`
     /// when the zone is not signed. A zone counts as signed when its SOA has an RRSIG,
     /// as Knot decides.
-    pub(super) fn build(nodes: &[Arc<Node>]) -> Option<DenialIndex> {
+    pub(super) fn build(nodes: &Nodes) -> Option<DenialIndex> {
         let apex = nodes.first()?;
         apex.rrsig_covering(Rtype::SOA)?;
         let mut params = apex.rrset(Rtype::NSEC3PARAM).and_then(|set| {

@@ -21,6 +21,7 @@ pub mod edit;
 pub mod layout;
 pub mod lexer;
 pub mod name;
+pub mod nodes;
 pub mod parse;
 pub mod rdata;
 pub mod record;

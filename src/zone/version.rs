@@ -9,9 +9,9 @@
 //!
 //! Layout, sized for zones of millions of records:
 //! - `nodes`: every owner name as an `Arc<Node>`, sorted in canonical order (RFC 4034
-//!   §6.1), the apex first. A node holds a small slice of [`RRset`]s sorted by type.
-//!   Iteration, `diff` and AXFR walk this vector; `apply` copies it shallowly, sharing
-//!   every untouched node.
+//!   §6.1), the apex first, in shared chunks ([`Nodes`]). A node holds a small slice of
+//!   [`RRset`]s sorted by type. Iteration, `diff` and AXFR walk it; `apply` shares
+//!   every chunk it does not touch.
 //! - `index`: an open-addressing hash table of `u64` slots over node positions and the
 //!   empty non-terminals (ENTs), for O(1) exact lookups — about 8 octets per slot
 //!   against ~50 for a `HashMap<Name, usize>`. Each node caches its name's hash, so
@@ -38,9 +38,10 @@
 //! - [`ZoneVersion::wildcard_at`] returns wildcard *nodes*; a wildcard that exists only
 //!   as an empty non-terminal (`a.*.example.` without `*.example.`) is reported by
 //!   [`ZoneVersion::exists`] but has no node to synthesise from.
-//! - `apply` costs O(n) pointer copies for the node vector, plus an O(n) rebuild of the
-//!   hash table and ENT list when nodes are added or removed. A persistent ordered map
-//!   would make it O(k log n); the API would stay the same.
+//! - `apply` of a change that adds or removes no name costs O(n / 256 + k · 256)
+//!   pointer copies (see [`Nodes`]); one that adds or removes names costs O(n): the
+//!   node chunks, the hash table and the ENT list are rebuilt. The NSEC/NSEC3 index
+//!   of a signed zone is rebuilt by every `apply`, O(n).
 
 use std::cmp::Ordering;
 use std::collections::hash_map::RandomState;
@@ -50,6 +51,7 @@ use std::sync::Arc;
 
 use super::dnssec::{DenialIndex, Nsec3Chain};
 use super::name::Name;
+use super::nodes::Nodes;
 use super::record::{Class, Rdata, Record, Rtype};
 use super::rrset::{RRset, canonical_rdata_cmp, set_key};
 use super::soa::{SoaError, serial_of};
@@ -173,7 +175,7 @@ impl RecordRef<'_> {
 
 /// One immutable version of one zone. Share it as `Arc<ZoneVersion>`.
 ///
-/// `Clone` is shallow (the node vector of `Arc`s is copied, no record data).
+/// `Clone` is shallow (the table of node chunks is copied, no node).
 #[derive(Debug, Clone)]
 pub struct ZoneVersion {
     /// The zone's name (the apex).
@@ -181,7 +183,7 @@ pub struct ZoneVersion {
     /// The zone's class.
     class: Class,
     /// Every node, in canonical order; `nodes[0]` is the apex and holds the SOA.
-    nodes: Vec<Arc<Node>>,
+    nodes: Nodes,
     /// Exact lookups of nodes and empty non-terminals.
     index: Arc<NameIndex>,
     /// The hasher of `index` and of every node's `hash`, kept across versions.
@@ -281,7 +283,7 @@ impl ZoneVersion {
         }
         drop(records);
         nodes.reverse();
-        nodes.shrink_to_fit();
+        let nodes = Nodes::from_vec(nodes);
 
         match nodes.first() {
             Some(apex) if apex.name == origin => match apex.rrset(Rtype::SOA) {
@@ -311,7 +313,7 @@ impl ZoneVersion {
     /// version.
     pub(super) fn from_parts(
         prev: &ZoneVersion,
-        nodes: Vec<Arc<Node>>,
+        nodes: Nodes,
         reuse_index: bool,
         record_count: usize,
     ) -> ZoneVersion {
@@ -382,7 +384,7 @@ impl ZoneVersion {
     }
 
     /// Every node, in canonical order, the apex first.
-    pub fn nodes(&self) -> &[Arc<Node>] {
+    pub fn nodes(&self) -> &Nodes {
         &self.nodes
     }
 
@@ -395,7 +397,7 @@ impl ZoneVersion {
     /// the query path). Node memory shared with other versions is counted in full.
     pub fn approx_bytes(&self) -> usize {
         size_of::<ZoneVersion>()
-            + self.nodes.capacity() * size_of::<Arc<Node>>()
+            + self.nodes.approx_bytes()
             + self.index.approx_bytes()
             + self.nodes.iter().map(|n| n.approx_bytes()).sum::<usize>()
     }
@@ -861,14 +863,14 @@ struct NameIndex {
 const ENT_BIT: u64 = 1 << 31;
 
 impl NameIndex {
-    fn build(nodes: &[Arc<Node>], hasher: &RandomState) -> NameIndex {
+    fn build(nodes: &Nodes, hasher: &RandomState) -> NameIndex {
         // Empty non-terminals: between two neighbours in canonical order, the
         // ancestors of the second that are not ancestors of the first are new names;
         // none owns records (an ancestor that owns records sorts before the first
         // and so is an ancestor of it too), so all but the second itself are ENTs.
         let mut ents = Vec::new();
-        for pair in nodes.windows(2) {
-            let (prev, cur) = (&pair[0].name, &pair[1].name);
+        for (prev, cur) in nodes.iter().zip(nodes.iter_from(1)) {
+            let (prev, cur) = (&prev.name, &cur.name);
             let common = common_labels(prev, cur);
             let labels = cur.label_count();
             for depth in (common + 1)..labels {
@@ -900,7 +902,7 @@ impl NameIndex {
         self.slots[pos] = (hash & 0xffff_ffff_0000_0000) | value;
     }
 
-    fn lookup(&self, hasher: &RandomState, wire: &[u8], nodes: &[Arc<Node>]) -> Option<Entry> {
+    fn lookup(&self, hasher: &RandomState, wire: &[u8], nodes: &Nodes) -> Option<Entry> {
         let hash = hash_wire(hasher, wire);
         let tag = hash >> 32;
         let mask = self.slots.len() - 1;
@@ -930,7 +932,7 @@ impl NameIndex {
         }
     }
 
-    fn name<'a>(&'a self, entry: Entry, nodes: &'a [Arc<Node>]) -> &'a Name {
+    fn name<'a>(&'a self, entry: Entry, nodes: &'a Nodes) -> &'a Name {
         match entry {
             Entry::Node(i) => &nodes[i].name,
             Entry::Ent(i) => &self.ents[i],
