@@ -4,7 +4,8 @@
 # on the primary. Measured: the time from the primary's reload until each secondary
 # answers the new serial (the primary sends NOTIFY to both; both refresh by IXFR).
 # And zonesync's own figure from its log (`applied_ms`): the time from the IXFR's last
-# message to the new version served (applied, persisted, published).
+# message to the new version served (applied, persisted, published), with the store's
+# commit alone (`persist_ms`) beside it.
 #
 #   benches/notify-bench.sh [SIZES]      default: "1000 100000 1000000" records
 #
@@ -28,7 +29,8 @@ work=$(pwd)/target/notify-bench
 sizes=${*:-1000 100000 1000000}
 rounds=${ROUNDS:-3}
 
-# wait.py SERIAL: on SIGUSR1 notes the time, then asks 127.0.0.1:5402 (zonesync) and
+# wait.py SERIAL READY: creates the file READY once it listens for SIGUSR1; on SIGUSR1
+# notes the time, then asks 127.0.0.1:5402 (zonesync) and
 # :5403 (knotd) for the SOA over UDP every 2 ms until each serves SERIAL; prints the
 # seconds each took ("never" after 120 s).
 mkdir -p "$work"
@@ -37,6 +39,7 @@ import select, signal, socket, struct, sys, time
 serial = int(sys.argv[1])
 start = []
 signal.signal(signal.SIGUSR1, lambda *_: start.append(time.monotonic()))
+open(sys.argv[2], "w").close()
 while not start:
     signal.pause()
 q = struct.pack("!HHHHHH", 1, 0, 1, 0, 0, 0) + b"\x07example\x03com\x00" + struct.pack("!HH", 6, 1)
@@ -178,9 +181,16 @@ EOF
             { print }' "$run/primary/example.com.zone" > "$run/primary/edit.zone"
         mv "$run/primary/edit.zone" "$run/primary/example.com.zone"
         # The poller starts first and takes the time of the reload itself.
-        python3 "$work/wait.py" "$next" > "$run/times" &
+        rm -f "$run/ready"
+        python3 "$work/wait.py" "$next" "$run/ready" > "$run/times" &
         waiter=$!
-        sleep 0.2
+        # Python's start-up is slow on a loaded machine: the signal must not come
+        # before its handler (bounded: 30 s).
+        i=0
+        while [ ! -e "$run/ready" ] && [ $i -lt 300 ]; do
+            sleep 0.1
+            i=$((i + 1))
+        done
         kill -USR1 "$waiter"
         knotc -c "$run/primary/knot.conf" zone-reload example.com > /dev/null
         wait "$waiter" || true
@@ -188,9 +198,10 @@ EOF
         zs="$zs ${got_zs:-never} s |"
         kn="$kn ${got_kn:-never} s |"
         # zonesync's own figure: from the IXFR's last message to the version served.
-        got=$(grep "IXFR-in, serial $serial -> $next" "$run/zonesync/log" | tail -n 1 |
-            sed -n 's/.*applied_ms=\([0-9.]*\).*/\1/p')
-        applied="$applied ${got:-?} ms |"
+        line=$(grep "IXFR-in, serial $serial -> $next" "$run/zonesync/log" | tail -n 1)
+        got=$(printf '%s' "$line" | sed -n 's/.*applied_ms=\([0-9.]*\).*/\1/p')
+        disk=$(printf '%s' "$line" | sed -n 's/.*persist_ms=\([0-9.]*\).*/\1/p')
+        applied="$applied ${got:-?} ms (store ${disk:-?}) |"
         serial=$next
         r=$((r + 1))
     done
