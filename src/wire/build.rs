@@ -11,7 +11,10 @@
 //! The compression table ([`Compressor`]) holds no name bytes: it maps a hash of each
 //! suffix written to its offset, and a candidate is confirmed by reading the name
 //! back out of the message. Nothing is allocated per name, which matters for AXFR-out
-//! (a million records) and for answers built on a cache miss.
+//! (a million records) and for answers built on a cache miss. A record's owner is
+//! first compared with the last owner written ([`OwnerCache`]): the labels they share
+//! (all of them within an RRset, the zone's own in a transfer's canonical order) are
+//! neither hashed nor looked up again.
 //!
 //! # Standards
 //! - RFC 1035 §4.1.4: pointers are 14-bit offsets, so only names starting below 0x4000
@@ -50,6 +53,8 @@ pub struct MessageBuilder {
     limit: usize,
     /// Name suffixes already written (exact case), by their offsets.
     names: Compressor,
+    /// The owner of the last record added, to compress the next one against.
+    last_owner: OwnerCache,
     /// 0 = question, 1.. = the section records last went into.
     stage: u8,
     /// QDCOUNT, ANCOUNT, NSCOUNT, ARCOUNT.
@@ -70,6 +75,7 @@ impl MessageBuilder {
             buf,
             limit: limit.max(HEADER_LEN),
             names: Compressor::default(),
+            last_owner: OwnerCache::new(),
             stage: 0,
             counts: [0; 4],
         }
@@ -140,7 +146,7 @@ impl MessageBuilder {
     ) -> Result<(), WireError> {
         self.enter(section)?;
         let mark = self.buf.len();
-        self.write_name(owner.as_wire(), true);
+        self.write_owner(owner.as_wire());
         let mut fixed = [0u8; 10];
         fixed[..2].copy_from_slice(&rtype.0.to_be_bytes());
         fixed[2..4].copy_from_slice(&class.0.to_be_bytes());
@@ -244,31 +250,112 @@ impl MessageBuilder {
     fn rollback(&mut self, mark: usize) {
         self.buf.truncate(mark);
         self.names.forget_from(mark);
+        // It may point at what was just removed.
+        self.last_owner.clear();
+    }
+
+    /// Writes a record's owner, compressed against the last record's owner first
+    /// (see [`OwnerCache`]): only the labels it does not share with that owner are
+    /// hashed and looked up.
+    fn write_owner(&mut self, wire: &[u8]) {
+        let mut starts = [0u8; 128];
+        let count = label_starts(wire, &mut starts);
+        if count == 0 || count > OwnerCache::LABELS || wire.len() > OwnerCache::OCTETS {
+            self.last_owner.clear();
+            self.write_name(wire, true);
+            return;
+        }
+        let cache = &self.last_owner;
+        // Labels shared with the last owner, counted from the root.
+        let mut common = 0;
+        let cached = cache.count as usize;
+        while common < count.min(cached)
+            && label_at(wire, starts[count - 1 - common])
+                == label_at(cache.wire(), cache.starts[cached - 1 - common])
+        {
+            common += 1;
+        }
+        let unique = count - common;
+        let mut states = [0u64; OwnerCache::LABELS];
+        let mut at = [0u16; OwnerCache::LABELS];
+        for j in 0..common {
+            states[count - 1 - j] = cache.states[cached - 1 - j];
+            at[count - 1 - j] = cache.at[cached - 1 - j];
+        }
+        let mut h = if common > 0 {
+            states[unique]
+        } else {
+            FNV_OFFSET
+        };
+        for i in (0..unique).rev() {
+            h = fnv_label(h, label_at(wire, starts[i]));
+            states[i] = h;
+        }
+        // The longest suffix already in the message: one of those not shared with
+        // the last owner (from the table), else the shared one where that owner has
+        // it, else (out of pointer reach there) whatever the table knows.
+        let suffix = |i: usize| &wire[starts[i] as usize..];
+        let mut found = (0..unique).find_map(|i| {
+            let off = self.names.find(finish(states[i]), suffix(i), &self.buf)?;
+            Some((i, off))
+        });
+        if found.is_none() && common > 0 {
+            found = if at[unique] != 0 {
+                Some((unique, at[unique]))
+            } else {
+                (unique..count).find_map(|i| {
+                    let off = self.names.find(finish(states[i]), suffix(i), &self.buf)?;
+                    Some((i, off))
+                })
+            };
+        }
+        let first_uncompressed = found.map_or(count, |(i, _)| i);
+        for i in 0..first_uncompressed {
+            let here = self.buf.len();
+            at[i] = 0;
+            if here < 0x4000 {
+                self.names.insert(finish(states[i]), here as u16);
+                at[i] = here as u16;
+            }
+            self.buf.extend_from_slice(label_at(wire, starts[i]));
+        }
+        match found {
+            Some((i, off)) => {
+                at[i] = off;
+                self.buf.extend_from_slice(&(0xc000 | off).to_be_bytes());
+            }
+            None => self.buf.push(0),
+        }
+        self.last_owner
+            .set(wire, &starts[..count], &states[..count], &at[..count]);
     }
 
     /// Writes an uncompressed wire name, compressed against the names already written
     /// when `compress`, and remembers its suffixes.
     fn write_name(&mut self, wire: &[u8], compress: bool) {
+        let mut starts = [0u8; 128];
+        let count = label_starts(wire, &mut starts);
+        // Most names have few labels: a small table of suffix hashes to fill.
+        if count <= 8 {
+            self.write_labels::<8>(wire, &starts[..count], compress);
+        } else {
+            self.write_labels::<128>(wire, &starts[..count], compress);
+        }
+    }
+
+    /// [`MessageBuilder::write_name`] once the labels start at `starts` (at most `N`).
+    fn write_labels<const N: usize>(&mut self, wire: &[u8], starts: &[u8], compress: bool) {
         // Matching is case-sensitive so that every name decodes to the octets it was
         // written with: RDATA stays byte-exact through a transfer.
-        let n = wire.len();
-        // Label start offsets within the name.
-        let mut starts = [0usize; 128];
-        let mut count = 0usize;
-        let mut p = 0usize;
-        while p < n && wire[p] != 0 && count < 128 {
-            starts[count] = p;
-            count += 1;
-            p += 1 + wire[p] as usize;
-        }
-        let mut hashes = [0u64; 128];
+        let count = starts.len();
+        let mut hashes = [0u64; N];
         let mut hit = None;
         let mut first_uncompressed = count;
         if compress {
-            suffix_hashes(wire, &starts[..count], &mut hashes);
+            suffix_hashes(wire, starts, &mut hashes);
             // The longest suffix already written wins.
-            for (i, &s) in starts[..count].iter().enumerate() {
-                if let Some(off) = self.names.find(hashes[i], &wire[s..], &self.buf) {
+            for (i, &s) in starts.iter().enumerate() {
+                if let Some(off) = self.names.find(hashes[i], &wire[s as usize..], &self.buf) {
                     hit = Some(off);
                     first_uncompressed = i;
                     break;
@@ -280,8 +367,7 @@ impl MessageBuilder {
             if compress && here < 0x4000 {
                 self.names.insert(hashes[i], here as u16);
             }
-            let len = wire[s] as usize;
-            self.buf.extend_from_slice(&wire[s..s + 1 + len]);
+            self.buf.extend_from_slice(label_at(wire, s));
         }
         match hit {
             Some(off) => self.buf.extend_from_slice(&(0xc000 | off).to_be_bytes()),
@@ -418,15 +504,110 @@ impl Compressor {
 }
 
 /// Hashes of every suffix of `wire` that starts at one of `starts` (the labels of the
-/// name, root excluded), into `out`; computed from the root up, so each label is read
-/// once.
-fn suffix_hashes(wire: &[u8], starts: &[usize], out: &mut [u64]) {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+/// name, in order): FNV-1a over the labels from the root up, so each suffix's hash
+/// extends the next shorter one's.
+fn suffix_hashes(wire: &[u8], starts: &[u8], out: &mut [u64]) {
+    let mut h = FNV_OFFSET;
     for (i, &s) in starts.iter().enumerate().rev() {
-        for &b in &wire[s..s + 1 + wire[s] as usize] {
-            h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+        h = fnv_label(h, label_at(wire, s));
+        out[i] = finish(h);
+    }
+}
+
+/// FNV-1a's initial state.
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// The FNV-1a state after `label` (its length octet included).
+fn fnv_label(mut h: u64, label: &[u8]) -> u64 {
+    for &b in label {
+        h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// A suffix's hash from its FNV state (the high bits mixed into the low ones, which
+/// pick the table slot).
+fn finish(h: u64) -> u64 {
+    h ^ (h >> 29)
+}
+
+/// Fills `starts` with where the labels of `wire` (an uncompressed name) start, and
+/// returns how many there are (the root label not counted).
+fn label_starts(wire: &[u8], starts: &mut [u8; 128]) -> usize {
+    let mut count = 0usize;
+    let mut p = 0usize;
+    while p < wire.len() && wire[p] != 0 && count < starts.len() {
+        starts[count] = p as u8;
+        count += 1;
+        p += 1 + wire[p] as usize;
+    }
+    count
+}
+
+/// The label of `wire` starting at `start`, its length octet included (cut short at
+/// the end of a malformed name rather than panic).
+fn label_at(wire: &[u8], start: u8) -> &[u8] {
+    let s = start as usize;
+    let end = (s + 1 + wire[s] as usize).min(wire.len());
+    &wire[s..end]
+}
+
+/// The last owner a [`MessageBuilder`] wrote, for compressing the next one against.
+///
+/// Records come grouped by owner (an RRset, a node's RRsets) and transfers in
+/// canonical order, where the owner just written shares the longest suffix with the
+/// next one of all the names before it (in a sorted sequence, the longest common
+/// prefix of an element with those before it is with its neighbour; canonical order
+/// sorts names by their labels from the root). So the shared labels need no hashing
+/// and no lookup: their hash states and their place in the message are kept here.
+/// Owners of more than [`OwnerCache::LABELS`] labels or [`OwnerCache::OCTETS`] octets
+/// take the general path.
+#[derive(Debug)]
+struct OwnerCache {
+    /// The owner's wire form (`len` octets; 0: nothing cached).
+    wire: [u8; OwnerCache::OCTETS],
+    len: u8,
+    /// Its labels: where each starts in `wire`.
+    starts: [u8; OwnerCache::LABELS],
+    count: u8,
+    /// FNV state of the suffix starting at each label.
+    states: [u64; OwnerCache::LABELS],
+    /// Where in the message each suffix can be pointed at (0: out of reach).
+    at: [u16; OwnerCache::LABELS],
+}
+
+impl OwnerCache {
+    const LABELS: usize = 8;
+    const OCTETS: usize = 64;
+
+    fn new() -> OwnerCache {
+        OwnerCache {
+            wire: [0; Self::OCTETS],
+            len: 0,
+            starts: [0; Self::LABELS],
+            count: 0,
+            states: [0; Self::LABELS],
+            at: [0; Self::LABELS],
         }
-        out[i] = h ^ (h >> 29);
+    }
+
+    fn wire(&self) -> &[u8] {
+        &self.wire[..self.len as usize]
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+        self.count = 0;
+    }
+
+    fn set(&mut self, wire: &[u8], starts: &[u8], states: &[u64], at: &[u16]) {
+        let n = starts.len();
+        self.wire[..wire.len()].copy_from_slice(wire);
+        self.len = wire.len() as u8;
+        self.starts[..n].copy_from_slice(starts);
+        self.count = n as u8;
+        self.states[..n].copy_from_slice(states);
+        self.at[..n].copy_from_slice(at);
     }
 }
 
@@ -558,6 +739,102 @@ mod tests {
         let msg = Message::parse(&buf).unwrap();
         assert_eq!(msg.answers().count(), 2);
         assert!(msg.answers().all(|r| r.is_ok()));
+    }
+
+    /// Records as a transfer packs them: into as many messages as it takes, each
+    /// record whole in one of them.
+    fn pack(records: &[Record], limit: usize) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut b = MessageBuilder::new(Header::default(), limit);
+        for r in records {
+            if let Err(WireError::Full) = b.push(Section::Answer, r) {
+                out.push(
+                    std::mem::replace(&mut b, MessageBuilder::new(Header::default(), limit))
+                        .finish(),
+                );
+                b.push(Section::Answer, r).unwrap();
+            }
+        }
+        out.push(b.finish());
+        out
+    }
+
+    #[test]
+    fn owners_in_any_order_round_trip() {
+        // Owners sharing suffixes in every way (mixed case, deep names, names longer
+        // than the owner cache keeps, the root), in canonical order and shuffled,
+        // packed into small messages (records rolled back) and into one big one.
+        let labels = ["a", "B", "www", "mail", "x-1", "sub", "A", "deep"];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut names: Vec<Name> = vec![n("."), n("example.com."), n("Example.COM.")];
+        for _ in 0..400 {
+            let depth = 1 + (next() % 12) as usize;
+            let mut text = String::new();
+            for _ in 0..depth {
+                text.push_str(labels[(next() % labels.len() as u64) as usize]);
+                text.push('.');
+            }
+            if next() % 4 != 0 {
+                text.push_str("example.com.");
+            }
+            names.push(n(&text));
+        }
+        let mut records = Vec::new();
+        for (i, owner) in names.iter().enumerate() {
+            let owner = owner.to_string();
+            let target = names[(i * 7 + 3) % names.len()].clone();
+            records.push(rec(&owner, Rtype::A, &[10, 0, 0, i as u8]));
+            match i % 3 {
+                0 => records.push(rec(&owner, Rtype::NS, target.as_wire())),
+                1 => records.push(rec(&owner, Rtype::MX, &mx(&target.to_string()))),
+                _ => {}
+            }
+        }
+        let mut sorted = records.clone();
+        sorted.sort_by(|a, b| a.owner.cmp(&b.owner));
+        for set in [&records, &sorted] {
+            for limit in [200, 700, 65_535] {
+                let messages = pack(set, limit);
+                let back: Vec<Record> = messages
+                    .iter()
+                    .flat_map(|m| {
+                        let msg = Message::parse(m).unwrap();
+                        msg.answers().map(|r| r.unwrap()).collect::<Vec<_>>()
+                    })
+                    .collect();
+                assert_eq!(&back, set, "limit {limit}");
+                // Owners are exact: case kept octet for octet.
+                assert!(
+                    back.iter()
+                        .zip(set.iter())
+                        .all(|(x, y)| x.owner.as_wire() == y.owner.as_wire())
+                );
+                assert!(messages.iter().all(|m| m.len() <= limit.max(HEADER_LEN)));
+            }
+        }
+        // Compression against the neighbour loses nothing on sorted owners: the big
+        // message is at most what compressing each owner against every name gives.
+        let one = pack(&sorted, 65_535).concat();
+        let mut general = MessageBuilder::new(Header::default(), 65_535);
+        for r in &sorted {
+            general.enter(Section::Answer).unwrap();
+            let mark = general.buf.len();
+            general.write_name(r.owner.as_wire(), true);
+            general.buf.extend_from_slice(&[0; 8]);
+            let len_at = general.buf.len();
+            general.buf.extend_from_slice(&[0; 2]);
+            general.write_rdata(r.rtype, r.rdata.as_wire());
+            let rdlen = general.buf.len() - len_at - 2;
+            general.buf[len_at..len_at + 2].copy_from_slice(&(rdlen as u16).to_be_bytes());
+            general.commit_or_rollback(mark, 2).unwrap();
+        }
+        assert!(one.len() <= general.finish().len());
     }
 
     #[test]

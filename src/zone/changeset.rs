@@ -879,7 +879,11 @@ mod tests {
             assert_eq!(applied, target, "round {round}");
             assert_eq!(applied.record_count(), target.record_count());
             // The diff of neighbouring versions skips shared chunks: same changes.
-            assert_eq!(sorted(&diff(&current, &applied)), sorted(&cs), "round {round}");
+            assert_eq!(
+                sorted(&diff(&current, &applied)),
+                sorted(&cs),
+                "round {round}"
+            );
             assert!(diff(&applied, &target).is_empty());
             let chunks = current.nodes().chunks().len();
             let shared = current
