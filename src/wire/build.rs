@@ -12,7 +12,7 @@
 //! suffix written to its offset, and a candidate is confirmed by reading the name
 //! back out of the message. Nothing is allocated per name, which matters for AXFR-out
 //! (a million records) and for answers built on a cache miss. A record's owner is
-//! first compared with the last owner written ([`OwnerCache`]): the labels they share
+//! first compared with the last owner written (`OwnerCache`): the labels they share
 //! (all of them within an RRset, the zone's own in a transfer's canonical order) are
 //! neither hashed nor looked up again.
 //!
