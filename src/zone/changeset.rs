@@ -34,7 +34,7 @@ use super::nodes::{CHUNK, Nodes};
 use super::record::{Class, Record, Rtype};
 use super::rrset::{RRset, canonical_rdata_cmp, set_key};
 use super::soa::serial_of;
-use super::version::{Node, VersionError, ZoneVersion, cmp_records, validate};
+use super::version::{Node, Reshape, VersionError, ZoneVersion, cmp_records, validate};
 
 //----------- Changeset --------------------------------------------------------------
 
@@ -329,17 +329,38 @@ impl ZoneVersion {
             let node = Arc::new(self.make_node(name, sets));
             touched.push((at, existing.is_some(), Some(node)));
         }
+        let mut reshape = Reshape::default();
         let nodes = if reshaped {
-            // Positions shift: merge into a flat list and chunk it afresh.
-            let mut flat: Vec<Arc<Node>> = Vec::with_capacity(old.len() + added.len());
-            let mut next = 0usize;
+            // Positions shift from the first name that came or went: the chunks
+            // before it are shared (nodes changed in place there replaced), the rest
+            // is merged into a flat list and chunked afresh, noting where names came
+            // and went for the name index.
+            let first = touched
+                .iter()
+                .find(|(_, existed, node)| *existed != node.is_some())
+                .map_or(0, |(at, _, _)| *at);
+            let keep = first / CHUNK * CHUNK;
+            let mut early: Vec<(usize, Arc<Node>)> = Vec::new();
+            let mut flat: Vec<Arc<Node>> = Vec::with_capacity(old.len() - keep + added.len());
+            let mut next = keep;
             for (at, existed, node) in touched {
+                if at < keep {
+                    early.extend(node.map(|n| (at, n)));
+                    continue;
+                }
                 flat.extend(old.iter_from(next).take(at - next).cloned());
                 next = at + usize::from(existed);
-                flat.extend(node);
+                match (existed, node) {
+                    (false, Some(node)) => {
+                        reshape.inserted.push((at, keep + flat.len()));
+                        flat.push(node);
+                    }
+                    (true, None) => reshape.removed.push((at, keep + flat.len())),
+                    (_, node) => flat.extend(node),
+                }
             }
             flat.extend(old.iter_from(next).cloned());
-            Nodes::from_vec(flat)
+            Nodes::with_tail(&old.with_replaced(early), keep, flat)
         } else {
             // Same names at the same positions: share every untouched chunk.
             old.with_replaced(
@@ -348,7 +369,12 @@ impl ZoneVersion {
                     .filter_map(|(at, _, node)| Some((at, node?))),
             )
         };
-        Ok(ZoneVersion::from_parts(self, nodes, !reshaped, count))
+        Ok(ZoneVersion::from_parts(
+            self,
+            nodes,
+            reshaped.then_some(&reshape),
+            count,
+        ))
     }
 }
 
@@ -561,6 +587,21 @@ mod tests {
         }
         for ent in new.empty_non_terminals() {
             assert!(applied.exists(ent));
+        }
+        // What went is gone: names of `old` that are no longer nodes or ENTs.
+        for name in old
+            .nodes()
+            .iter()
+            .map(|n| n.name())
+            .chain(old.empty_non_terminals())
+        {
+            let present = new.get(name).is_some() || new.empty_non_terminals().contains(name);
+            assert_eq!(applied.exists(name), present, "{name}");
+            assert_eq!(
+                applied.get(name).is_some(),
+                new.get(name).is_some(),
+                "{name}"
+            );
         }
         let again = diff(&applied, new);
         assert!(again.is_empty(), "{again:#?}");
@@ -842,6 +883,22 @@ mod tests {
         assert_eq!(newer.record_count(), 1002);
     }
 
+    /// Every name of `before` and `target` is found in `applied` (made from `before`)
+    /// exactly when it is in `target`, as a node or as an ENT.
+    fn check_lookups(before: &ZoneVersion, applied: &ZoneVersion, target: &ZoneVersion) {
+        assert_eq!(applied.empty_non_terminals(), target.empty_non_terminals());
+        let names = |v: &ZoneVersion| -> Vec<Name> {
+            let mut all: Vec<Name> = v.nodes().iter().map(|n| n.name().clone()).collect();
+            all.extend(v.empty_non_terminals().iter().cloned());
+            all
+        };
+        for name in names(before).iter().chain(&names(target)) {
+            let node = target.get(name).map(|n| n.name());
+            assert_eq!(applied.get(name).map(|n| n.name()), node, "{name}");
+            assert_eq!(applied.exists(name), target.exists(name), "{name}");
+        }
+    }
+
     /// Removed and added records, sorted, for comparing changesets made differently.
     fn sorted(cs: &Changeset) -> (Vec<Record>, Vec<Record>) {
         let (mut removed, mut added) = (cs.removed.clone(), cs.added.clone());
@@ -870,7 +927,13 @@ mod tests {
                 } else if rng.below(2) == 0 {
                     recs.swap_remove(i);
                 } else {
-                    recs.push(a(&format!("n{}.example.com.", rng.next()), [1, 2, 3, 4]));
+                    // Deep names: ENTs come and go with them.
+                    let owner = match rng.below(3) {
+                        0 => format!("n{}.example.com.", rng.below(50)),
+                        1 => format!("x.y{}.z.example.com.", rng.below(50)),
+                        _ => format!("h{}.example.com.", rng.below(3000)),
+                    };
+                    recs.push(a(&owner, [1, 2, 3, rng.below(250) as u8]));
                 }
             }
             let target = zone(recs.clone());
@@ -898,9 +961,7 @@ mod tests {
                 assert!(chunks >= 10 && shared >= chunks - 7, "{shared} of {chunks}");
                 assert!(applied.shares_index_with(&current));
             }
-            for node in target.nodes() {
-                assert!(applied.get(node.name()).is_some(), "{}", node.name());
-            }
+            check_lookups(&current, &applied, &target);
             current = applied;
         }
     }

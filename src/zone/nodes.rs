@@ -10,9 +10,8 @@
 //! and rebuilds only the chunks holding a touched node ([`Nodes::with_replaced`]), so a
 //! 10-record change to a zone of a million names writes about 6,500 reference counts
 //! instead of a million, and dropping the old version later costs as little. A change
-//! that adds or removes names shifts the positions after it; that version is chunked
-//! afresh from a flat list ([`Nodes::from_vec`]), O(n), as the name index is rebuilt
-//! then too.
+//! that adds or removes names shifts the positions after it: the chunks before the
+//! first such name are shared, the rest chunked afresh ([`Nodes::with_tail`]).
 //!
 //! `diff` compares two versions chunk by chunk and skips the chunks they share
 //! ([`Nodes::chunks`]), so the diff of two neighbouring versions costs O(change) too.
@@ -53,6 +52,26 @@ impl Nodes {
         let len = nodes.len();
         let chunks = nodes.chunks(CHUNK).map(Chunk::from).collect();
         Nodes { chunks, len }
+    }
+
+    /// The first `keep` nodes of `head` (a multiple of [`CHUNK`], their chunks
+    /// shared), then `tail`.
+    ///
+    /// # Panics
+    /// When `keep` is not a multiple of [`CHUNK`] or more than `head` holds.
+    pub fn with_tail(head: &Nodes, keep: usize, tail: Vec<Arc<Node>>) -> Nodes {
+        assert!(
+            keep.is_multiple_of(CHUNK) && keep <= head.len,
+            "keep {keep} of {}",
+            head.len
+        );
+        let mut chunks = Vec::with_capacity(keep / CHUNK + tail.len().div_ceil(CHUNK));
+        chunks.extend(head.chunks[..keep / CHUNK].iter().cloned());
+        chunks.extend(tail.chunks(CHUNK).map(Chunk::from));
+        Nodes {
+            chunks,
+            len: keep + tail.len(),
+        }
     }
 
     /// Number of nodes.
@@ -256,6 +275,32 @@ mod tests {
                 .zip(unchanged.chunks())
                 .all(|(x, y)| Arc::ptr_eq(x, y))
         );
+    }
+
+    #[test]
+    fn a_tail_after_shared_chunks() {
+        let flat = sample(3 * CHUNK + 17);
+        let nodes = Nodes::from_vec(flat.clone());
+        for keep in [0, CHUNK, 3 * CHUNK] {
+            let tail: Vec<_> = flat[keep + 1..].to_vec();
+            let new = Nodes::with_tail(&nodes, keep, tail);
+            assert_eq!(new.len(), flat.len() - 1);
+            assert!(
+                new.chunks()
+                    .iter()
+                    .all(|c| !c.is_empty() && c.len() <= CHUNK)
+            );
+            assert!(
+                new.chunks()[..new.chunks().len() - 1]
+                    .iter()
+                    .all(|c| c.len() == CHUNK)
+            );
+            for c in 0..keep / CHUNK {
+                assert!(Arc::ptr_eq(&new.chunks()[c], &nodes.chunks()[c]));
+            }
+            let want = flat[..keep].iter().chain(&flat[keep + 1..]);
+            assert!(new.iter().zip(want).all(|(x, y)| Arc::ptr_eq(x, y)));
+        }
     }
 
     #[test]

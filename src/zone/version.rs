@@ -17,7 +17,8 @@
 //!   against ~50 for a `HashMap<Name, usize>`. Each node caches its name's hash, so
 //!   rebuilding the table after a change touches no name bytes. When a change adds or
 //!   removes no node (the common IXFR: records changed at existing names), the table
-//!   is shared with the previous version as is.
+//!   is shared with the previous version as is; when it adds or removes a few, the
+//!   table is updated, not rebuilt.
 //!
 //! # Standards
 //! - RFC 1034 §4.3.2 (answering): the server looks for a zone cut ("if a match would
@@ -39,9 +40,12 @@
 //!   as an empty non-terminal (`a.*.example.` without `*.example.`) is reported by
 //!   [`ZoneVersion::exists`] but has no node to synthesise from.
 //! - `apply` of a change that adds or removes no name costs O(n / 256 + k · 256)
-//!   pointer copies (see [`Nodes`]); one that adds or removes names costs O(n): the
-//!   node chunks, the hash table and the ENT list are rebuilt. The NSEC/NSEC3 index
-//!   of a signed zone is rebuilt by every `apply`, O(n).
+//!   pointer copies (see [`Nodes`]) and shares the name index. One that adds or
+//!   removes names re-chunks the nodes after the first of them and copies the hash
+//!   table, renumbering it in one sequential pass (no node read; see
+//!   `NameIndex::updated`): O(n), but ~15 ms for a million names against ~350 ms for
+//!   a rebuild. The NSEC/NSEC3 index of a signed zone is rebuilt by every `apply`,
+//!   O(n).
 
 use std::cmp::Ordering;
 use std::collections::hash_map::RandomState;
@@ -309,22 +313,41 @@ impl ZoneVersion {
     }
 
     /// Assembles a version from parts built by `apply` (nodes sorted, apex first with
-    /// one SOA). `index` is reused when the node names are those of the previous
-    /// version.
+    /// one SOA). `reshape` says how the node names changed: not at all (the index is
+    /// shared), or by the listed insertions and removals (the index is updated, or
+    /// rebuilt when they are many).
     pub(super) fn from_parts(
         prev: &ZoneVersion,
         nodes: Nodes,
-        reuse_index: bool,
+        reshape: Option<&Reshape>,
         record_count: usize,
     ) -> ZoneVersion {
-        let index = if reuse_index {
-            prev.index.clone()
-        } else {
-            Arc::new(NameIndex::build(&nodes, &prev.hasher))
+        let index = match reshape {
+            None => prev.index.clone(),
+            Some(r) => Arc::new(
+                prev.index
+                    .updated(r, &prev.nodes, &nodes, &prev.hasher)
+                    .unwrap_or_else(|| NameIndex::build(&nodes, &prev.hasher)),
+            ),
         };
+        // Unit tests hold every update to what a rebuild gives.
+        #[cfg(test)]
+        if reshape.is_some() {
+            let fresh = NameIndex::build(&nodes, &prev.hasher);
+            assert_eq!(index.ents, fresh.ents);
+            assert_eq!(index.len, fresh.len);
+            for (i, node) in nodes.iter().enumerate() {
+                let found = index.lookup(&prev.hasher, node.name.as_wire(), &nodes);
+                assert_eq!(found, Some(Entry::Node(i)), "{}", node.name);
+            }
+            for (i, ent) in index.ents.iter().enumerate() {
+                let found = index.lookup(&prev.hasher, ent.as_wire(), &nodes);
+                assert_eq!(found, Some(Entry::Ent(i)), "{ent}");
+            }
+        }
         // Rebuilt whatever changed: a re-signed zone changes no node but may move its
-        // NSEC3 chain to new parameters. One pass over the node pointers, the same
-        // order of work as copying them.
+        // NSEC3 chain to new parameters. One pass over the node pointers, for signed
+        // zones only.
         let denial = DenialIndex::build(&nodes).map(Arc::new);
         ZoneVersion {
             origin: prev.origin.clone(),
@@ -853,35 +876,74 @@ enum Entry {
 ///
 /// A slot is 0 when empty, else `tag << 32 | kind << 31 | (position + 1)`, where `tag`
 /// is the high half of the name's hash (so most mismatches are rejected without
-/// touching the name) and `kind` is 1 for ENTs.
+/// touching the name) and `kind` is 1 for ENTs. A slot's home (where its probe starts)
+/// is taken from its tag, so the table can be updated from the slots alone: a
+/// version that adds or removes a few names copies the table, renumbers the
+/// positions behind the change in one sequential pass and deletes or inserts only the
+/// names that changed ([`NameIndex::updated`]), without reading any node.
 #[derive(Debug)]
 struct NameIndex {
     slots: Box<[u64]>,
+    /// In canonical order.
     ents: Box<[Name]>,
+    /// Filled slots.
+    len: usize,
 }
 
 const ENT_BIT: u64 = 1 << 31;
+/// The low half of a slot being deleted by [`NameIndex::updated`] (no position is
+/// this large: see `MAX_ENTRIES`).
+const DEAD: u64 = 0x7fff_ffff;
+
+/// How the node names of a version changed in `apply`: where names were inserted and
+/// removed. Positions are in the old version's node order; an insertion at `p` goes
+/// before the old node at `p`.
+#[derive(Debug, Default)]
+pub(super) struct Reshape {
+    /// (old position, new position) of each inserted node, ascending.
+    pub inserted: Vec<(usize, usize)>,
+    /// (old position, new position of the node that follows it) of each removed
+    /// node, ascending.
+    pub removed: Vec<(usize, usize)>,
+}
+
+impl Reshape {
+    /// The new position of the surviving old node at `old`.
+    fn node_position(&self, old: usize) -> usize {
+        let ins = self.inserted.partition_point(|&(p, _)| p <= old);
+        let rem = self.removed.partition_point(|&(p, _)| p < old);
+        old + ins - rem
+    }
+
+    fn len(&self) -> usize {
+        self.inserted.len() + self.removed.len()
+    }
+}
+
+/// Appends the empty non-terminals between two neighbours in canonical order: the
+/// ancestors of `cur` that are not ancestors of `prev`, but `cur` itself. None owns
+/// records (an ancestor that owns records sorts before `prev` and so is an ancestor
+/// of it too); every ENT of a zone is found between exactly one pair of neighbours.
+fn ents_between(prev: &Name, cur: &Name, out: &mut Vec<Name>) {
+    let common = common_labels(prev, cur);
+    let labels = cur.label_count();
+    for depth in (common + 1)..labels {
+        out.push(cur.trim_labels(labels - depth));
+    }
+}
 
 impl NameIndex {
     fn build(nodes: &Nodes, hasher: &RandomState) -> NameIndex {
-        // Empty non-terminals: between two neighbours in canonical order, the
-        // ancestors of the second that are not ancestors of the first are new names;
-        // none owns records (an ancestor that owns records sorts before the first
-        // and so is an ancestor of it too), so all but the second itself are ENTs.
         let mut ents = Vec::new();
         for (prev, cur) in nodes.iter().zip(nodes.iter_from(1)) {
-            let (prev, cur) = (&prev.name, &cur.name);
-            let common = common_labels(prev, cur);
-            let labels = cur.label_count();
-            for depth in (common + 1)..labels {
-                ents.push(cur.trim_labels(labels - depth));
-            }
+            ents_between(&prev.name, &cur.name, &mut ents);
         }
         let entries = nodes.len() + ents.len();
         let size = (entries * 2).next_power_of_two().max(16);
         let mut index = NameIndex {
             slots: vec![0u64; size].into_boxed_slice(),
             ents: ents.into_boxed_slice(),
+            len: 0,
         };
         for (i, node) in nodes.iter().enumerate() {
             index.insert(node.hash, i as u64 + 1);
@@ -893,20 +955,184 @@ impl NameIndex {
         index
     }
 
+    /// This index updated for `new`, made from `old` (this index's nodes) by the
+    /// insertions and removals of `reshape`; `None` when they are too many for an
+    /// update to beat a rebuild or the table would get more than half full.
+    ///
+    /// The ENTs can only change between the untouched neighbours around each
+    /// insertion or removal (see [`ents_between`]): those ranges are recomputed from
+    /// the new neighbours, the rest of the sorted list is kept.
+    fn updated(
+        &self,
+        reshape: &Reshape,
+        old: &Nodes,
+        new: &Nodes,
+        hasher: &RandomState,
+    ) -> Option<NameIndex> {
+        if reshape.len() > 64 + old.len() / 64 {
+            return None;
+        }
+        // Regions of the new order whose neighbour pairs differ from the old ones:
+        // [s, e] (new positions, e may be one past the end) around each change,
+        // merged when they touch.
+        let mut regions: Vec<(usize, usize)> = Vec::new();
+        let around = reshape
+            .inserted
+            .iter()
+            .map(|&(_, at)| (at.saturating_sub(1), at + 1))
+            .chain(
+                reshape
+                    .removed
+                    .iter()
+                    .map(|&(_, at)| (at.saturating_sub(1), at)),
+            );
+        let mut spans: Vec<(usize, usize)> = around.collect();
+        spans.sort_unstable();
+        for (s, e) in spans {
+            match regions.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => regions.push((s, e)),
+            }
+        }
+        // The new ENT list, and for each region the old ENT indices it replaces and
+        // how many it puts there.
+        let mut ents: Vec<Name> = Vec::with_capacity(self.ents.len() + 16);
+        let mut replaced: Vec<(usize, usize, usize)> = Vec::with_capacity(regions.len());
+        let mut kept_to = 0usize;
+        for &(s, e) in &regions {
+            let left = &new[s].name;
+            let right = new.get(e).map(|n| &n.name);
+            let lo = kept_to.max(self.ents.partition_point(|x| x <= left));
+            let hi = right.map_or(self.ents.len(), |r| self.ents.partition_point(|x| x < r));
+            let hi = hi.max(lo);
+            ents.extend(self.ents[kept_to..lo].iter().cloned());
+            let before = ents.len();
+            for i in s + 1..=e.min(new.len() - 1) {
+                ents_between(&new[i - 1].name, &new[i].name, &mut ents);
+            }
+            replaced.push((lo, hi, ents.len() - before));
+            kept_to = hi;
+        }
+        ents.extend(self.ents[kept_to..].iter().cloned());
+
+        let len = new.len() + ents.len();
+        if len * 2 > self.slots.len() {
+            return None;
+        }
+        // The new index of the kept old ENT at `i`.
+        let ent_position = |i: usize| -> Option<usize> {
+            let r = replaced.partition_point(|&(lo, _, _)| lo <= i);
+            let mut at = i as isize;
+            for &(lo, hi, put) in &replaced[..r] {
+                if i < hi {
+                    return None;
+                }
+                at += put as isize - (hi - lo) as isize;
+            }
+            Some(at as usize)
+        };
+        let removed_nodes: Vec<usize> = reshape.removed.iter().map(|&(p, _)| p).collect();
+        let mut slots = self.slots.clone();
+        for slot in slots.iter_mut().filter(|s| **s != 0) {
+            let tag = *slot & 0xffff_ffff_0000_0000;
+            *slot = match Self::decode(*slot) {
+                Entry::Node(p) if removed_nodes.binary_search(&p).is_ok() => tag | DEAD,
+                Entry::Node(p) => tag | (reshape.node_position(p) as u64 + 1),
+                Entry::Ent(i) => match ent_position(i) {
+                    Some(at) => tag | ENT_BIT | (at as u64 + 1),
+                    None => tag | DEAD,
+                },
+            };
+        }
+        let mut index = NameIndex {
+            slots,
+            ents: ents.into_boxed_slice(),
+            len: self.len,
+        };
+        // Out: the removed nodes and the replaced ENTs. In: the inserted nodes and
+        // the ENTs of the regions.
+        for &p in &removed_nodes {
+            index.delete_dead(old[p].hash);
+        }
+        for &(lo, hi, _) in &replaced {
+            for ent in &self.ents[lo..hi] {
+                index.delete_dead(hash_wire(hasher, ent.as_wire()));
+            }
+        }
+        for &(_, at) in &reshape.inserted {
+            index.insert(new[at].hash, at as u64 + 1);
+        }
+        // Where each region's ENTs start in the new list: its old start, moved by
+        // what the regions before it grew or shrank.
+        let mut moved = 0isize;
+        for &(lo, hi, put) in &replaced {
+            let start = (lo as isize + moved) as usize;
+            for i in start..start + put {
+                let hash = hash_wire(hasher, index.ents[i].as_wire());
+                index.insert(hash, ENT_BIT | (i as u64 + 1));
+            }
+            moved += put as isize - (hi - lo) as isize;
+        }
+        debug_assert_eq!(index.len, len);
+        Some(index)
+    }
+
+    /// The first slot to probe for `hash`: from its tag (see the type's doc).
+    fn home(&self, hash: u64) -> usize {
+        (hash >> 32) as usize & (self.slots.len() - 1)
+    }
+
     fn insert(&mut self, hash: u64, value: u64) {
         let mask = self.slots.len() - 1;
-        let mut pos = hash as usize & mask;
+        let mut pos = self.home(hash);
         while self.slots[pos] != 0 {
             pos = (pos + 1) & mask;
         }
         self.slots[pos] = (hash & 0xffff_ffff_0000_0000) | value;
+        self.len += 1;
+    }
+
+    /// Deletes one slot of `hash`'s tag marked [`DEAD`], closing the gap by moving
+    /// later slots of the probe run back (no tombstones).
+    fn delete_dead(&mut self, hash: u64) {
+        let mask = self.slots.len() - 1;
+        let want = (hash & 0xffff_ffff_0000_0000) | DEAD;
+        let mut i = self.home(hash);
+        while self.slots[i] != want {
+            if self.slots[i] == 0 {
+                debug_assert!(false, "no dead slot for a removed name");
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+        self.len -= 1;
+        let mut j = i;
+        loop {
+            j = (j + 1) & mask;
+            let slot = self.slots[j];
+            if slot == 0 {
+                break;
+            }
+            // `slot` may move back to `i` when its home is not cyclically in (i, j].
+            let home = self.home(slot);
+            let in_between = if i <= j {
+                i < home && home <= j
+            } else {
+                i < home || home <= j
+            };
+            if !in_between {
+                self.slots[i] = slot;
+                i = j;
+            }
+        }
+        self.slots[i] = 0;
     }
 
     fn lookup(&self, hasher: &RandomState, wire: &[u8], nodes: &Nodes) -> Option<Entry> {
         let hash = hash_wire(hasher, wire);
         let tag = hash >> 32;
         let mask = self.slots.len() - 1;
-        let mut pos = hash as usize & mask;
+        let mut pos = self.home(hash);
         loop {
             let slot = self.slots[pos];
             if slot == 0 {
