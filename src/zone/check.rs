@@ -77,6 +77,7 @@
 //! - DNSSEC content (signature validity, NSEC/NSEC3 chains) is not checked.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::cmp::Ordering;
 use std::hash::BuildHasher;
 
@@ -182,6 +183,114 @@ struct Owner {
     flags: u16,
 }
 
+/// The names NS, MX and SRV records point to, gathered in one pass over the records
+/// in file order (memory order), so that the passes in canonical order need not read
+/// a record to know its target.
+struct Targets {
+    /// Per record: [`T_NONE`], [`T_ROOT`], [`T_OUT`], [`T_OUT_NOT_HOST`], or the id of
+    /// an in-zone target, with [`T_NOT_HOST`] set when it is not a host name.
+    status: Vec<u32>,
+    /// The in-zone targets by id.
+    names: Vec<TargetName>,
+    /// Target ids by name ([`wire_hash`]).
+    by_name: HashTable<u32>,
+    /// The targets' names in wire form, one after the other.
+    arena: Vec<u8>,
+}
+
+/// No target (not NS, MX or SRV, or malformed RDATA).
+const T_NONE: u32 = u32::MAX;
+/// The root: a null MX (RFC 7505), a "no service" SRV (RFC 2782).
+const T_ROOT: u32 = u32::MAX - 1;
+/// Outside the zone.
+const T_OUT: u32 = u32::MAX - 2;
+/// Outside the zone, and not a host name.
+const T_OUT_NOT_HOST: u32 = u32::MAX - 3;
+/// Flag on an in-zone target id: not a host name.
+const T_NOT_HOST: u32 = 1 << 31;
+
+/// One in-zone target.
+#[derive(Clone, Copy)]
+struct TargetName {
+    /// Its bytes in [`Targets::arena`].
+    start: u32,
+    len: u8,
+    /// Some NS record names it (its A/AAAA records are glue).
+    ns: bool,
+    /// The position of the owner of that name, or [`NONE`].
+    owner: u32,
+}
+
+impl Targets {
+    fn new(records: usize) -> Targets {
+        Targets {
+            status: Vec::with_capacity(records),
+            names: Vec::new(),
+            by_name: HashTable::new(),
+            arena: Vec::new(),
+        }
+    }
+
+    fn wire(&self, id: u32) -> &[u8] {
+        let t = &self.names[id as usize];
+        &self.arena[t.start as usize..t.start as usize + t.len as usize]
+    }
+
+    /// The id of the target `wire`, if it is one.
+    fn find(&self, hasher: &foldhash::fast::RandomState, wire: &[u8]) -> Option<u32> {
+        let hash = wire_hash(hasher, wire);
+        self.by_name
+            .find(hash, |&id| self.wire(id).eq_ignore_ascii_case(wire))
+            .copied()
+    }
+
+    /// The status of a record (see [`Targets::status`]), adding its target if new.
+    fn add(&mut self, hasher: &foldhash::fast::RandomState, origin: &Name, r: &Record) -> u32 {
+        if !matches!(r.rtype, Rtype::NS | Rtype::MX | Rtype::SRV) {
+            return T_NONE;
+        }
+        let Some(wire) = rdata_target_wire(r.rtype, &r.rdata) else {
+            return T_NONE;
+        };
+        if wire == [0] {
+            return T_ROOT;
+        }
+        let host = is_hostname_wire(wire, false);
+        if !wire_ends_with(wire, origin.as_wire()) {
+            return if host { T_OUT } else { T_OUT_NOT_HOST };
+        }
+        let id = match self.find(hasher, wire) {
+            Some(id) => id,
+            None => {
+                let id = self.names.len() as u32;
+                self.names.push(TargetName {
+                    start: self.arena.len() as u32,
+                    len: wire.len() as u8,
+                    ns: false,
+                    owner: NONE,
+                });
+                self.arena.extend_from_slice(wire);
+                let hash = wire_hash(hasher, wire);
+                let Targets {
+                    by_name,
+                    names,
+                    arena,
+                    ..
+                } = self;
+                by_name.insert_unique(hash, id, |&j| {
+                    let t = &names[j as usize];
+                    wire_hash(hasher, &arena[t.start as usize..][..t.len as usize])
+                });
+                id
+            }
+        };
+        if r.rtype == Rtype::NS {
+            self.names[id as usize].ns = true;
+        }
+        if host { id } else { id | T_NOT_HOST }
+    }
+}
+
 /// Where the walk in canonical order is: the cut and the DNAME above the current
 /// owner. Canonical order lists a name's descendants right after it, so one running
 /// "current cut" and "current DNAME" suffice.
@@ -230,12 +339,12 @@ struct Tree<'o> {
     types: Vec<Rtype>,
     /// Owner groups over `order`, in canonical order of their names.
     owners: Vec<Owner>,
-    /// Positions in `owners`, found by the owner's wire name hashed lower-cased
-    /// ([`wire_hash`]), for the target lookups. Four octets an owner and no name
-    /// clones: a million owners are indexed in a few milliseconds' worth of cache
-    /// misses.
-    index: HashTable<u32>,
-    /// The hasher of `index`.
+    /// What the targets pass needs of every record, by record index (file order).
+    targets: Targets,
+    /// Every owner's position, by name: built on the first lookup of a name that is
+    /// not a target (the ancestors and wildcard of a target that does not exist).
+    index: OnceCell<HashTable<u32>>,
+    /// The hasher of `targets` and `index` ([`wire_hash`]).
     hasher: foldhash::fast::RandomState,
 }
 
@@ -286,12 +395,22 @@ impl<'a> Checker<'a> {
         // Records of one owner come in runs sharing the name's bytes: one suffix test
         // a run.
         let mut last: Option<(&Name, bool)> = None;
+        let hasher = foldhash::fast::RandomState::default();
+        let mut targets = Targets::new(self.records.len());
         for (i, r) in self.records.iter().enumerate() {
             let inside = match last {
                 Some((owner, inside)) if owner.shares_bytes(&r.owner) => inside,
                 _ => r.owner.ends_with(origin),
             };
             last = Some((&r.owner, inside));
+            // File order reads the records in memory order: the targets are
+            // gathered here, not in the walks in canonical order.
+            let status = if inside {
+                targets.add(&hasher, origin, r)
+            } else {
+                T_NONE
+            };
+            targets.status.push(status);
             if inside {
                 order.push(i as u32);
             } else {
@@ -306,8 +425,7 @@ impl<'a> Checker<'a> {
             Some(sorted) if sorted.len() == order.len() => Cow::Borrowed(sorted),
             _ => Cow::Owned(canonical_order(origin, self.records, order)),
         };
-        let mut tree = self.group(order);
-        self.mark_glue(&mut tree);
+        let tree = self.group(order, targets, hasher);
         self.per_owner(&tree);
         self.apex(&tree);
         self.tree_walk(&tree);
@@ -320,13 +438,15 @@ impl<'a> Checker<'a> {
     /// so each read in canonical order is a cache miss; the later passes read the
     /// compact `types` and `owners` and go to the records only where a check needs
     /// their data).
-    fn group<'o>(&self, order: Cow<'o, [u32]>) -> Tree<'o> {
+    fn group<'o>(
+        &self,
+        order: Cow<'o, [u32]>,
+        mut targets: Targets,
+        hasher: foldhash::fast::RandomState,
+    ) -> Tree<'o> {
         let mut owners: Vec<Owner> = Vec::new();
         let mut names: Vec<&'a Name> = Vec::new();
         let mut types: Vec<Rtype> = Vec::with_capacity(order.len());
-        let hasher = foldhash::fast::RandomState::default();
-        // As many owners as records at most: the index never grows.
-        let mut index: HashTable<u32> = HashTable::with_capacity(order.len());
         let mut place = Place {
             cut: NONE,
             dname: NONE,
@@ -349,11 +469,15 @@ impl<'a> Checker<'a> {
                 } else if !is_hostname(owner, true) {
                     flags |= F_NOT_HOST;
                 }
-                let hash = wire_hash(&hasher, owner.as_wire());
-                // Sorting made the names distinct, so no entry is replaced.
-                index.insert_unique(hash, owners.len() as u32, |&j| {
-                    wire_hash(&hasher, names[j as usize].as_wire())
-                });
+                if !targets.names.is_empty()
+                    && let Some(id) = targets.find(&hasher, owner.as_wire())
+                {
+                    let t = &mut targets.names[id as usize];
+                    t.owner = owners.len() as u32;
+                    if t.ns {
+                        flags |= F_GLUE;
+                    }
+                }
                 owners.push(Owner {
                     start: k as u32,
                     end: k as u32,
@@ -382,30 +506,9 @@ impl<'a> Checker<'a> {
             order,
             types,
             owners,
-            index,
+            targets,
+            index: OnceCell::new(),
             hasher,
-        }
-    }
-
-    /// Flags the owners that in-zone NS records name ([`F_GLUE`]).
-    fn mark_glue(&self, tree: &mut Tree<'_>) {
-        let mut glue = Vec::new();
-        for o in tree.owners.iter().filter(|o| o.flags & F_NS != 0) {
-            for k in o.start as usize..o.end as usize {
-                if tree.types[k] != Rtype::NS {
-                    continue;
-                }
-                let r = self.rec(tree.order[k]);
-                if let Some(t) = rdata_target_wire(Rtype::NS, &r.rdata)
-                    && wire_ends_with(t, self.origin.as_wire())
-                    && let Some(k) = self.position(tree, t)
-                {
-                    glue.push(k);
-                }
-            }
-        }
-        for k in glue {
-            tree.owners[k as usize].flags |= F_GLUE;
         }
     }
 
@@ -798,7 +901,6 @@ impl<'a> Checker<'a> {
     //--- NS, MX and SRV targets
 
     fn targets(&mut self, tree: &Tree) {
-        let origin = self.origin;
         // Only authoritative records: NS at or above the highest cut, MX/SRV above it.
         for o in &tree.owners {
             if o.flags & (F_NS | F_MX_SRV) == 0 {
@@ -812,22 +914,25 @@ impl<'a> Checker<'a> {
                     _ => continue,
                 };
                 let i = tree.order[k];
-                let r = self.rec(i);
                 // NS at a cut are authoritative for the delegation; below it, nothing is.
                 let authoritative = o.cut == NONE || (kind == Rtype::NS && at_cut);
                 if !authoritative || o.dname != NONE {
                     continue;
                 }
-                // The target stays a slice of the RDATA; a `Name` is made only for the
-                // rare lookups by ancestor and for messages.
-                let Some(wire) = rdata_target_wire(kind, &r.rdata) else {
-                    continue;
+                // The record itself is read only for a message (a `Name` of the target).
+                let records = self.records;
+                let target = || {
+                    rdata_target_wire(kind, &records[i as usize].rdata)
+                        .and_then(|w| Name::from_wire(w).ok())
+                        .expect("a target was found in this RDATA")
                 };
-                let target = || Name::from_wire(wire).expect("rdata_target_wire checks it");
-                if wire == [0] {
-                    continue; // null MX (RFC 7505), "no service" SRV (RFC 2782)
-                }
-                if !is_hostname_wire(wire, false) {
+                let (id, host) = match tree.targets.status[i as usize] {
+                    T_NONE | T_ROOT => continue,
+                    T_OUT => (None, true),
+                    T_OUT_NOT_HOST => (None, false),
+                    s => (Some(s & !T_NOT_HOST), s & T_NOT_HOST == 0),
+                };
+                if !host {
                     let target = target();
                     self.warning(
                         Some(i as usize),
@@ -835,10 +940,11 @@ impl<'a> Checker<'a> {
                         format!("{kind} target {target} of {owner} is not a valid host name"),
                     );
                 }
-                if !wire_ends_with(wire, origin.as_wire()) {
+                let Some(id) = id else {
                     continue;
-                }
-                let found = self.position(tree, wire).map(|k| &tree.owners[k as usize]);
+                };
+                let found = tree.targets.names[id as usize].owner;
+                let found = (found != NONE).then(|| &tree.owners[found as usize]);
                 let redirected = match found {
                     Some(t) => t.dname != NONE,
                     None => self.under_dname(tree, &target()),
@@ -892,8 +998,23 @@ impl<'a> Checker<'a> {
 
     /// Position in `tree.owners` of the owner with the wire name `wire`.
     fn position(&self, tree: &Tree, wire: &[u8]) -> Option<u32> {
+        if let Some(id) = tree.targets.find(&tree.hasher, wire) {
+            let owner = tree.targets.names[id as usize].owner;
+            return (owner != NONE).then_some(owner);
+        }
         let hash = wire_hash(&tree.hasher, wire);
-        tree.index
+        let name = |k: u32| self.owner_name(tree, &tree.owners[k as usize]).as_wire();
+        let index = tree.index.get_or_init(|| {
+            let mut index = HashTable::with_capacity(tree.owners.len());
+            for k in 0..tree.owners.len() as u32 {
+                // Owners are distinct names: no entry is replaced.
+                index.insert_unique(wire_hash(&tree.hasher, name(k)), k, |&j| {
+                    wire_hash(&tree.hasher, name(j))
+                });
+            }
+            index
+        });
+        index
             .find(hash, |&k| {
                 self.owner_name(tree, &tree.owners[k as usize])
                     .as_wire()
