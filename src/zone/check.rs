@@ -32,16 +32,19 @@
 //! | `non-terminal-wildcard` | warning | a `*` label that is not the leftmost |
 //! | `bad-hostname` | warning | an A/AAAA owner or NS/MX/SRV target that is not a host name |
 //!
-//! Cost: one sort of record indices in canonical order (n log n; none when the caller
-//! has the order, as `serve` does), then one pass over the records in that order that
-//! groups them by owner, flags each owner (types present, apex, wildcard, host name),
-//! places it below its cut and DNAME and indexes it by name; the later passes read
-//! those compact arrays and go back to a record only when a check needs its data
-//! (sets of more than one record, NS/MX/SRV targets, findings), and each target is one
-//! hash lookup. The records sit in file order, so every read of one in canonical
-//! order is a cache miss: these reads are what the checks cost. Extra memory is 6
-//! octets per record (4 when the caller has the order) and about 32 per owner name;
-//! the records are not copied.
+//! Cost: one pass over the records in file order (zone membership, and the target of
+//! every NS, MX and SRV record: none, the root, out of zone, or an in-zone name kept
+//! once in a small table); one sort of record indices in canonical order (n log n;
+//! none when the caller has the order, as `serve` does); then one pass over the
+//! records in that order that groups them by owner, flags each owner (types present,
+//! apex, wildcard, host name, glue) and places it below its cut and DNAME, and
+//! resolves the targets that name it. The later passes read those compact arrays
+//! and go back to a record only when a check needs its data (sets of more than one
+//! record, findings). The records sit in file order, so each read of one in
+//! canonical order is a cache miss: those reads are what the checks cost. An index
+//! of every owner by name is built only for the lookups of a target that does not
+//! exist (its ancestors, its wildcard). Extra memory is about 10 octets per record
+//! and 20 per owner; the records are not copied.
 //!
 //! # Standards
 //! - RFC 1035 §5.2: "Exactly one SOA RR should be present at the top of the zone."
