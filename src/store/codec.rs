@@ -152,6 +152,18 @@ pub fn record_value_into(owner: &Name, ttl: u32, value: &mut Vec<u8>) {
 
 /// Rebuilds a record from its row.
 pub fn record_from_row(key: &[u8], value: &[u8]) -> Result<Record, CodecError> {
+    record_from_row_after(key, value, None)
+}
+
+/// [`record_from_row`] of the row after the one that made `previous`: the rows of one
+/// owner are adjacent (the key starts with the owner), so an owner written the same
+/// is shared with the previous record (a reference count, not an allocation: the
+/// nodes of a version built from these records compare owners by pointer first).
+pub fn record_from_row_after(
+    key: &[u8],
+    value: &[u8],
+    previous: Option<&Record>,
+) -> Result<Record, CodecError> {
     let name_len = wire_name_len(key).map_err(|_| CodecError("bad owner in row key"))?;
     let fixed = key
         .get(name_len..name_len + 4)
@@ -166,7 +178,10 @@ pub fn record_from_row(key: &[u8], value: &[u8]) -> Result<Record, CodecError> {
     } else {
         &key[..name_len]
     };
-    let owner = Name::from_wire(owner_wire).map_err(|_| CodecError("bad owner in row"))?;
+    let owner = match previous {
+        Some(p) if p.owner.as_wire() == owner_wire => p.owner.clone(),
+        _ => Name::from_wire(owner_wire).map_err(|_| CodecError("bad owner in row"))?,
+    };
     Ok(Record::new(owner, class, rtype, ttl, rdata))
 }
 
@@ -237,5 +252,22 @@ mod tests {
         assert_eq!(back.owner.to_string(), "www.example.");
         assert!(record_from_row(b"\x03ww", b"").is_err());
         assert!(record_from_row(&record_key(&lower), b"\x00").is_err());
+    }
+
+    #[test]
+    fn rows_of_one_owner_share_its_name_when_written_the_same() {
+        let row = |r: &Record| (record_key(r), record_value(r));
+        let a = rec("www.example.", Rtype::A, 300, &[192, 0, 2, 80]);
+        let aaaa = rec("www.example.", Rtype::AAAA, 300, &[0; 16]);
+        let upper = rec("WWW.example.", Rtype::TXT, 300, &[1, b'x']);
+        let first = record_from_row(&row(&a).0, &row(&a).1).unwrap();
+        let (k, v) = row(&aaaa);
+        let second = record_from_row_after(&k, &v, Some(&first)).unwrap();
+        assert_eq!(second, aaaa);
+        assert!(second.owner.shares_bytes(&first.owner));
+        let (k, v) = row(&upper);
+        let third = record_from_row_after(&k, &v, Some(&second)).unwrap();
+        assert_eq!(third.owner.to_string(), "WWW.example.");
+        assert!(!third.owner.shares_bytes(&second.owner));
     }
 }

@@ -366,7 +366,8 @@ impl Store {
         let mut records = Vec::with_capacity(table.len().map_err(|e| self.db_err(e))? as usize);
         for row in table.iter().map_err(|e| self.db_err(e))? {
             let (k, v) = row.map_err(|e| self.db_err(e))?;
-            records.push(codec::record_from_row(k.value(), v.value())?);
+            let record = codec::record_from_row_after(k.value(), v.value(), records.last())?;
+            records.push(record);
         }
         Ok(Some((meta, records)))
     }

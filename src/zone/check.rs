@@ -32,9 +32,19 @@
 //! | `non-terminal-wildcard` | warning | a `*` label that is not the leftmost |
 //! | `bad-hostname` | warning | an A/AAAA owner or NS/MX/SRV target that is not a host name |
 //!
-//! Cost: one sort of record indices in canonical order (n log n), then linear passes
-//! and a binary search per NS, MX and SRV target. Extra memory is 4 octets per record
-//! and 12 per owner name; the records are not copied.
+//! Cost: one pass over the records in file order (zone membership, and the target of
+//! every NS, MX and SRV record: none, the root, out of zone, or an in-zone name kept
+//! once in a small table); one sort of record indices in canonical order (n log n;
+//! none when the caller has the order, as `serve` does); then one pass over the
+//! records in that order that groups them by owner, flags each owner (types present,
+//! apex, wildcard, host name, glue) and places it below its cut and DNAME, and
+//! resolves the targets that name it. The later passes read those compact arrays
+//! and go back to a record only when a check needs its data (sets of more than one
+//! record, findings). The records sit in file order, so each read of one in
+//! canonical order is a cache miss: those reads are what the checks cost. An index
+//! of every owner by name is built only for the lookups of a target that does not
+//! exist (its ancestors, its wildcard). Extra memory is about 10 octets per record
+//! and 20 per owner; the records are not copied.
 //!
 //! # Standards
 //! - RFC 1035 §5.2: "Exactly one SOA RR should be present at the top of the zone."
@@ -69,14 +79,18 @@
 //!   sibling zones served elsewhere are not consulted.
 //! - DNSSEC content (signature validity, NSEC/NSEC3 chains) is not checked.
 
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::cmp::Ordering;
-use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
 
 use super::diag::{Finding, Pos, Severity};
-use super::name::Name;
+use super::name::{Name, wire_ends_with};
 use super::parse::ParsedZone;
 use super::record::{Record, Rtype};
-use super::rrset::{canonical_rdata_cmp, rdata_eq, rdata_target, set_key};
+use super::rrset::{canonical_rdata_cmp, rdata_eq, rdata_target_wire, set_key};
 use super::soa::Soa;
 use super::version::canonical_order;
 
@@ -145,6 +159,16 @@ const F_CNAME: u16 = 1 << 1;
 const F_NS: u16 = 1 << 2;
 const F_DNAME: u16 = 1 << 3;
 const F_MX_SRV: u16 = 1 << 4;
+/// The target of an in-zone NS record (its A/AAAA records are glue).
+const F_GLUE: u16 = 1 << 5;
+/// An SOA record.
+const F_SOA: u16 = 1 << 6;
+/// The owner is the zone apex.
+const F_APEX: u16 = 1 << 7;
+/// A `*` label that is not the leftmost.
+const F_INNER_WILDCARD: u16 = 1 << 8;
+/// Not a host name (RFC 952, RFC 1123 §2.1; a leftmost `*` allowed).
+const F_NOT_HOST: u16 = 1 << 9;
 
 /// No owner (in [`Owner::cut`] and [`Owner::dname`]).
 const NONE: u32 = u32::MAX;
@@ -162,6 +186,144 @@ struct Owner {
     flags: u16,
 }
 
+/// The names NS, MX and SRV records point to, gathered in one pass over the records
+/// in file order (memory order), so that the passes in canonical order need not read
+/// a record to know its target.
+struct Targets {
+    /// Per record: [`T_NONE`], [`T_ROOT`], [`T_OUT`], [`T_OUT_NOT_HOST`], or the id of
+    /// an in-zone target, with [`T_NOT_HOST`] set when it is not a host name.
+    status: Vec<u32>,
+    /// The in-zone targets by id.
+    names: Vec<TargetName>,
+    /// Target ids by name ([`wire_hash`]).
+    by_name: HashTable<u32>,
+    /// The targets' names in wire form, one after the other.
+    arena: Vec<u8>,
+}
+
+/// No target (not NS, MX or SRV, or malformed RDATA).
+const T_NONE: u32 = u32::MAX;
+/// The root: a null MX (RFC 7505), a "no service" SRV (RFC 2782).
+const T_ROOT: u32 = u32::MAX - 1;
+/// Outside the zone.
+const T_OUT: u32 = u32::MAX - 2;
+/// Outside the zone, and not a host name.
+const T_OUT_NOT_HOST: u32 = u32::MAX - 3;
+/// Flag on an in-zone target id: not a host name.
+const T_NOT_HOST: u32 = 1 << 31;
+
+/// One in-zone target.
+#[derive(Clone, Copy)]
+struct TargetName {
+    /// Its bytes in [`Targets::arena`].
+    start: u32,
+    len: u8,
+    /// Some NS record names it (its A/AAAA records are glue).
+    ns: bool,
+    /// The position of the owner of that name, or [`NONE`].
+    owner: u32,
+}
+
+impl Targets {
+    fn new(records: usize) -> Targets {
+        Targets {
+            status: Vec::with_capacity(records),
+            names: Vec::new(),
+            by_name: HashTable::new(),
+            arena: Vec::new(),
+        }
+    }
+
+    fn wire(&self, id: u32) -> &[u8] {
+        let t = &self.names[id as usize];
+        &self.arena[t.start as usize..t.start as usize + t.len as usize]
+    }
+
+    /// The id of the target `wire`, if it is one.
+    fn find(&self, hasher: &foldhash::fast::RandomState, wire: &[u8]) -> Option<u32> {
+        let hash = wire_hash(hasher, wire);
+        self.by_name
+            .find(hash, |&id| self.wire(id).eq_ignore_ascii_case(wire))
+            .copied()
+    }
+
+    /// The status of a record (see [`Targets::status`]), adding its target if new.
+    fn add(&mut self, hasher: &foldhash::fast::RandomState, origin: &Name, r: &Record) -> u32 {
+        if !matches!(r.rtype, Rtype::NS | Rtype::MX | Rtype::SRV) {
+            return T_NONE;
+        }
+        let Some(wire) = rdata_target_wire(r.rtype, &r.rdata) else {
+            return T_NONE;
+        };
+        if wire == [0] {
+            return T_ROOT;
+        }
+        let host = is_hostname_wire(wire, false);
+        if !wire_ends_with(wire, origin.as_wire()) {
+            return if host { T_OUT } else { T_OUT_NOT_HOST };
+        }
+        let id = match self.find(hasher, wire) {
+            Some(id) => id,
+            None => {
+                let id = self.names.len() as u32;
+                self.names.push(TargetName {
+                    start: self.arena.len() as u32,
+                    len: wire.len() as u8,
+                    ns: false,
+                    owner: NONE,
+                });
+                self.arena.extend_from_slice(wire);
+                let hash = wire_hash(hasher, wire);
+                let Targets {
+                    by_name,
+                    names,
+                    arena,
+                    ..
+                } = self;
+                by_name.insert_unique(hash, id, |&j| {
+                    let t = &names[j as usize];
+                    wire_hash(hasher, &arena[t.start as usize..][..t.len as usize])
+                });
+                id
+            }
+        };
+        if r.rtype == Rtype::NS {
+            self.names[id as usize].ns = true;
+        }
+        if host { id } else { id | T_NOT_HOST }
+    }
+}
+
+/// Where the walk in canonical order is: the cut and the DNAME above the current
+/// owner. Canonical order lists a name's descendants right after it, so one running
+/// "current cut" and "current DNAME" suffice.
+struct Place {
+    cut: u32,
+    dname: u32,
+}
+
+impl Place {
+    /// Places owner `k` (its flags complete) below the cut and DNAME in force.
+    fn close(&mut self, k: usize, owners: &mut [Owner], names: &[&Name]) {
+        let owner = names[k];
+        if self.cut != NONE && !owner.ends_with(names[self.cut as usize]) {
+            self.cut = NONE;
+        }
+        if self.dname != NONE && !owner.is_below(names[self.dname as usize]) {
+            self.dname = NONE;
+        }
+        let o = &mut owners[k];
+        if self.cut == NONE && o.flags & F_NS != 0 && o.flags & F_APEX == 0 {
+            self.cut = k as u32;
+        }
+        o.cut = self.cut;
+        o.dname = self.dname;
+        if self.dname == NONE && o.flags & F_DNAME != 0 {
+            self.dname = k as u32;
+        }
+    }
+}
+
 struct Checker<'a> {
     origin: &'a Name,
     records: &'a [Record],
@@ -172,13 +334,21 @@ struct Checker<'a> {
 }
 
 /// The in-zone records in canonical order, grouped by owner.
-struct Tree {
-    /// Record indices, sorted by owner, type, RDATA, then input position.
-    order: Vec<u32>,
+struct Tree<'o> {
+    /// Record indices, sorted by owner, type, RDATA, then input position (the
+    /// caller's order when it has one, else our own).
+    order: Cow<'o, [u32]>,
+    /// The type of each record of `order`, at the same position.
+    types: Vec<Rtype>,
     /// Owner groups over `order`, in canonical order of their names.
     owners: Vec<Owner>,
-    /// Owner name to position in `owners`, for the target lookups.
-    index: HashMap<Name, u32, foldhash::fast::RandomState>,
+    /// What the targets pass needs of every record, by record index (file order).
+    targets: Targets,
+    /// Every owner's position, by name: built on the first lookup of a name that is
+    /// not a target (the ancestors and wildcard of a target that does not exist).
+    index: OnceCell<HashTable<u32>>,
+    /// The hasher of `targets` and `index` ([`wire_hash`]).
+    hasher: foldhash::fast::RandomState,
 }
 
 impl<'a> Checker<'a> {
@@ -225,8 +395,26 @@ impl<'a> Checker<'a> {
     fn run(&mut self, sorted: Option<&[u32]>) {
         let origin = self.origin;
         let mut order = Vec::with_capacity(self.records.len());
+        // Records of one owner come in runs sharing the name's bytes: one suffix test
+        // a run.
+        let mut last: Option<(&Name, bool)> = None;
+        let hasher = foldhash::fast::RandomState::default();
+        let mut targets = Targets::new(self.records.len());
         for (i, r) in self.records.iter().enumerate() {
-            if r.owner.ends_with(origin) {
+            let inside = match last {
+                Some((owner, inside)) if owner.shares_bytes(&r.owner) => inside,
+                _ => r.owner.ends_with(origin),
+            };
+            last = Some((&r.owner, inside));
+            // File order reads the records in memory order: the targets are
+            // gathered here, not in the walks in canonical order.
+            let status = if inside {
+                targets.add(&hasher, origin, r)
+            } else {
+                T_NONE
+            };
+            targets.status.push(status);
+            if inside {
                 order.push(i as u32);
             } else {
                 self.error(
@@ -237,32 +425,70 @@ impl<'a> Checker<'a> {
             }
         }
         let order = match sorted {
-            Some(sorted) if sorted.len() == order.len() => sorted.to_vec(),
-            _ => canonical_order(origin, self.records, order),
+            Some(sorted) if sorted.len() == order.len() => Cow::Borrowed(sorted),
+            _ => Cow::Owned(canonical_order(origin, self.records, order)),
         };
-        let tree = self.group(order);
+        let tree = self.group(order, targets, hasher);
         self.per_owner(&tree);
         self.apex(&tree);
         self.tree_walk(&tree);
         self.targets(&tree);
     }
 
-    /// Groups the sorted index by owner and computes each owner's flags.
-    fn group(&self, order: Vec<u32>) -> Tree {
+    /// Groups the sorted index by owner and computes each owner's flags, place
+    /// (cut, DNAME) and index entry: one pass over the records in canonical order,
+    /// which is the only pass that reads every record (the records sit in file order,
+    /// so each read in canonical order is a cache miss; the later passes read the
+    /// compact `types` and `owners` and go to the records only where a check needs
+    /// their data).
+    fn group<'o>(
+        &self,
+        order: Cow<'o, [u32]>,
+        mut targets: Targets,
+        hasher: foldhash::fast::RandomState,
+    ) -> Tree<'o> {
         let mut owners: Vec<Owner> = Vec::new();
+        let mut names: Vec<&'a Name> = Vec::new();
+        let mut types: Vec<Rtype> = Vec::with_capacity(order.len());
+        let mut place = Place {
+            cut: NONE,
+            dname: NONE,
+        };
         for (k, &i) in order.iter().enumerate() {
             let r = self.rec(i);
-            let same = owners
-                .last()
-                .is_some_and(|o| self.rec(order[o.start as usize]).owner == r.owner);
-            if !same {
+            types.push(r.rtype);
+            if names.last().is_none_or(|&n| *n != r.owner) {
+                if let Some(last) = owners.len().checked_sub(1) {
+                    place.close(last, &mut owners, &names);
+                }
+                let owner = &r.owner;
+                let mut flags = 0;
+                if owner == self.origin {
+                    flags |= F_APEX;
+                }
+                let inner_wildcard = owner.labels().skip(1).any(|l| l == b"*");
+                if inner_wildcard {
+                    flags |= F_INNER_WILDCARD;
+                } else if !is_hostname(owner, true) {
+                    flags |= F_NOT_HOST;
+                }
+                if !targets.names.is_empty()
+                    && let Some(id) = targets.find(&hasher, owner.as_wire())
+                {
+                    let t = &mut targets.names[id as usize];
+                    t.owner = owners.len() as u32;
+                    if t.ns {
+                        flags |= F_GLUE;
+                    }
+                }
                 owners.push(Owner {
                     start: k as u32,
                     end: k as u32,
                     cut: NONE,
                     dname: NONE,
-                    flags: 0,
+                    flags,
                 });
+                names.push(owner);
             }
             let o = owners.last_mut().expect("pushed above");
             o.end = k as u32 + 1;
@@ -272,36 +498,20 @@ impl<'a> Checker<'a> {
                 Rtype::NS => F_NS,
                 Rtype::DNAME => F_DNAME,
                 Rtype::MX | Rtype::SRV => F_MX_SRV,
+                Rtype::SOA => F_SOA,
                 _ => 0,
             };
         }
-        // Where each owner sits: canonical order lists a name's descendants right
-        // after it, so one running "current cut" and "current DNAME" suffice.
-        let name = |o: &Owner| &self.rec(order[o.start as usize]).owner;
-        let (mut cut, mut dname) = (NONE, NONE);
-        let mut index = HashMap::with_capacity_and_hasher(owners.len(), Default::default());
-        for k in 0..owners.len() {
-            let owner = name(&owners[k]);
-            index.insert(owner.clone(), k as u32);
-            if cut != NONE && !owner.ends_with(name(&owners[cut as usize])) {
-                cut = NONE;
-            }
-            if dname != NONE && !owner.is_below(name(&owners[dname as usize])) {
-                dname = NONE;
-            }
-            if cut == NONE && owners[k].flags & F_NS != 0 && owner != self.origin {
-                cut = k as u32;
-            }
-            owners[k].cut = cut;
-            owners[k].dname = dname;
-            if dname == NONE && owners[k].flags & F_DNAME != 0 {
-                dname = k as u32;
-            }
+        if let Some(last) = owners.len().checked_sub(1) {
+            place.close(last, &mut owners, &names);
         }
         Tree {
             order,
+            types,
             owners,
-            index,
+            targets,
+            index: OnceCell::new(),
+            hasher,
         }
     }
 
@@ -319,11 +529,15 @@ impl<'a> Checker<'a> {
     fn per_owner(&mut self, tree: &Tree) {
         for o in &tree.owners {
             let members = self.members(tree, o);
-            let owner = self.owner_name(tree, o);
-            self.sets(members);
-            self.cname(members);
-            self.dname(members);
-            let inner_wildcard = owner.labels().skip(1).any(|l| l == b"*");
+            let types = &tree.types[o.start as usize..o.end as usize];
+            self.sets(members, types);
+            if o.flags & F_CNAME != 0 {
+                self.cname(members);
+            }
+            if o.flags & F_DNAME != 0 {
+                self.dname(members);
+            }
+            let inner_wildcard = o.flags & F_INNER_WILDCARD != 0;
             if inner_wildcard {
                 let first = members.iter().copied().min().unwrap_or(0);
                 let owner = &self.rec(first).owner;
@@ -333,7 +547,7 @@ impl<'a> Checker<'a> {
                     format!("non-terminal wildcard in {owner}"),
                 );
             }
-            if o.flags & F_ADDR != 0 && !inner_wildcard && !is_hostname(owner, true) {
+            if o.flags & F_ADDR != 0 && o.flags & F_NOT_HOST != 0 {
                 let first = members
                     .iter()
                     .copied()
@@ -350,21 +564,25 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Duplicates and TTL mismatches, set by set.
-    fn sets(&mut self, members: &[u32]) {
+    /// Duplicates and TTL mismatches, set by set. `types` are the members' types.
+    fn sets(&mut self, members: &[u32], types: &[Rtype]) {
+        // A set of one record has neither; only RRSIG sets need the RDATA to be told
+        // apart (by covered type).
+        let records = self.records;
+        let key = |k: usize| match types[k] {
+            Rtype::RRSIG => set_key(Rtype::RRSIG, &records[members[k] as usize].rdata),
+            t => (t, 0),
+        };
         let mut start = 0usize;
         while start < members.len() {
-            let first = self.rec(members[start]);
-            let key = set_key(first.rtype, &first.rdata);
+            let first = key(start);
             let mut end = start + 1;
-            while end < members.len() {
-                let r = self.rec(members[end]);
-                if set_key(r.rtype, &r.rdata) != key {
-                    break;
-                }
+            while end < members.len() && types[end] == first.0 && key(end) == first {
                 end += 1;
             }
-            self.one_set(&members[start..end]);
+            if end - start > 1 {
+                self.one_set(&members[start..end]);
+            }
             start = end;
         }
     }
@@ -624,14 +842,14 @@ impl<'a> Checker<'a> {
     //--- Cuts, DNAMEs and SOAs off the apex: one walk in canonical order
 
     fn tree_walk(&mut self, tree: &Tree) {
-        let origin = self.origin;
-        let glue_names = self.in_zone_ns_targets(tree);
         for o in &tree.owners {
-            let owner = self.owner_name(tree, o);
             let members = self.members(tree, o);
-            if owner != origin {
-                for &i in members {
-                    if self.rec(i).rtype == Rtype::SOA {
+            let records = self.records;
+            let owner = || &records[members[0] as usize].owner;
+            if o.flags & (F_SOA | F_APEX) == F_SOA {
+                let owner = owner();
+                for (&i, &t) in members.iter().zip(&tree.types[o.start as usize..]) {
+                    if t == Rtype::SOA {
                         self.error(
                             Some(i as usize),
                             "soa-not-at-apex",
@@ -641,6 +859,7 @@ impl<'a> Checker<'a> {
                 }
             }
             if o.dname != NONE {
+                let owner = owner();
                 let d = self.owner_name(tree, &tree.owners[o.dname as usize]);
                 let first = members.iter().copied().min().unwrap_or(0);
                 self.error(
@@ -653,14 +872,12 @@ impl<'a> Checker<'a> {
             if o.cut == NONE {
                 continue;
             }
-            let c = self.owner_name(tree, &tree.owners[o.cut as usize]);
-            let at_cut = owner == c;
-            let glue = glue_names.contains(owner);
+            let at_cut = tree.owners[o.cut as usize].start == o.start;
+            let glue = o.flags & F_GLUE != 0;
             let occluded = members
                 .iter()
-                .copied()
-                .filter(|&i| {
-                    let t = self.rec(i).rtype;
+                .zip(&tree.types[o.start as usize..])
+                .filter(|&(_, &t)| {
                     // At the cut: the delegation itself, and a DNAME (`dname-and-ns`).
                     let delegation = at_cut
                         && matches!(
@@ -670,9 +887,11 @@ impl<'a> Checker<'a> {
                     let is_glue = glue && matches!(t, Rtype::A | Rtype::AAAA);
                     !delegation && !is_glue
                 })
+                .map(|(&i, _)| i)
                 .min();
             if let Some(i) = occluded {
-                let rtype = self.rec(i).rtype;
+                let (owner, rtype) = (owner(), self.rec(i).rtype);
+                let c = self.owner_name(tree, &tree.owners[o.cut as usize]);
                 self.warning(
                     Some(i as usize),
                     "occluded",
@@ -682,27 +901,9 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// The in-zone targets of the NS records, sorted and deduplicated.
-    fn in_zone_ns_targets(&self, tree: &Tree) -> HashSet<Name> {
-        let mut names = HashSet::new();
-        for o in tree.owners.iter().filter(|o| o.flags & F_NS != 0) {
-            for &i in self.members(tree, o) {
-                let r = self.rec(i);
-                if r.rtype == Rtype::NS
-                    && let Some(t) = rdata_target(Rtype::NS, &r.rdata)
-                    && t.ends_with(self.origin)
-                {
-                    names.insert(t);
-                }
-            }
-        }
-        names
-    }
-
     //--- NS, MX and SRV targets
 
     fn targets(&mut self, tree: &Tree) {
-        let origin = self.origin;
         // Only authoritative records: NS at or above the highest cut, MX/SRV above it.
         for o in &tree.owners {
             if o.flags & (F_NS | F_MX_SRV) == 0 {
@@ -710,42 +911,52 @@ impl<'a> Checker<'a> {
             }
             let owner = self.owner_name(tree, o);
             let at_cut = o.cut != NONE && tree.owners[o.cut as usize].start == o.start;
-            for &i in self.members(tree, o) {
-                let r = self.rec(i);
-                let kind = match r.rtype {
-                    Rtype::NS | Rtype::MX | Rtype::SRV => r.rtype,
+            for k in o.start as usize..o.end as usize {
+                let kind = match tree.types[k] {
+                    t @ (Rtype::NS | Rtype::MX | Rtype::SRV) => t,
                     _ => continue,
                 };
+                let i = tree.order[k];
                 // NS at a cut are authoritative for the delegation; below it, nothing is.
                 let authoritative = o.cut == NONE || (kind == Rtype::NS && at_cut);
                 if !authoritative || o.dname != NONE {
                     continue;
                 }
-                let Some(target) = rdata_target(kind, &r.rdata) else {
-                    continue;
+                // The record itself is read only for a message (a `Name` of the target).
+                let records = self.records;
+                let target = || {
+                    rdata_target_wire(kind, &records[i as usize].rdata)
+                        .and_then(|w| Name::from_wire(w).ok())
+                        .expect("a target was found in this RDATA")
                 };
-                if target.is_root() {
-                    continue; // null MX (RFC 7505), "no service" SRV (RFC 2782)
-                }
-                if !is_hostname(&target, false) {
+                let (id, host) = match tree.targets.status[i as usize] {
+                    T_NONE | T_ROOT => continue,
+                    T_OUT => (None, true),
+                    T_OUT_NOT_HOST => (None, false),
+                    s => (Some(s & !T_NOT_HOST), s & T_NOT_HOST == 0),
+                };
+                if !host {
+                    let target = target();
                     self.warning(
                         Some(i as usize),
                         "bad-hostname",
                         format!("{kind} target {target} of {owner} is not a valid host name"),
                     );
                 }
-                if !target.ends_with(origin) {
+                let Some(id) = id else {
                     continue;
-                }
-                let found = self.find(tree, &target);
+                };
+                let found = tree.targets.names[id as usize].owner;
+                let found = (found != NONE).then(|| &tree.owners[found as usize]);
                 let redirected = match found {
                     Some(t) => t.dname != NONE,
-                    None => self.under_dname(tree, &target),
+                    None => self.under_dname(tree, &target()),
                 };
                 if redirected {
                     continue;
                 }
                 if found.is_some_and(|t| t.flags & F_CNAME != 0) {
+                    let target = target();
                     self.warning(
                         Some(i as usize),
                         "target-is-cname",
@@ -758,12 +969,13 @@ impl<'a> Checker<'a> {
                 }
                 // A name that does not exist, outside any delegation, may be answered
                 // from a wildcard; glue below a cut may not.
-                if found.is_none()
-                    && !self.below_cut(tree, &target)
-                    && self.wildcard_has_addr(tree, &target)
-                {
-                    continue;
+                if found.is_none() {
+                    let target = target();
+                    if !self.below_cut(tree, &target) && self.wildcard_has_addr(tree, &target) {
+                        continue;
+                    }
                 }
+                let target = target();
                 let message = format!("{kind} target {target} of {owner} has no A or AAAA records");
                 if kind == Rtype::NS {
                     self.error(Some(i as usize), "missing-glue", message);
@@ -783,7 +995,35 @@ impl<'a> Checker<'a> {
     }
 
     fn find<'t>(&self, tree: &'t Tree, name: &Name) -> Option<&'t Owner> {
-        tree.index.get(name).map(|&k| &tree.owners[k as usize])
+        self.position(tree, name.as_wire())
+            .map(|k| &tree.owners[k as usize])
+    }
+
+    /// Position in `tree.owners` of the owner with the wire name `wire`.
+    fn position(&self, tree: &Tree, wire: &[u8]) -> Option<u32> {
+        if let Some(id) = tree.targets.find(&tree.hasher, wire) {
+            let owner = tree.targets.names[id as usize].owner;
+            return (owner != NONE).then_some(owner);
+        }
+        let hash = wire_hash(&tree.hasher, wire);
+        let name = |k: u32| self.owner_name(tree, &tree.owners[k as usize]).as_wire();
+        let index = tree.index.get_or_init(|| {
+            let mut index = HashTable::with_capacity(tree.owners.len());
+            for k in 0..tree.owners.len() as u32 {
+                // Owners are distinct names: no entry is replaced.
+                index.insert_unique(wire_hash(&tree.hasher, name(k)), k, |&j| {
+                    wire_hash(&tree.hasher, name(j))
+                });
+            }
+            index
+        });
+        index
+            .find(hash, |&k| {
+                self.owner_name(tree, &tree.owners[k as usize])
+                    .as_wire()
+                    .eq_ignore_ascii_case(wire)
+            })
+            .copied()
     }
 
     /// True when `name` owns records or is an empty non-terminal.
@@ -841,16 +1081,44 @@ impl<'a> Checker<'a> {
 /// digits and hyphens, starting and ending with a letter or digit. With `wildcard`, a
 /// leftmost `*` label is allowed (an owner name).
 fn is_hostname(name: &Name, wildcard: bool) -> bool {
-    let mut labels = name.labels().peekable();
-    if wildcard && labels.peek() == Some(&&b"*"[..]) {
-        labels.next();
-    }
-    labels.all(|l| {
+    is_hostname_wire(name.as_wire(), wildcard)
+}
+
+/// [`is_hostname`] of a valid wire-form name.
+fn is_hostname_wire(wire: &[u8], wildcard: bool) -> bool {
+    let mut pos = 0usize;
+    let mut first = true;
+    while let Some(&len) = wire.get(pos)
+        && len != 0
+    {
+        let label = &wire[pos + 1..(pos + 1 + len as usize).min(wire.len())];
+        pos += 1 + len as usize;
+        if first && wildcard && label == b"*" {
+            first = false;
+            continue;
+        }
+        first = false;
         let border = |c: &u8| c.is_ascii_alphanumeric();
-        l.first().is_some_and(border)
-            && l.last().is_some_and(border)
-            && l.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
-    })
+        let ok = label.first().is_some_and(border)
+            && label.last().is_some_and(border)
+            && label
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == b'-');
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+/// The hash of a wire-form name lower-cased (names compare case-insensitively), for
+/// the owner index.
+fn wire_hash(hasher: &foldhash::fast::RandomState, wire: &[u8]) -> u64 {
+    let mut lower = [0u8; 255];
+    let n = wire.len().min(lower.len());
+    lower[..n].copy_from_slice(&wire[..n]);
+    lower[..n].make_ascii_lowercase();
+    hasher.hash_one(&lower[..n])
 }
 
 //============ Tests =================================================================

@@ -28,6 +28,7 @@ pub mod record;
 pub mod rrset;
 pub mod serial;
 pub mod soa;
+pub mod split;
 pub mod version;
 pub mod write;
 pub mod zonemd;

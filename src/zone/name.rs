@@ -255,17 +255,14 @@ impl Name {
 
     /// True when `self` is `other` or below it (case-insensitive).
     pub fn ends_with(&self, other: &Name) -> bool {
-        if other.wire.len() > self.wire.len() {
-            return false;
-        }
-        // Walk our labels until the remaining suffix has other's length; only a label
-        // boundary there counts (so `xexample.com.` does not end with `example.com.`).
-        let mut pos = 0usize;
-        while self.wire.len() - pos > other.wire.len() {
-            pos += 1 + self.wire[pos] as usize;
-        }
-        self.wire.len() - pos == other.wire.len()
-            && self.wire[pos..].eq_ignore_ascii_case(&other.wire)
+        wire_ends_with(&self.wire, &other.wire)
+    }
+
+    /// True when `self` and `other` are clones of one name (they share its bytes): a
+    /// cheap "certainly equal" for the runs of records at one owner that the parser
+    /// and the transfer reader hand out. False says nothing.
+    pub fn shares_bytes(&self, other: &Name) -> bool {
+        Arc::ptr_eq(&self.wire, &other.wire)
     }
 
     /// True when `self` is strictly below `other`.
@@ -434,6 +431,21 @@ impl std::str::FromStr for Name {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Name::parse(s, Some(&Name::root()))
     }
+}
+
+/// [`Name::ends_with`] on valid wire-form names: `wire` is `suffix` or below it
+/// (case-insensitive).
+pub fn wire_ends_with(wire: &[u8], suffix: &[u8]) -> bool {
+    if suffix.len() > wire.len() {
+        return false;
+    }
+    // Walk the labels until the remaining suffix has the other's length; only a label
+    // boundary there counts (so `xexample.com.` does not end with `example.com.`).
+    let mut pos = 0usize;
+    while wire.len() - pos > suffix.len() {
+        pos += 1 + wire[pos] as usize;
+    }
+    wire.len() - pos == suffix.len() && wire[pos..].eq_ignore_ascii_case(suffix)
 }
 
 /// Compares two wire names in canonical order (RFC 4034 §6.1).

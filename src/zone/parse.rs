@@ -11,7 +11,12 @@
 //! the entry is skipped, and parsing goes on, up to [`ParseOptions::max_errors`] errors.
 //! It is built for large zones: memory holds the records, not the text; tokens are
 //! slices of the chunk buffer; the wire buffer is reused; and an owner written again
-//! (or left blank) shares the previous [`Name`] instead of being parsed again.
+//! (or left blank) shares the previous [`Name`] instead of being parsed again. A text
+//! already in memory ([`parse_bytes`], which `check` uses) is read in parts on several
+//! threads when it is large and the process may use several cores: [`super::split`]
+//! picks where to cut, and the part before each cut is read here first-hand, so a
+//! part is kept only when it is what one thread would have made; otherwise the rest
+//! is read on in one thread (same records, positions and findings either way).
 //!
 //! # Standards
 //! RFC 1035 §5.1:
@@ -53,6 +58,7 @@ use super::lexer::{Lexeme, Lexer, Token, unescape};
 use super::name::Name;
 use super::rdata::{RdataErrorKind, encode_rdata, parse_ttl, push_name};
 use super::record::{Class, Rdata, Record, Rtype};
+use super::split::{self, Cut};
 
 /// Deepest `$INCLUDE` nesting accepted (a loop is caught before that).
 const MAX_INCLUDE_DEPTH: usize = 16;
@@ -147,12 +153,36 @@ pub fn parse_file(
 /// paths (resolved against its folder); `origin` is the initial `$ORIGIN`.
 ///
 /// Does file I/O (blocking) only for `$INCLUDE`.
+///
+/// A large text is read in parts on as many threads as the process may run on (see
+/// [`super::split`]); the result is the same as from one thread.
 pub fn parse_bytes(text: &[u8], file: &Path, origin: &Name, opts: &ParseOptions) -> ParsedZone {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    parse_bytes_in_parts(text, file, origin, opts, threads.min(MAX_PARTS), MIN_PART)
+}
+
+/// [`parse_bytes`] in at most `parts` parts of at least `min_part` bytes.
+fn parse_bytes_in_parts(
+    text: &[u8],
+    file: &Path,
+    origin: &Name,
+    opts: &ParseOptions,
+    parts: usize,
+    min_part: usize,
+) -> ParsedZone {
     let mut parser = Parser::new(file, origin, opts);
     let mut state = FileState::new(Arc::new(file.to_path_buf()), origin.clone());
-    parser.parse_chunk(text, 1, false, &mut state, 0);
+    let cuts = split::plan(text, parts, min_part);
+    parser.parse_parts(text, &cuts, &mut state);
     parser.zone
 }
+
+/// Most threads one parse uses.
+const MAX_PARTS: usize = 8;
+
+/// Smallest part of a file worth a thread of its own (a thread costs about as much
+/// as parsing a few hundred kilobytes).
+const MIN_PART: usize = 4 << 20;
 
 /// How much of a file is read at a time.
 pub const CHUNK: usize = 1 << 20;
@@ -263,6 +293,153 @@ impl<'o> Parser<'o> {
             chunk: CHUNK,
             bytes_read: 0,
         }
+    }
+}
+
+/// The state a part after the first is parsed with, read from the directives before
+/// the first cut (and checked against the real state once the first part is read).
+struct Guess {
+    origin: Name,
+    ttl: u32,
+}
+
+impl<'o> Parser<'o> {
+    /// A parser for a part of the same file, with its own result, starting with
+    /// `default_ttl` in force.
+    fn fork(&self, default_ttl: u32) -> Parser<'o> {
+        Parser {
+            opts: self.opts,
+            zone: ParsedZone {
+                origin: self.zone.origin.clone(),
+                records: Vec::new(),
+                positions: Vec::new(),
+                findings: Vec::new(),
+            },
+            default_ttl: Some(default_ttl),
+            last_ttl: None,
+            warned_last_ttl: false,
+            errors: 0,
+            stopped: false,
+            includes: self.includes.clone(),
+            wire: Vec::with_capacity(512),
+            scratch: Vec::new(),
+            owner_wire: Vec::with_capacity(256),
+            chunk: self.chunk,
+            bytes_read: 0,
+        }
+    }
+
+    /// Reads a whole in-memory file: the part before the first of `cuts` here, the
+    /// others each on a thread of its own, at the same time.
+    ///
+    /// A part after the first is taken only when it is what reading on in one thread
+    /// would have made: the part before it ended its last entry exactly at the cut,
+    /// with the origin and `$TTL` the part was read with, and the part itself has no
+    /// finding (a finding's text can depend on what came before: the error limit, the
+    /// first missing TTL). Otherwise the rest of the file is read on from the last
+    /// good place, here, as if there had been no cut.
+    fn parse_parts(&mut self, text: &[u8], cuts: &[Cut], st: &mut FileState) {
+        let guess = match cuts.first() {
+            Some(first) => self.guess(&text[..first.offset], st),
+            None => None,
+        };
+        let Some(guess) = guess else {
+            self.parse_chunk(text, 1, false, st, 0);
+            return;
+        };
+        let ends = cuts.iter().skip(1).map(|c| c.offset).chain([text.len()]);
+        let jobs: Vec<(Parser<'o>, FileState, Cut, usize)> = cuts
+            .iter()
+            .zip(ends)
+            .map(|(&cut, end)| {
+                let state = FileState::new(st.file.clone(), guess.origin.clone());
+                let mut parser = self.fork(guess.ttl);
+                parser.reserve(end - cut.offset);
+                (parser, state, cut, end)
+            })
+            .collect();
+        // Room for all records at once: the parts are appended without a regrowth.
+        self.reserve(text.len());
+        let (head, parts) = std::thread::scope(|scope| {
+            let handles: Vec<_> = jobs
+                .into_iter()
+                .map(|(mut parser, mut state, cut, end)| {
+                    scope.spawn(move || {
+                        let part = &text[cut.offset..end];
+                        let (used, line) = parser.parse_chunk(part, cut.line, true, &mut state, 0);
+                        (parser, state, cut.offset + used, line, end)
+                    })
+                })
+                .collect();
+            let head = self.parse_chunk(&text[..cuts[0].offset], 1, true, st, 0);
+            let parts: Vec<_> = handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect();
+            (head, parts)
+        });
+        if self.stopped {
+            return;
+        }
+        let (mut used, mut line) = head;
+        let mut clean = used == cuts[0].offset
+            && st.origin.as_wire() == guess.origin.as_wire()
+            && self.default_ttl == Some(guess.ttl);
+        for ((parser, state, part_used, part_line, end), cut) in parts.into_iter().zip(cuts) {
+            if !clean || line != cut.line || !parser.zone.findings.is_empty() {
+                break;
+            }
+            let ParsedZone {
+                records, positions, ..
+            } = parser.zone;
+            self.zone.records.extend(records);
+            self.zone.positions.extend(positions);
+            self.last_ttl = parser.last_ttl.or(self.last_ttl);
+            *st = state;
+            // The part's last entry was whole (not cut at its end).
+            clean = part_used == end;
+            (used, line) = (part_used, part_line);
+        }
+        if used < text.len() {
+            self.parse_chunk(&text[used..], line, false, st, 0);
+        }
+    }
+
+    /// Makes room for the records of `bytes` bytes of zone file, generously: memory
+    /// that is reserved but never written costs address space, not pages, while
+    /// regrowing a vector of a million records copies it and faults its pages in anew.
+    fn reserve(&mut self, bytes: usize) {
+        let records = bytes / 16;
+        self.zone.records.reserve(records);
+        self.zone.positions.reserve(records);
+    }
+
+    /// The origin and `$TTL` in force at the end of `head`, from its directive lines
+    /// alone; `None` when that cannot be told that way (an `$INCLUDE` or `$GENERATE`,
+    /// a directive that is not simple, no `$TTL`).
+    fn guess(&self, head: &[u8], st: &FileState) -> Option<Guess> {
+        let mut origin = st.origin.clone();
+        let mut ttl = self.default_ttl;
+        let mut toks = Vec::new();
+        for at in split::directive_lines(head) {
+            // Line 2: no byte order mark is looked for.
+            let mut lexer = Lexer::chunk(&head[at..], 2, false);
+            toks.clear();
+            while let Lexeme::Token(t) = lexer.next_lexeme().ok()? {
+                toks.push(t);
+            }
+            match toks.as_slice() {
+                [d, arg] if d.is_word("$ORIGIN") && !arg.quoted => {
+                    origin = Name::parse_bytes(arg.text, Some(&origin)).ok()?;
+                }
+                [d, arg] if d.is_word("$TTL") && !arg.quoted => ttl = Some(parse_ttl(arg.text)?),
+                _ => return None,
+            }
+        }
+        Some(Guess { origin, ttl: ttl? })
     }
 }
 
@@ -1588,6 +1765,93 @@ mod tests {
             assert_eq!(z.positions, whole.positions, "chunk {chunk}");
             assert_eq!(z.findings, whole.findings, "chunk {chunk}");
         }
+    }
+
+    /// Tricky texts for the parse in parts: each must give what the parse in one go
+    /// gives, whatever the number and size of the parts.
+    fn texts_for_parts() -> Vec<(&'static str, String)> {
+        let hosts = |n: usize, ttl: bool| -> String {
+            (0..n)
+                .map(|i| {
+                    let ttl = if ttl { " 300" } else { "" };
+                    match i % 7 {
+                        0 => format!(
+                            "h{i}{ttl} IN A 10.0.0.{}\n IN AAAA 2001:db8::{i:x}\n",
+                            i % 250
+                        ),
+                        1 => format!("; comment {i} ( \" ;\nH{i} TXT \"a;b(\" \"c\\\" )\"\n"),
+                        2 => format!("m{i} MX ( 10\n  mail ) ; split over lines\n\n"),
+                        3 => format!("s{i}{ttl} SOA ns1 hostmaster (\n1\n2\n3\n4\n5 )\n"),
+                        4 => format!("w{i} CNAME h{i}\r\n"),
+                        5 => format!("k{i} TXT ( \"v=DKIM1; k=rsa; \"\n \"p=abc\" )\n"),
+                        _ => format!("h{i} A 10.1.0.1\n"),
+                    }
+                })
+                .collect()
+        };
+        let body = hosts(60, false);
+        vec![
+            ("clean", format!("$ORIGIN example.com.\n$TTL 300\n{body}")),
+            ("byte order mark", format!("\u{feff}$TTL 300\n{body}")),
+            ("no $TTL, TTLs given", hosts(60, true)),
+            ("no $TTL at all", format!("@ 60 SOA a b 1 2 3 4 5\n{body}")),
+            (
+                "errors late",
+                format!("$TTL 300\n{body}bad A 1.2.3\n{body}x ) A 1.2.3.4\nq TXT \"open\n{body}"),
+            ),
+            (
+                "$ORIGIN then data",
+                format!("$TTL 300\n{body}$ORIGIN sub.example.com.\n{body}"),
+            ),
+            (
+                "a $ line inside parentheses",
+                format!("$TTL 300\n{body}t TXT ( \"x\"\n$ORIGIN other.\n)\n{body}"),
+            ),
+            ("$TTL changes", format!("$TTL 300\n{body}$TTL 60\n{body}")),
+            (
+                "unclosed parenthesis at the end",
+                format!("$TTL 300\n{body}u TXT ( \"x\"\n{body}"),
+            ),
+            (
+                "no newline at the end",
+                format!("$TTL 300\n{body}last A 10.9.9.9"),
+            ),
+        ]
+    }
+
+    #[test]
+    fn parsing_in_parts_gives_the_same_result() {
+        let file = Path::new("test.zone");
+        for max_errors in [100, 2] {
+            let opts = ParseOptions {
+                max_errors,
+                ..ParseOptions::default()
+            };
+            for (what, text) in texts_for_parts() {
+                let one = parse_bytes_in_parts(text.as_bytes(), file, &origin(), &opts, 1, 1);
+                assert!(!one.records.is_empty(), "{what}");
+                for parts in 2..=5 {
+                    for min_part in [1, 16, 64, 400] {
+                        let z = parse_bytes_in_parts(
+                            text.as_bytes(),
+                            file,
+                            &origin(),
+                            &opts,
+                            parts,
+                            min_part,
+                        );
+                        let case = format!("{what}: {parts} parts of {min_part}+ bytes");
+                        assert_eq!(lines(&z), lines(&one), "{case}");
+                        assert_eq!(z.records, one.records, "{case}");
+                        assert_eq!(z.positions, one.positions, "{case}");
+                        assert_eq!(findings(&z), findings(&one), "{case}");
+                    }
+                }
+            }
+        }
+        // The clean text is cut (and so read in parts) at all.
+        let (_, clean) = &texts_for_parts()[0];
+        assert_eq!(split::plan(clean.as_bytes(), 3, 64).len(), 2);
     }
 
     #[test]

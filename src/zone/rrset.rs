@@ -36,7 +36,7 @@
 use std::cmp::Ordering;
 
 use super::layout::names;
-use super::name::Name;
+use super::name::{Name, wire_name_len};
 use super::record::{Class, Rdata, Record, Rtype};
 
 //----------- RRset ------------------------------------------------------------------
@@ -172,11 +172,18 @@ pub fn rdata_eq(rtype: Rtype, a: &[u8], b: &[u8]) -> bool {
 /// 16-bit preference) and SRV (after priority, weight and port). `None` for other
 /// types and for malformed RDATA.
 pub fn rdata_target(rtype: Rtype, rdata: &Rdata) -> Option<Name> {
+    rdata_target_wire(rtype, rdata).and_then(|w| Name::from_wire(w).ok())
+}
+
+/// [`rdata_target`] without the copy: the target's bytes inside the RDATA, a valid
+/// uncompressed wire-form name (what [`Name::from_wire`] takes).
+pub fn rdata_target_wire(rtype: Rtype, rdata: &Rdata) -> Option<&[u8]> {
     let wire = rdata.as_wire();
     let at = names(rtype, wire)
         .map_while(Result::ok)
         .find(|n| n.rules.target)?;
-    Name::from_wire(&wire[at.range]).ok()
+    let target = &wire[at.range];
+    (wire_name_len(target).ok()? == target.len()).then_some(target)
 }
 
 /// Byte ranges of RDATA holding names that canonical form lowers (RFC 4034 §6.2):
