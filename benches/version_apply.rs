@@ -1,4 +1,5 @@
-//! Criterion benchmarks of a new version made from the served one, as a secondary
+//! Criterion benchmarks of versions: `from_records` (a version built from a parsed
+//! zone or an AXFR), and a new version made from the served one, as a secondary
 //! makes it from an IXFR and a primary from an edit: `apply` of ten changed A records
 //! at existing names (the node chunks are shared: O(change)), `apply` of ten new
 //! names (positions shift: the chunks and the name index are rebuilt, O(n)), the
@@ -109,6 +110,16 @@ fn apply_benches(c: &mut Criterion) {
         &ParseOptions::default(),
     );
     assert!(!zone.has_errors(), "{:?}", zone.findings.first());
+    let mut group = c.benchmark_group("version_build");
+    group.sample_size(10);
+    group.bench_function(format!("from_records/{n}"), |b| {
+        b.iter_batched(
+            || zone.records.clone(),
+            |records| ZoneVersion::from_records(origin.clone(), Class::IN, records),
+            BatchSize::PerIteration,
+        )
+    });
+    group.finish();
     let served = ZoneVersion::from_records(origin, Class::IN, zone.records).expect("a valid zone");
     let changed = changed_addresses(&served);
     assert_eq!(changed.added.len(), 10);

@@ -264,15 +264,27 @@ impl ZoneVersion {
 
         // Build nodes from the back so that the record vector can shrink as it is
         // consumed: its memory goes back while the nodes are allocated.
+        // The name index's parts are gathered on the way, while each name is in
+        // cache: the node hashes and the ENTs (between each node and the one after
+        // it), all from the back.
         let mut nodes: Vec<Arc<Node>> = Vec::new();
+        let mut hashes: Vec<u64> = Vec::new();
+        let mut ents: Vec<Name> = Vec::new();
         let mut group: Vec<Record> = Vec::new();
         let mut record_count = 0usize;
         let mut since_shrink = 0usize;
+        let mut push = |node: Node, nodes: &mut Vec<Arc<Node>>| {
+            if let Some(next) = nodes.last() {
+                ents.extend(ents_between(&node.name, &next.name).rev());
+            }
+            hashes.push(node.hash);
+            nodes.push(Arc::new(node));
+        };
         while let Some(last) = records.pop() {
             let same_owner = group.last().is_none_or(|g| g.owner == last.owner);
             if !same_owner {
                 let node = build_node(&mut group, &hasher, &mut record_count);
-                nodes.push(Arc::new(node));
+                push(node, &mut nodes);
             }
             group.push(last);
             since_shrink += 1;
@@ -283,10 +295,12 @@ impl ZoneVersion {
         }
         if !group.is_empty() {
             let node = build_node(&mut group, &hasher, &mut record_count);
-            nodes.push(Arc::new(node));
+            push(node, &mut nodes);
         }
         drop(records);
         nodes.reverse();
+        hashes.reverse();
+        ents.reverse();
         let nodes = Nodes::from_vec(nodes);
 
         match nodes.first() {
@@ -299,7 +313,8 @@ impl ZoneVersion {
             },
             _ => return Err(VersionError::MissingSoa),
         }
-        let index = Arc::new(NameIndex::build(&nodes, &hasher));
+        let index = Arc::new(NameIndex::with_parts(&hashes, ents, &hasher));
+        drop(hashes);
         let denial = DenialIndex::build(&nodes).map(Arc::new);
         Ok(ZoneVersion {
             origin,
@@ -920,33 +935,38 @@ impl Reshape {
     }
 }
 
-/// Appends the empty non-terminals between two neighbours in canonical order: the
+/// The empty non-terminals between two neighbours in canonical order, in that order: the
 /// ancestors of `cur` that are not ancestors of `prev`, but `cur` itself. None owns
 /// records (an ancestor that owns records sorts before `prev` and so is an ancestor
 /// of it too); every ENT of a zone is found between exactly one pair of neighbours.
-fn ents_between(prev: &Name, cur: &Name, out: &mut Vec<Name>) {
+fn ents_between<'a>(prev: &Name, cur: &'a Name) -> impl DoubleEndedIterator<Item = Name> + 'a {
     let common = common_labels(prev, cur);
     let labels = cur.label_count();
-    for depth in (common + 1)..labels {
-        out.push(cur.trim_labels(labels - depth));
-    }
+    ((common + 1)..labels).map(move |depth| cur.trim_labels(labels - depth))
 }
 
 impl NameIndex {
     fn build(nodes: &Nodes, hasher: &RandomState) -> NameIndex {
         let mut ents = Vec::new();
         for (prev, cur) in nodes.iter().zip(nodes.iter_from(1)) {
-            ents_between(&prev.name, &cur.name, &mut ents);
+            ents.extend(ents_between(&prev.name, &cur.name));
         }
-        let entries = nodes.len() + ents.len();
+        let hashes: Vec<u64> = nodes.iter().map(|n| n.hash).collect();
+        Self::with_parts(&hashes, ents, hasher)
+    }
+
+    /// The index of nodes whose name hashes are `hashes` (in node order) and of the
+    /// ENTs `ents` (in canonical order).
+    fn with_parts(hashes: &[u64], ents: Vec<Name>, hasher: &RandomState) -> NameIndex {
+        let entries = hashes.len() + ents.len();
         let size = (entries * 2).next_power_of_two().max(16);
         let mut index = NameIndex {
             slots: vec![0u64; size].into_boxed_slice(),
             ents: ents.into_boxed_slice(),
             len: 0,
         };
-        for (i, node) in nodes.iter().enumerate() {
-            index.insert(node.hash, i as u64 + 1);
+        for (i, &hash) in hashes.iter().enumerate() {
+            index.insert(hash, i as u64 + 1);
         }
         for i in 0..index.ents.len() {
             let hash = hash_wire(hasher, index.ents[i].as_wire());
@@ -1008,7 +1028,7 @@ impl NameIndex {
             ents.extend(self.ents[kept_to..lo].iter().cloned());
             let before = ents.len();
             for i in s + 1..=e.min(new.len() - 1) {
-                ents_between(&new[i - 1].name, &new[i].name, &mut ents);
+                ents.extend(ents_between(&new[i - 1].name, &new[i].name));
             }
             replaced.push((lo, hi, ents.len() - before));
             kept_to = hi;
