@@ -27,6 +27,7 @@ pub mod propagation;
 pub mod secondary;
 pub mod status;
 pub mod timers;
+pub mod vouch;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};

@@ -327,7 +327,8 @@ impl ZoneSet {
         self.run(name, handle, Some(file), origin);
     }
 
-    /// Starts a secondary zone's task and stages it in the registry.
+    /// Starts a secondary zone's task and stages it in the registry; `word` is its
+    /// catalog's word, for a member of a consumed catalog.
     fn start_secondary(
         &mut self,
         name: Name,
@@ -335,6 +336,7 @@ impl ZoneSet {
         settings: Arc<ZoneSettings>,
         bounds: TimerBounds,
         origin: Origin,
+        word: Option<super::vouch::CatalogWord>,
     ) -> Arc<ZoneHandle> {
         let spec = SecondarySpec {
             name: name.clone(),
@@ -348,6 +350,7 @@ impl ZoneSet {
                 min_rate: Some(self.config.limits.min_transfer_rate_in),
             },
             propagation: self.restarting.remove(&name).unwrap_or_default(),
+            word,
         };
         let handle = secondary::spawn(
             spec,

@@ -38,6 +38,7 @@ use super::super::catalog::{self, Catalog};
 use super::super::consumer::{self, Action, ResetReason};
 use super::super::gate::GateSettings;
 use super::super::secondary::PrimaryServer;
+use super::super::vouch::CatalogWord;
 use super::super::{ZoneEvent, ZoneHandle, ZoneSettings};
 use super::{Origin, ZoneCommand, ZoneSet};
 
@@ -47,11 +48,14 @@ use super::{Origin, ZoneCommand, ZoneSet};
 struct Consumed {
     /// The catalog's name.
     name: Name,
-    /// Its last parsed version.
-    last: Option<Catalog>,
+    /// Its last parsed version (shared with `word`).
+    last: Option<Arc<Catalog>>,
     /// A bulk refresh found the catalog newer at the master: the next version
-    /// processed also confirms the members that did not change.
+    /// processed also vouches for the members that did not change.
     bulk_pending: bool,
+    /// What the catalog vouches for, read by its members' tasks at their deadlines
+    /// (written here only: by a bulk refresh that found the catalog current).
+    word: CatalogWord,
 }
 
 /// What the super slave side keeps.
@@ -73,6 +77,7 @@ impl SlaveSide {
                     name: m.catalog.clone(),
                     last: None,
                     bulk_pending: false,
+                    word: CatalogWord::default(),
                 })
                 .collect(),
             provisioned: HashMap::new(),
@@ -132,6 +137,7 @@ impl ZoneSet {
                 settings,
                 self.config.timers,
                 Origin::Catalog,
+                None,
             );
             info!(catalog = %m.catalog, master = %m.addr, "super slave: consuming catalog");
             let mut rx = handle.published.clone();
@@ -243,7 +249,15 @@ impl ZoneSet {
             gate,
         });
         let server = self.master_server(&m);
-        self.start_secondary(zone, vec![server], settings, timers, Origin::Provisioned);
+        let word = Some(self.slave.consumed[master].word.clone());
+        self.start_secondary(
+            zone,
+            vec![server],
+            settings,
+            timers,
+            Origin::Provisioned,
+            word,
+        );
     }
 
     /// Restarts every provisioned zone with the settings the config now gives it
@@ -334,6 +348,9 @@ impl ZoneSet {
         let owner = self.config.super_masters[master].catalog.to_string();
         let serial = catalog.serial;
         let members = catalog.members.len();
+        let catalog = Arc::new(catalog);
+        // What the word said of members unchanged in this version still holds.
+        self.slave.consumed[master].word.repoint(catalog.clone());
         self.slave.consumed[master].last = Some(catalog);
         let decisions = self.plan();
 
@@ -408,9 +425,9 @@ impl ZoneSet {
         self.record(rewrite, None).await;
         info!(catalog = %owner, serial, members, added = counts.added, removed = counts.removed,
             migrated = counts.migrated, reset = counts.reset, "catalog processed");
-        // Members the catalog says changed are transferred; the others are confirmed
-        // only when a bulk refresh asked for this version (confirming costs each zone
-        // a timer write, too much for every catalog change).
+        // Members the catalog says changed are transferred; the others are vouched
+        // for only when a bulk refresh asked for this version (only then is the
+        // catalog known current at the master).
         let confirm = std::mem::take(&mut self.slave.consumed[master].bulk_pending);
         self.check_members(master, confirm);
     }
@@ -424,7 +441,7 @@ impl ZoneSet {
             .iter()
             .zip(masters)
             .map(|(c, m)| consumer::Source {
-                catalog: c.last.as_ref(),
+                catalog: c.last.as_deref(),
                 max_deletions: m.max_deletions,
                 unlisted_grace: m.unlisted_grace.as_secs(),
             })
@@ -491,7 +508,8 @@ impl ZoneSet {
     /// is ours, at once; when it is newer, after that version is transferred and
     /// processed. When the master does not answer, nothing is confirmed and the
     /// members keep their own refresh, retry and expire timers (a stale catalog must
-    /// not keep zones alive past EXPIRE).
+    /// not keep zones alive past EXPIRE). Confirming writes the catalog's word once
+    /// ([`crate::sync::vouch`]); the members take it up at their own deadlines.
     pub(super) fn on_bulk_checked(&mut self, master: usize, serial: Result<u32, String>) {
         let c = &self.slave.consumed[master];
         let Some(r) = self.running.get(&c.name) else {
@@ -532,8 +550,9 @@ impl ZoneSet {
 
     /// Drives the members of super master `master`'s last catalog that it
     /// provisioned. With member serials (a zonesync catalog): a member the catalog
-    /// says is newer transfers at once, without an SOA query; with `confirm`, a
-    /// member at the catalog's serial is confirmed current without any query. A
+    /// says is newer transfers at once, without an SOA query; with `confirm`, the
+    /// catalog's word vouches for every member at the catalog's serial, now (one
+    /// write, no event to any member: each takes the word up at its own deadline). A
     /// foreign catalog has no serials: with `confirm`, every member checks its SOA,
     /// paced and jittered.
     fn check_members(&mut self, master: usize, confirm: bool) {
@@ -541,6 +560,10 @@ impl ZoneSet {
         let Some(cat) = &c.last else {
             return;
         };
+        if confirm && cat.has_serials {
+            debug!(catalog = %c.name, serial = cat.serial, "catalog current: its word vouches for its members");
+            c.word.set(crate::sync::timers::unix_now(), cat.clone());
+        }
         let owner = c.name.to_string();
         let owned = |zone: &Name| {
             self.slave
@@ -557,11 +580,6 @@ impl ZoneSet {
                     continue;
                 }
                 match r.handle.current().map(|p| p.version.serial()) {
-                    Some(s) if s == serial => {
-                        if confirm {
-                            r.handle.send(ZoneEvent::Current { serial });
-                        }
-                    }
                     Some(s) if !Serial(serial).is_newer_than(Serial(s)) => {}
                     _ => {
                         r.handle.send(ZoneEvent::Newer { serial });
