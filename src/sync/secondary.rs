@@ -196,7 +196,7 @@ struct SecondaryZone {
 impl SecondaryZone {
     /// Drives the zone until its handle is dropped.
     async fn run(mut self, mut inbox: InboxReceiver) {
-        self.restore().await;
+        Box::pin(self.restore()).await;
         self.sync_status();
         loop {
             let mut now = self.clock.now();
@@ -242,7 +242,9 @@ impl SecondaryZone {
             let mut next = first;
             // Refresh; what arrived meanwhile makes one follow-up.
             while let Some(kind) = next {
-                self.refresh(kind).await;
+                // Boxed: the refresh (SOA query, transfer, commit) is a large future,
+                // and inline it would make every idle zone task that large.
+                Box::pin(self.refresh(kind)).await;
                 next = self.on_pending(inbox.take());
             }
         }
