@@ -60,6 +60,10 @@ use super::{Published, TransferSlots, ZoneHandle, ZoneSettings, notify_out};
 
 //----------- Spec -------------------------------------------------------------------
 
+/// Zones of at most this many records are built (and diffed) on the runtime: a
+/// microsecond's work, less than a hand-off to the blocking pool.
+const SMALL_ZONE: usize = 64;
+
 /// A primary of a secondary zone.
 #[derive(Debug, Clone)]
 pub struct PrimaryServer {
@@ -111,9 +115,18 @@ pub struct SecondarySpec {
     pub limits: Limits,
     /// The zone's propagation view (a zone restarted by a reload keeps its own).
     pub propagation: Tracker,
-    /// For a member of a consumed catalog: the catalog's word, taken up at the zone's
-    /// own deadlines ([`super::vouch`]).
-    pub word: Option<CatalogWord>,
+    /// For a member of a consumed catalog (a zone a super master provisioned).
+    pub member: Option<CatalogMember>,
+}
+
+/// What a secondary zone provisioned by a super master knows of its catalog.
+#[derive(Debug, Clone)]
+pub struct CatalogMember {
+    /// The catalog's word, taken up at the zone's own deadlines ([`super::vouch`]).
+    pub word: CatalogWord,
+    /// The zone was just created: the store holds nothing to restore, so the task
+    /// skips reading it and transfers at once.
+    pub fresh: bool,
 }
 
 /// Starts a secondary zone's task; returns its handle. The task runs until the handle
@@ -196,7 +209,9 @@ struct SecondaryZone {
 impl SecondaryZone {
     /// Drives the zone until its handle is dropped.
     async fn run(mut self, mut inbox: InboxReceiver) {
-        Box::pin(self.restore()).await;
+        if !self.spec.member.as_ref().is_some_and(|m| m.fresh) {
+            Box::pin(self.restore()).await;
+        }
         self.sync_status();
         loop {
             let mut now = self.clock.now();
@@ -563,14 +578,26 @@ impl SecondaryZone {
         &mut self,
         records: Vec<crate::zone::Record>,
     ) -> Result<u32, RefreshError> {
+        let small = records.len() <= SMALL_ZONE
+            && self
+                .version
+                .as_ref()
+                .is_none_or(|v| v.record_count() <= SMALL_ZONE);
         let zone = self.spec.name.clone();
         let old = self.version.clone();
-        let built = tokio::task::spawn_blocking(move || {
+        let build = move || {
             let new = ZoneVersion::from_records(zone, Class::IN, records)?;
             let cs = old.as_ref().map(|o| diff(o, &new));
             Ok::<_, RefreshError>((new, cs))
-        })
-        .await??;
+        };
+        // A small zone (a super master's thousands of members) builds in
+        // microseconds: here, rather than through a hand-off to the blocking pool and
+        // back, which cost more than the build.
+        let built = if small {
+            build()?
+        } else {
+            tokio::task::spawn_blocking(build).await??
+        };
         let (new, cs) = built;
         let new = Arc::new(new);
         // An AXFR of what we already hold changes nothing: no gate to pass.
@@ -696,7 +723,7 @@ impl SecondaryZone {
     /// then.
     async fn take_word(&mut self) -> bool {
         let (Some(word), Some(v)) = (
-            self.spec.word.as_ref().and_then(CatalogWord::get),
+            self.spec.member.as_ref().and_then(|m| m.word.get()),
             self.version.clone(),
         ) else {
             return false;
@@ -1119,7 +1146,7 @@ mod tests {
             bounds: bounds(),
             limits: Limits::default(),
             propagation: Tracker::default(),
-            word,
+            member: word.map(|word| CatalogMember { word, fresh: false }),
         };
         spawn(
             spec,
@@ -1543,7 +1570,7 @@ mod tests {
             bounds: bounds(),
             limits: Limits::default(),
             propagation: Tracker::default(),
-            word: None,
+            member: None,
         };
         spawn(
             spec,

@@ -37,7 +37,7 @@ use crate::zone::serial::Serial;
 use super::super::catalog::{self, Catalog};
 use super::super::consumer::{self, Action, ResetReason};
 use super::super::gate::GateSettings;
-use super::super::secondary::PrimaryServer;
+use super::super::secondary::{CatalogMember, PrimaryServer};
 use super::super::vouch::CatalogWord;
 use super::super::{ZoneEvent, ZoneHandle, ZoneSettings};
 use super::{Origin, ZoneCommand, ZoneSet};
@@ -189,7 +189,7 @@ impl ZoneSet {
                 let _ = tokio::task::spawn_blocking(move || store.delete_provisioned(&zone)).await;
                 continue;
             };
-            self.start_provisioned(zone.clone(), i, &p.groups);
+            self.start_provisioned(zone.clone(), i, &p.groups, false);
             self.slave.provisioned.insert(zone, p);
         }
     }
@@ -206,8 +206,8 @@ impl ZoneSet {
     }
 
     /// Starts a provisioned zone of super master `master`, with the template its
-    /// `groups` pick (or the defaults).
-    fn start_provisioned(&mut self, zone: Name, master: usize, groups: &[String]) {
+    /// `groups` pick (or the defaults); `fresh` when it was just created.
+    fn start_provisioned(&mut self, zone: Name, master: usize, groups: &[String], fresh: bool) {
         let m = self.config.super_masters[master].clone();
         let config = self.config.clone();
         let d = &config.defaults;
@@ -249,14 +249,17 @@ impl ZoneSet {
             gate,
         });
         let server = self.master_server(&m);
-        let word = Some(self.slave.consumed[master].word.clone());
+        let member = CatalogMember {
+            word: self.slave.consumed[master].word.clone(),
+            fresh,
+        };
         self.start_secondary(
             zone,
             vec![server],
             settings,
             timers,
             Origin::Provisioned,
-            word,
+            Some(member),
         );
     }
 
@@ -273,7 +276,7 @@ impl ZoneSet {
             .collect();
         for (zone, master, groups) in zones {
             self.stop_zone(&zone);
-            self.start_provisioned(zone, master, &groups);
+            self.start_provisioned(zone, master, &groups, false);
         }
     }
 
@@ -300,7 +303,7 @@ impl ZoneSet {
         }
         for (zone, p) in records {
             if let Some(master) = start {
-                self.start_provisioned(zone.clone(), master, &p.groups);
+                self.start_provisioned(zone.clone(), master, &p.groups, true);
                 crate::metrics::get().provisioned();
             }
             self.slave.provisioned.insert(zone, p);
@@ -351,7 +354,22 @@ impl ZoneSet {
         let catalog = Arc::new(catalog);
         // What the word said of members unchanged in this version still holds.
         self.slave.consumed[master].word.repoint(catalog.clone());
-        self.slave.consumed[master].last = Some(catalog);
+        let previous = self.slave.consumed[master].last.replace(catalog);
+        // Only member serials changed (a bulk refresh's usual catalog IXFR) and every
+        // member is held, confirmed, by this catalog alone: the plan would keep every
+        // zone as it is, so it is not made (it costs a pass over every held zone and
+        // every catalog); only the members whose serial changed are looked at.
+        let unchanged = previous
+            .as_ref()
+            .filter(|p| self.settled(master, p) && catalog::same_members(p, self.last(master)));
+        if let Some(previous) = unchanged {
+            info!(catalog = %owner, serial, members, added = 0, removed = 0, migrated = 0,
+                reset = 0, "catalog processed (member serials only)");
+            let confirm = std::mem::take(&mut self.slave.consumed[master].bulk_pending);
+            let previous = previous.clone();
+            self.check_members(master, confirm, Some(&previous));
+            return;
+        }
         let decisions = self.plan();
 
         let mut counts = Counts::default();
@@ -396,7 +414,7 @@ impl ZoneSet {
                             info!(zone = %d.zone, groups = %groups.join(","), "member's group changed: restarting it with its template");
                             p.groups = groups;
                             self.stop_zone(&d.zone);
-                            self.start_provisioned(d.zone.clone(), d.source, &p.groups);
+                            self.start_provisioned(d.zone.clone(), d.source, &p.groups, false);
                         }
                         rewrite.push((d.zone, p));
                     }
@@ -429,7 +447,36 @@ impl ZoneSet {
         // for only when a bulk refresh asked for this version (only then is the
         // catalog known current at the master).
         let confirm = std::mem::take(&mut self.slave.consumed[master].bulk_pending);
-        self.check_members(master, confirm);
+        self.check_members(master, confirm, None);
+    }
+
+    /// The last version of super master `master`'s catalog (set by `on_catalog`).
+    fn last(&self, master: usize) -> &Catalog {
+        self.slave.consumed[master]
+            .last
+            .as_deref()
+            .expect("set before it is read")
+    }
+
+    /// True when the zones super master `master`'s catalog `listed` lists are exactly
+    /// the zones this catalog holds, each confirmed (no zone a NOTIFY created waits for
+    /// its listing, no member is configured locally or held by another catalog): a
+    /// new version with the same members then changes nothing the plan decides.
+    fn settled(&self, master: usize, listed: &Catalog) -> bool {
+        let owner = self.config.super_masters[master].catalog.to_string();
+        let held = self
+            .slave
+            .provisioned
+            .values()
+            .filter(|p| p.catalog == owner)
+            .count();
+        held == listed.members.len()
+            && listed.members.keys().all(|zone| {
+                self.slave
+                    .provisioned
+                    .get(zone)
+                    .is_some_and(|p| p.confirmed && p.catalog == owner && p.id.is_some())
+            })
     }
 
     /// The consumer's plan over every consumed catalog's last version.
@@ -525,7 +572,7 @@ impl ZoneSet {
                 r.handle.send(ZoneEvent::Current { serial: ours });
                 if c.last.as_ref().is_some_and(|l| l.serial == ours) {
                     debug!(catalog = %c.name, serial = ours, "bulk refresh: catalog current; checking members");
-                    self.check_members(master, true);
+                    self.check_members(master, true, None);
                 } else {
                     // This version is on its way to `on_catalog`.
                     self.slave.consumed[master].bulk_pending = true;
@@ -554,8 +601,10 @@ impl ZoneSet {
     /// catalog's word vouches for every member at the catalog's serial, now (one
     /// write, no event to any member: each takes the word up at its own deadline). A
     /// foreign catalog has no serials: with `confirm`, every member checks its SOA,
-    /// paced and jittered.
-    fn check_members(&mut self, master: usize, confirm: bool) {
+    /// paced and jittered. With `previous`, a version with the same members as this
+    /// one, only the members whose serial changed since are looked at (the others
+    /// were when `previous` was processed).
+    fn check_members(&mut self, master: usize, confirm: bool, previous: Option<&Catalog>) {
         let c = &self.slave.consumed[master];
         let Some(cat) = &c.last else {
             return;
@@ -572,7 +621,17 @@ impl ZoneSet {
                 .is_some_and(|p| p.catalog == owner)
         };
         if cat.has_serials {
-            for (zone, member) in &cat.members {
+            let changed: Box<dyn Iterator<Item = (&Name, &catalog::Member)>> = match previous {
+                Some(p) => Box::new(
+                    cat.members
+                        .iter()
+                        .zip(p.members.values())
+                        .filter(|((_, now), before)| now.serial != before.serial)
+                        .map(|(m, _)| m),
+                ),
+                None => Box::new(cat.members.iter()),
+            };
+            for (zone, member) in changed {
                 let (Some(serial), Some(r)) = (member.serial, self.running.get(zone)) else {
                     continue;
                 };
