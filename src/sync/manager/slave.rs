@@ -65,7 +65,16 @@ pub(super) struct SlaveSide {
     /// Who provisioned which zone (mirrors the store's `provisioned` table; written
     /// by the manager only, after the store).
     pub(super) provisioned: HashMap<Name, Provision>,
+    /// Members' settings by master and groups, shared by the members they fit, for
+    /// the config they were built from (`member_settings`; a reload starts afresh).
+    settings: MemberSettings,
 }
+
+/// The config members' settings were built from, and the settings by master and groups.
+type MemberSettings = (
+    Option<Arc<crate::config::Config>>,
+    HashMap<(usize, Vec<String>), (Arc<ZoneSettings>, crate::config::TimerBounds)>,
+);
 
 impl SlaveSide {
     /// The side for `super-masters:`.
@@ -81,6 +90,7 @@ impl SlaveSide {
                 })
                 .collect(),
             provisioned: HashMap::new(),
+            settings: (None, HashMap::new()),
         }
     }
 }
@@ -209,6 +219,43 @@ impl ZoneSet {
     /// `groups` pick (or the defaults); `fresh` when it was just created.
     fn start_provisioned(&mut self, zone: Name, master: usize, groups: &[String], fresh: bool) {
         let m = self.config.super_masters[master].clone();
+        let (settings, timers) = self.member_settings(&zone, master, groups);
+        let server = self.master_server(&m);
+        let member = CatalogMember {
+            word: self.slave.consumed[master].word.clone(),
+            fresh,
+        };
+        self.start_secondary(
+            zone,
+            vec![server],
+            settings,
+            timers,
+            Origin::Provisioned,
+            Some(member),
+        );
+    }
+
+    /// The settings and timer bounds of a member of super master `master`'s catalog
+    /// in `groups`: built once per master and groups under one config, and shared by
+    /// every such member (a hundred thousand members hold one copy, not one each).
+    fn member_settings(
+        &mut self,
+        zone: &Name,
+        master: usize,
+        groups: &[String],
+    ) -> (Arc<ZoneSettings>, crate::config::TimerBounds) {
+        let cache = &mut self.slave.settings;
+        if !cache
+            .0
+            .as_ref()
+            .is_some_and(|c| Arc::ptr_eq(c, &self.config))
+        {
+            *cache = (Some(self.config.clone()), HashMap::new());
+        }
+        if let Some(found) = cache.1.get(&(master, groups.to_vec())) {
+            return found.clone();
+        }
+        let m = self.config.super_masters[master].clone();
         let config = self.config.clone();
         let d = &config.defaults;
         let (allow_transfer, also_notify, notify, timers, gate) = match config.template_for(groups)
@@ -248,19 +295,11 @@ impl ZoneSet {
             catalog: false,
             gate,
         });
-        let server = self.master_server(&m);
-        let member = CatalogMember {
-            word: self.slave.consumed[master].word.clone(),
-            fresh,
-        };
-        self.start_secondary(
-            zone,
-            vec![server],
-            settings,
-            timers,
-            Origin::Provisioned,
-            Some(member),
-        );
+        self.slave
+            .settings
+            .1
+            .insert((master, groups.to_vec()), (settings.clone(), timers));
+        (settings, timers)
     }
 
     /// Restarts every provisioned zone with the settings the config now gives it
