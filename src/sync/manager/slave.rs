@@ -12,6 +12,13 @@
 //! unconfirmed until its catalog lists it. Ownership, member ids and groups survive
 //! restarts (store table `provisioned`).
 //!
+//! A bulk refresh costs O(change), not O(zones): a catalog version that changed only
+//! member serials skips the plan (nothing it decides can change) and looks only at the
+//! members whose serial changed; the members that did not change are vouched for by
+//! the catalog's word ([`crate::sync::vouch`]), written once and taken up by each
+//! member at its own deadline. Members share their settings (one per master and
+//! groups).
+//!
 //! # Standards
 //! See [`consumer`] for RFC 9432 §5; §6: consumers should restrict what they
 //! accept — here only members of catalogs from the configured super masters,
