@@ -505,9 +505,10 @@ impl ZoneSet {
     }
 
     /// True when the zones super master `master`'s catalog `listed` lists are exactly
-    /// the zones this catalog holds, each confirmed (no zone a NOTIFY created waits for
-    /// its listing, no member is configured locally or held by another catalog): a
-    /// new version with the same members then changes nothing the plan decides.
+    /// the zones this catalog holds, each confirmed under the unique-id listed (no zone
+    /// a NOTIFY created waits for its listing, no member is configured locally or held
+    /// by another catalog, no record lags behind its listing): a new version with the
+    /// same members then changes nothing the plan decides.
     fn settled(&self, master: usize, listed: &Catalog) -> bool {
         let owner = self.config.super_masters[master].catalog.to_string();
         let held = self
@@ -517,11 +518,10 @@ impl ZoneSet {
             .filter(|p| p.catalog == owner)
             .count();
         held == listed.members.len()
-            && listed.members.keys().all(|zone| {
-                self.slave
-                    .provisioned
-                    .get(zone)
-                    .is_some_and(|p| p.confirmed && p.catalog == owner && p.id.is_some())
+            && listed.members.iter().all(|(zone, member)| {
+                self.slave.provisioned.get(zone).is_some_and(|p| {
+                    p.confirmed && p.catalog == owner && p.id.as_ref() == Some(&member.id)
+                })
             })
     }
 
