@@ -15,6 +15,14 @@
 #     slave sent, by type, the time until the changed zones are current, and the
 #     slave's CPU time. Target: one catalog SOA query, one catalog IXFR and one
 #     transfer per changed zone — no per-zone SOA polls.
+#  3. Memory: the super slave's resident set (VmRSS) before the N1 zones arrive and
+#     after they are all served (and 2 s more), for zonesync and the Knot consumer,
+#     printed per zone (the difference over N1) and as a ratio; and zonesync's RSS
+#     per zone with N2 zones (bulk refresh slave, after provisioning).
+#
+# PERF=1 also records `perf record -g` profiles of the zonesync slave during the
+# provisioning of N1 zones, the provisioning of N2 and the bulk refresh
+# (perf-*.data in the work folder; with KEEP=1 they stay).
 #
 #   benches/supermaster-bench.sh            N1=1000 N2=10000 CHANGED=10 by default
 #   N1=200 N2=2000 benches/supermaster-bench.sh   (a quicker run)
@@ -53,6 +61,7 @@ SECRET=$(printf 'supermaster-bench-secret-32bytes' | base64)
 PIDS=()
 
 cleanup() {
+    perf_stop
     for p in "${PIDS[@]}"; do
         kill "$p" 2> /dev/null || true
     done
@@ -258,6 +267,27 @@ zonesync_start() {
 }
 
 cpu_seconds() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; }
+# rss_kib PID: the process's resident set (VmRSS), KiB.
+rss_kib() { awk '$1 == "VmRSS:" {print $2}' "/proc/$1/status"; }
+# per_zone BEFORE AFTER N: (AFTER - BEFORE) / N KiB, in KiB with one decimal.
+per_zone() { python3 -c "import sys; print(f'{(int(sys.argv[2]) - int(sys.argv[1])) / int(sys.argv[3]):.1f}')" "$1" "$2" "$3"; }
+ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$1" "$2"; }
+
+# perf_start NAME PID: with PERF=1, records a profile of PID into perf-NAME.data
+# (PERF_PID is its recorder's PID); perf_stop stops it.
+PERF_PID=
+perf_start() {
+    [ "${PERF:-}" = 1 ] || return 0
+    perf record -g -F 499 -p "$2" -o "$WORK/perf-$1.data" > "$WORK/perf-$1.log" 2>&1 &
+    PERF_PID=$!
+    sleep 0.5
+}
+perf_stop() {
+    [ -n "$PERF_PID" ] || return 0
+    kill -INT "$PERF_PID" 2> /dev/null || true
+    wait "$PERF_PID" 2> /dev/null || true
+    PERF_PID=
+}
 
 #----------- 1. Provisioning: zonesync ----------------------------------------------
 
@@ -293,12 +323,20 @@ ZS_SLAVE=$LAST_PID
 wait_for "the zonesync catalog" 30 serial_is 5301 catalog.bench 1
 wait_for "the zonesync slave's catalog" 90 serial_is 5302 catalog.bench 1
 
+sleep 1
+zs_rss0=$(rss_kib "$ZS_SLAVE")
+perf_start provision "$ZS_SLAVE"
 t0=$(now)
 mv "$WORK"/staging1/*.zone "$WORK/zs-master/zones/"
 kill -HUP "$ZS_MASTER"
 zs_time=$(python3 "$WORK/poll.py" 5302 "$t0" "$WORK/names1")
+perf_stop
+sleep 2
+zs_rss1=$(rss_kib "$ZS_SLAVE")
+[ "${PERF:-}" != 1 ] || cp "/proc/$ZS_SLAVE/smaps" "$WORK/zs-slave/smaps"
 zs_master_time=$(python3 "$WORK/poll.py" 5301 "$t0" "$WORK/names1")
 echo "zonesync: all $N1 served by the super slave after ${zs_time} s (by the master: ${zs_master_time} s, measured after)"
+echo "  slave RSS: ${zs_rss0} KiB -> ${zs_rss1} KiB, $(per_zone "$zs_rss0" "$zs_rss1" "$N1") KiB per zone"
 echo "  slave log: $(grep -c 'NOTIFY for a new zone from a super master: zone created' "$WORK/zs-slave/log") created by NOTIFY, $(grep -c 'AXFR-in' "$WORK/zs-slave/log") AXFR-in, $(grep -c 'busy, not answered' "$WORK/zs-slave/log") NOTIFYs deferred (busy)"
 stop "$ZS_SLAVE"
 stop "$ZS_MASTER"
@@ -401,12 +439,18 @@ wait_for "the knot consumer's catalog" 60 serial_is 5402 catalog.bench "$cat_ser
 
 mapfile -t knames < "$WORK/names1k"
 knot_producer_conf "${knames[@]}" > "$WORK/knot-producer/knot.conf.new"
+sleep 1
+knot_rss0=$(rss_kib "$KNOT_CONSUMER")
 t0=$(now)
 mv "$WORK/knot-producer/knot.conf.new" "$WORK/knot-producer/knot.conf"
 knotc -c "$WORK/knot-producer/knot.conf" reload > /dev/null
 knot_time=$(python3 "$WORK/poll.py" 5402 "$t0" "$WORK/names1k")
+sleep 2
+knot_rss1=$(rss_kib "$KNOT_CONSUMER")
 knot_producer_time=$(python3 "$WORK/poll.py" 5401 "$t0" "$WORK/names1k")
 echo "knot:     all $N1 served by the consumer after ${knot_time} s (by the producer: ${knot_producer_time} s, measured after)"
+echo "  consumer RSS: ${knot_rss0} KiB -> ${knot_rss1} KiB, $(per_zone "$knot_rss0" "$knot_rss1" "$N1") KiB per zone"
+echo "== 1. zonesync / knot: time $(ratio "$zs_time" "$knot_time"), RSS per zone $(ratio "$(per_zone "$zs_rss0" "$zs_rss1" "$N1")" "$(per_zone "$knot_rss0" "$knot_rss1" "$N1")")"
 stop "$KNOT_CONSUMER"
 stop "$KNOT_PRODUCER"
 
@@ -456,11 +500,14 @@ t1=$(now)
 echo "master: $N2 zones loaded in $(elapsed "$t0" "$t1") s"
 zonesync_start bulk-slave config.yaml
 BULK_SLAVE=$LAST_PID
+perf_start provision-n2 "$BULK_SLAVE"
 initial=$(python3 "$WORK/poll.py" 5302 "$t1" "$WORK/names2")
-echo "slave: $N2 zones provisioned from the catalog (through the proxy) in ${initial} s"
+perf_stop
+echo "slave: $N2 zones provisioned from the catalog (through the proxy) in ${initial} s; CPU $(cpu_seconds "$BULK_SLAVE") s"
 cat_serial=$(soa_serial 5303 catalog.bench)
 wait_for "the slave's catalog" 120 serial_is 5302 catalog.bench "$cat_serial"
 sleep 2
+echo "  slave RSS with $N2 zones: $(rss_kib "$BULK_SLAVE") KiB, $(per_zone 0 "$(rss_kib "$BULK_SLAVE")" "$N2") KiB per zone (whole process)"
 
 # The change: CHANGED zones get serial 2; the master's catalog lists the new serials.
 python3 "$WORK/gen.py" "$WORK/changed" b "$CHANGED" 2
@@ -471,12 +518,14 @@ wait_for "the master's new serials" 60 python3 "$WORK/poll.py" 5303 "$(now)" "$W
 wait_for "the master's new catalog" 60 bash -c "[ \"\$(kdig @127.0.0.1 -p 5303 catalog.bench SOA +short | awk '{print \$3}')\" != $cat_serial ]"
 sleep 1
 before=$(wc -l < "$WORK/proxy.log")
+perf_start bulk "$BULK_SLAVE"
 cpu0=$(cpu_seconds "$BULK_SLAVE")
 t0=$(now)
 "$ZS" serve --config "$WORK/bulk-slave/config.yaml" bulk-refresh > /dev/null
 changed_time=$(python3 "$WORK/poll.py" 5302 "$t0" "$WORK/names-changed" 2)
 sleep 3
 cpu1=$(cpu_seconds "$BULK_SLAVE")
+perf_stop
 tail -n +"$((before + 1))" "$WORK/proxy.log" > "$WORK/bulk-queries"
 echo "bulk refresh: the $CHANGED changed zones current after ${changed_time} s; slave CPU $(elapsed "$cpu0" "$cpu1") s"
 echo "queries the slave sent during the bulk refresh ($(wc -l < "$WORK/bulk-queries") in all):"

@@ -21,8 +21,14 @@ use std::sync::Mutex;
 
 use hashbrown::HashTable;
 
-/// Shards (a power of two).
+/// Shards (a power of two, at most 16: the hash's top four bits pick one).
 const SHARDS: usize = 16;
+/// Shards of a small zone's cache ([`AnswerCache::for_records`]).
+const SMALL_SHARDS: usize = 2;
+/// Zones of at most this many records are small: their few answers need no more
+/// than [`SMALL_SHARDS`] locks, and a super slave's hundred thousand of them would
+/// otherwise hold 16 empty shards each (768 bytes a zone).
+const SMALL_ZONE_RECORDS: usize = 64;
 /// Memory for cached answers per zone version (keys, answers and bookkeeping): the
 /// answers to every name and type of a zone of a few hundred thousand records.
 pub const CACHE_BYTES: usize = 64 << 20;
@@ -158,19 +164,33 @@ pub struct AnswerCache {
 
 impl Default for AnswerCache {
     fn default() -> Self {
-        AnswerCache {
-            hasher: foldhash::fast::RandomState::default(),
-            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
-        }
+        AnswerCache::with_shards(SHARDS)
     }
 }
 
 impl AnswerCache {
+    /// The cache of a zone version of `records` records: fewer shards for a small
+    /// zone.
+    pub fn for_records(records: usize) -> AnswerCache {
+        AnswerCache::with_shards(shards_for(records))
+    }
+
+    fn with_shards(n: usize) -> AnswerCache {
+        debug_assert!(n.is_power_of_two() && n <= SHARDS);
+        AnswerCache {
+            hasher: foldhash::fast::RandomState::default(),
+            shards: (0..n).map(|_| Mutex::new(Shard::default())).collect(),
+        }
+    }
+
     /// The hash of a packed key and the shard it lives in (the top bits pick the
     /// shard, the table uses them all).
     fn locate(&self, packed: &[u8]) -> (u64, &Mutex<Shard>) {
         let hash = self.hasher.hash_one(packed);
-        (hash, &self.shards[(hash >> 60) as usize & (SHARDS - 1)])
+        (
+            hash,
+            &self.shards[(hash >> 60) as usize & (self.shards.len() - 1)],
+        )
     }
 
     /// Calls `f` with the encoded answer for `key`, if cached, under the shard's
@@ -191,7 +211,7 @@ impl AnswerCache {
         let (hash, shard) = self.locate(packed);
         let cost = packed.len() + answer.len() + ENTRY_OVERHEAD;
         let mut shard = shard.lock().expect("cache lock poisoned");
-        if shard.bytes + cost > CACHE_BYTES / SHARDS {
+        if shard.bytes + cost > CACHE_BYTES / self.shards.len() {
             return;
         }
         if shard.table.find(hash, |e| e.key() == packed).is_some() {
@@ -213,6 +233,15 @@ impl AnswerCache {
             .iter()
             .map(|s| s.lock().unwrap().table.len())
             .sum()
+    }
+}
+
+/// The shards of the cache of a zone version of `records` records.
+fn shards_for(records: usize) -> usize {
+    if records <= SMALL_ZONE_RECORDS {
+        SMALL_SHARDS
+    } else {
+        SHARDS
     }
 }
 
@@ -273,8 +302,21 @@ mod tests {
     }
 
     #[test]
+    fn small_zones_have_fewer_shards() {
+        for (records, shards) in [(0, 2), (7, 2), (64, 2), (65, 16), (1_000_000, 16)] {
+            assert_eq!(shards_for(records), shards, "{records}");
+            assert_eq!(AnswerCache::for_records(records).shards.len(), shards);
+        }
+    }
+
+    #[test]
     fn bounded_and_keyed() {
-        let c = AnswerCache::default();
+        for c in [AnswerCache::default(), AnswerCache::for_records(7)] {
+            bounded_and_keyed_with(c);
+        }
+    }
+
+    fn bounded_and_keyed_with(c: AnswerCache) {
         let get = |k: &[u8]| c.with(&key(k), |a| a.to_vec());
         c.insert(&key(b"\x01a\x00"), b"x");
         assert_eq!(get(b"\x01a\x00").as_deref(), Some(&b"x"[..]));

@@ -216,6 +216,20 @@ pub fn parse(version: &ZoneVersion) -> Result<Catalog, CatalogError> {
     })
 }
 
+/// True when `a` and `b` list the same members with the same unique-ids and
+/// properties (`coo`, `group`), whatever their serials: a version that changed only
+/// member serials (a bulk refresh's usual catalog IXFR) changes nothing the consumer
+/// decides (RFC 9432 §5). One ordered pass, no lookups.
+pub fn same_members(a: &Catalog, b: &Catalog) -> bool {
+    a.members.len() == b.members.len()
+        && a.members
+            .iter()
+            .zip(&b.members)
+            .all(|((za, ma), (zb, mb))| {
+                za == zb && ma.id == mb.id && ma.coo == mb.coo && ma.groups == mb.groups
+            })
+}
+
 /// A decimal serial in one TXT character-string.
 fn parse_serial(rdata: &[u8]) -> Option<u32> {
     let (&len, rest) = rdata.split_first()?;
@@ -314,6 +328,84 @@ a.zones PTR example.net.
         assert_eq!(m1.groups, vec!["blue".to_string()]);
         // example.net. is listed twice: the lowest unique-id ("a") is kept.
         assert_eq!(c.members[&name("example.net.")].id, b"a".to_vec());
+    }
+
+    #[test]
+    fn membership_ignores_serials_only() {
+        let m = |zone: &str, id: &str, serial: u32, coo: Option<&str>, group: &[&str]| Member {
+            id: id.as_bytes().to_vec(),
+            zone: name(zone),
+            serial: Some(serial),
+            coo: coo.map(name),
+            groups: group.iter().map(|g| g.to_string()).collect(),
+        };
+        let cat = |serial: u32, members: Vec<Member>| Catalog {
+            name: name("cat."),
+            serial,
+            members: members.into_iter().map(|m| (m.zone.clone(), m)).collect(),
+            has_serials: true,
+        };
+        let base = || {
+            vec![
+                m("a.test.", "1", 1, None, &[]),
+                m("b.test.", "2", 1, None, &["g"]),
+            ]
+        };
+        let cases: Vec<(&str, Vec<Member>, bool)> = vec![
+            ("the same", base(), true),
+            (
+                "member serials changed",
+                vec![
+                    m("a.test.", "1", 7, None, &[]),
+                    m("B.TEST.", "2", 9, None, &["g"]),
+                ],
+                true,
+            ),
+            (
+                "one member fewer",
+                vec![m("a.test.", "1", 1, None, &[])],
+                false,
+            ),
+            (
+                "another member",
+                vec![
+                    m("a.test.", "1", 1, None, &[]),
+                    m("c.test.", "2", 1, None, &["g"]),
+                ],
+                false,
+            ),
+            (
+                "a new unique-id",
+                vec![
+                    m("a.test.", "9", 1, None, &[]),
+                    m("b.test.", "2", 1, None, &["g"]),
+                ],
+                false,
+            ),
+            (
+                "a coo",
+                vec![
+                    m("a.test.", "1", 1, Some("x."), &[]),
+                    m("b.test.", "2", 1, None, &["g"]),
+                ],
+                false,
+            ),
+            (
+                "another group",
+                vec![
+                    m("a.test.", "1", 1, None, &[]),
+                    m("b.test.", "2", 1, None, &["h"]),
+                ],
+                false,
+            ),
+        ];
+        for (what, members, same) in cases {
+            assert_eq!(
+                same_members(&cat(1, base()), &cat(2, members)),
+                same,
+                "{what}"
+            );
+        }
     }
 
     #[test]

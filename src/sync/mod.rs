@@ -27,6 +27,7 @@ pub mod propagation;
 pub mod secondary;
 pub mod status;
 pub mod timers;
+pub mod vouch;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -51,11 +52,11 @@ pub struct Published {
 }
 
 impl Published {
-    /// Wraps a version with an empty answer cache.
+    /// Wraps a version with an empty answer cache (sized for the zone).
     pub fn new(version: Arc<ZoneVersion>) -> Published {
         Published {
+            cache: AnswerCache::for_records(version.record_count()),
             version,
-            cache: AnswerCache::default(),
         }
     }
 }

@@ -55,9 +55,14 @@ use super::inbox::{self, InboxReceiver, Pending, Refresh};
 use super::propagation::Tracker;
 use super::status::{Role, State, StatusCell, ZoneStatus};
 use super::timers::{self, Clock, ZoneState};
+use super::vouch::{self, CatalogWord};
 use super::{Published, TransferSlots, ZoneHandle, ZoneSettings, notify_out};
 
 //----------- Spec -------------------------------------------------------------------
+
+/// Zones of at most this many records are built (and diffed) on the runtime: a
+/// microsecond's work, less than a hand-off to the blocking pool.
+const SMALL_ZONE: usize = 64;
 
 /// A primary of a secondary zone.
 #[derive(Debug, Clone)]
@@ -110,6 +115,18 @@ pub struct SecondarySpec {
     pub limits: Limits,
     /// The zone's propagation view (a zone restarted by a reload keeps its own).
     pub propagation: Tracker,
+    /// For a member of a consumed catalog (a zone a super master provisioned).
+    pub member: Option<CatalogMember>,
+}
+
+/// What a secondary zone provisioned by a super master knows of its catalog.
+#[derive(Debug, Clone)]
+pub struct CatalogMember {
+    /// The catalog's word, taken up at the zone's own deadlines ([`super::vouch`]).
+    pub word: CatalogWord,
+    /// The zone was just created: the store holds nothing to restore, so the task
+    /// skips reading it and transfers at once.
+    pub fresh: bool,
 }
 
 /// Starts a secondary zone's task; returns its handle. The task runs until the handle
@@ -192,10 +209,18 @@ struct SecondaryZone {
 impl SecondaryZone {
     /// Drives the zone until its handle is dropped.
     async fn run(mut self, mut inbox: InboxReceiver) {
-        self.restore().await;
+        if !self.spec.member.as_ref().is_some_and(|m| m.fresh) {
+            Box::pin(self.restore()).await;
+        }
         self.sync_status();
         loop {
-            let now = self.clock.now();
+            let mut now = self.clock.now();
+            // A deadline passed (while a refresh ran, or just now): the catalog's word
+            // may make it a success without a query.
+            if now >= self.timers.next_refresh.min(self.timers.expire_at) && self.take_word().await
+            {
+                now = self.clock.now();
+            }
             // EXPIRE may have passed while a refresh ran (and failed): stop serving
             // now, not at the next retry.
             if self.state(now) == ZoneState::Expired {
@@ -219,7 +244,9 @@ impl SecondaryZone {
                     None => break,
                 },
                 _ = tokio::time::sleep_until(wake) => {
-                    if self.clock.now() >= expire {
+                    if self.take_word().await {
+                        None
+                    } else if self.clock.now() >= expire {
                         self.expire();
                         None
                     } else {
@@ -230,7 +257,9 @@ impl SecondaryZone {
             let mut next = first;
             // Refresh; what arrived meanwhile makes one follow-up.
             while let Some(kind) = next {
-                self.refresh(kind).await;
+                // Boxed: the refresh (SOA query, transfer, commit) is a large future,
+                // and inline it would make every idle zone task that large.
+                Box::pin(self.refresh(kind)).await;
                 next = self.on_pending(inbox.take());
             }
         }
@@ -551,14 +580,26 @@ impl SecondaryZone {
         &mut self,
         records: Vec<crate::zone::Record>,
     ) -> Result<Committed, RefreshError> {
+        let small = records.len() <= SMALL_ZONE
+            && self
+                .version
+                .as_ref()
+                .is_none_or(|v| v.record_count() <= SMALL_ZONE);
         let zone = self.spec.name.clone();
         let old = self.version.clone();
-        let built = tokio::task::spawn_blocking(move || {
+        let build = move || {
             let new = ZoneVersion::from_records(zone, Class::IN, records)?;
             let cs = old.as_ref().map(|o| diff(o, &new));
             Ok::<_, RefreshError>((new, cs))
-        })
-        .await??;
+        };
+        // A small zone (a super master's thousands of members) builds in
+        // microseconds: here, rather than through a hand-off to the blocking pool and
+        // back, which cost more than the build.
+        let built = if small {
+            build()?
+        } else {
+            tokio::task::spawn_blocking(build).await??
+        };
         let (new, cs) = built;
         let new = Arc::new(new);
         // An AXFR of what we already hold changes nothing: no gate to pass.
@@ -687,27 +728,62 @@ impl SecondaryZone {
         self.notify();
     }
 
+    /// Takes up the catalog's word (see [`vouch`]): when it confirms our serial since
+    /// the last success, that is a success at the word's time (no query sent); true
+    /// then.
+    async fn take_word(&mut self) -> bool {
+        let (Some(word), Some(v)) = (
+            self.spec.member.as_ref().and_then(|m| m.word.get()),
+            self.version.clone(),
+        ) else {
+            return false;
+        };
+        let Some(at) = vouch::confirmed_at(&word, &self.spec.name, v.serial(), self.timers.last_ok)
+        else {
+            return false;
+        };
+        debug!(
+            serial = v.serial(),
+            at, "the catalog vouches for the serial; zone current"
+        );
+        // No EXPIRE came with the catalog's word: the SOA EXPIRE counts.
+        self.received_expire = None;
+        self.succeeded_at(&v, at).await;
+        self.sync_status();
+        true
+    }
+
     /// A refresh that found the zone current.
     async fn succeeded(&mut self, _serial: Option<u32>) {
         let Some(v) = self.version.clone() else {
             return;
         };
-        self.timers = self.success_timers(&v);
+        self.succeeded_at(&v, self.clock.now()).await;
+    }
+
+    /// The zone, at version `v`, was found current at `now`.
+    async fn succeeded_at(&mut self, v: &Arc<ZoneVersion>, now: u64) {
+        self.timers = self.success_timers_at(v, now);
         self.persist_timers().await;
         // A refresh that reached a primary and found the zone current is a success:
         // the last failure no longer describes the zone.
         self.status.update(|s| s.last_error = None);
-        if self.publish.borrow().is_none() {
+        // (A word taken up late may confirm a time already past EXPIRE: not served.)
+        if self.publish.borrow().is_none() && self.state(self.clock.now()) == ZoneState::Ok {
             info!(serial = v.serial(), "zone current again: serving");
             self.publish_current();
         }
     }
 
     fn success_timers(&self, v: &ZoneVersion) -> Timers {
+        self.success_timers_at(v, self.clock.now())
+    }
+
+    fn success_timers_at(&self, v: &ZoneVersion, now: u64) -> Timers {
         let soa = soa_of(v);
         match soa {
             Some(soa) => timers::after_success(
-                self.clock.now(),
+                now,
                 &soa,
                 &self.spec.bounds,
                 timers::random(),
@@ -1070,6 +1146,15 @@ mod tests {
     /// Starts the task of example.com. over `store`, with no primaries: every
     /// refresh fails at once, without I/O, so virtual time is all there is.
     fn start(store: &Arc<Store>, tasks: &mut JoinSet<()>) -> Arc<ZoneHandle> {
+        start_member(store, tasks, None)
+    }
+
+    /// [`start`] for a member of a catalog whose word is `word`.
+    fn start_member(
+        store: &Arc<Store>,
+        tasks: &mut JoinSet<()>,
+        word: Option<CatalogWord>,
+    ) -> Arc<ZoneHandle> {
         let spec = SecondarySpec {
             name: n("example.com."),
             primaries: Vec::new(),
@@ -1085,6 +1170,7 @@ mod tests {
             bounds: bounds(),
             limits: Limits::default(),
             propagation: Tracker::default(),
+            member: word.map(|word| CatalogMember { word, fresh: false }),
         };
         spawn(
             spec,
@@ -1222,6 +1308,84 @@ mod tests {
             "expired before the restart: SERVFAIL"
         );
         assert_eq!(zone.status.get().state, State::Expired);
+        tasks.abort_all();
+    }
+
+    /// A catalog member, its primary dead: the catalog's word, written once, is taken
+    /// up at the member's own deadline as a success at the word's time (no query, so
+    /// no error); a word for another serial is not; past EXPIRE of the last word the
+    /// zone expires, and a newer word taken up at the next retry serves it again.
+    #[tokio::test(start_paused = true)]
+    async fn the_catalogs_word_is_taken_up_at_the_members_deadlines() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(Store::open(dir.path()).expect("store"));
+        let now = timers::unix_now();
+        let timers = Timers {
+            last_ok: now,
+            next_refresh: now + 60,
+            expire_at: now + 300,
+        };
+        store
+            .replace_zone_with(&n("example.com."), timed_records(), None, Some(timers))
+            .expect("seed");
+        let catalog = |serial| {
+            let zone = n("example.com.");
+            let member = crate::sync::catalog::Member {
+                id: b"m".to_vec(),
+                zone: zone.clone(),
+                serial: Some(serial),
+                coo: None,
+                groups: Vec::new(),
+            };
+            Arc::new(crate::sync::catalog::Catalog {
+                name: n("catalog.invalid."),
+                serial: 1,
+                members: [(zone, member)].into_iter().collect(),
+                has_serials: true,
+            })
+        };
+        let word = CatalogWord::default();
+        let mut tasks = JoinSet::new();
+        let zone = start_member(&store, &mut tasks, Some(word.clone()));
+        settle().await;
+        assert!(zone.current().is_some(), "restored");
+
+        // The word (at +30) is not taken up before the zone's refresh is due …
+        advance(30).await;
+        word.set(now + 30, catalog(7));
+        advance(20).await;
+        assert_eq!(zone.status.get().last_refresh, Some(now));
+        // … and then counts from its own time: no query, no error.
+        advance(12).await;
+        eventually("the word is taken up", || {
+            zone.status.get().last_refresh == Some(now + 30)
+        })
+        .await;
+        let st = zone.status.get();
+        assert_eq!(st.last_error, None);
+        assert_eq!(st.expire_at, Some(now + 330));
+        let next = st.next_refresh.expect("planned");
+        assert!((now + 84..=now + 90).contains(&next), "next refresh {next}");
+        let persisted = store.meta(&n("example.com.")).expect("meta").expect("zone");
+        assert_eq!(persisted.timers.map(|t| t.last_ok), Some(now + 30));
+
+        // A word for another serial says nothing of ours: the refresh is tried (and
+        // fails), and the zone expires 300 s after the last word.
+        word.set(now + 62, catalog(8));
+        advance(30).await;
+        eventually("the refresh failed", || {
+            zone.status.get().last_error.is_some()
+        })
+        .await;
+        advance(240).await;
+        eventually("expired", || zone.current().is_none()).await;
+
+        // A newer word for our serial serves it again at the next retry.
+        word.set(now + 335, catalog(7));
+        advance(25).await;
+        eventually("served again", || zone.current().is_some()).await;
+        let st = zone.status.get();
+        assert_eq!((st.state, st.last_refresh), (State::Ok, Some(now + 335)));
         tasks.abort_all();
     }
 
@@ -1430,6 +1594,7 @@ mod tests {
             bounds: bounds(),
             limits: Limits::default(),
             propagation: Tracker::default(),
+            member: None,
         };
         spawn(
             spec,

@@ -99,6 +99,7 @@ impl ZoneSet {
                     settings,
                     z.timers,
                     Origin::Configured,
+                    None,
                 );
             }
         }

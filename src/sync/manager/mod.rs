@@ -327,7 +327,8 @@ impl ZoneSet {
         self.run(name, handle, Some(file), origin);
     }
 
-    /// Starts a secondary zone's task and stages it in the registry.
+    /// Starts a secondary zone's task and stages it in the registry; `member` for a
+    /// zone a consumed catalog provisioned.
     fn start_secondary(
         &mut self,
         name: Name,
@@ -335,6 +336,7 @@ impl ZoneSet {
         settings: Arc<ZoneSettings>,
         bounds: TimerBounds,
         origin: Origin,
+        member: Option<secondary::CatalogMember>,
     ) -> Arc<ZoneHandle> {
         let spec = SecondarySpec {
             name: name.clone(),
@@ -348,6 +350,7 @@ impl ZoneSet {
                 min_rate: Some(self.config.limits.min_transfer_rate_in),
             },
             propagation: self.restarting.remove(&name).unwrap_or_default(),
+            member,
         };
         let handle = secondary::spawn(
             spec,

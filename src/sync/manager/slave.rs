@@ -12,6 +12,13 @@
 //! unconfirmed until its catalog lists it. Ownership, member ids and groups survive
 //! restarts (store table `provisioned`).
 //!
+//! A bulk refresh costs O(change), not O(zones): a catalog version that changed only
+//! member serials skips the plan (nothing it decides can change) and looks only at the
+//! members whose serial changed; the members that did not change are vouched for by
+//! the catalog's word ([`crate::sync::vouch`]), written once and taken up by each
+//! member at its own deadline. Members share their settings (one per master and
+//! groups).
+//!
 //! # Standards
 //! See [`consumer`] for RFC 9432 §5; §6: consumers should restrict what they
 //! accept — here only members of catalogs from the configured super masters,
@@ -37,7 +44,8 @@ use crate::zone::serial::Serial;
 use super::super::catalog::{self, Catalog};
 use super::super::consumer::{self, Action, ResetReason};
 use super::super::gate::GateSettings;
-use super::super::secondary::PrimaryServer;
+use super::super::secondary::{CatalogMember, PrimaryServer};
+use super::super::vouch::CatalogWord;
 use super::super::{ZoneEvent, ZoneHandle, ZoneSettings};
 use super::{Origin, ZoneCommand, ZoneSet};
 
@@ -47,11 +55,14 @@ use super::{Origin, ZoneCommand, ZoneSet};
 struct Consumed {
     /// The catalog's name.
     name: Name,
-    /// Its last parsed version.
-    last: Option<Catalog>,
+    /// Its last parsed version (shared with `word`).
+    last: Option<Arc<Catalog>>,
     /// A bulk refresh found the catalog newer at the master: the next version
-    /// processed also confirms the members that did not change.
+    /// processed also vouches for the members that did not change.
     bulk_pending: bool,
+    /// What the catalog vouches for, read by its members' tasks at their deadlines
+    /// (written here only: by a bulk refresh that found the catalog current).
+    word: CatalogWord,
 }
 
 /// What the super slave side keeps.
@@ -61,7 +72,16 @@ pub(super) struct SlaveSide {
     /// Who provisioned which zone (mirrors the store's `provisioned` table; written
     /// by the manager only, after the store).
     pub(super) provisioned: HashMap<Name, Provision>,
+    /// Members' settings by master and groups, shared by the members they fit, for
+    /// the config they were built from (`member_settings`; a reload starts afresh).
+    settings: MemberSettings,
 }
+
+/// The config members' settings were built from, and the settings by master and groups.
+type MemberSettings = (
+    Option<Arc<crate::config::Config>>,
+    HashMap<(usize, Vec<String>), (Arc<ZoneSettings>, crate::config::TimerBounds)>,
+);
 
 impl SlaveSide {
     /// The side for `super-masters:`.
@@ -73,9 +93,11 @@ impl SlaveSide {
                     name: m.catalog.clone(),
                     last: None,
                     bulk_pending: false,
+                    word: CatalogWord::default(),
                 })
                 .collect(),
             provisioned: HashMap::new(),
+            settings: (None, HashMap::new()),
         }
     }
 }
@@ -132,6 +154,7 @@ impl ZoneSet {
                 settings,
                 self.config.timers,
                 Origin::Catalog,
+                None,
             );
             info!(catalog = %m.catalog, master = %m.addr, "super slave: consuming catalog");
             let mut rx = handle.published.clone();
@@ -183,7 +206,7 @@ impl ZoneSet {
                 let _ = tokio::task::spawn_blocking(move || store.delete_provisioned(&zone)).await;
                 continue;
             };
-            self.start_provisioned(zone.clone(), i, &p.groups);
+            self.start_provisioned(zone.clone(), i, &p.groups, false);
             self.slave.provisioned.insert(zone, p);
         }
     }
@@ -200,8 +223,45 @@ impl ZoneSet {
     }
 
     /// Starts a provisioned zone of super master `master`, with the template its
-    /// `groups` pick (or the defaults).
-    fn start_provisioned(&mut self, zone: Name, master: usize, groups: &[String]) {
+    /// `groups` pick (or the defaults); `fresh` when it was just created.
+    fn start_provisioned(&mut self, zone: Name, master: usize, groups: &[String], fresh: bool) {
+        let m = self.config.super_masters[master].clone();
+        let (settings, timers) = self.member_settings(&zone, master, groups);
+        let server = self.master_server(&m);
+        let member = CatalogMember {
+            word: self.slave.consumed[master].word.clone(),
+            fresh,
+        };
+        self.start_secondary(
+            zone,
+            vec![server],
+            settings,
+            timers,
+            Origin::Provisioned,
+            Some(member),
+        );
+    }
+
+    /// The settings and timer bounds of a member of super master `master`'s catalog
+    /// in `groups`: built once per master and groups under one config, and shared by
+    /// every such member (a hundred thousand members hold one copy, not one each).
+    fn member_settings(
+        &mut self,
+        zone: &Name,
+        master: usize,
+        groups: &[String],
+    ) -> (Arc<ZoneSettings>, crate::config::TimerBounds) {
+        let cache = &mut self.slave.settings;
+        if !cache
+            .0
+            .as_ref()
+            .is_some_and(|c| Arc::ptr_eq(c, &self.config))
+        {
+            *cache = (Some(self.config.clone()), HashMap::new());
+        }
+        if let Some(found) = cache.1.get(&(master, groups.to_vec())) {
+            return found.clone();
+        }
         let m = self.config.super_masters[master].clone();
         let config = self.config.clone();
         let d = &config.defaults;
@@ -242,8 +302,11 @@ impl ZoneSet {
             catalog: false,
             gate,
         });
-        let server = self.master_server(&m);
-        self.start_secondary(zone, vec![server], settings, timers, Origin::Provisioned);
+        self.slave
+            .settings
+            .1
+            .insert((master, groups.to_vec()), (settings.clone(), timers));
+        (settings, timers)
     }
 
     /// Restarts every provisioned zone with the settings the config now gives it
@@ -259,7 +322,7 @@ impl ZoneSet {
             .collect();
         for (zone, master, groups) in zones {
             self.stop_zone(&zone);
-            self.start_provisioned(zone, master, &groups);
+            self.start_provisioned(zone, master, &groups, false);
         }
     }
 
@@ -286,7 +349,7 @@ impl ZoneSet {
         }
         for (zone, p) in records {
             if let Some(master) = start {
-                self.start_provisioned(zone.clone(), master, &p.groups);
+                self.start_provisioned(zone.clone(), master, &p.groups, true);
                 crate::metrics::get().provisioned();
             }
             self.slave.provisioned.insert(zone, p);
@@ -334,7 +397,25 @@ impl ZoneSet {
         let owner = self.config.super_masters[master].catalog.to_string();
         let serial = catalog.serial;
         let members = catalog.members.len();
-        self.slave.consumed[master].last = Some(catalog);
+        let catalog = Arc::new(catalog);
+        // What the word said of members unchanged in this version still holds.
+        self.slave.consumed[master].word.repoint(catalog.clone());
+        let previous = self.slave.consumed[master].last.replace(catalog);
+        // Only member serials changed (a bulk refresh's usual catalog IXFR) and every
+        // member is held, confirmed, by this catalog alone: the plan would keep every
+        // zone as it is, so it is not made (it costs a pass over every held zone and
+        // every catalog); only the members whose serial changed are looked at.
+        let unchanged = previous
+            .as_ref()
+            .filter(|p| self.settled(master, p) && catalog::same_members(p, self.last(master)));
+        if let Some(previous) = unchanged {
+            info!(catalog = %owner, serial, members, added = 0, removed = 0, migrated = 0,
+                reset = 0, "catalog processed (member serials only)");
+            let confirm = std::mem::take(&mut self.slave.consumed[master].bulk_pending);
+            let previous = previous.clone();
+            self.check_members(master, confirm, Some(&previous));
+            return;
+        }
         let decisions = self.plan();
 
         let mut counts = Counts::default();
@@ -379,7 +460,7 @@ impl ZoneSet {
                             info!(zone = %d.zone, groups = %groups.join(","), "member's group changed: restarting it with its template");
                             p.groups = groups;
                             self.stop_zone(&d.zone);
-                            self.start_provisioned(d.zone.clone(), d.source, &p.groups);
+                            self.start_provisioned(d.zone.clone(), d.source, &p.groups, false);
                         }
                         rewrite.push((d.zone, p));
                     }
@@ -408,11 +489,40 @@ impl ZoneSet {
         self.record(rewrite, None).await;
         info!(catalog = %owner, serial, members, added = counts.added, removed = counts.removed,
             migrated = counts.migrated, reset = counts.reset, "catalog processed");
-        // Members the catalog says changed are transferred; the others are confirmed
-        // only when a bulk refresh asked for this version (confirming costs each zone
-        // a timer write, too much for every catalog change).
+        // Members the catalog says changed are transferred; the others are vouched
+        // for only when a bulk refresh asked for this version (only then is the
+        // catalog known current at the master).
         let confirm = std::mem::take(&mut self.slave.consumed[master].bulk_pending);
-        self.check_members(master, confirm);
+        self.check_members(master, confirm, None);
+    }
+
+    /// The last version of super master `master`'s catalog (set by `on_catalog`).
+    fn last(&self, master: usize) -> &Catalog {
+        self.slave.consumed[master]
+            .last
+            .as_deref()
+            .expect("set before it is read")
+    }
+
+    /// True when the zones super master `master`'s catalog `listed` lists are exactly
+    /// the zones this catalog holds, each confirmed under the unique-id listed (no zone
+    /// a NOTIFY created waits for its listing, no member is configured locally or held
+    /// by another catalog, no record lags behind its listing): a new version with the
+    /// same members then changes nothing the plan decides.
+    fn settled(&self, master: usize, listed: &Catalog) -> bool {
+        let owner = self.config.super_masters[master].catalog.to_string();
+        let held = self
+            .slave
+            .provisioned
+            .values()
+            .filter(|p| p.catalog == owner)
+            .count();
+        held == listed.members.len()
+            && listed.members.iter().all(|(zone, member)| {
+                self.slave.provisioned.get(zone).is_some_and(|p| {
+                    p.confirmed && p.catalog == owner && p.id.as_ref() == Some(&member.id)
+                })
+            })
     }
 
     /// The consumer's plan over every consumed catalog's last version.
@@ -424,7 +534,7 @@ impl ZoneSet {
             .iter()
             .zip(masters)
             .map(|(c, m)| consumer::Source {
-                catalog: c.last.as_ref(),
+                catalog: c.last.as_deref(),
                 max_deletions: m.max_deletions,
                 unlisted_grace: m.unlisted_grace.as_secs(),
             })
@@ -491,7 +601,8 @@ impl ZoneSet {
     /// is ours, at once; when it is newer, after that version is transferred and
     /// processed. When the master does not answer, nothing is confirmed and the
     /// members keep their own refresh, retry and expire timers (a stale catalog must
-    /// not keep zones alive past EXPIRE).
+    /// not keep zones alive past EXPIRE). Confirming writes the catalog's word once
+    /// ([`crate::sync::vouch`]); the members take it up at their own deadlines.
     pub(super) fn on_bulk_checked(&mut self, master: usize, serial: Result<u32, String>) {
         let c = &self.slave.consumed[master];
         let Some(r) = self.running.get(&c.name) else {
@@ -507,7 +618,7 @@ impl ZoneSet {
                 r.handle.send(ZoneEvent::Current { serial: ours });
                 if c.last.as_ref().is_some_and(|l| l.serial == ours) {
                     debug!(catalog = %c.name, serial = ours, "bulk refresh: catalog current; checking members");
-                    self.check_members(master, true);
+                    self.check_members(master, true, None);
                 } else {
                     // This version is on its way to `on_catalog`.
                     self.slave.consumed[master].bulk_pending = true;
@@ -532,15 +643,22 @@ impl ZoneSet {
 
     /// Drives the members of super master `master`'s last catalog that it
     /// provisioned. With member serials (a zonesync catalog): a member the catalog
-    /// says is newer transfers at once, without an SOA query; with `confirm`, a
-    /// member at the catalog's serial is confirmed current without any query. A
+    /// says is newer transfers at once, without an SOA query; with `confirm`, the
+    /// catalog's word vouches for every member at the catalog's serial, now (one
+    /// write, no event to any member: each takes the word up at its own deadline). A
     /// foreign catalog has no serials: with `confirm`, every member checks its SOA,
-    /// paced and jittered.
-    fn check_members(&mut self, master: usize, confirm: bool) {
+    /// paced and jittered. With `previous`, a version with the same members as this
+    /// one, only the members whose serial changed since are looked at (the others
+    /// were when `previous` was processed).
+    fn check_members(&mut self, master: usize, confirm: bool, previous: Option<&Catalog>) {
         let c = &self.slave.consumed[master];
         let Some(cat) = &c.last else {
             return;
         };
+        if confirm && cat.has_serials {
+            debug!(catalog = %c.name, serial = cat.serial, "catalog current: its word vouches for its members");
+            c.word.set(crate::sync::timers::unix_now(), cat.clone());
+        }
         let owner = c.name.to_string();
         let owned = |zone: &Name| {
             self.slave
@@ -549,7 +667,17 @@ impl ZoneSet {
                 .is_some_and(|p| p.catalog == owner)
         };
         if cat.has_serials {
-            for (zone, member) in &cat.members {
+            let changed: Box<dyn Iterator<Item = (&Name, &catalog::Member)>> = match previous {
+                Some(p) => Box::new(
+                    cat.members
+                        .iter()
+                        .zip(p.members.values())
+                        .filter(|((_, now), before)| now.serial != before.serial)
+                        .map(|(m, _)| m),
+                ),
+                None => Box::new(cat.members.iter()),
+            };
+            for (zone, member) in changed {
                 let (Some(serial), Some(r)) = (member.serial, self.running.get(zone)) else {
                     continue;
                 };
@@ -557,11 +685,6 @@ impl ZoneSet {
                     continue;
                 }
                 match r.handle.current().map(|p| p.version.serial()) {
-                    Some(s) if s == serial => {
-                        if confirm {
-                            r.handle.send(ZoneEvent::Current { serial });
-                        }
-                    }
                     Some(s) if !Serial(serial).is_newer_than(Serial(s)) => {}
                     _ => {
                         r.handle.send(ZoneEvent::Newer { serial });
