@@ -274,6 +274,7 @@ impl Packer {
             ..Header::default()
         };
         let mut b = MessageBuilder::new(header, crate::wire::MAX_TCP_MESSAGE - TSIG_ROOM);
+        b.reserve_to_limit();
         // The question goes in the first message only (RFC 5936 §2.2.1 allows either).
         if self.messages == 0 {
             b.question(&self.qname, self.qtype, crate::zone::Class::IN)?;

@@ -27,6 +27,7 @@
 //!   extended RCODE, version and DO bit in TTL.
 
 use crate::zone::layout;
+use crate::zone::name::wire_name_len;
 use crate::zone::{Class, Name, Record, Rtype};
 
 use super::{HEADER_LEN, Header, Rcode, WireError};
@@ -79,6 +80,12 @@ impl MessageBuilder {
             stage: 0,
             counts: [0; 4],
         }
+    }
+
+    /// Makes room for the message to reach its limit without growing again (a
+    /// transfer's messages fill theirs; answers start small).
+    pub fn reserve_to_limit(&mut self) {
+        self.buf.reserve(self.limit.saturating_sub(self.buf.len()));
     }
 
     /// Current length of the message.
@@ -378,6 +385,15 @@ impl MessageBuilder {
     /// Writes RDATA, compressing the names the layout table allows to be (those of
     /// the RFC 1035 well-known types).
     fn write_rdata(&mut self, rtype: Rtype, rdata: &[u8]) {
+        // The common shape (NS, CNAME, PTR, MX): integers, then the name to the end.
+        if let Some(at) = layout::trailing_compressible_name(rtype)
+            && at < rdata.len()
+            && wire_name_len(&rdata[at..]) == Ok(rdata.len() - at)
+        {
+            self.buf.extend_from_slice(&rdata[..at]);
+            self.write_name(&rdata[at..], true);
+            return;
+        }
         if !layout::compresses(rtype) {
             self.buf.extend_from_slice(rdata);
             return;

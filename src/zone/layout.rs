@@ -284,6 +284,22 @@ pub fn compresses(rtype: Rtype) -> bool {
     compression(rtype) == Compression::Allowed
 }
 
+/// Where the one name of `rtype`'s RDATA starts, when its layout is fixed-size
+/// integers, then one name that may be compressed, which ends the RDATA (NS, CNAME,
+/// PTR, MX, …): a message builder then finds the name without walking the fields.
+pub fn trailing_compressible_name(rtype: Rtype) -> Option<usize> {
+    let (last, before) = layout(rtype).split_last()?;
+    if !matches!(last, Field::Name(n) if n.compression == Compression::Allowed) {
+        return None;
+    }
+    before.iter().try_fold(0usize, |at, field| match field {
+        Field::U8 => Some(at + 1),
+        Field::U16(_) => Some(at + 2),
+        Field::U32(_) | Field::Seconds(_) => Some(at + 4),
+        _ => None,
+    })
+}
+
 /// True when a message reader must decompress the names in RDATA of `rtype`.
 pub fn decompresses(rtype: Rtype) -> bool {
     compression(rtype) != Compression::Never
@@ -600,5 +616,26 @@ mod tests {
         let found: Vec<_> = names(Rtype::SOA, &soa).collect();
         assert_eq!(found.len(), 2);
         assert!(found.iter().all(Result::is_ok));
+    }
+
+    #[test]
+    fn trailing_compressible_names() {
+        let table = [
+            (Rtype::NS, Some(0)),
+            (Rtype::CNAME, Some(0)),
+            (Rtype::PTR, Some(0)),
+            (Rtype::MX, Some(2)),
+            // Two names, or a name that is never compressed, or none.
+            (Rtype::SOA, None),
+            (Rtype::MINFO, None),
+            (Rtype::SRV, None),
+            (Rtype::DNAME, None),
+            (Rtype::AFSDB, None),
+            (Rtype::A, None),
+            (Rtype::TXT, None),
+        ];
+        for (rtype, want) in table {
+            assert_eq!(trailing_compressible_name(rtype), want, "{rtype}");
+        }
     }
 }
