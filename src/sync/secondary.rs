@@ -1122,6 +1122,16 @@ mod tests {
 
     //--- The task's timers, under paused time
 
+    /// A store under `dir` holding [`timed_records`] with `timers`, as a restart
+    /// finds it.
+    fn seeded(dir: &std::path::Path, timers: Timers) -> Arc<Store> {
+        let store = Arc::new(Store::open(dir).expect("store"));
+        store
+            .replace_zone_with(&n("example.com."), timed_records(), None, Some(timers))
+            .expect("seed");
+        store
+    }
+
     /// Refresh 60 s, retry 20 s, expire 300 s; the bounds let the SOA decide.
     fn timed_records() -> Vec<Record> {
         let z = "example.com.";
@@ -1225,16 +1235,13 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn retries_then_expires_by_the_soa_timers_across_a_restart() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Arc::new(Store::open(dir.path()).expect("store"));
         let now = timers::unix_now();
         let timers = Timers {
             last_ok: now,
             next_refresh: now + 60,
             expire_at: now + 300,
         };
-        store
-            .replace_zone_with(&n("example.com."), timed_records(), None, Some(timers))
-            .expect("seed");
+        let store = seeded(dir.path(), timers);
 
         let mut tasks = JoinSet::new();
         let zone = start(&store, &mut tasks);
@@ -1291,15 +1298,12 @@ mod tests {
         // hence a store whose expire time has passed) restores the zone expired, not
         // served and not reset.
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Arc::new(Store::open(dir.path()).expect("store"));
         let past = Timers {
             last_ok: now - 400,
             next_refresh: now - 340,
             expire_at: now - 100,
         };
-        store
-            .replace_zone_with(&n("example.com."), timed_records(), None, Some(past))
-            .expect("seed");
+        let store = seeded(dir.path(), past);
         let mut tasks = JoinSet::new();
         let zone = start(&store, &mut tasks);
         settle().await;
@@ -1318,16 +1322,13 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn the_catalogs_word_is_taken_up_at_the_members_deadlines() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Arc::new(Store::open(dir.path()).expect("store"));
         let now = timers::unix_now();
         let timers = Timers {
             last_ok: now,
             next_refresh: now + 60,
             expire_at: now + 300,
         };
-        store
-            .replace_zone_with(&n("example.com."), timed_records(), None, Some(timers))
-            .expect("seed");
+        let store = seeded(dir.path(), timers);
         let catalog = |serial| {
             let zone = n("example.com.");
             let member = crate::sync::catalog::Member {
