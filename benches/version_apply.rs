@@ -44,7 +44,7 @@ fn changed_addresses(version: &ZoneVersion) -> Changeset {
     let owners: Vec<_> = version
         .nodes()
         .iter()
-        .filter(|node| node.rrset(Rtype::A).is_some_and(|s| s.rdatas.len() == 1))
+        .filter(|node| node.rrset(Rtype::A).is_some_and(|s| s.len() == 1))
         .collect();
     let mut removed = Vec::new();
     let mut added = Vec::new();
@@ -56,7 +56,7 @@ fn changed_addresses(version: &ZoneVersion) -> Changeset {
             Class::IN,
             Rtype::A,
             set.ttl,
-            set.rdatas[0].clone(),
+            Rdata::from_wire(set.first().expect("sets are never empty")),
         );
         let mut new = old.clone();
         new.rdata = Rdata::from_wire(vec![10, 254, 0, i]);

@@ -73,7 +73,7 @@ pub mod options;
 pub use encode::{Edns, encode};
 
 use crate::wire::{Rcode, Section};
-use crate::zone::rrset::{RRset, rdata_target};
+use crate::zone::rrset::{RRsetRef, rdata_target};
 use crate::zone::version::{Node, ZoneVersion};
 use crate::zone::{Name, Record, Rtype};
 
@@ -298,11 +298,8 @@ impl<'a> Resolver<'a> {
     /// (`wildcard` is then the closest encloser, the wildcard's parent).
     fn answer_node(&mut self, node: &'a Node, qname: &Name, wildcard: Option<&Name>) -> Step {
         if self.q.qtype == Rtype::ANY {
-            let sets: Vec<&RRset> = node
-                .rrsets()
-                .iter()
-                .filter(|s| s.rtype != Rtype::RRSIG)
-                .collect();
+            let sets: Vec<RRsetRef<'_>> =
+                node.rrsets().filter(|s| s.rtype != Rtype::RRSIG).collect();
             if sets.is_empty() {
                 self.nodata(node, qname, wildcard);
                 return Step::Done;
@@ -327,11 +324,7 @@ impl<'a> Resolver<'a> {
         {
             self.put(Section::Answer, node, cname, qname);
             self.prove_expansion(qname, wildcard);
-            return match cname
-                .rdatas
-                .first()
-                .and_then(|r| rdata_target(Rtype::CNAME, r))
-            {
+            return match cname.first().and_then(|r| rdata_target(Rtype::CNAME, r)) {
                 Some(target) => Step::Follow(target),
                 None => Step::Done,
             };
@@ -341,13 +334,9 @@ impl<'a> Resolver<'a> {
     }
 
     /// A DNAME at `node` covers `qname`: copy it and synthesise the CNAME (RFC 6672).
-    fn synthesize(&mut self, node: &'a Node, dname: &RRset, qname: &Name) -> Step {
+    fn synthesize(&mut self, node: &'a Node, dname: RRsetRef<'_>, qname: &Name) -> Step {
         self.put(Section::Answer, node, dname, node.name());
-        let Some(target) = dname
-            .rdatas
-            .first()
-            .and_then(|r| rdata_target(Rtype::DNAME, r))
-        else {
+        let Some(target) = dname.first().and_then(|r| rdata_target(Rtype::DNAME, r)) else {
             return Step::Done;
         };
         match qname.replace_suffix(node.name(), &target) {
@@ -379,7 +368,7 @@ impl<'a> Resolver<'a> {
 
     /// A referral to the child zone at `cut` (AA=0 unless an earlier CNAME was ours),
     /// with the DS RRset or the proof that there is none when DNSSEC is wanted.
-    fn referral(&mut self, cut: &'a Node, ns: &RRset, first: bool) {
+    fn referral(&mut self, cut: &'a Node, ns: RRsetRef<'_>, first: bool) {
         if first {
             self.ans.authoritative = false;
         }
@@ -397,7 +386,7 @@ impl<'a> Resolver<'a> {
         // addresses are a courtesy (RFC 9471 §2–3).
         let mut required = Vec::new();
         let mut optional = Vec::new();
-        for rdata in &ns.rdatas {
+        for rdata in ns.rdatas() {
             let Some(target) = rdata_target(Rtype::NS, rdata) else {
                 continue;
             };
@@ -454,7 +443,7 @@ impl<'a> Resolver<'a> {
     /// expansion) into a section, followed by its RRSIGs when DNSSEC is wanted (RFC
     /// 4035 §3.1.1; a signature over a wildcard keeps its Labels field, which is how
     /// a validator sees the expansion).
-    fn put(&mut self, section: Section, node: &Node, set: &RRset, owner: &Name) {
+    fn put(&mut self, section: Section, node: &Node, set: RRsetRef<'_>, owner: &Name) {
         let class = self.zone.class();
         let out = match section {
             Section::Answer => &mut self.ans.answer,

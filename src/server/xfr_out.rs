@@ -132,7 +132,7 @@ impl TransferOut {
                             continue;
                         }
                         packer
-                            .push_parts(r.owner, r.class, r.rtype, r.ttl, r.rdata.as_wire(), frames)
+                            .push_parts(r.owner, r.class, r.rtype, r.ttl, r.rdata, frames)
                             .await?;
                     }
                     packer.push(&soa, frames).await?;

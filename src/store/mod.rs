@@ -916,7 +916,7 @@ fn replace_rows(
         }
         Content::Version(version) => {
             for r in version.iter() {
-                write(r.owner, r.class, r.rtype, r.ttl, r.rdata.as_wire())?;
+                write(r.owner, r.class, r.rtype, r.ttl, r.rdata)?;
             }
         }
     }

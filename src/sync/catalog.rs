@@ -140,15 +140,11 @@ pub fn parse(version: &ZoneVersion) -> Result<Catalog, CatalogError> {
         .get(&apex_version)
         .and_then(|n| n.rrset(Rtype::TXT))
         .ok_or(CatalogError::NoVersion)?;
-    let understood = schema
-        .rdatas
-        .iter()
-        .any(|r| r.as_wire() == txt(SCHEMA_VERSION).as_slice());
+    let understood = schema.rdatas().any(|r| r == txt(SCHEMA_VERSION).as_slice());
     if !understood {
         let found = schema
-            .rdatas
             .first()
-            .map(|r| String::from_utf8_lossy(&r.as_wire()[1..]).into_owned());
+            .map(|r| String::from_utf8_lossy(r.get(1..).unwrap_or_default()).into_owned());
         return Err(CatalogError::UnknownVersion(found.unwrap_or_default()));
     }
     let zones = name
@@ -165,31 +161,27 @@ pub fn parse(version: &ZoneVersion) -> Result<Catalog, CatalogError> {
         let Some(ptr) = node.rrset(Rtype::PTR) else {
             continue;
         };
-        if ptr.rdatas.len() != 1 {
+        let mut ptrs = ptr.rdatas();
+        let (Some(only), None) = (ptrs.next(), ptrs.next()) else {
             continue;
-        }
-        let Some(zone) = rdata_target(Rtype::PTR, &ptr.rdatas[0]) else {
+        };
+        let Some(zone) = rdata_target(Rtype::PTR, only) else {
             continue;
         };
         let id = owner.first_label().unwrap_or_default().to_vec();
         let prop = |label: &[u8]| owner.prepend(label).ok();
         let serial = prop(b"ext")
             .and_then(|ext| ext.prepend(b"serial").ok())
-            .and_then(|n| version.get(&n).and_then(|n| n.rrset(Rtype::TXT)).cloned())
-            .and_then(|set| set.rdatas.first().and_then(|r| parse_serial(r.as_wire())));
+            .and_then(|n| version.get(&n).and_then(|n| n.rrset(Rtype::TXT)))
+            .and_then(|set| set.first().and_then(parse_serial));
         let coo = prop(b"coo")
-            .and_then(|n| version.get(&n).and_then(|n| n.rrset(Rtype::PTR)).cloned())
-            .and_then(|set| set.rdatas.first().and_then(|r| rdata_target(Rtype::PTR, r)));
+            .and_then(|n| version.get(&n).and_then(|n| n.rrset(Rtype::PTR)))
+            .and_then(|set| set.first().and_then(|r| rdata_target(Rtype::PTR, r)));
         let groups = prop(b"group")
-            .and_then(|n| version.get(&n).and_then(|n| n.rrset(Rtype::TXT)).cloned())
+            .and_then(|n| version.get(&n).and_then(|n| n.rrset(Rtype::TXT)))
             .map(|set| {
-                set.rdatas
-                    .iter()
-                    .filter_map(|r| {
-                        r.as_wire()
-                            .get(1..)
-                            .map(|s| String::from_utf8_lossy(s).into_owned())
-                    })
+                set.rdatas()
+                    .filter_map(|r| r.get(1..).map(|s| String::from_utf8_lossy(s).into_owned()))
                     .collect()
             })
             .unwrap_or_default();

@@ -70,12 +70,11 @@ pub fn targets(
 fn ns_targets(version: &ZoneVersion, out: &mut Vec<Target>) {
     let mname = version
         .soa()
-        .rdatas
         .first()
         .and_then(|r| Soa::from_rdata(r).ok())
         .map(|s| s.mname);
     if let Some(ns) = version.apex().rrset(Rtype::NS) {
-        for rdata in &ns.rdatas {
+        for rdata in ns.rdatas() {
             let Some(host) = rdata_target(Rtype::NS, rdata) else {
                 continue;
             };
@@ -86,8 +85,8 @@ fn ns_targets(version: &ZoneVersion, out: &mut Vec<Target>) {
                 continue;
             };
             for t in [Rtype::A, Rtype::AAAA] {
-                for rd in node.rrset(t).map(|s| s.rdatas.as_slice()).unwrap_or(&[]) {
-                    let ip = match rd.as_wire() {
+                for rd in node.rrset(t).into_iter().flat_map(|s| s.rdatas()) {
+                    let ip = match rd {
                         [a, b, c, d] => IpAddr::from([*a, *b, *c, *d]),
                         w if w.len() == 16 => {
                             let mut o = [0u8; 16];

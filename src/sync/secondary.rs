@@ -868,7 +868,7 @@ fn millis(d: Duration) -> f64 {
 }
 
 fn soa_of(v: &ZoneVersion) -> Option<Soa> {
-    v.soa().rdatas.first().and_then(|r| Soa::from_rdata(r).ok())
+    Soa::from_rdata(v.soa_rdata()).ok()
 }
 
 /// The part of `cs` that changes `v`, and how many records it left out: additions of
@@ -888,7 +888,7 @@ fn effective_changeset(v: &ZoneVersion, cs: &Changeset) -> (Changeset, usize) {
     let held_ttl = |r: &Record| {
         let key = set_key(r.rtype, &r.rdata);
         v.get(&r.owner)
-            .and_then(|n| n.rrsets().iter().find(|s| s.key() == key))
+            .and_then(|n| n.rrsets().find(|s| s.key() == key))
             .filter(|s| s.contains(&r.rdata))
             .map(|s| s.ttl)
     };

@@ -35,7 +35,7 @@ use std::time::Duration;
 
 use crate::tsig::sign::{TsigError, TsigRcode};
 use crate::wire::Rcode;
-use crate::zone::{Rdata, Record, Serial};
+use crate::zone::{Record, Serial};
 
 pub use client::{
     ClientOptions, IxfrOptions, SoaAnswer, StreamedAxfr, Transport, XfrOutcome, axfr, axfr_to,
@@ -151,7 +151,7 @@ pub struct Stats {
 //----------- Helpers ----------------------------------------------------------------
 
 /// The SERIAL field of SOA RDATA (uncompressed wire form).
-pub fn soa_serial(rdata: &Rdata) -> Option<u32> {
+pub fn soa_serial(rdata: &[u8]) -> Option<u32> {
     crate::zone::soa::serial_of(rdata).ok()
 }
 

@@ -31,8 +31,8 @@ use std::sync::Arc;
 
 use super::name::Name;
 use super::nodes::{CHUNK, Nodes};
-use super::record::{Class, Record, Rtype};
-use super::rrset::{RRset, canonical_rdata_cmp, set_key};
+use super::record::{Class, Rdata, Record, Rtype};
+use super::rrset::{RRset, RRsetRef, canonical_rdata_cmp, set_key};
 use super::soa::serial_of;
 use super::version::{Node, Reshape, VersionError, ZoneVersion, cmp_records, validate};
 
@@ -133,44 +133,42 @@ pub fn diff(old: &ZoneVersion, new: &ZoneVersion) -> Changeset {
 }
 
 /// Appends the records of `sets` (except the SOA) at `owner`.
-fn push_sets(out: &mut Vec<Record>, owner: &Name, class: Class, sets: &[RRset]) {
-    for set in sets.iter().filter(|s| s.rtype != Rtype::SOA) {
+fn push_sets<'a>(
+    out: &mut Vec<Record>,
+    owner: &Name,
+    class: Class,
+    sets: impl IntoIterator<Item = RRsetRef<'a>>,
+) {
+    for set in sets.into_iter().filter(|s| s.rtype != Rtype::SOA) {
         out.extend(set.to_records(owner, class));
     }
 }
 
 /// The differences between two nodes of the same name.
 fn diff_node(x: &Node, y: &Node, class: Class, removed: &mut Vec<Record>, added: &mut Vec<Record>) {
-    let (a, b) = (x.rrsets(), y.rrsets());
-    let (mut i, mut j) = (0usize, 0usize);
+    let (mut a, mut b) = (x.rrsets().peekable(), y.rrsets().peekable());
     loop {
-        let ord = match (a.get(i), b.get(j)) {
+        let ord = match (a.peek(), b.peek()) {
             (Some(s), Some(t)) => s.key().cmp(&t.key()),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
             (None, None) => break,
         };
         match ord {
-            Ordering::Less => {
-                push_sets(removed, x.name(), class, &a[i..=i]);
-                i += 1;
-            }
-            Ordering::Greater => {
-                push_sets(added, y.name(), class, &b[j..=j]);
-                j += 1;
-            }
+            Ordering::Less => push_sets(removed, x.name(), class, a.next()),
+            Ordering::Greater => push_sets(added, y.name(), class, b.next()),
             Ordering::Equal => {
-                let (s, t) = (&a[i], &b[j]);
+                let (Some(s), Some(t)) = (a.next(), b.next()) else {
+                    unreachable!("both peeked");
+                };
                 if s.rtype == Rtype::SOA {
                     // Framing, not content.
                 } else if s.ttl != t.ttl {
-                    push_sets(removed, x.name(), class, &a[i..=i]);
-                    push_sets(added, y.name(), class, &b[j..=j]);
+                    push_sets(removed, x.name(), class, [s]);
+                    push_sets(added, y.name(), class, [t]);
                 } else {
                     diff_rdatas(x.name(), y.name(), class, s, t, removed, added);
                 }
-                i += 1;
-                j += 1;
             }
         }
     }
@@ -181,45 +179,44 @@ fn diff_rdatas(
     old_owner: &Name,
     new_owner: &Name,
     class: Class,
-    s: &RRset,
-    t: &RRset,
+    s: RRsetRef<'_>,
+    t: RRsetRef<'_>,
     removed: &mut Vec<Record>,
     added: &mut Vec<Record>,
 ) {
     let rtype = s.rtype;
-    let (a, b) = (&s.rdatas, &t.rdatas);
-    let (mut i, mut j) = (0usize, 0usize);
+    let (mut a, mut b) = (s.rdatas().peekable(), t.rdatas().peekable());
     loop {
-        let ord = match (a.get(i), b.get(j)) {
-            (Some(x), Some(y)) => canonical_rdata_cmp(rtype, x.as_wire(), y.as_wire()),
+        let ord = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => canonical_rdata_cmp(rtype, x, y),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
             (None, None) => break,
         };
         match ord {
             Ordering::Less => {
+                let rdata = a.next().expect("peeked");
                 removed.push(Record::new(
                     old_owner.clone(),
                     class,
                     rtype,
                     s.ttl,
-                    a[i].clone(),
+                    Rdata::from_wire(rdata),
                 ));
-                i += 1;
             }
             Ordering::Greater => {
+                let rdata = b.next().expect("peeked");
                 added.push(Record::new(
                     new_owner.clone(),
                     class,
                     rtype,
                     t.ttl,
-                    b[j].clone(),
+                    Rdata::from_wire(rdata),
                 ));
-                j += 1;
             }
             Ordering::Equal => {
-                i += 1;
-                j += 1;
+                a.next();
+                b.next();
             }
         }
     }
@@ -291,7 +288,9 @@ impl ZoneVersion {
         for owner in owners {
             let at = old.partition_point(|n| n.name() < owner);
             let existing = old.get(at).filter(|node| node.name() == owner);
-            let mut sets: Vec<RRset> = existing.map(|n| n.rrsets().to_vec()).unwrap_or_default();
+            let mut sets: Vec<RRset> = existing
+                .map(|n| n.rrsets().map(|s| s.to_owned()).collect())
+                .unwrap_or_default();
             let before: usize = sets.iter().map(RRset::len).sum();
             while ri < removed.len() && removed[ri].owner == *owner {
                 remove_record(&mut sets, removed[ri])?;
@@ -326,7 +325,7 @@ impl ZoneVersion {
             for set in &mut sets {
                 set.rdatas.shrink_to_fit();
             }
-            let node = Arc::new(self.make_node(name, sets));
+            let node = Arc::new(self.make_node(name, &sets));
             touched.push((at, existing.is_some(), Some(node)));
         }
         let mut reshape = Reshape::default();

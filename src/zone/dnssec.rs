@@ -314,11 +314,9 @@ impl DenialIndex {
     pub(super) fn build(nodes: &Nodes) -> Option<DenialIndex> {
         let apex = nodes.first()?;
         apex.rrsig_covering(Rtype::SOA)?;
-        let mut params = apex.rrset(Rtype::NSEC3PARAM).and_then(|set| {
-            set.rdatas
-                .iter()
-                .find_map(|r| Nsec3Params::from_nsec3param(r.as_wire()))
-        });
+        let mut params = apex
+            .rrset(Rtype::NSEC3PARAM)
+            .and_then(|set| set.rdatas().find_map(Nsec3Params::from_nsec3param));
         let mut index = DenialIndex::default();
         let mut entries = Vec::new();
         for (pos, node) in nodes.iter().enumerate() {
@@ -331,8 +329,8 @@ impl DenialIndex {
             let Some(hash) = node.name().first_label().and_then(hash_of_label) else {
                 continue;
             };
-            for rdata in &set.rdatas {
-                let Some((p, _)) = Nsec3Params::parse_prefix(rdata.as_wire()) else {
+            for rdata in set.rdatas() {
+                let Some((p, _)) = Nsec3Params::parse_prefix(rdata) else {
                     continue;
                 };
                 let wanted = params.get_or_insert_with(|| p.clone());

@@ -590,7 +590,7 @@ fn ns_targets_any(version: &ZoneVersion, names: &[&Name]) -> bool {
         .iter()
         .filter_map(|n| n.rrset(Rtype::NS))
         .any(|set| {
-            set.rdatas.iter().any(|rdata| {
+            set.rdatas().any(|rdata| {
                 super::rrset::rdata_target(Rtype::NS, rdata).is_some_and(|t| names.contains(&&t))
             })
         })

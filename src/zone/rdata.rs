@@ -108,9 +108,9 @@ pub fn parse_rdata(rtype: Rtype, text: &str, origin: &Name) -> Result<Rdata, Str
 ///
 /// Falls back to the RFC 3597 form `\# length hex` when the type has no codec or the
 /// bytes do not decode for the type.
-pub fn format_rdata(rtype: Rtype, rdata: &Rdata, origin: Option<&Name>) -> String {
+pub fn format_rdata(rtype: Rtype, rdata: &[u8], origin: Option<&Name>) -> String {
     let mut out = String::with_capacity(rdata.len() * 2 + 8);
-    write_rdata(&mut out, rtype, rdata.as_wire(), origin);
+    write_rdata(&mut out, rtype, rdata, origin);
     out
 }
 

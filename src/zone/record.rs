@@ -305,6 +305,16 @@ impl Rdata {
     }
 }
 
+/// RDATA reads as its wire octets, so the functions over RDATA take `&[u8]` and serve
+/// both an owned `Rdata` and RDATA borrowed from a packed node.
+impl std::ops::Deref for Rdata {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 impl fmt::Debug for Rdata {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Rdata(")?;

@@ -1,7 +1,9 @@
 //! RRsets and the canonical comparison of RDATA.
 //!
-//! An [`RRset`] is what a [`ZoneVersion`](super::ZoneVersion) node holds per type: one
-//! TTL and the RDATA of every record, deduplicated and in canonical order. The
+//! An RRset is what a [`ZoneVersion`](super::ZoneVersion) node holds per type: one
+//! TTL and the RDATA of every record, deduplicated and in canonical order. [`RRset`]
+//! is the owned form that building and `apply` edit; a node keeps its sets packed
+//! into one allocation ([`pack`]) and lends them out as [`RRsetRef`]s. The
 //! comparison functions here ([`canonical_rdata_cmp`], [`rdata_eq`]) decide when two
 //! records are "the same record" everywhere in `zone`: building a version, `diff`,
 //! `apply` and the `duplicate` check. [`rdata_target`] reads the name an NS, MX, SRV,
@@ -28,6 +30,13 @@
 //!   unsigned octet sequence in which the absence of an octet sorts before a zero
 //!   octet." And: "if an implementation detects duplicate RRs when putting the RRset
 //!   in canonical form … it MUST remove all but one of the duplicate RR(s)".
+//!
+//! # Packed layout
+//! A node's sets, in key order, each as a 10-octet header (type, TTL, and the size of
+//! its entries: u16, u32, u32, little-endian) followed by its entries, each RDATA
+//! after its 16-bit length. One A record takes 16 octets in one allocation, where an
+//! owned `RRset` takes a set, a vector and a box per RDATA. RDATA is at most 65535
+//! octets (RDLENGTH), which every path into a version checks.
 //!
 //! # Limitations
 //! - RDATA that is malformed for its type is compared as raw octets from the first
@@ -80,7 +89,7 @@ impl RRset {
         if self.rtype != Rtype::RRSIG {
             return None;
         }
-        self.rdatas.first().and_then(rrsig_covered)
+        self.rdatas.first().and_then(|r| rrsig_covered(r))
     }
 
     /// The grouping key of this set inside a node (see [`set_key`]).
@@ -116,13 +125,168 @@ impl RRset {
     }
 }
 
+//----------- Packed sets ------------------------------------------------------------
+
+/// Octets of a packed set's header: type (2), TTL (4), size of its entries (4).
+const SET_HEADER: usize = 10;
+
+/// Packs `sets` (in key order, none empty, every RDATA at most 65535 octets) into the
+/// layout a node keeps (see the module's "Packed layout").
+pub fn pack(sets: &[RRset]) -> Box<[u8]> {
+    let size: usize = sets
+        .iter()
+        .map(|s| SET_HEADER + s.rdatas.iter().map(|r| 2 + r.len()).sum::<usize>())
+        .sum();
+    let mut out = Vec::with_capacity(size);
+    for set in sets {
+        let entries: usize = set.rdatas.iter().map(|r| 2 + r.len()).sum();
+        out.extend_from_slice(&set.rtype.0.to_le_bytes());
+        out.extend_from_slice(&set.ttl.to_le_bytes());
+        out.extend_from_slice(&(entries as u32).to_le_bytes());
+        for rdata in &set.rdatas {
+            let len = u16::try_from(rdata.len()).expect("RDATA is checked to fit RDLENGTH");
+            out.extend_from_slice(&len.to_le_bytes());
+            out.extend_from_slice(rdata.as_wire());
+        }
+    }
+    out.into_boxed_slice()
+}
+
+/// The sets of a packed node, in key order (see [`pack`]).
+#[derive(Clone, Debug)]
+pub struct Sets<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Sets<'a> {
+    /// Reads the sets that [`pack`] wrote.
+    pub fn new(packed: &'a [u8]) -> Sets<'a> {
+        Sets { rest: packed }
+    }
+}
+
+impl<'a> Iterator for Sets<'a> {
+    type Item = RRsetRef<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<RRsetRef<'a>> {
+        let (head, rest) = self.rest.split_first_chunk::<SET_HEADER>()?;
+        let rtype = Rtype(u16::from_le_bytes([head[0], head[1]]));
+        let ttl = u32::from_le_bytes([head[2], head[3], head[4], head[5]]);
+        let size = u32::from_le_bytes([head[6], head[7], head[8], head[9]]) as usize;
+        let (entries, rest) = rest.split_at(size);
+        self.rest = rest;
+        Some(RRsetRef {
+            rtype,
+            ttl,
+            entries,
+        })
+    }
+}
+
+/// One RRset of a node, borrowed from its packed form: what the query path, AXFR,
+/// `diff` and the checks read.
+#[derive(Clone, Copy, Debug)]
+pub struct RRsetRef<'a> {
+    /// The type of every record in the set.
+    pub rtype: Rtype,
+    /// The TTL of every record in the set.
+    pub ttl: u32,
+    /// The entries: each RDATA after its 16-bit length.
+    entries: &'a [u8],
+}
+
+impl<'a> RRsetRef<'a> {
+    /// The RDATA, in canonical order.
+    #[inline]
+    pub fn rdatas(&self) -> Rdatas<'a> {
+        Rdatas { rest: self.entries }
+    }
+
+    /// The first RDATA (a set is never empty inside a version).
+    pub fn first(&self) -> Option<&'a [u8]> {
+        self.rdatas().next()
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.rdatas().count()
+    }
+
+    /// True when the set has no records (never the case inside a version).
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// For an RRSIG set, the type its signatures cover; `None` for other types.
+    pub fn covered(&self) -> Option<Rtype> {
+        if self.rtype != Rtype::RRSIG {
+            return None;
+        }
+        self.first().and_then(rrsig_covered)
+    }
+
+    /// The grouping key of this set inside a node (see [`set_key`]).
+    pub fn key(&self) -> (Rtype, u16) {
+        match self.first() {
+            Some(rdata) => set_key(self.rtype, rdata),
+            None => (self.rtype, 0),
+        }
+    }
+
+    /// True when the set holds RDATA canonically equal to `rdata`.
+    pub fn contains(&self, rdata: &[u8]) -> bool {
+        self.rdatas().any(|r| rdata_eq(self.rtype, r, rdata))
+    }
+
+    /// The set as records at `owner` in class `class`, in canonical order.
+    pub fn to_records(self, owner: &'a Name, class: Class) -> impl Iterator<Item = Record> + 'a {
+        self.rdatas().map(move |rdata| {
+            Record::new(
+                owner.clone(),
+                class,
+                self.rtype,
+                self.ttl,
+                Rdata::from_wire(rdata),
+            )
+        })
+    }
+
+    /// An owned copy, for editing.
+    pub fn to_owned(&self) -> RRset {
+        RRset {
+            rtype: self.rtype,
+            ttl: self.ttl,
+            rdatas: self.rdatas().map(Rdata::from_wire).collect(),
+        }
+    }
+}
+
+/// The RDATA of an [`RRsetRef`], in canonical order.
+#[derive(Clone, Debug)]
+pub struct Rdatas<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for Rdatas<'a> {
+    type Item = &'a [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let (len, rest) = self.rest.split_first_chunk::<2>()?;
+        let (rdata, rest) = rest.split_at(u16::from_le_bytes(*len) as usize);
+        self.rest = rest;
+        Some(rdata)
+    }
+}
+
 //----------- Grouping and canonical comparison --------------------------------------
 
 /// The key that groups records into [`RRset`]s at one owner: the type, and for RRSIG
 /// the covered type (RFC 4034 §3: RRSIGs covering different types carry different
 /// TTLs). Sorting by this key, then by RDATA, is canonical order (an RRSIG's RDATA
 /// begins with the covered type).
-pub fn set_key(rtype: Rtype, rdata: &Rdata) -> (Rtype, u16) {
+pub fn set_key(rtype: Rtype, rdata: &[u8]) -> (Rtype, u16) {
     if rtype == Rtype::RRSIG {
         (rtype, rrsig_covered(rdata).map_or(0, |t| t.0))
     } else {
@@ -132,8 +296,8 @@ pub fn set_key(rtype: Rtype, rdata: &Rdata) -> (Rtype, u16) {
 
 /// The Type Covered field of RRSIG RDATA (RFC 4034 §3.1), when the RDATA is long
 /// enough to have one.
-pub fn rrsig_covered(rdata: &Rdata) -> Option<Rtype> {
-    match rdata.as_wire() {
+pub fn rrsig_covered(rdata: &[u8]) -> Option<Rtype> {
+    match rdata {
         [a, b, ..] => Some(Rtype(u16::from_be_bytes([*a, *b]))),
         _ => None,
     }
@@ -171,14 +335,13 @@ pub fn rdata_eq(rtype: Rtype, a: &[u8], b: &[u8]) -> bool {
 /// DNAME, PTR, MD, MF, MB, MG, MR (the whole RDATA), MX, AFSDB, RT, KX (after a
 /// 16-bit preference) and SRV (after priority, weight and port). `None` for other
 /// types and for malformed RDATA.
-pub fn rdata_target(rtype: Rtype, rdata: &Rdata) -> Option<Name> {
+pub fn rdata_target(rtype: Rtype, rdata: &[u8]) -> Option<Name> {
     rdata_target_wire(rtype, rdata).and_then(|w| Name::from_wire(w).ok())
 }
 
 /// [`rdata_target`] without the copy: the target's bytes inside the RDATA, a valid
 /// uncompressed wire-form name (what [`Name::from_wire`] takes).
-pub fn rdata_target_wire(rtype: Rtype, rdata: &Rdata) -> Option<&[u8]> {
-    let wire = rdata.as_wire();
+pub fn rdata_target_wire(rtype: Rtype, wire: &[u8]) -> Option<&[u8]> {
     let at = names(rtype, wire)
         .map_while(Result::ok)
         .find(|n| n.rules.target)?;
@@ -307,6 +470,57 @@ mod tests {
         let spans = NameSpans::of(Rtype::SOA, &soa);
         assert_eq!(spans.len, 2);
         assert!(!spans.contains(soa.len() - 1));
+    }
+
+    #[test]
+    fn packed_sets_read_back() {
+        let rd = |w: &[u8]| Rdata::from_wire(w.to_vec());
+        let sets = vec![
+            RRset::new(
+                Rtype::A,
+                300,
+                vec![rd(&[192, 0, 2, 2]), rd(&[192, 0, 2, 1])],
+            ),
+            RRset::new(Rtype::NULL, 60, vec![rd(&[])]),
+            RRset::new(Rtype::TXT, 7, vec![rd(&[0xff; 65535])]),
+            RRset::new(Rtype::RRSIG, 9, vec![rd(&[0, 1, 8, 2])]),
+            RRset::new(Rtype::RRSIG, 8, vec![rd(&[0, 16, 8, 2])]),
+        ];
+        let packed = pack(&sets);
+        // Headers, then each RDATA after its length.
+        assert_eq!(packed.len(), 5 * 10 + 2 * 6 + 2 + (2 + 65535) + 6 + 6);
+        let back: Vec<RRset> = Sets::new(&packed).map(|s| s.to_owned()).collect();
+        assert_eq!(back, sets);
+        let refs: Vec<RRsetRef<'_>> = Sets::new(&packed).collect();
+        assert_eq!(
+            refs.iter().map(RRsetRef::len).collect::<Vec<_>>(),
+            [2, 1, 1, 1, 1]
+        );
+        assert_eq!(refs[0].first(), Some(&[192, 0, 2, 1][..]));
+        assert!(refs[0].contains(&[192, 0, 2, 2]) && !refs[0].contains(&[192, 0, 2, 3]));
+        // Empty RDATA is a record, not an empty set.
+        assert_eq!(
+            (refs[1].first(), refs[1].is_empty()),
+            (Some(&[][..]), false)
+        );
+        assert_eq!(refs[2].ttl, 7);
+        assert_eq!(
+            (refs[3].key(), refs[4].key()),
+            ((Rtype::RRSIG, 1), (Rtype::RRSIG, 16))
+        );
+        assert_eq!(
+            (refs[0].covered(), refs[4].covered()),
+            (None, Some(Rtype::TXT))
+        );
+        let records: Vec<Record> = refs[0]
+            .to_records(&"a.example.".parse().unwrap(), Class::IN)
+            .collect();
+        assert_eq!(records.len(), 2);
+        assert_eq!(
+            (records[1].ttl, records[1].rdata.as_wire()),
+            (300, &[192, 0, 2, 2][..])
+        );
+        assert_eq!(Sets::new(&[]).count(), 0);
     }
 
     #[test]

@@ -38,8 +38,7 @@ pub struct Soa {
 
 impl Soa {
     /// Decodes SOA RDATA.
-    pub fn from_rdata(rdata: &Rdata) -> Result<Soa, SoaError> {
-        let wire = rdata.as_wire();
+    pub fn from_rdata(wire: &[u8]) -> Result<Soa, SoaError> {
         let mlen = wire_name_len(wire).map_err(SoaError::Name)?;
         let mname = Name::from_wire(&wire[..mlen]).map_err(SoaError::Name)?;
         let rest = &wire[mlen..];
@@ -87,8 +86,7 @@ impl Soa {
 }
 
 /// The SERIAL of SOA RDATA, without decoding the names into [`Name`]s.
-pub fn serial_of(rdata: &Rdata) -> Result<u32, SoaError> {
-    let wire = rdata.as_wire();
+pub fn serial_of(wire: &[u8]) -> Result<u32, SoaError> {
     let start = fixed_start(wire)?;
     let b = &wire[start..start + 4];
     Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
@@ -96,8 +94,7 @@ pub fn serial_of(rdata: &Rdata) -> Result<u32, SoaError> {
 
 /// SOA RDATA with its SERIAL replaced by `serial` (a primary applying its serial
 /// policy); everything else stays byte for byte.
-pub fn with_serial(rdata: &Rdata, serial: u32) -> Result<Rdata, SoaError> {
-    let wire = rdata.as_wire();
+pub fn with_serial(wire: &[u8], serial: u32) -> Result<Rdata, SoaError> {
     let start = fixed_start(wire)?;
     let mut out = wire.to_vec();
     out[start..start + 4].copy_from_slice(&serial.to_be_bytes());

@@ -9,9 +9,10 @@
 //!
 //! Layout, sized for zones of millions of records:
 //! - `nodes`: every owner name as an `Arc<Node>`, sorted in canonical order (RFC 4034
-//!   §6.1), the apex first, in shared chunks ([`Nodes`]). A node holds a small slice of
-//!   [`RRset`]s sorted by type. Iteration, `diff` and AXFR walk it; `apply` shares
-//!   every chunk it does not touch.
+//!   §6.1), the apex first, in shared chunks ([`Nodes`]). A node holds its name and
+//!   its RRsets sorted by type, packed into one allocation, RDATA and all (see
+//!   [`super::rrset`]'s "Packed layout"), lent out as [`RRsetRef`]s. Iteration,
+//!   `diff` and AXFR walk it; `apply` shares every chunk it does not touch.
 //! - `index`: an open-addressing hash table of `u64` slots over node positions and the
 //!   empty non-terminals (ENTs), for O(1) exact lookups — about 8 octets per slot
 //!   against ~50 for a `HashMap<Name, usize>`. Each node caches its name's hash, so
@@ -57,7 +58,7 @@ use super::dnssec::{DenialIndex, Nsec3Chain};
 use super::name::Name;
 use super::nodes::Nodes;
 use super::record::{Class, Rdata, Record, Rtype};
-use super::rrset::{RRset, canonical_rdata_cmp, set_key};
+use super::rrset::{RRset, RRsetRef, Sets, canonical_rdata_cmp, pack, set_key};
 use super::soa::{SoaError, serial_of};
 
 //----------- Node -------------------------------------------------------------------
@@ -70,8 +71,8 @@ pub struct Node {
     /// `hash_wire` of the name under the version's hasher; carried from version to
     /// version with the node so that index rebuilds need not rehash names.
     hash: u64,
-    /// Never empty; sorted by [`RRset::key`].
-    rrsets: Box<[RRset]>,
+    /// The RRsets, never none, sorted by [`RRset::key`], packed ([`pack`]).
+    sets: Box<[u8]>,
 }
 
 impl Node {
@@ -81,24 +82,28 @@ impl Node {
     }
 
     /// The RRsets, in canonical order of their types.
-    pub fn rrsets(&self) -> &[RRset] {
-        &self.rrsets
+    #[inline]
+    pub fn rrsets(&self) -> Sets<'_> {
+        Sets::new(&self.sets)
     }
 
     /// The RRset of `rtype`. For RRSIG this is the set covering the lowest type; use
     /// [`Node::rrsig_covering`] or [`Node::rrsets`] for the others.
-    pub fn rrset(&self, rtype: Rtype) -> Option<&RRset> {
-        let i = self.rrsets.partition_point(|s| s.rtype < rtype);
-        self.rrsets.get(i).filter(|s| s.rtype == rtype)
+    #[inline]
+    pub fn rrset(&self, rtype: Rtype) -> Option<RRsetRef<'_>> {
+        self.rrsets()
+            .find(|s| s.rtype >= rtype)
+            .filter(|s| s.rtype == rtype)
     }
 
     /// The RRSIGs covering `covered`.
-    pub fn rrsig_covering(&self, covered: Rtype) -> Option<&RRset> {
+    pub fn rrsig_covering(&self, covered: Rtype) -> Option<RRsetRef<'_>> {
         let key = (Rtype::RRSIG, covered.0);
-        self.rrsets
-            .binary_search_by(|s| s.key().cmp(&key))
-            .ok()
-            .map(|i| &self.rrsets[i])
+        self.rrsets()
+            .skip_while(|s| s.rtype < Rtype::RRSIG)
+            .take_while(|s| s.rtype == Rtype::RRSIG)
+            .find(|s| s.key() >= key)
+            .filter(|s| s.key() == key)
     }
 
     /// True when the node has an RRset of `rtype`.
@@ -110,7 +115,7 @@ impl Node {
     /// hashed owner name, which the query path treats as not existing (RFC 5155
     /// §7.2.8).
     pub fn is_nsec3_only(&self) -> bool {
-        self.rrsets.iter().all(|s| {
+        self.rrsets().all(|s| {
             s.rtype == Rtype::NSEC3
                 || (s.rtype == Rtype::RRSIG && s.covered() == Some(Rtype::NSEC3))
         })
@@ -118,16 +123,16 @@ impl Node {
 
     /// Number of records at this node.
     pub fn record_count(&self) -> usize {
-        self.rrsets.iter().map(RRset::len).sum()
+        self.rrsets().map(|s| s.len()).sum()
     }
 
-    /// Builds a node, computing its hash.
-    fn new(name: Name, rrsets: Vec<RRset>, hasher: &RandomState) -> Node {
+    /// Builds a node from its sets (in key order, none empty), computing its hash.
+    fn new(name: Name, rrsets: &[RRset], hasher: &RandomState) -> Node {
         let hash = hash_wire(hasher, name.as_wire());
         Node {
             name,
             hash,
-            rrsets: rrsets.into_boxed_slice(),
+            sets: pack(rrsets),
         }
     }
 
@@ -135,13 +140,11 @@ impl Node {
     fn approx_bytes(&self) -> usize {
         // Arc counts + Node, and the name's Arc (counts + wire; shared names are
         // counted once per node, which is what the parser gives).
-        let mut n = 2 * size_of::<usize>() + size_of::<Node>();
-        n += 2 * size_of::<usize>() + self.name.wire_len();
-        for set in self.rrsets.iter() {
-            n += size_of::<RRset>() + set.rdatas.capacity() * size_of::<Rdata>();
-            n += set.rdatas.iter().map(Rdata::len).sum::<usize>();
-        }
-        n
+        2 * size_of::<usize>()
+            + size_of::<Node>()
+            + 2 * size_of::<usize>()
+            + self.name.wire_len()
+            + self.sets.len()
     }
 }
 
@@ -158,8 +161,8 @@ pub struct RecordRef<'a> {
     pub rtype: Rtype,
     /// TTL (the RRset's).
     pub ttl: u32,
-    /// RDATA.
-    pub rdata: &'a Rdata,
+    /// RDATA, uncompressed wire form.
+    pub rdata: &'a [u8],
 }
 
 impl RecordRef<'_> {
@@ -170,7 +173,7 @@ impl RecordRef<'_> {
             self.class,
             self.rtype,
             self.ttl,
-            self.rdata.clone(),
+            Rdata::from_wire(self.rdata),
         )
     }
 }
@@ -306,7 +309,7 @@ impl ZoneVersion {
         match nodes.first() {
             Some(apex) if apex.name == origin => match apex.rrset(Rtype::SOA) {
                 Some(soa) if soa.len() == 1 => {
-                    serial_of(&soa.rdatas[0]).map_err(VersionError::BadSoa)?;
+                    serial_of(soa.first().unwrap_or_default()).map_err(VersionError::BadSoa)?;
                 }
                 Some(soa) => return Err(VersionError::MultipleSoa { count: soa.len() }),
                 None => return Err(VersionError::MissingSoa),
@@ -376,7 +379,7 @@ impl ZoneVersion {
     }
 
     /// Builds a node for `apply` with this version's hasher.
-    pub(super) fn make_node(&self, name: Name, rrsets: Vec<RRset>) -> Node {
+    pub(super) fn make_node(&self, name: Name, rrsets: &[RRset]) -> Node {
         Node::new(name, rrsets, &self.hasher)
     }
 
@@ -398,7 +401,7 @@ impl ZoneVersion {
     }
 
     /// The SOA RRset (always exactly one record).
-    pub fn soa(&self) -> &RRset {
+    pub fn soa(&self) -> RRsetRef<'_> {
         self.apex()
             .rrset(Rtype::SOA)
             .expect("a version always has an SOA at its apex")
@@ -412,13 +415,20 @@ impl ZoneVersion {
             self.class,
             Rtype::SOA,
             soa.ttl,
-            soa.rdatas[0].clone(),
+            Rdata::from_wire(self.soa_rdata()),
         )
     }
 
     /// The zone's serial.
     pub fn serial(&self) -> u32 {
-        serial_of(&self.soa().rdatas[0]).expect("the SOA was checked when the version was built")
+        serial_of(self.soa_rdata()).expect("the SOA was checked when the version was built")
+    }
+
+    /// The SOA's RDATA.
+    pub fn soa_rdata(&self) -> &[u8] {
+        self.soa()
+            .first()
+            .expect("a version's SOA set holds one record")
     }
 
     /// Every node, in canonical order, the apex first.
@@ -494,7 +504,7 @@ impl ZoneVersion {
     /// The highest zone cut at or above `name` and strictly below the apex: the
     /// delegation point and its NS RRset (RFC 1034 §4.3.2 step 3b). `None` when
     /// `name` is authoritative data of this zone (or not in the zone).
-    pub fn find_cut(&self, name: &Name) -> Option<(&Name, &RRset)> {
+    pub fn find_cut(&self, name: &Name) -> Option<(&Name, RRsetRef<'_>)> {
         if !name.is_below(&self.origin) {
             return None;
         }
@@ -573,8 +583,8 @@ impl ZoneVersion {
     pub fn iter(&self) -> impl Iterator<Item = RecordRef<'_>> + '_ {
         let class = self.class;
         self.nodes.iter().flat_map(move |node| {
-            node.rrsets.iter().flat_map(move |set| {
-                set.rdatas.iter().map(move |rdata| RecordRef {
+            node.rrsets().flat_map(move |set| {
+                set.rdatas().map(move |rdata| RecordRef {
                     owner: &node.name,
                     class,
                     rtype: set.rtype,
@@ -615,8 +625,7 @@ impl PartialEq for ZoneVersion {
                 a.owner == b.owner
                     && a.rtype == b.rtype
                     && a.ttl == b.ttl
-                    && canonical_rdata_cmp(a.rtype, a.rdata.as_wire(), b.rdata.as_wire())
-                        == Ordering::Equal
+                    && canonical_rdata_cmp(a.rtype, a.rdata, b.rdata) == Ordering::Equal
             })
     }
 }
@@ -647,6 +656,12 @@ pub(super) fn validate(origin: &Name, class: Class, r: &Record) -> Result<(), Ve
     }
     if r.rtype.is_meta() {
         return Err(VersionError::MetaType {
+            owner: r.owner.clone(),
+            rtype: r.rtype,
+        });
+    }
+    if r.rdata.len() > usize::from(u16::MAX) {
+        return Err(VersionError::RdataTooLong {
             owner: r.owner.clone(),
             rtype: r.rtype,
         });
@@ -825,7 +840,7 @@ fn build_node(group: &mut Vec<Record>, hasher: &RandomState, count: &mut usize) 
         }
     }
     rrsets.push(finish_set(current, count));
-    Node::new(name, rrsets, hasher)
+    Node::new(name, &rrsets, hasher)
 }
 
 fn finish_set(mut set: RRset, count: &mut usize) -> RRset {
@@ -1232,6 +1247,14 @@ pub enum VersionError {
         /// Its class.
         class: Class,
     },
+    /// RDATA longer than RDLENGTH can say (65535 octets).
+    #[error("{rtype} record at {owner}: RDATA longer than 65535 octets")]
+    RdataTooLong {
+        /// Its owner.
+        owner: Name,
+        /// Its type.
+        rtype: Rtype,
+    },
     /// A meta type (OPT, TSIG, AXFR, …) as zone data.
     #[error("{rtype} record at {owner}: meta types cannot be zone data")]
     MetaType {
@@ -1572,6 +1595,16 @@ pub(crate) mod tests {
         assert!(matches!(
             build(vec![soa("example.com.", 1), opt]),
             Err(VersionError::MetaType { .. })
+        ));
+        // RDLENGTH is 16 bits: 65535 octets fit, one more does not.
+        let most = rec("example.com.", Rtype::NULL, 0, vec![7; 65535]);
+        let z = build(vec![soa("example.com.", 1), most]).unwrap();
+        let null = z.apex().rrset(Rtype::NULL).unwrap();
+        assert_eq!(null.first().map(<[u8]>::len), Some(65535));
+        let over = rec("example.com.", Rtype::NULL, 0, vec![7; 65536]);
+        assert!(matches!(
+            build(vec![soa("example.com.", 1), over]),
+            Err(VersionError::RdataTooLong { .. })
         ));
         let bad = rec("example.com.", Rtype::SOA, 0, vec![0, 0, 1]);
         assert!(matches!(build(vec![bad]), Err(VersionError::BadSoa(_))));

@@ -181,14 +181,14 @@ fn digest_with<D: Digest>(version: &ZoneVersion) -> Vec<u8> {
             {
                 continue;
             }
-            for rdata in &set.rdatas {
+            for rdata in set.rdatas() {
                 rr.clear();
                 rr.extend_from_slice(owner.as_wire());
                 rr.extend_from_slice(&set.rtype.0.to_be_bytes());
                 rr.extend_from_slice(&class);
                 rr.extend_from_slice(&set.ttl.to_be_bytes());
                 rr.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
-                push_canonical_rdata(&mut rr, set.rtype, rdata.as_wire());
+                push_canonical_rdata(&mut rr, set.rtype, rdata);
                 hasher.update(&rr);
             }
         }
@@ -230,11 +230,7 @@ pub fn verify(version: &ZoneVersion) -> Result<Verified, ZonemdError> {
         return Ok(Verified::Absent);
     };
     let soa_serial = version.serial();
-    let fields: Vec<Option<ZonemdFields>> = set
-        .rdatas
-        .iter()
-        .map(|r| ZonemdFields::parse(r.as_wire()))
-        .collect();
+    let fields: Vec<Option<ZonemdFields>> = set.rdatas().map(ZonemdFields::parse).collect();
     let mut failures = Vec::new();
     let mut unsupported = Vec::new();
     let mut computed: Vec<(HashAlgorithm, Vec<u8>)> = Vec::new();
