@@ -98,7 +98,7 @@ pub fn diff(old: &ZoneVersion, new: &ZoneVersion) -> Changeset {
         }
         let ord = match (a.get(i), b.get(j)) {
             // Shared by `apply`: same name, same content; no name comparison needed.
-            (Some(x), Some(y)) if Arc::ptr_eq(x, y) => {
+            (Some(x), Some(y)) if x.same(y) => {
                 i += 1;
                 j += 1;
                 continue;
@@ -109,12 +109,14 @@ pub fn diff(old: &ZoneVersion, new: &ZoneVersion) -> Changeset {
             (None, None) => break,
         };
         match ord {
+            // Names are detached: a changeset may be kept (the journal), and a node's
+            // name holds its records.
             Ordering::Less => {
-                push_sets(&mut removed, a[i].name(), class, a[i].rrsets());
+                push_sets(&mut removed, &a[i].name().detached(), class, a[i].rrsets());
                 i += 1;
             }
             Ordering::Greater => {
-                push_sets(&mut added, b[j].name(), class, b[j].rrsets());
+                push_sets(&mut added, &b[j].name().detached(), class, b[j].rrsets());
                 j += 1;
             }
             Ordering::Equal => {
@@ -146,6 +148,7 @@ fn push_sets<'a>(
 
 /// The differences between two nodes of the same name.
 fn diff_node(x: &Node, y: &Node, class: Class, removed: &mut Vec<Record>, added: &mut Vec<Record>) {
+    let (old_owner, new_owner) = (x.name().detached(), y.name().detached());
     let (mut a, mut b) = (x.rrsets().peekable(), y.rrsets().peekable());
     loop {
         let ord = match (a.peek(), b.peek()) {
@@ -155,8 +158,8 @@ fn diff_node(x: &Node, y: &Node, class: Class, removed: &mut Vec<Record>, added:
             (None, None) => break,
         };
         match ord {
-            Ordering::Less => push_sets(removed, x.name(), class, a.next()),
-            Ordering::Greater => push_sets(added, y.name(), class, b.next()),
+            Ordering::Less => push_sets(removed, &old_owner, class, a.next()),
+            Ordering::Greater => push_sets(added, &new_owner, class, b.next()),
             Ordering::Equal => {
                 let (Some(s), Some(t)) = (a.next(), b.next()) else {
                     unreachable!("both peeked");
@@ -164,10 +167,10 @@ fn diff_node(x: &Node, y: &Node, class: Class, removed: &mut Vec<Record>, added:
                 if s.rtype == Rtype::SOA {
                     // Framing, not content.
                 } else if s.ttl != t.ttl {
-                    push_sets(removed, x.name(), class, [s]);
-                    push_sets(added, y.name(), class, [t]);
+                    push_sets(removed, &old_owner, class, [s]);
+                    push_sets(added, &new_owner, class, [t]);
                 } else {
-                    diff_rdatas(x.name(), y.name(), class, s, t, removed, added);
+                    diff_rdatas(&old_owner, &new_owner, class, s, t, removed, added);
                 }
             }
         }
@@ -281,7 +284,7 @@ impl ZoneVersion {
         let old = self.nodes();
         // Each touched owner: its position in `old`, whether a node is there, and its
         // node in the new version (None when it loses its last record).
-        let mut touched: Vec<(usize, bool, Option<Arc<Node>>)> = Vec::with_capacity(owners.len());
+        let mut touched: Vec<(usize, bool, Option<Node>)> = Vec::with_capacity(owners.len());
         let mut count = self.record_count();
         let mut reshaped = false;
         let (mut ri, mut ai) = (0usize, 0usize);
@@ -325,7 +328,7 @@ impl ZoneVersion {
             for set in &mut sets {
                 set.rdatas.shrink_to_fit();
             }
-            let node = Arc::new(self.make_node(name, &sets));
+            let node = self.make_node(name, &sets);
             touched.push((at, existing.is_some(), Some(node)));
         }
         let mut reshape = Reshape::default();
@@ -339,8 +342,8 @@ impl ZoneVersion {
                 .find(|(_, existed, node)| *existed != node.is_some())
                 .map_or(0, |(at, _, _)| *at);
             let keep = first / CHUNK * CHUNK;
-            let mut early: Vec<(usize, Arc<Node>)> = Vec::new();
-            let mut flat: Vec<Arc<Node>> = Vec::with_capacity(old.len() - keep + added.len());
+            let mut early: Vec<(usize, Node)> = Vec::new();
+            let mut flat: Vec<Node> = Vec::with_capacity(old.len() - keep + added.len());
             let mut next = keep;
             for (at, existed, node) in touched {
                 if at < keep {
@@ -861,7 +864,7 @@ mod tests {
             .nodes()
             .iter()
             .zip(new.nodes())
-            .filter(|(x, y)| Arc::ptr_eq(x, y))
+            .filter(|(x, y)| x.same(y))
             .count();
         assert_eq!(shared, 999); // all but the apex and h500
         assert!(new.shares_index_with(&old));

@@ -39,15 +39,18 @@ pub const MAX_LABEL_LEN: usize = 63;
 /// index entry) costs a reference count, not an allocation.
 #[derive(Clone)]
 pub struct Name {
-    wire: Arc<[u8]>,
+    /// The name's octets are `bytes[..len]`. What follows them is another owner's: a
+    /// version's node keeps its records there ([`Name::with_tail`]), so that a node
+    /// is one allocation.
+    bytes: Arc<[u8]>,
+    /// Wire length, 1 to 255.
+    len: u8,
 }
 
 impl Name {
     /// The root name `.`.
     pub fn root() -> Name {
-        Name {
-            wire: Arc::from(&[0u8][..]),
-        }
+        Name::exact(Arc::from(&[0u8][..]))
     }
 
     /// Takes an uncompressed wire-form name, checking the label structure.
@@ -56,7 +59,7 @@ impl Name {
         if len != wire.len() {
             return Err(NameError::TrailingData);
         }
-        Ok(Name { wire: wire.into() })
+        Ok(Name::exact(wire.into()))
     }
 
     /// Builds a name from labels, most specific first (`["www", "example", "com"]`).
@@ -79,7 +82,7 @@ impl Name {
         if wire.len() > MAX_NAME_LEN {
             return Err(NameError::NameTooLong);
         }
-        Ok(Name { wire: wire.into() })
+        Ok(Name::exact(wire.into()))
     }
 
     /// Parses a name in presentation format. A relative name (no trailing dot) is
@@ -146,34 +149,73 @@ impl Name {
             }
             wire[label_start] = label_len as u8;
             let origin = origin.ok_or(NameError::RelativeWithoutOrigin)?;
-            wire.extend_from_slice(&origin.wire);
+            wire.extend_from_slice(origin.as_wire());
         } else {
             wire.push(0);
         }
         if wire.len() > MAX_NAME_LEN {
             return Err(NameError::NameTooLong);
         }
-        Ok(Name { wire: wire.into() })
+        Ok(Name::exact(wire.into()))
     }
 
     /// The name in uncompressed wire form, root label included.
+    #[inline]
     pub fn as_wire(&self) -> &[u8] {
-        &self.wire
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    /// Wraps octets that are exactly one valid name.
+    fn exact(bytes: Arc<[u8]>) -> Name {
+        debug_assert!(wire_name_len(&bytes) == Ok(bytes.len()));
+        let len = bytes.len() as u8;
+        Name { bytes, len }
+    }
+
+    /// The name with `tail` stored after it, in one allocation: [`Name::tail`] gives
+    /// it back. A version's node keeps its packed records there; cloning the name then
+    /// keeps the whole allocation alive (see [`Name::detached`]).
+    pub fn with_tail(&self, tail: &[u8]) -> Name {
+        let mut bytes = Vec::with_capacity(self.wire_len() + tail.len());
+        bytes.extend_from_slice(self.as_wire());
+        bytes.extend_from_slice(tail);
+        Name {
+            bytes: bytes.into(),
+            len: self.len,
+        }
+    }
+
+    /// The octets stored after the name ([`Name::with_tail`]); empty for other names.
+    #[inline]
+    pub fn tail(&self) -> &[u8] {
+        &self.bytes[usize::from(self.len)..]
+    }
+
+    /// The name in an allocation of its own: for a name held long (a journal, a
+    /// list), so that it does not keep a node's records alive.
+    pub fn detached(&self) -> Name {
+        if self.tail().is_empty() {
+            self.clone()
+        } else {
+            Name::exact(self.as_wire().into())
+        }
     }
 
     /// Length in wire form (1 for the root).
     pub fn wire_len(&self) -> usize {
-        self.wire.len()
+        self.as_wire().len()
     }
 
     /// True for `.`.
     pub fn is_root(&self) -> bool {
-        self.wire.len() == 1
+        self.as_wire().len() == 1
     }
 
     /// The labels, most specific first, the root label left out.
     pub fn labels(&self) -> Labels<'_> {
-        Labels { rest: &self.wire }
+        Labels {
+            rest: self.as_wire(),
+        }
     }
 
     /// Number of labels, the root label left out (`example.com.` has 2).
@@ -196,24 +238,20 @@ impl Name {
         if self.is_root() {
             return None;
         }
-        let skip = 1 + self.wire[0] as usize;
-        Some(Name {
-            wire: self.wire[skip..].into(),
-        })
+        let skip = 1 + self.as_wire()[0] as usize;
+        Some(Name::exact(self.as_wire()[skip..].into()))
     }
 
     /// The name with its first `n` labels removed (the root when `n` is too large).
     pub fn trim_labels(&self, n: usize) -> Name {
         let mut pos = 0usize;
         for _ in 0..n {
-            if self.wire[pos] == 0 {
+            if self.as_wire()[pos] == 0 {
                 break;
             }
-            pos += 1 + self.wire[pos] as usize;
+            pos += 1 + self.as_wire()[pos] as usize;
         }
-        Name {
-            wire: self.wire[pos..].into(),
-        }
+        Name::exact(self.as_wire()[pos..].into())
     }
 
     /// `label.self`, for example `*` + `example.com.` = `*.example.com.`.
@@ -224,15 +262,15 @@ impl Name {
         if label.len() > MAX_LABEL_LEN {
             return Err(NameError::LabelTooLong);
         }
-        let len = 1 + label.len() + self.wire.len();
+        let len = 1 + label.len() + self.as_wire().len();
         if len > MAX_NAME_LEN {
             return Err(NameError::NameTooLong);
         }
         let mut wire = Vec::with_capacity(len);
         wire.push(label.len() as u8);
         wire.extend_from_slice(label);
-        wire.extend_from_slice(&self.wire);
-        Ok(Name { wire: wire.into() })
+        wire.extend_from_slice(self.as_wire());
+        Ok(Name::exact(wire.into()))
     }
 
     /// Replaces the suffix `old` of this name with `new` (DNAME substitution,
@@ -242,39 +280,37 @@ impl Name {
         if !self.ends_with(old) {
             return None;
         }
-        let keep = self.wire.len() - old.wire.len();
-        let len = keep + new.wire.len();
+        let keep = self.as_wire().len() - old.as_wire().len();
+        let len = keep + new.as_wire().len();
         if len > MAX_NAME_LEN {
             return Some(Err(NameError::NameTooLong));
         }
         let mut wire = Vec::with_capacity(len);
-        wire.extend_from_slice(&self.wire[..keep]);
-        wire.extend_from_slice(&new.wire);
-        Some(Ok(Name { wire: wire.into() }))
+        wire.extend_from_slice(&self.as_wire()[..keep]);
+        wire.extend_from_slice(new.as_wire());
+        Some(Ok(Name::exact(wire.into())))
     }
 
     /// True when `self` is `other` or below it (case-insensitive).
     pub fn ends_with(&self, other: &Name) -> bool {
-        wire_ends_with(&self.wire, &other.wire)
+        wire_ends_with(self.as_wire(), other.as_wire())
     }
 
     /// True when `self` and `other` are clones of one name (they share its bytes): a
     /// cheap "certainly equal" for the runs of records at one owner that the parser
     /// and the transfer reader hand out. False says nothing.
     pub fn shares_bytes(&self, other: &Name) -> bool {
-        Arc::ptr_eq(&self.wire, &other.wire)
+        Arc::ptr_eq(&self.bytes, &other.bytes)
     }
 
     /// True when `self` is strictly below `other`.
     pub fn is_below(&self, other: &Name) -> bool {
-        self.wire.len() > other.wire.len() && self.ends_with(other)
+        self.as_wire().len() > other.as_wire().len() && self.ends_with(other)
     }
 
     /// A copy with ASCII letters lowered (the form used for hashing, DNSSEC and keys).
     pub fn to_lowercase(&self) -> Name {
-        Name {
-            wire: self.wire.to_ascii_lowercase().into(),
-        }
+        Name::exact(self.as_wire().to_ascii_lowercase().into())
     }
 
     /// The name relative to `origin` in presentation format (`www`, `@`), or the
@@ -286,9 +322,9 @@ impl Name {
         if !self.ends_with(origin) || origin.is_root() {
             return self.to_string();
         }
-        let keep = self.wire.len() - origin.wire.len();
+        let keep = self.as_wire().len() - origin.as_wire().len();
         let mut out = String::with_capacity(keep + 4);
-        write_labels(&mut out, &self.wire[..keep]);
+        write_labels(&mut out, &self.as_wire()[..keep]);
         out
     }
 }
@@ -376,8 +412,8 @@ impl fmt::Display for Name {
         if self.is_root() {
             return f.write_str(".");
         }
-        let mut out = String::with_capacity(self.wire.len() + 1);
-        write_labels(&mut out, &self.wire);
+        let mut out = String::with_capacity(self.as_wire().len() + 1);
+        write_labels(&mut out, self.as_wire());
         out.push('.');
         f.write_str(&out)
     }
@@ -393,7 +429,8 @@ impl PartialEq for Name {
     fn eq(&self, other: &Self) -> bool {
         // Records of one owner share the name's bytes (the parser and the transfer
         // reader hand out clones): the same allocation is the same name.
-        Arc::ptr_eq(&self.wire, &other.wire) || self.wire.eq_ignore_ascii_case(&other.wire)
+        Arc::ptr_eq(&self.bytes, &other.bytes)
+            || self.as_wire().eq_ignore_ascii_case(other.as_wire())
     }
 }
 
@@ -403,7 +440,7 @@ impl Hash for Name {
     fn hash<H: Hasher>(&self, state: &mut H) {
         // Lower-case in chunks to hash consistently with the case-insensitive `eq`.
         let mut buf = [0u8; 64];
-        for chunk in self.wire.chunks(64) {
+        for chunk in self.as_wire().chunks(64) {
             let lower = &mut buf[..chunk.len()];
             lower.copy_from_slice(chunk);
             lower.make_ascii_lowercase();
@@ -422,7 +459,7 @@ impl PartialOrd for Name {
 impl Ord for Name {
     /// Canonical DNS order (RFC 4034 §6.1).
     fn cmp(&self, other: &Self) -> Ordering {
-        canonical_cmp(&self.wire, &other.wire)
+        canonical_cmp(self.as_wire(), other.as_wire())
     }
 }
 
@@ -560,6 +597,39 @@ mod tests {
 
     fn n(s: &str) -> Name {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_tail_is_not_part_of_the_name() {
+        use std::collections::hash_map::DefaultHasher;
+        let hash = |x: &Name| {
+            let mut h = DefaultHasher::new();
+            x.hash(&mut h);
+            h.finish()
+        };
+        let plain = n("www.Example.com.");
+        let tailed = plain.with_tail(&[7, 0, 3]);
+        assert_eq!(tailed.tail(), [7, 0, 3]);
+        assert!(plain.tail().is_empty());
+        assert_eq!(tailed.as_wire(), plain.as_wire());
+        assert_eq!((tailed.wire_len(), tailed.label_count()), (17, 3));
+        assert_eq!(tailed, n("www.example.com."));
+        assert_eq!(hash(&tailed), hash(&plain));
+        assert_eq!(tailed.cmp(&n("www.example.com.")), Ordering::Equal);
+        assert!(tailed < n("a.www.example.com."));
+        assert_eq!(tailed.to_string(), "www.Example.com.");
+        assert_eq!(tailed.parent(), Some(n("example.com.")));
+        assert!(tailed.ends_with(&n("com.")) && n("a.www.example.com.").is_below(&tailed));
+        assert_eq!(
+            tailed.prepend(b"a").unwrap().as_wire(),
+            n("a.www.Example.com.").as_wire()
+        );
+        // Detaching copies the name alone; a name without a tail is shared as it is.
+        let alone = tailed.detached();
+        assert!(alone.tail().is_empty() && !alone.shares_bytes(&tailed));
+        assert_eq!(alone.as_wire(), plain.as_wire());
+        assert!(plain.detached().shares_bytes(&plain));
+        assert_eq!(Name::root().with_tail(b"xyz").as_wire(), [0]);
     }
 
     #[test]

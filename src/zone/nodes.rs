@@ -2,7 +2,7 @@
 //! order, kept in fixed-size shared chunks so that a version made from another shares
 //! every chunk the change did not touch.
 //!
-//! A version holds its nodes as a table of chunks of [`CHUNK`] `Arc<Node>`s (the last
+//! A version holds its nodes as a table of chunks of [`CHUNK`] [`Node`]s (handles of 32 octets) (the last
 //! one may be shorter); position `i` is `chunks[i / CHUNK][i % CHUNK]`, two dependent
 //! loads from a table small enough to stay in cache. The point is the cost of a new
 //! version: `apply` of a change that adds or removes no name — the common IXFR, records
@@ -33,7 +33,7 @@ const SHIFT: u32 = 8;
 pub const CHUNK: usize = 1 << SHIFT;
 
 /// One chunk: [`CHUNK`] nodes, or fewer for the last chunk.
-pub type Chunk = Arc<[Arc<Node>]>;
+pub type Chunk = Arc<[Node]>;
 
 /// The nodes of a version, in canonical order, the apex first. `Clone` copies the
 /// chunk table only.
@@ -48,7 +48,7 @@ pub struct Nodes {
 
 impl Nodes {
     /// Chunks `nodes` (already in canonical order).
-    pub fn from_vec(nodes: Vec<Arc<Node>>) -> Nodes {
+    pub fn from_vec(nodes: Vec<Node>) -> Nodes {
         let len = nodes.len();
         let chunks = nodes.chunks(CHUNK).map(Chunk::from).collect();
         Nodes { chunks, len }
@@ -59,7 +59,7 @@ impl Nodes {
     ///
     /// # Panics
     /// When `keep` is not a multiple of [`CHUNK`] or more than `head` holds.
-    pub fn with_tail(head: &Nodes, keep: usize, tail: Vec<Arc<Node>>) -> Nodes {
+    pub fn with_tail(head: &Nodes, keep: usize, tail: Vec<Node>) -> Nodes {
         assert!(
             keep.is_multiple_of(CHUNK) && keep <= head.len,
             "keep {keep} of {}",
@@ -85,12 +85,12 @@ impl Nodes {
     }
 
     /// The node at position `i`.
-    pub fn get(&self, i: usize) -> Option<&Arc<Node>> {
+    pub fn get(&self, i: usize) -> Option<&Node> {
         self.chunks.get(i >> SHIFT)?.get(i & (CHUNK - 1))
     }
 
     /// The first node (the apex, in a version).
-    pub fn first(&self) -> Option<&Arc<Node>> {
+    pub fn first(&self) -> Option<&Node> {
         self.get(0)
     }
 
@@ -125,7 +125,7 @@ impl Nodes {
         // Chunks are never empty, so every chunk has a last node.
         let c = self
             .chunks
-            .partition_point(|chunk| chunk.last().is_some_and(|n| pred(n)));
+            .partition_point(|chunk| chunk.last().is_some_and(&mut pred));
         match self.chunks.get(c) {
             Some(chunk) => (c << SHIFT) + chunk.partition_point(|n| pred(n)),
             None => self.len,
@@ -138,10 +138,7 @@ impl Nodes {
     ///
     /// # Panics
     /// When a position is out of range.
-    pub fn with_replaced(
-        &self,
-        replacements: impl IntoIterator<Item = (usize, Arc<Node>)>,
-    ) -> Nodes {
+    pub fn with_replaced(&self, replacements: impl IntoIterator<Item = (usize, Node)>) -> Nodes {
         let mut chunks = self.chunks.clone();
         for (pos, node) in replacements {
             assert!(pos < self.len, "node position {pos} out of {}", self.len);
@@ -158,20 +155,20 @@ impl Nodes {
     pub fn approx_bytes(&self) -> usize {
         self.chunks.capacity() * size_of::<Chunk>()
             + self.chunks.len() * 2 * size_of::<usize>()
-            + self.len * size_of::<Arc<Node>>()
+            + self.len * size_of::<Node>()
     }
 }
 
 impl Index<usize> for Nodes {
-    type Output = Arc<Node>;
+    type Output = Node;
 
-    fn index(&self, i: usize) -> &Arc<Node> {
+    fn index(&self, i: usize) -> &Node {
         &self.chunks[i >> SHIFT][i & (CHUNK - 1)]
     }
 }
 
 impl<'a> IntoIterator for &'a Nodes {
-    type Item = &'a Arc<Node>;
+    type Item = &'a Node;
     type IntoIter = Iter<'a>;
 
     fn into_iter(self) -> Iter<'a> {
@@ -183,14 +180,14 @@ impl<'a> IntoIterator for &'a Nodes {
 #[derive(Clone, Debug)]
 pub struct Iter<'a> {
     chunks: std::slice::Iter<'a, Chunk>,
-    current: std::slice::Iter<'a, Arc<Node>>,
+    current: std::slice::Iter<'a, Node>,
     remaining: usize,
 }
 
 impl<'a> Iterator for Iter<'a> {
-    type Item = &'a Arc<Node>;
+    type Item = &'a Node;
 
-    fn next(&mut self) -> Option<&'a Arc<Node>> {
+    fn next(&mut self) -> Option<&'a Node> {
         loop {
             if let Some(node) = self.current.next() {
                 self.remaining -= 1;
@@ -214,7 +211,7 @@ mod tests {
     use crate::zone::{Class, ZoneVersion};
 
     /// `count` distinct nodes in canonical order (taken from a version).
-    fn sample(count: usize) -> Vec<Arc<Node>> {
+    fn sample(count: usize) -> Vec<Node> {
         let mut records = vec![soa("example.", 1)];
         records.extend((1..count).map(|i| a(&format!("h{i:07}.example."), [192, 0, 2, 1])));
         let version = ZoneVersion::from_records(n("example."), Class::IN, records).unwrap();
@@ -230,17 +227,17 @@ mod tests {
             assert_eq!(nodes.chunks().len(), count.div_ceil(CHUNK));
             assert!(nodes.chunks().iter().all(|c| !c.is_empty()));
             for (i, node) in flat.iter().enumerate() {
-                assert!(Arc::ptr_eq(&nodes[i], node), "{count}: {i}");
-                assert!(Arc::ptr_eq(nodes.get(i).unwrap(), node));
+                assert!(nodes[i].same(node), "{count}: {i}");
+                assert!(nodes.get(i).unwrap().same(node));
             }
             assert!(nodes.get(count).is_none());
             assert_eq!(nodes.iter().len(), count);
-            assert!(nodes.iter().zip(&flat).all(|(x, y)| Arc::ptr_eq(x, y)));
+            assert!(nodes.iter().zip(&flat).all(|(x, y)| x.same(y)));
             for start in [0, 1, CHUNK - 1, CHUNK, count - 1, count, count + 5] {
                 let from: Vec<_> = nodes.iter_from(start).collect();
                 let want = flat.get(start..).unwrap_or(&[]);
                 assert_eq!(from.len(), want.len(), "{count} from {start}");
-                assert!(from.iter().zip(want).all(|(x, y)| Arc::ptr_eq(x, y)));
+                assert!(from.iter().zip(want).all(|(x, y)| x.same(y)));
             }
             // Every boundary a partition can have, including none and all.
             for cut in 0..=count {
@@ -262,11 +259,11 @@ mod tests {
             .map(|c| Arc::ptr_eq(&nodes.chunks()[c], &new.chunks()[c]))
             .collect();
         assert_eq!(shared, [true, false, true, true]);
-        assert!(Arc::ptr_eq(&new[CHUNK + 5], &other[1]));
-        assert!(Arc::ptr_eq(&new[CHUNK + 6], &other[2]));
-        assert!(Arc::ptr_eq(&new[CHUNK + 7], &flat[CHUNK + 7]));
+        assert!(new[CHUNK + 5].same(&other[1]));
+        assert!(new[CHUNK + 6].same(&other[2]));
+        assert!(new[CHUNK + 7].same(&flat[CHUNK + 7]));
         // The original is untouched.
-        assert!(nodes.iter().zip(&flat).all(|(x, y)| Arc::ptr_eq(x, y)));
+        assert!(nodes.iter().zip(&flat).all(|(x, y)| x.same(y)));
         let unchanged = nodes.with_replaced([]);
         assert!(
             nodes
@@ -299,7 +296,7 @@ mod tests {
                 assert!(Arc::ptr_eq(&new.chunks()[c], &nodes.chunks()[c]));
             }
             let want = flat[..keep].iter().chain(&flat[keep + 1..]);
-            assert!(new.iter().zip(want).all(|(x, y)| Arc::ptr_eq(x, y)));
+            assert!(new.iter().zip(want).all(|(x, y)| x.same(y)));
         }
     }
 

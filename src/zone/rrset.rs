@@ -132,7 +132,7 @@ const SET_HEADER: usize = 10;
 
 /// Packs `sets` (in key order, none empty, every RDATA at most 65535 octets) into the
 /// layout a node keeps (see the module's "Packed layout").
-pub fn pack(sets: &[RRset]) -> Box<[u8]> {
+pub fn pack(sets: &[RRset]) -> Vec<u8> {
     let size: usize = sets
         .iter()
         .map(|s| SET_HEADER + s.rdatas.iter().map(|r| 2 + r.len()).sum::<usize>())
@@ -149,7 +149,7 @@ pub fn pack(sets: &[RRset]) -> Box<[u8]> {
             out.extend_from_slice(rdata.as_wire());
         }
     }
-    out.into_boxed_slice()
+    out
 }
 
 /// The sets of a packed node, in key order (see [`pack`]).

@@ -8,7 +8,7 @@
 //! AXFR-out (which streams [`ZoneVersion::iter`]) and `diff` share it without locks.
 //!
 //! Layout, sized for zones of millions of records:
-//! - `nodes`: every owner name as an `Arc<Node>`, sorted in canonical order (RFC 4034
+//! - `nodes`: every owner name as a [`Node`], sorted in canonical order (RFC 4034
 //!   §6.1), the apex first, in shared chunks ([`Nodes`]). A node holds its name and
 //!   its RRsets sorted by type, packed into one allocation, RDATA and all (see
 //!   [`super::rrset`]'s "Packed layout"), lent out as [`RRsetRef`]s. Iteration,
@@ -63,16 +63,18 @@ use super::soa::{SoaError, serial_of};
 
 //----------- Node -------------------------------------------------------------------
 
-/// One owner name and its RRsets, sorted by type (RRSIGs by covered type).
-#[derive(Debug)]
+/// One owner name and its RRsets, sorted by type (RRSIGs by covered type). The sets
+/// are stored packed after the name, in the name's allocation ([`Name::with_tail`]):
+/// a node is that one allocation and this 32-octet handle, which chunks hold by value.
+/// `Clone` is a reference count.
+#[derive(Clone, Debug)]
 pub struct Node {
-    /// The owner, with the case of the first record seen for it.
+    /// The owner, with the case of the first record seen for it; its tail holds the
+    /// RRsets, never none, sorted by [`RRset::key`], packed ([`pack`]).
     name: Name,
     /// `hash_wire` of the name under the version's hasher; carried from version to
     /// version with the node so that index rebuilds need not rehash names.
     hash: u64,
-    /// The RRsets, never none, sorted by [`RRset::key`], packed ([`pack`]).
-    sets: Box<[u8]>,
 }
 
 impl Node {
@@ -84,7 +86,7 @@ impl Node {
     /// The RRsets, in canonical order of their types.
     #[inline]
     pub fn rrsets(&self) -> Sets<'_> {
-        Sets::new(&self.sets)
+        Sets::new(self.name.tail())
     }
 
     /// The RRset of `rtype`. For RRSIG this is the set covering the lowest type; use
@@ -130,21 +132,22 @@ impl Node {
     fn new(name: Name, rrsets: &[RRset], hasher: &RandomState) -> Node {
         let hash = hash_wire(hasher, name.as_wire());
         Node {
-            name,
+            name: name.with_tail(&pack(rrsets)),
             hash,
-            sets: pack(rrsets),
         }
     }
 
-    /// Heap bytes owned by the node beyond the `Arc` (estimate).
+    /// True when both are clones of one node (`apply` shares the nodes it does not
+    /// touch): same name, same records.
+    pub fn same(&self, other: &Node) -> bool {
+        self.name.shares_bytes(&other.name)
+    }
+
+    /// Heap bytes of the node's allocation: counts, name and records (estimate).
     fn approx_bytes(&self) -> usize {
         // Arc counts + Node, and the name's Arc (counts + wire; shared names are
         // counted once per node, which is what the parser gives).
-        2 * size_of::<usize>()
-            + size_of::<Node>()
-            + 2 * size_of::<usize>()
-            + self.name.wire_len()
-            + self.sets.len()
+        2 * size_of::<usize>() + self.name.wire_len() + self.name.tail().len()
     }
 }
 
@@ -166,10 +169,10 @@ pub struct RecordRef<'a> {
 }
 
 impl RecordRef<'_> {
-    /// An owned copy.
+    /// An owned copy (its owner in an allocation of its own: see [`Name::detached`]).
     pub fn to_record(&self) -> Record {
         Record::new(
-            self.owner.clone(),
+            self.owner.detached(),
             self.class,
             self.rtype,
             self.ttl,
@@ -270,18 +273,18 @@ impl ZoneVersion {
         // The name index's parts are gathered on the way, while each name is in
         // cache: the node hashes and the ENTs (between each node and the one after
         // it), all from the back.
-        let mut nodes: Vec<Arc<Node>> = Vec::new();
+        let mut nodes: Vec<Node> = Vec::new();
         let mut hashes: Vec<u64> = Vec::new();
         let mut ents: Vec<Name> = Vec::new();
         let mut group: Vec<Record> = Vec::new();
         let mut record_count = 0usize;
         let mut since_shrink = 0usize;
-        let mut push = |node: Node, nodes: &mut Vec<Arc<Node>>| {
+        let mut push = |node: Node, nodes: &mut Vec<Node>| {
             if let Some(next) = nodes.last() {
                 ents.extend(ents_between(&node.name, &next.name).rev());
             }
             hashes.push(node.hash);
-            nodes.push(Arc::new(node));
+            nodes.push(node);
         };
         while let Some(last) = records.pop() {
             let same_owner = group.last().is_none_or(|g| g.owner == last.owner);
