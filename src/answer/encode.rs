@@ -14,9 +14,9 @@
 
 use crate::wire::{FLAG_AA, FLAG_QR, FLAG_TC, Header, MessageBuilder, Section, WireError};
 use crate::zone::rrset::rrsig_covered;
-use crate::zone::{Class, Name, Record, Rtype};
+use crate::zone::{Class, Name, Rtype};
 
-use super::Answer;
+use super::{Answer, Rr};
 
 //----------- encode -----------------------------------------------------------------
 
@@ -90,10 +90,10 @@ fn try_encode(
     b.set_limit(limit.saturating_sub(opt_len));
     if !truncated {
         for r in &ans.answer {
-            b.push(Section::Answer, r)?;
+            push(&mut b, Section::Answer, r)?;
         }
         for r in &ans.authority {
-            b.push(Section::Authority, r)?;
+            push(&mut b, Section::Authority, r)?;
         }
         // RRset by RRset: one that does not fit is left out whole (never half an
         // RRset), with its signatures; signatures that do not fit are left out alone
@@ -117,7 +117,7 @@ fn try_encode(
                 let cp = b.checkpoint();
                 let mut fits = true;
                 for r in &ans.additional[start..end] {
-                    if let Err(e) = b.push(Section::Additional, r) {
+                    if let Err(e) = push(&mut b, Section::Additional, r) {
                         if start < ans.required_additional {
                             return Err(e);
                         }
@@ -145,9 +145,14 @@ fn try_encode(
     Ok(b.finish())
 }
 
+/// Appends one record of the answer.
+fn push(b: &mut MessageBuilder, section: Section, r: &Rr<'_>) -> Result<(), WireError> {
+    b.push_parts(section, &r.owner, r.rtype, r.class, r.ttl, &r.rdata)
+}
+
 /// What groups records of one owner into an RRset: the type, and for RRSIG the
 /// covered type (RFC 4034 §3).
-fn rrset_key(r: &Record) -> (Rtype, Option<Rtype>) {
+fn rrset_key(r: &Rr<'_>) -> (Rtype, Option<Rtype>) {
     (
         r.rtype,
         (r.rtype == Rtype::RRSIG)
@@ -165,14 +170,12 @@ mod tests {
 
     #[test]
     fn additional_rrsets_go_in_whole_or_not_at_all() {
-        let rec = |name: &str, rtype: Rtype, rdata: Vec<u8>| {
-            Record::new(
-                name.parse().unwrap(),
-                Class::IN,
-                rtype,
-                300,
-                crate::zone::Rdata::from_wire(rdata),
-            )
+        let rec = |name: &str, rtype: Rtype, rdata: Vec<u8>| Rr {
+            owner: name.parse().unwrap(),
+            class: Class::IN,
+            rtype,
+            ttl: 300,
+            rdata: rdata.into(),
         };
         let mut sig = Rtype::A.0.to_be_bytes().to_vec();
         sig.extend_from_slice(&[13, 2, 0, 0, 1, 44, 0, 0, 0, 9, 0, 0, 0, 1, 0, 1, 0]);
@@ -214,14 +217,12 @@ mod tests {
 
     #[test]
     fn options_go_into_the_opt_and_have_their_room() {
-        let rec = |i: u8| {
-            Record::new(
-                "a.example.".parse().unwrap(),
-                Class::IN,
-                Rtype::A,
-                300,
-                crate::zone::Rdata::from_wire(vec![192, 0, 2, i]),
-            )
+        let rec = |i: u8| Rr {
+            owner: "a.example.".parse().unwrap(),
+            class: Class::IN,
+            rtype: Rtype::A,
+            ttl: 300,
+            rdata: vec![192, 0, 2, i].into(),
         };
         let ans = Answer {
             rcode: Rcode::NOERROR,

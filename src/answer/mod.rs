@@ -75,7 +75,9 @@ pub use encode::{Edns, encode};
 use crate::wire::{Rcode, Section};
 use crate::zone::rrset::{RRsetRef, rdata_target};
 use crate::zone::version::{Node, ZoneVersion};
-use crate::zone::{Name, Record, Rtype};
+use std::borrow::Cow;
+
+use crate::zone::{Class, Name, Rtype};
 
 /// Most CNAME/DNAME links followed in one answer (loops stop at the first name seen
 /// twice; this bounds chains that never repeat a name).
@@ -99,27 +101,56 @@ pub struct Question {
 
 /// The content of an answer, before encoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answer {
+pub struct Answer<'z> {
     /// RCODE (NOERROR, NXDOMAIN, YXDOMAIN).
     pub rcode: Rcode,
     /// AA: false for referrals.
     pub authoritative: bool,
     /// ANSWER.
-    pub answer: Vec<Record>,
+    pub answer: Vec<Rr<'z>>,
     /// AUTHORITY.
-    pub authority: Vec<Record>,
+    pub authority: Vec<Rr<'z>>,
     /// ADDITIONAL.
-    pub additional: Vec<Record>,
+    pub additional: Vec<Rr<'z>>,
     /// How many leading records of `additional` must fit, or TC is set (in-domain
     /// glue of a referral).
     pub required_additional: usize,
+}
+
+/// One record of an answer. Its RDATA is borrowed from the zone version (owned only
+/// for the CNAME a DNAME synthesises), so resolving allocates nothing per record: the
+/// owner is a reference count, the sections' vectors grow a few times per answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rr<'z> {
+    /// Owner name (QNAME for a wildcard expansion).
+    pub owner: Name,
+    /// Class (the zone's).
+    pub class: Class,
+    /// Type.
+    pub rtype: Rtype,
+    /// TTL.
+    pub ttl: u32,
+    /// RDATA, uncompressed wire form.
+    pub rdata: Cow<'z, [u8]>,
+}
+
+/// The records of `set` at `owner`, RDATA borrowed.
+fn rrs<'z>(set: RRsetRef<'z>, owner: &Name, class: Class) -> impl Iterator<Item = Rr<'z>> {
+    let owner = owner.clone();
+    set.rdatas().map(move |rdata| Rr {
+        owner: owner.clone(),
+        class,
+        rtype: set.rtype,
+        ttl: set.ttl,
+        rdata: Cow::Borrowed(rdata),
+    })
 }
 
 //----------- resolve ----------------------------------------------------------------
 
 /// Answers `q` from `zone`. QNAME must be at or below the zone's origin (the caller
 /// picked the zone by longest match).
-pub fn resolve(zone: &ZoneVersion, q: &Question) -> Answer {
+pub fn resolve<'z>(zone: &'z ZoneVersion, q: &Question) -> Answer<'z> {
     let mut r = Resolver {
         zone,
         q,
@@ -168,8 +199,8 @@ pub fn resolve(zone: &ZoneVersion, q: &Question) -> Answer {
 }
 
 /// Keeps the first copy of each record.
-fn dedup(records: &mut Vec<Record>) {
-    let mut unique: Vec<Record> = Vec::with_capacity(records.len());
+fn dedup(records: &mut Vec<Rr<'_>>) {
+    let mut unique: Vec<Rr<'_>> = Vec::with_capacity(records.len());
     for r in records.drain(..) {
         if !unique.contains(&r) {
             unique.push(r);
@@ -197,15 +228,15 @@ enum Lookup<'a> {
 }
 
 /// One answer being built.
-struct Resolver<'a> {
-    zone: &'a ZoneVersion,
-    q: &'a Question,
+struct Resolver<'z, 'q> {
+    zone: &'z ZoneVersion,
+    q: &'q Question,
     /// DO was set and the zone is signed: signatures and denial proofs go in.
     dnssec: bool,
-    ans: Answer,
+    ans: Answer<'z>,
 }
 
-impl<'a> Resolver<'a> {
+impl<'z> Resolver<'z, '_> {
     /// One name of the chain.
     fn step(&mut self, name: &Name) -> Step {
         let first = self.ans.answer.is_empty();
@@ -250,7 +281,7 @@ impl<'a> Resolver<'a> {
 
     /// What the zone has at `name`. The owner of NSEC3 records only is a hashed
     /// name, not a name of the zone's tree (RFC 5155 §7.2.8).
-    fn lookup(&self, name: &Name) -> Lookup<'a> {
+    fn lookup(&self, name: &Name) -> Lookup<'z> {
         match self.zone.get(name) {
             Some(node) if !node.is_nsec3_only() => Lookup::Node(node),
             Some(_) => Lookup::Missing,
@@ -296,7 +327,7 @@ impl<'a> Resolver<'a> {
 
     /// Answers from a node that owns `qname`, or from a wildcard standing for it
     /// (`wildcard` is then the closest encloser, the wildcard's parent).
-    fn answer_node(&mut self, node: &'a Node, qname: &Name, wildcard: Option<&Name>) -> Step {
+    fn answer_node(&mut self, node: &'z Node, qname: &Name, wildcard: Option<&Name>) -> Step {
         if self.q.qtype == Rtype::ANY {
             let sets: Vec<RRsetRef<'_>> =
                 node.rrsets().filter(|s| s.rtype != Rtype::RRSIG).collect();
@@ -334,7 +365,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// A DNAME at `node` covers `qname`: copy it and synthesise the CNAME (RFC 6672).
-    fn synthesize(&mut self, node: &'a Node, dname: RRsetRef<'_>, qname: &Name) -> Step {
+    fn synthesize(&mut self, node: &'z Node, dname: RRsetRef<'z>, qname: &Name) -> Step {
         self.put(Section::Answer, node, dname, node.name());
         let Some(target) = dname.first().and_then(|r| rdata_target(Rtype::DNAME, r)) else {
             return Step::Done;
@@ -343,14 +374,13 @@ impl<'a> Resolver<'a> {
             Some(Ok(new)) => {
                 // The synthesised CNAME is not signed (RFC 6672 §5.3.1: a validator
                 // checks it against the signed DNAME).
-                let rdata = crate::zone::Rdata::from_wire(new.as_wire());
-                self.ans.answer.push(Record::new(
-                    qname.clone(),
-                    self.zone.class(),
-                    Rtype::CNAME,
-                    dname.ttl,
-                    rdata,
-                ));
+                self.ans.answer.push(Rr {
+                    owner: qname.clone(),
+                    class: self.zone.class(),
+                    rtype: Rtype::CNAME,
+                    ttl: dname.ttl,
+                    rdata: Cow::Owned(new.as_wire().to_vec()),
+                });
                 if self.q.qtype == Rtype::CNAME {
                     Step::Done
                 } else {
@@ -368,14 +398,14 @@ impl<'a> Resolver<'a> {
 
     /// A referral to the child zone at `cut` (AA=0 unless an earlier CNAME was ours),
     /// with the DS RRset or the proof that there is none when DNSSEC is wanted.
-    fn referral(&mut self, cut: &'a Node, ns: RRsetRef<'_>, first: bool) {
+    fn referral(&mut self, cut: &'z Node, ns: RRsetRef<'z>, first: bool) {
         if first {
             self.ans.authoritative = false;
         }
         let zone = self.zone;
         let class = zone.class();
         let cut_name = cut.name();
-        self.ans.authority.extend(ns.to_records(cut_name, class));
+        self.ans.authority.extend(rrs(ns, cut_name, class));
         if self.dnssec {
             match cut.rrset(Rtype::DS) {
                 Some(ds) => self.put(Section::Authority, cut, ds, cut_name),
@@ -407,7 +437,7 @@ impl<'a> Resolver<'a> {
 
     /// NOERROR with no data at `node`: the SOA in AUTHORITY, and with DNSSEC the
     /// proof that the type is absent (at the wildcard too, for a wildcard's node).
-    fn nodata(&mut self, node: &'a Node, qname: &Name, wildcard: Option<&Name>) {
+    fn nodata(&mut self, node: &'z Node, qname: &Name, wildcard: Option<&Name>) {
         self.negative_soa();
         match wildcard {
             None => self.deny_type(node.name()),
@@ -419,21 +449,20 @@ impl<'a> Resolver<'a> {
     /// with DNSSEC its signatures at the same TTL (as Knot and BIND serve them).
     fn negative_soa(&mut self) {
         let zone = self.zone;
-        let mut soa = zone.soa_record();
-        if let Ok(parsed) = crate::zone::soa::Soa::from_rdata(&soa.rdata) {
-            soa.ttl = soa.ttl.min(parsed.minimum);
+        let set = zone.soa();
+        let mut ttl = set.ttl;
+        if let Ok(parsed) = crate::zone::soa::Soa::from_rdata(zone.soa_rdata()) {
+            ttl = ttl.min(parsed.minimum);
         }
-        let ttl = soa.ttl;
-        self.ans.authority.push(soa);
+        self.ans
+            .authority
+            .extend(rrs(set, zone.origin(), zone.class()).map(|r| Rr { ttl, ..r }));
         if self.dnssec
             && let Some(sigs) = zone.apex().rrsig_covering(Rtype::SOA)
         {
             self.ans
                 .authority
-                .extend(sigs.to_records(zone.origin(), zone.class()).map(|mut r| {
-                    r.ttl = ttl;
-                    r
-                }));
+                .extend(rrs(sigs, zone.origin(), zone.class()).map(|r| Rr { ttl, ..r }));
         }
     }
 
@@ -443,24 +472,24 @@ impl<'a> Resolver<'a> {
     /// expansion) into a section, followed by its RRSIGs when DNSSEC is wanted (RFC
     /// 4035 §3.1.1; a signature over a wildcard keeps its Labels field, which is how
     /// a validator sees the expansion).
-    fn put(&mut self, section: Section, node: &Node, set: RRsetRef<'_>, owner: &Name) {
+    fn put(&mut self, section: Section, node: &'z Node, set: RRsetRef<'z>, owner: &Name) {
         let class = self.zone.class();
         let out = match section {
             Section::Answer => &mut self.ans.answer,
             Section::Authority => &mut self.ans.authority,
             Section::Additional => &mut self.ans.additional,
         };
-        out.extend(set.to_records(owner, class));
+        out.extend(rrs(set, owner, class));
         if self.dnssec
             && set.rtype != Rtype::RRSIG
             && let Some(sigs) = node.rrsig_covering(set.rtype)
         {
-            out.extend(sigs.to_records(owner, class));
+            out.extend(rrs(sigs, owner, class));
         }
     }
 
     /// Puts the NSEC or NSEC3 RRset of `node` (with its RRSIGs) into AUTHORITY.
-    fn put_denial(&mut self, node: &Node, rtype: Rtype) {
+    fn put_denial(&mut self, node: &'z Node, rtype: Rtype) {
         if let Some(set) = node.rrset(rtype) {
             self.put(Section::Authority, node, set, node.name());
         }
@@ -540,7 +569,7 @@ impl<'a> Resolver<'a> {
     /// QTYPE. The NSEC covering QNAME and the wildcard's NSEC (RFC 4035 §3.1.3.4), or
     /// the closest encloser proof and the NSEC3 matching the wildcard (RFC 5155
     /// §7.2.5).
-    fn deny_wildcard_type(&mut self, qname: &Name, encloser: &Name, wild: &Node) {
+    fn deny_wildcard_type(&mut self, qname: &Name, encloser: &Name, wild: &'z Node) {
         if !self.dnssec {
             return;
         }
@@ -618,7 +647,7 @@ impl<'a> Resolver<'a> {
 
     /// The A and AAAA records of `name` (and their RRSIGs, which glue has none of);
     /// `glue` allows data below a cut.
-    fn push_addresses(&self, name: &Name, out: &mut Vec<Record>, glue: bool) {
+    fn push_addresses(&self, name: &Name, out: &mut Vec<Rr<'z>>, glue: bool) {
         let zone = self.zone;
         if !glue && zone.find_cut(name).is_some() {
             return;
@@ -626,11 +655,11 @@ impl<'a> Resolver<'a> {
         if let Some(node) = zone.get(name) {
             for t in [Rtype::A, Rtype::AAAA] {
                 if let Some(set) = node.rrset(t) {
-                    out.extend(set.to_records(node.name(), zone.class()));
+                    out.extend(rrs(set, node.name(), zone.class()));
                     if self.dnssec
                         && let Some(sigs) = node.rrsig_covering(t)
                     {
-                        out.extend(sigs.to_records(node.name(), zone.class()));
+                        out.extend(rrs(sigs, node.name(), zone.class()));
                     }
                 }
             }
@@ -698,7 +727,7 @@ _sip._tcp SRV  0 5 5060 mail
         ZoneVersion::from_records(origin, Class::IN, parsed.records).unwrap()
     }
 
-    fn ask(z: &ZoneVersion, qname: &str, qtype: Rtype) -> Answer {
+    fn ask<'z>(z: &'z ZoneVersion, qname: &str, qtype: Rtype) -> Answer<'z> {
         resolve(
             z,
             &Question {
@@ -710,7 +739,7 @@ _sip._tcp SRV  0 5 5060 mail
         )
     }
 
-    fn names(recs: &[Record]) -> Vec<String> {
+    fn names(recs: &[Rr<'_>]) -> Vec<String> {
         recs.iter()
             .map(|r| format!("{} {}", r.owner.to_string().to_lowercase(), r.rtype))
             .collect()
@@ -998,7 +1027,7 @@ _sip._tcp SRV  0 5 5060 mail
             ZoneVersion::from_records(origin, Class::IN, records).unwrap()
         }
 
-        fn ask_do(z: &ZoneVersion, qname: &str, qtype: Rtype) -> Answer {
+        fn ask_do<'z>(z: &'z ZoneVersion, qname: &str, qtype: Rtype) -> Answer<'z> {
             resolve(
                 z,
                 &Question {
@@ -1011,11 +1040,11 @@ _sip._tcp SRV  0 5 5060 mail
         }
 
         /// `owner TYPE`, RRSIGs as `owner RRSIG(COVERED)`.
-        fn shown(recs: &[Record]) -> Vec<String> {
+        fn shown(recs: &[Rr<'_>]) -> Vec<String> {
             recs.iter()
                 .map(|r| {
                     let t = if r.rtype == Rtype::RRSIG {
-                        let f = RrsigFields::parse(r.rdata.as_wire()).unwrap();
+                        let f = RrsigFields::parse(&r.rdata).unwrap();
                         format!("RRSIG({})", f.covered)
                     } else {
                         r.rtype.to_string()
@@ -1031,12 +1060,12 @@ _sip._tcp SRV  0 5 5060 mail
 
         /// The NSEC records of a section that cover `name` (owner < name < next, or
         /// the last NSEC, wrapping).
-        fn nsec_covering<'a>(recs: &'a [Record], name: &str) -> Vec<&'a Record> {
+        fn nsec_covering<'a>(recs: &'a [Rr<'a>], name: &str) -> Vec<&'a Rr<'a>> {
             let name: Name = name.parse().unwrap();
             recs.iter()
                 .filter(|r| r.rtype == Rtype::NSEC)
                 .filter(|r| {
-                    let next = NsecFields::parse(r.rdata.as_wire()).unwrap().next;
+                    let next = NsecFields::parse(&r.rdata).unwrap().next;
                     let wraps = !lt(&r.owner, &next);
                     lt(&r.owner, &name) && (lt(&name, &next) || wraps)
                 })
@@ -1049,7 +1078,7 @@ _sip._tcp SRV  0 5 5060 mail
         }
 
         /// The NSEC3 records of a section that match `name`.
-        fn nsec3_matching<'a>(recs: &'a [Record], name: &str) -> Vec<&'a Record> {
+        fn nsec3_matching<'a>(recs: &'a [Rr<'a>], name: &str) -> Vec<&'a Rr<'a>> {
             let want = hashed_owner(&h(name), &"example.".parse().unwrap()).unwrap();
             recs.iter()
                 .filter(|r| r.rtype == Rtype::NSEC3 && r.owner == want)
@@ -1058,16 +1087,15 @@ _sip._tcp SRV  0 5 5060 mail
 
         /// The NSEC3 records of a section that cover `name` (hash strictly between
         /// the owner's and the next, or wrapping).
-        fn nsec3_covering<'a>(recs: &'a [Record], name: &str) -> Vec<&'a Record> {
+        fn nsec3_covering<'a>(recs: &'a [Rr<'a>], name: &str) -> Vec<&'a Rr<'a>> {
             let hash = h(name);
             recs.iter()
                 .filter(|r| r.rtype == Rtype::NSEC3)
                 .filter(|r| {
                     let own = hash_of_label(r.owner.first_label().unwrap()).unwrap();
-                    let next: [u8; 20] =
-                        (*Nsec3Fields::parse(r.rdata.as_wire()).unwrap().next_hashed)
-                            .try_into()
-                            .unwrap();
+                    let next: [u8; 20] = (*Nsec3Fields::parse(&r.rdata).unwrap().next_hashed)
+                        .try_into()
+                        .unwrap();
                     if own < next {
                         own < hash && hash < next
                     } else {
@@ -1187,12 +1215,7 @@ _sip._tcp SRV  0 5 5060 mail
             );
             // The signature keeps the wildcard's label count: a validator sees the
             // expansion.
-            assert_eq!(
-                RrsigFields::parse(a.answer[1].rdata.as_wire())
-                    .unwrap()
-                    .labels,
-                2
-            );
+            assert_eq!(RrsigFields::parse(&a.answer[1].rdata).unwrap().labels, 2);
             assert_eq!(nsec_covering(&a.authority, "any.wild.example.").len(), 1);
             assert_eq!(a.authority.len(), 2, "{:?}", shown(&a.authority));
         }
@@ -1338,11 +1361,7 @@ _sip._tcp SRV  0 5 5060 mail
                 assert_eq!(nsec3_matching(&a.authority, "example.").len(), 1, "{qname}");
                 let cover = nsec3_covering(&a.authority, "ins.example.");
                 assert_eq!(cover.len(), 1, "{qname}");
-                assert!(
-                    Nsec3Fields::parse(cover[0].rdata.as_wire())
-                        .unwrap()
-                        .opt_out()
-                );
+                assert!(Nsec3Fields::parse(&cover[0].rdata).unwrap().opt_out());
             }
             // The signed delegation has its own.
             let a = ask_do(&z, "host.sub.example.", Rtype::A);
