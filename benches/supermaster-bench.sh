@@ -327,7 +327,7 @@ sleep 1
 zs_rss0=$(rss_kib "$ZS_SLAVE")
 perf_start provision "$ZS_SLAVE"
 t0=$(now)
-mv "$WORK"/staging1/*.zone "$WORK/zs-master/zones/"
+find "$WORK/staging1" -name "*.zone" -print0 | xargs -0 mv -t "$WORK/zs-master/zones/"
 kill -HUP "$ZS_MASTER"
 zs_time=$(python3 "$WORK/poll.py" 5302 "$t0" "$WORK/names1")
 perf_stop

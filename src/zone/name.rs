@@ -36,21 +36,20 @@ pub const MAX_LABEL_LEN: usize = 63;
 /// the empty root label, at most 255 octets in all. Every constructor checks it.
 ///
 /// The bytes are shared (`Arc`), so cloning a name (every record at one owner, every
-/// index entry) costs a reference count, not an allocation.
+/// index entry) costs a reference count, not an allocation. A name is that one
+/// pointer (16 octets): the allocation holds the wire length, the wire form, then
+/// optionally a tail of the owner's ([`Name::with_tail`]: a version's node keeps its
+/// records there, so that a node is one allocation and a 16-octet handle).
 #[derive(Clone)]
 pub struct Name {
-    /// The name's octets are `bytes[..len]`. What follows them is another owner's: a
-    /// version's node keeps its records there ([`Name::with_tail`]), so that a node
-    /// is one allocation.
+    /// `[len, wire (len octets), tail …]`.
     bytes: Arc<[u8]>,
-    /// Wire length, 1 to 255.
-    len: u8,
 }
 
 impl Name {
     /// The root name `.`.
     pub fn root() -> Name {
-        Name::exact(Arc::from(&[0u8][..]))
+        Name::exact(&[0])
     }
 
     /// Takes an uncompressed wire-form name, checking the label structure.
@@ -59,7 +58,7 @@ impl Name {
         if len != wire.len() {
             return Err(NameError::TrailingData);
         }
-        Ok(Name::exact(wire.into()))
+        Ok(Name::exact(wire))
     }
 
     /// Builds a name from labels, most specific first (`["www", "example", "com"]`).
@@ -82,7 +81,7 @@ impl Name {
         if wire.len() > MAX_NAME_LEN {
             return Err(NameError::NameTooLong);
         }
-        Ok(Name::exact(wire.into()))
+        Ok(Name::exact(&wire))
     }
 
     /// Parses a name in presentation format. A relative name (no trailing dot) is
@@ -156,39 +155,44 @@ impl Name {
         if wire.len() > MAX_NAME_LEN {
             return Err(NameError::NameTooLong);
         }
-        Ok(Name::exact(wire.into()))
+        Ok(Name::exact(&wire))
     }
 
     /// The name in uncompressed wire form, root label included.
     #[inline]
     pub fn as_wire(&self) -> &[u8] {
-        &self.bytes[..usize::from(self.len)]
+        &self.bytes[1..1 + usize::from(self.bytes[0])]
     }
 
-    /// Wraps octets that are exactly one valid name.
-    fn exact(bytes: Arc<[u8]>) -> Name {
-        debug_assert!(wire_name_len(&bytes) == Ok(bytes.len()));
-        let len = bytes.len() as u8;
-        Name { bytes, len }
+    /// A name of `wire`, which is exactly one valid name (at most 255 octets).
+    fn exact(wire: &[u8]) -> Name {
+        Name::with_parts(wire, &[])
+    }
+
+    /// The length prefix, `wire` (exactly one valid name) and `tail`, in one
+    /// allocation.
+    fn with_parts(wire: &[u8], tail: &[u8]) -> Name {
+        debug_assert!(wire_name_len(wire) == Ok(wire.len()));
+        let len = wire.len() as u8;
+        let bytes = std::iter::once(len)
+            .chain(wire.iter().copied())
+            .chain(tail.iter().copied());
+        Name {
+            bytes: bytes.collect(),
+        }
     }
 
     /// The name with `tail` stored after it, in one allocation: [`Name::tail`] gives
     /// it back. A version's node keeps its packed records there; cloning the name then
     /// keeps the whole allocation alive (see [`Name::detached`]).
     pub fn with_tail(&self, tail: &[u8]) -> Name {
-        let mut bytes = Vec::with_capacity(self.wire_len() + tail.len());
-        bytes.extend_from_slice(self.as_wire());
-        bytes.extend_from_slice(tail);
-        Name {
-            bytes: bytes.into(),
-            len: self.len,
-        }
+        Name::with_parts(self.as_wire(), tail)
     }
 
     /// The octets stored after the name ([`Name::with_tail`]); empty for other names.
     #[inline]
     pub fn tail(&self) -> &[u8] {
-        &self.bytes[usize::from(self.len)..]
+        &self.bytes[1 + usize::from(self.bytes[0])..]
     }
 
     /// The name in an allocation of its own: for a name held long (a journal, a
@@ -197,7 +201,7 @@ impl Name {
         if self.tail().is_empty() {
             self.clone()
         } else {
-            Name::exact(self.as_wire().into())
+            Name::exact(self.as_wire())
         }
     }
 
@@ -239,7 +243,7 @@ impl Name {
             return None;
         }
         let skip = 1 + self.as_wire()[0] as usize;
-        Some(Name::exact(self.as_wire()[skip..].into()))
+        Some(Name::exact(&self.as_wire()[skip..]))
     }
 
     /// The name with its first `n` labels removed (the root when `n` is too large).
@@ -251,7 +255,7 @@ impl Name {
             }
             pos += 1 + self.as_wire()[pos] as usize;
         }
-        Name::exact(self.as_wire()[pos..].into())
+        Name::exact(&self.as_wire()[pos..])
     }
 
     /// `label.self`, for example `*` + `example.com.` = `*.example.com.`.
@@ -270,7 +274,7 @@ impl Name {
         wire.push(label.len() as u8);
         wire.extend_from_slice(label);
         wire.extend_from_slice(self.as_wire());
-        Ok(Name::exact(wire.into()))
+        Ok(Name::exact(&wire))
     }
 
     /// Replaces the suffix `old` of this name with `new` (DNAME substitution,
@@ -288,7 +292,7 @@ impl Name {
         let mut wire = Vec::with_capacity(len);
         wire.extend_from_slice(&self.as_wire()[..keep]);
         wire.extend_from_slice(new.as_wire());
-        Some(Ok(Name::exact(wire.into())))
+        Some(Ok(Name::exact(&wire)))
     }
 
     /// True when `self` is `other` or below it (case-insensitive).
@@ -310,7 +314,7 @@ impl Name {
 
     /// A copy with ASCII letters lowered (the form used for hashing, DNSSEC and keys).
     pub fn to_lowercase(&self) -> Name {
-        Name::exact(self.as_wire().to_ascii_lowercase().into())
+        Name::exact(&self.as_wire().to_ascii_lowercase())
     }
 
     /// The name relative to `origin` in presentation format (`www`, `@`), or the

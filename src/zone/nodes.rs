@@ -2,9 +2,10 @@
 //! order, kept in fixed-size shared chunks so that a version made from another shares
 //! every chunk the change did not touch.
 //!
-//! A version holds its nodes as a table of chunks of [`CHUNK`] [`Node`]s (handles of 32 octets) (the last
-//! one may be shorter); position `i` is `chunks[i / CHUNK][i % CHUNK]`, two dependent
-//! loads from a table small enough to stay in cache. The point is the cost of a new
+//! A version holds its nodes as a table of chunks of [`CHUNK`] [`Node`]s (16-octet
+//! handles; the last chunk may be shorter); position `i` is
+//! `chunks[i / CHUNK][i % CHUNK]`, two dependent loads from a table small enough to
+//! stay in cache. The point is the cost of a new
 //! version: `apply` of a change that adds or removes no name — the common IXFR, records
 //! changed at existing names — copies the chunk table (one reference count per chunk)
 //! and rebuilds only the chunks holding a touched node ([`Nodes::with_replaced`]), so a

@@ -133,11 +133,18 @@ const SET_HEADER: usize = 10;
 /// Packs `sets` (in key order, none empty, every RDATA at most 65535 octets) into the
 /// layout a node keeps (see the module's "Packed layout").
 pub fn pack(sets: &[RRset]) -> Vec<u8> {
+    let mut out = Vec::new();
+    pack_into(&mut out, sets);
+    out
+}
+
+/// [`pack`], appending to `out`.
+pub fn pack_into(out: &mut Vec<u8>, sets: &[RRset]) {
     let size: usize = sets
         .iter()
         .map(|s| SET_HEADER + s.rdatas.iter().map(|r| 2 + r.len()).sum::<usize>())
         .sum();
-    let mut out = Vec::with_capacity(size);
+    out.reserve(size);
     for set in sets {
         let entries: usize = set.rdatas.iter().map(|r| 2 + r.len()).sum();
         out.extend_from_slice(&set.rtype.0.to_le_bytes());
@@ -149,7 +156,6 @@ pub fn pack(sets: &[RRset]) -> Vec<u8> {
             out.extend_from_slice(rdata.as_wire());
         }
     }
-    out
 }
 
 /// The sets of a packed node, in key order (see [`pack`]).

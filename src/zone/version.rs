@@ -58,23 +58,26 @@ use super::dnssec::{DenialIndex, Nsec3Chain};
 use super::name::Name;
 use super::nodes::Nodes;
 use super::record::{Class, Rdata, Record, Rtype};
-use super::rrset::{RRset, RRsetRef, Sets, canonical_rdata_cmp, pack, set_key};
+use super::rrset::{RRset, RRsetRef, Sets, canonical_rdata_cmp, pack_into, set_key};
 use super::soa::{SoaError, serial_of};
 
 //----------- Node -------------------------------------------------------------------
 
-/// One owner name and its RRsets, sorted by type (RRSIGs by covered type). The sets
-/// are stored packed after the name, in the name's allocation ([`Name::with_tail`]):
-/// a node is that one allocation and this 32-octet handle, which chunks hold by value.
-/// `Clone` is a reference count.
+/// Octets of the name hash at the start of a node's tail.
+const HASH_LEN: usize = 8;
+
+/// One owner name and its RRsets, sorted by type (RRSIGs by covered type), in one
+/// allocation: the name's ([`Name::with_tail`]), whose tail holds the name's hash then
+/// the packed sets. A node is that allocation and a 16-octet handle, which chunks
+/// hold by value; `Clone` is a reference count.
 #[derive(Clone, Debug)]
 pub struct Node {
-    /// The owner, with the case of the first record seen for it; its tail holds the
-    /// RRsets, never none, sorted by [`RRset::key`], packed ([`pack`]).
+    /// The owner, with the case of the first record seen for it. Its tail: the
+    /// `hash_wire` of the name under the version's hasher (8 octets, carried from
+    /// version to version with the node so that index rebuilds need not rehash
+    /// names), then the RRsets, never none, sorted by [`RRset::key`], packed
+    /// ([`pack`]).
     name: Name,
-    /// `hash_wire` of the name under the version's hasher; carried from version to
-    /// version with the node so that index rebuilds need not rehash names.
-    hash: u64,
 }
 
 impl Node {
@@ -86,7 +89,7 @@ impl Node {
     /// The RRsets, in canonical order of their types.
     #[inline]
     pub fn rrsets(&self) -> Sets<'_> {
-        Sets::new(self.name.tail())
+        Sets::new(&self.name.tail()[HASH_LEN..])
     }
 
     /// The RRset of `rtype`. For RRSIG this is the set covering the lowest type; use
@@ -130,11 +133,17 @@ impl Node {
 
     /// Builds a node from its sets (in key order, none empty), computing its hash.
     fn new(name: Name, rrsets: &[RRset], hasher: &RandomState) -> Node {
-        let hash = hash_wire(hasher, name.as_wire());
+        let mut tail = hash_wire(hasher, name.as_wire()).to_le_bytes().to_vec();
+        pack_into(&mut tail, rrsets);
         Node {
-            name: name.with_tail(&pack(rrsets)),
-            hash,
+            name: name.with_tail(&tail),
         }
+    }
+
+    /// The name's hash under the version's hasher.
+    fn hash(&self) -> u64 {
+        let head = self.name.tail().first_chunk::<HASH_LEN>();
+        u64::from_le_bytes(*head.expect("a node's tail starts with its hash"))
     }
 
     /// True when both are clones of one node (`apply` shares the nodes it does not
@@ -143,11 +152,9 @@ impl Node {
         self.name.shares_bytes(&other.name)
     }
 
-    /// Heap bytes of the node's allocation: counts, name and records (estimate).
+    /// Heap bytes of the node's allocation: counts, length, name, hash and records.
     fn approx_bytes(&self) -> usize {
-        // Arc counts + Node, and the name's Arc (counts + wire; shared names are
-        // counted once per node, which is what the parser gives).
-        2 * size_of::<usize>() + self.name.wire_len() + self.name.tail().len()
+        2 * size_of::<usize>() + 1 + self.name.wire_len() + self.name.tail().len()
     }
 }
 
@@ -283,7 +290,7 @@ impl ZoneVersion {
             if let Some(next) = nodes.last() {
                 ents.extend(ents_between(&node.name, &next.name).rev());
             }
-            hashes.push(node.hash);
+            hashes.push(node.hash());
             nodes.push(node);
         };
         while let Some(last) = records.pop() {
@@ -983,7 +990,7 @@ impl NameIndex {
         for (prev, cur) in nodes.iter().zip(nodes.iter_from(1)) {
             ents.extend(ents_between(&prev.name, &cur.name));
         }
-        let hashes: Vec<u64> = nodes.iter().map(|n| n.hash).collect();
+        let hashes: Vec<u64> = nodes.iter().map(Node::hash).collect();
         Self::with_parts(&hashes, ents, hasher)
     }
 
@@ -1104,7 +1111,7 @@ impl NameIndex {
         // Out: the removed nodes and the replaced ENTs. In: the inserted nodes and
         // the ENTs of the regions.
         for &p in &removed_nodes {
-            index.delete_dead(old[p].hash);
+            index.delete_dead(old[p].hash());
         }
         for &(lo, hi, _) in &replaced {
             for ent in &self.ents[lo..hi] {
@@ -1112,7 +1119,7 @@ impl NameIndex {
             }
         }
         for &(_, at) in &reshape.inserted {
-            index.insert(new[at].hash, at as u64 + 1);
+            index.insert(new[at].hash(), at as u64 + 1);
         }
         // Where each region's ENTs start in the new list: its old start, moved by
         // what the regions before it grew or shrank.
@@ -1409,6 +1416,17 @@ pub(crate) mod tests {
 
     fn zone(records: Vec<Record>) -> ZoneVersion {
         ZoneVersion::from_records(n("example.com."), Class::IN, records).unwrap()
+    }
+
+    #[test]
+    fn a_node_is_a_16_octet_handle() {
+        // Chunks hold nodes by value; records hold names: the layout's point.
+        assert_eq!((size_of::<Node>(), size_of::<Name>()), (16, 16));
+        let z = zone(sample());
+        let apex = z.apex();
+        assert_eq!(apex.hash(), hash_wire(&z.hasher, z.origin().as_wire()));
+        assert_eq!(apex.name(), z.origin());
+        assert!(apex.rrset(Rtype::SOA).is_some());
     }
 
     #[test]
