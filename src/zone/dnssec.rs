@@ -35,6 +35,7 @@ use sha1::{Digest, Sha1};
 use super::name::{Name, wire_name_len};
 use super::nodes::Nodes;
 use super::record::Rtype;
+use super::version::Node;
 
 /// Length of an NSEC3 SHA-1 hash.
 pub const NSEC3_HASH_LEN: usize = 20;
@@ -287,8 +288,9 @@ pub fn hashed_owner(hash: &[u8], origin: &Name) -> Option<Name> {
 /// What a signed [`ZoneVersion`](super::ZoneVersion) needs to find its proofs of
 /// non-existence: the positions of the nodes that own an NSEC RRset, and the NSEC3
 /// chain sorted by hash. Built with the version (one pass over its nodes), immutable
-/// after.
-#[derive(Debug, Default)]
+/// after; a version made by `apply` shares its predecessor's when no node moved and
+/// every changed node looks the same to it ([`DenialIndex::same_for`]).
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct DenialIndex {
     /// Positions in the version's node vector of the nodes owning an NSEC RRset,
     /// ascending (so in canonical order of their owners).
@@ -299,7 +301,7 @@ pub struct DenialIndex {
 }
 
 /// One NSEC3 chain: its parameters and its records' owners, by hash.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Nsec3Chain {
     /// Algorithm, iterations and salt of every record of the chain.
     pub params: Nsec3Params,
@@ -350,6 +352,32 @@ impl DenialIndex {
         }
         index.nsec.shrink_to_fit();
         Some(index)
+    }
+
+    /// True when [`DenialIndex::build`] reads the same from `a` and `b`, two versions
+    /// of one node at one position: whether the zone is signed (the apex's SOA
+    /// signatures), the apex's NSEC3PARAM, whether the node owns an NSEC RRset, and
+    /// the parameters of its NSEC3 records. A change whose nodes all pass keeps the
+    /// index as it is (re-signing and ordinary record changes to a signed zone), so
+    /// that `apply` stays O(change) there.
+    pub(super) fn same_for(a: &Node, b: &Node) -> bool {
+        let nsec3 = |n: &Node| -> Vec<Option<Nsec3Params>> {
+            n.rrset(Rtype::NSEC3)
+                .into_iter()
+                .flat_map(|s| s.rdatas())
+                .map(|r| Nsec3Params::parse_prefix(r).map(|(p, _)| p))
+                .collect()
+        };
+        fn nsec3param(n: &Node) -> Vec<&[u8]> {
+            n.rrset(Rtype::NSEC3PARAM)
+                .into_iter()
+                .flat_map(|s| s.rdatas())
+                .collect()
+        }
+        a.has(Rtype::NSEC) == b.has(Rtype::NSEC)
+            && a.rrsig_covering(Rtype::SOA).is_some() == b.rrsig_covering(Rtype::SOA).is_some()
+            && nsec3param(a) == nsec3param(b)
+            && nsec3(a) == nsec3(b)
     }
 
     /// The NSEC3 chain, if the zone has one.

@@ -45,8 +45,9 @@
 //!   removes names re-chunks the nodes after the first of them and copies the hash
 //!   table, renumbering it in one sequential pass (no node read; see
 //!   `NameIndex::updated`): O(n), but ~15 ms for a million names against ~350 ms for
-//!   a rebuild. The NSEC/NSEC3 index of a signed zone is rebuilt by every `apply`,
-//!   O(n).
+//!   a rebuild. The NSEC/NSEC3 index of a signed zone is shared too when no name
+//!   came or went and no changed node changed its NSEC/NSEC3 records' presence or
+//!   parameters (record changes, re-signing); else it is rebuilt, O(n).
 
 use std::cmp::Ordering;
 use std::collections::hash_map::RandomState;
@@ -343,11 +344,14 @@ impl ZoneVersion {
     /// Assembles a version from parts built by `apply` (nodes sorted, apex first with
     /// one SOA). `reshape` says how the node names changed: not at all (the index is
     /// shared), or by the listed insertions and removals (the index is updated, or
-    /// rebuilt when they are many).
+    /// rebuilt when they are many). `denial_same` says that every replaced node looks
+    /// the same to the NSEC/NSEC3 index ([`DenialIndex::same_for`]): with no reshape,
+    /// the index is shared then.
     pub(super) fn from_parts(
         prev: &ZoneVersion,
         nodes: Nodes,
         reshape: Option<&Reshape>,
+        denial_same: bool,
         record_count: usize,
     ) -> ZoneVersion {
         let index = match reshape {
@@ -373,10 +377,20 @@ impl ZoneVersion {
                 assert_eq!(found, Some(Entry::Ent(i)), "{ent}");
             }
         }
-        // Rebuilt whatever changed: a re-signed zone changes no node but may move its
-        // NSEC3 chain to new parameters. One pass over the node pointers, for signed
-        // zones only.
-        let denial = DenialIndex::build(&nodes).map(Arc::new);
+        // Kept when no node moved and none changed what the index reads (a record
+        // changed, a zone re-signed with the same chain); else rebuilt, one pass over
+        // the nodes, for signed zones only.
+        let denial = if reshape.is_none() && denial_same {
+            prev.denial.clone()
+        } else {
+            DenialIndex::build(&nodes).map(Arc::new)
+        };
+        #[cfg(test)]
+        assert_eq!(
+            denial.as_deref(),
+            DenialIndex::build(&nodes).as_ref(),
+            "a kept NSEC/NSEC3 index differs from a rebuilt one"
+        );
         ZoneVersion {
             origin: prev.origin.clone(),
             class: prev.class,
