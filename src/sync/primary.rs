@@ -153,13 +153,15 @@ pub fn spawn(
         indexed: Indexed::None,
     };
     let span = info_span!("zone", zone = %spec.name);
-    tasks.spawn(zone.run(inbox).instrument(span));
+    // Boxed, as a secondary's (see `secondary::spawn`): `run(self)` would hold the
+    // zone's state twice.
+    tasks.spawn(Box::new(zone).run(inbox).instrument(span));
     handle
 }
 
 impl PrimaryZone {
     /// Drives the zone until its inbox closes.
-    async fn run(mut self, mut inbox: InboxReceiver) {
+    async fn run(mut self: Box<Self>, mut inbox: InboxReceiver) {
         self.restore().await;
         self.reload().await;
         // Primary zones take no NOTIFY and have nothing to refresh from: of what is
