@@ -955,9 +955,10 @@ const ENT_BIT: u64 = 1 << 31;
 const MAX_LOAD_SIXTEENTHS: usize = 13;
 
 /// Slots of a table built for `entries` names: the smallest power of two at most
-/// three quarters full (16 at least).
+/// three quarters full (4 at least: a small zone of a super slave's, apex, NS host
+/// and a few names, takes 8 slots, 64 octets).
 fn slots_for(entries: usize) -> usize {
-    (entries * 4).div_ceil(3).next_power_of_two().max(16)
+    (entries * 4).div_ceil(3).next_power_of_two().max(4)
 }
 /// The low half of a slot being deleted by [`NameIndex::updated`] (no position is
 /// this large: see `MAX_ENTRIES`).
@@ -1445,9 +1446,11 @@ pub(crate) mod tests {
 
     #[test]
     fn index_sizes() {
-        // (entries, slots): at most three quarters full, a power of two, 16 at least.
+        // (entries, slots): at most three quarters full, a power of two, 4 at least.
         for (entries, slots) in [
-            (0, 16),
+            (0, 4),
+            (3, 4),
+            (4, 8),
             (12, 16),
             (13, 32),
             (740_000, 1 << 20),
