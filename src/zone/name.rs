@@ -172,13 +172,20 @@ impl Name {
     /// The length prefix, `wire` (exactly one valid name) and `tail`, in one
     /// allocation.
     fn with_parts(wire: &[u8], tail: &[u8]) -> Name {
+        Name::with_tail_from(wire, tail.len(), |out| out.extend_from_slice(tail))
+    }
+
+    /// The length prefix, `wire` (exactly one valid name), then what `write` appends
+    /// (`tail_len` octets, or the vector grows), in one allocation: built in a vector,
+    /// then copied once into the `Arc`.
+    fn with_tail_from(wire: &[u8], tail_len: usize, write: impl FnOnce(&mut Vec<u8>)) -> Name {
         debug_assert!(wire_name_len(wire) == Ok(wire.len()));
-        let len = wire.len() as u8;
-        let bytes = std::iter::once(len)
-            .chain(wire.iter().copied())
-            .chain(tail.iter().copied());
+        let mut bytes = Vec::with_capacity(1 + wire.len() + tail_len);
+        bytes.push(wire.len() as u8);
+        bytes.extend_from_slice(wire);
+        write(&mut bytes);
         Name {
-            bytes: bytes.collect(),
+            bytes: Arc::from(bytes),
         }
     }
 
@@ -187,6 +194,12 @@ impl Name {
     /// keeps the whole allocation alive (see [`Name::detached`]).
     pub fn with_tail(&self, tail: &[u8]) -> Name {
         Name::with_parts(self.as_wire(), tail)
+    }
+
+    /// [`Name::with_tail`] with the tail (`tail_len` octets) written by `write`
+    /// straight into the buffer.
+    pub fn with_tail_written(&self, tail_len: usize, write: impl FnOnce(&mut Vec<u8>)) -> Name {
+        Name::with_tail_from(self.as_wire(), tail_len, write)
     }
 
     /// The octets stored after the name ([`Name::with_tail`]); empty for other names.

@@ -138,13 +138,16 @@ pub fn pack(sets: &[RRset]) -> Vec<u8> {
     out
 }
 
+/// The octets [`pack`] makes of `sets`.
+pub fn packed_len(sets: &[RRset]) -> usize {
+    sets.iter()
+        .map(|s| SET_HEADER + s.rdatas.iter().map(|r| 2 + r.len()).sum::<usize>())
+        .sum()
+}
+
 /// [`pack`], appending to `out`.
 pub fn pack_into(out: &mut Vec<u8>, sets: &[RRset]) {
-    let size: usize = sets
-        .iter()
-        .map(|s| SET_HEADER + s.rdatas.iter().map(|r| 2 + r.len()).sum::<usize>())
-        .sum();
-    out.reserve(size);
+    out.reserve(packed_len(sets));
     for set in sets {
         let entries: usize = set.rdatas.iter().map(|r| 2 + r.len()).sum();
         out.extend_from_slice(&set.rtype.0.to_le_bytes());

@@ -59,7 +59,7 @@ use super::dnssec::{DenialIndex, Nsec3Chain};
 use super::name::Name;
 use super::nodes::Nodes;
 use super::record::{Class, Rdata, Record, Rtype};
-use super::rrset::{RRset, RRsetRef, Sets, canonical_rdata_cmp, pack_into, set_key};
+use super::rrset::{RRset, RRsetRef, Sets, canonical_rdata_cmp, pack_into, packed_len, set_key};
 use super::soa::{SoaError, serial_of};
 
 //----------- Node -------------------------------------------------------------------
@@ -134,10 +134,12 @@ impl Node {
 
     /// Builds a node from its sets (in key order, none empty), computing its hash.
     fn new(name: Name, rrsets: &[RRset], hasher: &RandomState) -> Node {
-        let mut tail = hash_wire(hasher, name.as_wire()).to_le_bytes().to_vec();
-        pack_into(&mut tail, rrsets);
+        let hash = hash_wire(hasher, name.as_wire());
         Node {
-            name: name.with_tail(&tail),
+            name: name.with_tail_written(HASH_LEN + packed_len(rrsets), |out| {
+                out.extend_from_slice(&hash.to_le_bytes());
+                pack_into(out, rrsets);
+            }),
         }
     }
 
