@@ -2,13 +2,14 @@
 //! the answers encoded from each version.
 //!
 //! This module owns the answers: [`resolve`] takes a [`ZoneVersion`] and a question
-//! and returns the sections of the answer as records; [`encode`] turns them into a
-//! message for a given size limit (setting TC when they do not fit); [`cache`] keeps
-//! the encoded messages per published version, so that the next identical query is a
-//! copy. The server's query path calls `resolve` and `encode` only on a cache miss, so
-//! this code favours clarity over speed. [`options`] decides the EDNS options (NSID,
-//! EXPIRE, ZONEVERSION) an answer carries when its query asked for them; such answers
-//! are never cached.
+//! and returns the sections of the answer as records ([`Rr`]s, their RDATA borrowed
+//! from the version: a miss allocates per section, not per record); [`encode`] turns
+//! them into a message for a given size limit (setting TC when they do not fit);
+//! [`cache`] keeps the encoded messages per published version, so that the next
+//! identical query is a copy. The server's query path calls `resolve` and `encode`
+//! only on a cache miss, so this code favours clarity over speed. [`options`] decides
+//! the EDNS options (NSID, EXPIRE, ZONEVERSION) an answer carries when its query asked
+//! for them; such answers are never cached.
 //!
 //! # Data flow
 //! ```text
