@@ -166,13 +166,7 @@ impl Name {
 
     /// A name of `wire`, which is exactly one valid name (at most 255 octets).
     fn exact(wire: &[u8]) -> Name {
-        Name::with_parts(wire, &[])
-    }
-
-    /// The length prefix, `wire` (exactly one valid name) and `tail`, in one
-    /// allocation.
-    fn with_parts(wire: &[u8], tail: &[u8]) -> Name {
-        Name::with_tail_from(wire, tail.len(), |out| out.extend_from_slice(tail))
+        Name::with_tail_from(wire, 0, |_| {})
     }
 
     /// The length prefix, `wire` (exactly one valid name), then what `write` appends
@@ -189,16 +183,11 @@ impl Name {
         }
     }
 
-    /// The name with `tail` stored after it, in one allocation: [`Name::tail`] gives
-    /// it back. A version's node keeps its packed records there; cloning the name then
-    /// keeps the whole allocation alive (see [`Name::detached`]).
-    pub fn with_tail(&self, tail: &[u8]) -> Name {
-        Name::with_parts(self.as_wire(), tail)
-    }
-
-    /// [`Name::with_tail`] with the tail (`tail_len` octets) written by `write`
-    /// straight into the buffer.
-    pub fn with_tail_written(&self, tail_len: usize, write: impl FnOnce(&mut Vec<u8>)) -> Name {
+    /// The name with a tail of `tail_len` octets, written by `write`, stored after it
+    /// in one allocation: [`Name::tail`] gives it back. A version's node keeps its
+    /// hash and packed records there; cloning the name then keeps the whole
+    /// allocation alive (see [`Name::detached`]).
+    pub fn with_tail(&self, tail_len: usize, write: impl FnOnce(&mut Vec<u8>)) -> Name {
         Name::with_tail_from(self.as_wire(), tail_len, write)
     }
 
@@ -625,7 +614,7 @@ mod tests {
             h.finish()
         };
         let plain = n("www.Example.com.");
-        let tailed = plain.with_tail(&[7, 0, 3]);
+        let tailed = plain.with_tail(3, |out| out.extend_from_slice(&[7, 0, 3]));
         assert_eq!(tailed.tail(), [7, 0, 3]);
         assert!(plain.tail().is_empty());
         assert_eq!(tailed.as_wire(), plain.as_wire());
@@ -646,7 +635,8 @@ mod tests {
         assert!(alone.tail().is_empty() && !alone.shares_bytes(&tailed));
         assert_eq!(alone.as_wire(), plain.as_wire());
         assert!(plain.detached().shares_bytes(&plain));
-        assert_eq!(Name::root().with_tail(b"xyz").as_wire(), [0]);
+        let root = Name::root().with_tail(3, |out| out.extend_from_slice(b"xyz"));
+        assert_eq!((root.as_wire(), root.tail()), (&[0][..], &b"xyz"[..]));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! An RRset is what a [`ZoneVersion`](super::ZoneVersion) node holds per type: one
 //! TTL and the RDATA of every record, deduplicated and in canonical order. [`RRset`]
 //! is the owned form that building and `apply` edit; a node keeps its sets packed
-//! into one allocation ([`pack`]) and lends them out as [`RRsetRef`]s. The
+//! into one allocation ([`pack_into`]) and lends them out as [`RRsetRef`]s. The
 //! comparison functions here ([`canonical_rdata_cmp`], [`rdata_eq`]) decide when two
 //! records are "the same record" everywhere in `zone`: building a version, `diff`,
 //! `apply` and the `duplicate` check. [`rdata_target`] reads the name an NS, MX, SRV,
@@ -130,29 +130,24 @@ impl RRset {
 /// Octets of a packed set's header: type (2), TTL (4), size of its entries (4).
 const SET_HEADER: usize = 10;
 
-/// Packs `sets` (in key order, none empty, every RDATA at most 65535 octets) into the
-/// layout a node keeps (see the module's "Packed layout").
-pub fn pack(sets: &[RRset]) -> Vec<u8> {
-    let mut out = Vec::new();
-    pack_into(&mut out, sets);
-    out
-}
-
-/// The octets [`pack`] makes of `sets`.
+/// The octets [`pack_into`] appends for `sets`.
 pub fn packed_len(sets: &[RRset]) -> usize {
-    sets.iter()
-        .map(|s| SET_HEADER + s.rdatas.iter().map(|r| 2 + r.len()).sum::<usize>())
-        .sum()
+    sets.iter().map(|s| SET_HEADER + entries_len(s)).sum()
 }
 
-/// [`pack`], appending to `out`.
+/// Octets of a packed set's entries: each RDATA after its 16-bit length.
+fn entries_len(set: &RRset) -> usize {
+    set.rdatas.iter().map(|r| 2 + r.len()).sum()
+}
+
+/// Appends `sets` (in key order, none empty, every RDATA at most 65535 octets) to
+/// `out` in the layout a node keeps (see the module's "Packed layout").
 pub fn pack_into(out: &mut Vec<u8>, sets: &[RRset]) {
     out.reserve(packed_len(sets));
     for set in sets {
-        let entries: usize = set.rdatas.iter().map(|r| 2 + r.len()).sum();
         out.extend_from_slice(&set.rtype.0.to_le_bytes());
         out.extend_from_slice(&set.ttl.to_le_bytes());
-        out.extend_from_slice(&(entries as u32).to_le_bytes());
+        out.extend_from_slice(&(entries_len(set) as u32).to_le_bytes());
         for rdata in &set.rdatas {
             let len = u16::try_from(rdata.len()).expect("RDATA is checked to fit RDLENGTH");
             out.extend_from_slice(&len.to_le_bytes());
@@ -161,14 +156,14 @@ pub fn pack_into(out: &mut Vec<u8>, sets: &[RRset]) {
     }
 }
 
-/// The sets of a packed node, in key order (see [`pack`]).
+/// The sets of a packed node, in key order (see [`pack_into`]).
 #[derive(Clone, Debug)]
 pub struct Sets<'a> {
     rest: &'a [u8],
 }
 
 impl<'a> Sets<'a> {
-    /// Reads the sets that [`pack`] wrote.
+    /// Reads the sets that [`pack_into`] wrote.
     pub fn new(packed: &'a [u8]) -> Sets<'a> {
         Sets { rest: packed }
     }
@@ -495,7 +490,9 @@ mod tests {
             RRset::new(Rtype::RRSIG, 9, vec![rd(&[0, 1, 8, 2])]),
             RRset::new(Rtype::RRSIG, 8, vec![rd(&[0, 16, 8, 2])]),
         ];
-        let packed = pack(&sets);
+        let mut packed = Vec::new();
+        pack_into(&mut packed, &sets);
+        assert_eq!(packed.len(), packed_len(&sets));
         // Headers, then each RDATA after its length.
         assert_eq!(packed.len(), 5 * 10 + 2 * 6 + 2 + (2 + 65535) + 6 + 6);
         let back: Vec<RRset> = Sets::new(&packed).map(|s| s.to_owned()).collect();

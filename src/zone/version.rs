@@ -77,7 +77,7 @@ pub struct Node {
     /// `hash_wire` of the name under the version's hasher (8 octets, carried from
     /// version to version with the node so that index rebuilds need not rehash
     /// names), then the RRsets, never none, sorted by [`RRset::key`], packed
-    /// ([`pack`]).
+    /// ([`pack_into`]).
     name: Name,
 }
 
@@ -136,7 +136,7 @@ impl Node {
     fn new(name: Name, rrsets: &[RRset], hasher: &RandomState) -> Node {
         let hash = hash_wire(hasher, name.as_wire());
         Node {
-            name: name.with_tail_written(HASH_LEN + packed_len(rrsets), |out| {
+            name: name.with_tail(HASH_LEN + packed_len(rrsets), |out| {
                 out.extend_from_slice(&hash.to_le_bytes());
                 pack_into(out, rrsets);
             }),
