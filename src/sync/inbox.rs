@@ -51,7 +51,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use tokio::sync::Notify;
+use tokio::sync::{Notify, mpsc};
 
 use crate::zone::serial::Serial;
 
@@ -260,16 +260,49 @@ impl fmt::Display for Pending {
 
 /// What the two sides of an inbox share: one allocation per zone (about 100 octets; a
 /// `watch` channel for the wake-up alone took 336, a hundred thousand zones' 33 MB).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Shared {
     /// What is pending. Written by senders (merge) and the zone task (take); the lock
     /// is held for a merge or a `mem::take`, never across an await.
     pending: Mutex<Pending>,
     /// Set when the [`Inbox`] is dropped: the task stops once it has taken the rest.
     closed: AtomicBool,
-    /// Wakes the task after a merge or the drop. `notify_one` stores a permit when the
-    /// task is not waiting, so a wake-up sent between its look and its wait is kept.
-    wake: Notify,
+    /// Wakes whoever takes from the inbox, after a merge or the drop.
+    wake: Wake,
+}
+
+/// How an inbox wakes whoever takes from it.
+#[derive(Debug)]
+enum Wake {
+    /// A task of the zone's own, waiting in [`InboxReceiver::recv`]. `notify_one`
+    /// stores a permit when the task is not waiting, so a wake-up sent between its
+    /// look and its wait is kept.
+    Task(Notify),
+    /// The member scheduler ([`super::members`]), which holds the zone while it is
+    /// idle: the zone's `id` is sent when the inbox goes from empty to not empty and
+    /// when the inbox is dropped, so the channel holds at most two ids per zone, and
+    /// work merged while the zone runs is taken by the run under way or by the one
+    /// the id starts (the scheduler runs a zone again when its id came in mid-run).
+    Scheduler {
+        id: u64,
+        to: mpsc::UnboundedSender<u64>,
+    },
+}
+
+impl Wake {
+    /// Wakes the taker; `woke_up` says the inbox went from empty to not empty (or
+    /// closed), when a scheduler must hear of it.
+    fn wake(&self, woke_up: bool) {
+        match self {
+            Wake::Task(notify) => notify.notify_one(),
+            Wake::Scheduler { id, to } => {
+                if woke_up {
+                    // The scheduler gone means the server is stopping: nothing to wake.
+                    let _ = to.send(*id);
+                }
+            }
+        }
+    }
 }
 
 /// The sending side of a zone task's inbox, held by the zone's [`super::ZoneHandle`].
@@ -285,9 +318,25 @@ pub struct InboxReceiver {
     shared: Arc<Shared>,
 }
 
-/// A new, empty inbox.
+/// A new, empty inbox, taken from by a task of the zone's own.
 pub fn inbox() -> (Inbox, InboxReceiver) {
-    let shared = Arc::new(Shared::default());
+    with(Wake::Task(Notify::new()))
+}
+
+/// A new, empty inbox of a zone the member scheduler holds: a merge into the empty
+/// inbox, and its drop, send `id` through `to`. Only [`InboxReceiver::take`] and
+/// [`InboxReceiver::is_closed`] are for its taker ([`InboxReceiver::recv`] would wait
+/// for a wake-up that goes to the scheduler instead).
+pub fn scheduled(id: u64, to: mpsc::UnboundedSender<u64>) -> (Inbox, InboxReceiver) {
+    with(Wake::Scheduler { id, to })
+}
+
+fn with(wake: Wake) -> (Inbox, InboxReceiver) {
+    let shared = Arc::new(Shared {
+        pending: Mutex::new(Pending::default()),
+        closed: AtomicBool::new(false),
+        wake,
+    });
     (
         Inbox {
             shared: shared.clone(),
@@ -300,13 +349,14 @@ impl Inbox {
     /// Merges `event` into what is pending and wakes the task; returns what is
     /// pending now (this event included), for the control endpoint to say.
     pub fn send(&self, event: ZoneEvent) -> Pending {
-        let now = {
+        let (was_empty, now) = {
             let mut p = self.shared.pending.lock().expect("inbox lock poisoned");
+            let was_empty = p.is_empty();
             p.merge(event, Instant::now());
-            *p
+            (was_empty, *p)
         };
-        // After the merge: a task that finds nothing, then waits, is woken.
-        self.shared.wake.notify_one();
+        // After the merge: a taker that finds nothing, then waits, is woken.
+        self.shared.wake.wake(was_empty && !now.is_empty());
         now
     }
 
@@ -319,7 +369,7 @@ impl Inbox {
 impl Drop for Inbox {
     fn drop(&mut self) {
         self.shared.closed.store(true, Ordering::Release);
-        self.shared.wake.notify_one();
+        self.shared.wake.wake(true);
     }
 }
 
@@ -329,10 +379,20 @@ impl InboxReceiver {
         std::mem::take(&mut *self.shared.pending.lock().expect("inbox lock poisoned"))
     }
 
+    /// True once the [`Inbox`] is dropped (the zone is gone); what was merged before
+    /// is still there to take.
+    pub fn is_closed(&self) -> bool {
+        self.shared.closed.load(Ordering::Acquire)
+    }
+
     /// Waits until something is pending and takes it; `None` once the [`Inbox`] is
     /// dropped (the zone is gone) and nothing is left. Cancel-safe: nothing is taken
     /// until it returns, and a wake-up consumed by a dropped wait only means the next
     /// call looks first.
+    ///
+    /// # Panics
+    /// On the inbox of a zone the member scheduler holds ([`scheduled`]): its
+    /// wake-ups go to the scheduler, and a wait here would never end.
     pub async fn recv(&mut self) -> Option<Pending> {
         loop {
             let p = self.take();
@@ -344,7 +404,10 @@ impl InboxReceiver {
                 let p = self.take();
                 return (!p.is_empty()).then_some(p);
             }
-            self.shared.wake.notified().await;
+            match &self.shared.wake {
+                Wake::Task(notify) => notify.notified().await,
+                Wake::Scheduler { .. } => unreachable!("a scheduled zone's inbox is not waited on"),
+            }
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod consumer;
 pub mod gate;
 pub mod inbox;
 pub mod manager;
+pub mod members;
 pub mod mirror;
 pub mod notify_out;
 pub mod primary;

@@ -52,6 +52,7 @@ use crate::zone::{Class, Name, Record};
 
 use super::gate::GateError;
 use super::inbox::{self, InboxReceiver, Pending, Refresh};
+use super::members::{Cause, Member, Members, Step};
 use super::propagation::Tracker;
 use super::status::{Role, State, StatusCell, ZoneStatus};
 use super::timers::{self, Clock, ZoneState};
@@ -138,8 +139,40 @@ pub fn spawn(
     slots: Arc<TransferSlots>,
     tasks: &mut JoinSet<()>,
 ) -> Arc<ZoneHandle> {
+    let span = info_span!("zone", zone = %spec.name);
+    let (handle, zone) = build(spec, store, ring, slots, inbox::inbox());
+    // Boxed: an `async fn` keeps a copy of its by-value arguments beside the locals
+    // it moves them into, so `run(self)` held the zone's state twice (a 1,080-octet
+    // task future per zone, 360 with the state boxed once).
+    tasks.spawn(zone.run().instrument(span));
+    handle
+}
+
+/// Hands a secondary zone (a catalog member) to the member scheduler, which runs it
+/// only while it has work; returns its handle. The zone ends when the handle is
+/// dropped.
+pub fn adopt(
+    spec: SecondarySpec,
+    store: Arc<Store>,
+    ring: Arc<KeyRing>,
+    slots: Arc<TransferSlots>,
+    members: &mut Members,
+) -> Arc<ZoneHandle> {
+    let (id, events, inbox) = members.inbox();
+    let (handle, zone) = build(spec, store, ring, slots, (events, inbox));
+    members.adopt(id, zone);
+    handle
+}
+
+/// A secondary zone's handle and state, over the two sides of its inbox.
+fn build(
+    spec: SecondarySpec,
+    store: Arc<Store>,
+    ring: Arc<KeyRing>,
+    slots: Arc<TransferSlots>,
+    (events, inbox): (inbox::Inbox, InboxReceiver),
+) -> (Arc<ZoneHandle>, Box<SecondaryZone>) {
     let (publish, published) = watch::channel(None);
-    let (events, inbox) = inbox::inbox();
     let role = if spec.settings.catalog {
         Role::Catalog
     } else {
@@ -155,9 +188,9 @@ pub fn spawn(
         status: status.clone(),
         propagation: spec.propagation.clone(),
     });
-    let span = info_span!("zone", zone = %spec.name);
     let zone = SecondaryZone {
         spec,
+        inbox,
         store,
         ring,
         slots,
@@ -169,12 +202,9 @@ pub fn spawn(
         propagation: handle.propagation.clone(),
         clock: Clock::start(),
         received_expire: None,
+        plan: Plan::default(),
     };
-    // Boxed: an `async fn` keeps a copy of its by-value arguments beside the locals
-    // it moves them into, so `run(self)` held the zone's state twice (a 1,080-octet
-    // task future per zone, 360 with the state boxed once).
-    tasks.spawn(Box::new(zone).run(inbox).instrument(span));
-    handle
+    (handle, Box::new(zone))
 }
 
 //----------- SecondaryZone ----------------------------------------------------------
@@ -182,6 +212,8 @@ pub fn spawn(
 /// The state owned by a secondary zone's task.
 struct SecondaryZone {
     spec: SecondarySpec,
+    /// What the zone has been asked to do.
+    inbox: InboxReceiver,
     store: Arc<Store>,
     /// The live key table; primaries' and NOTIFY targets' keys are resolved in it at
     /// each use (written by the zone-set manager on reload).
@@ -207,67 +239,118 @@ struct SecondaryZone {
     /// way (SOA answer, then the transfer's first message); the next success timers
     /// use it. Written by this task only, cleared when a refresh starts.
     received_expire: Option<timers::ReceivedExpire>,
+    /// When to wake next, as [`SecondaryZone::plan`] last said.
+    plan: Plan,
+}
+
+/// When a zone wakes next, and what its deadline then means.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    /// On the runtime's clock, as the zone's [`Clock`] is (paused in tests).
+    wake: tokio::time::Instant,
+    /// The zone's EXPIRE (Unix seconds) while it is served, else `u64::MAX`: reached
+    /// at the wake-up, the zone stops serving instead of refreshing.
+    expire: u64,
+}
+
+impl Default for Plan {
+    fn default() -> Self {
+        Plan {
+            wake: tokio::time::Instant::now(),
+            expire: u64::MAX,
+        }
+    }
+}
+
+/// What wakes a zone.
+#[derive(Debug)]
+enum Wake {
+    /// Its inbox: this was pending.
+    Inbox(Pending),
+    /// The deadline of its plan.
+    Deadline,
 }
 
 impl SecondaryZone {
-    /// Drives the zone until its handle is dropped.
-    async fn run(mut self: Box<Self>, mut inbox: InboxReceiver) {
+    /// Drives the zone, with a task of its own, until its handle is dropped.
+    async fn run(mut self: Box<Self>) {
+        self.start().await;
+        loop {
+            self.plan().await;
+            let wake = tokio::select! {
+                pending = self.inbox.recv() => match pending {
+                    Some(p) => Wake::Inbox(p),
+                    None => break,
+                },
+                _ = tokio::time::sleep_until(self.plan.wake) => Wake::Deadline,
+            };
+            self.work(wake).await;
+        }
+        self.notify_round.abort_all();
+        debug!("zone task stopped");
+    }
+
+    /// Restores the zone from the store (unless it was just created) and reports it.
+    async fn start(&mut self) {
         if !self.spec.member.as_ref().is_some_and(|m| m.fresh) {
             Box::pin(self.restore()).await;
         }
         self.sync_status();
-        loop {
-            let mut now = self.clock.now();
-            // A deadline passed (while a refresh ran, or just now): the catalog's word
-            // may make it a success without a query.
-            if now >= self.timers.next_refresh.min(self.timers.expire_at) && self.take_word().await
-            {
-                now = self.clock.now();
-            }
-            // EXPIRE may have passed while a refresh ran (and failed): stop serving
-            // now, not at the next retry.
-            if self.state(now) == ZoneState::Expired {
-                self.expire();
-            }
-            let due = if self.version.is_none() && self.timers.next_refresh == 0 {
-                now
-            } else {
-                self.timers.next_refresh
-            };
-            let expire = match self.state(now) {
-                ZoneState::Ok => self.timers.expire_at,
-                _ => u64::MAX,
-            };
-            // On the runtime's clock, as `self.clock` is (paused in tests).
-            let wake = tokio::time::Instant::now()
-                + Duration::from_secs(due.min(expire).saturating_sub(now));
-            let first = tokio::select! {
-                pending = inbox.recv() => match pending {
-                    Some(p) => self.on_pending(p),
-                    None => break,
-                },
-                _ = tokio::time::sleep_until(wake) => {
-                    if self.take_word().await {
-                        None
-                    } else if self.clock.now() >= expire {
-                        self.expire();
-                        None
-                    } else {
-                        self.on_pending(Pending::check())
-                    }
-                }
-            };
-            let mut next = first;
-            // Refresh; what arrived meanwhile makes one follow-up.
-            while let Some(kind) = next {
-                // Boxed: the refresh (SOA query, transfer, commit) is a large future,
-                // and inline it would make every idle zone task that large.
-                Box::pin(self.refresh(kind)).await;
-                next = self.on_pending(inbox.take());
-            }
+    }
+
+    /// Takes up the catalog's word and expires the zone as the clock says, then plans
+    /// the next wake-up ([`SecondaryZone::plan`]'s field).
+    async fn plan(&mut self) {
+        let mut now = self.clock.now();
+        // A deadline passed (while a refresh ran, or just now): the catalog's word may
+        // make it a success without a query.
+        if now >= self.timers.next_refresh.min(self.timers.expire_at) && self.take_word().await {
+            now = self.clock.now();
         }
-        self.notify_round.abort_all();
-        debug!("zone task stopped");
+        // EXPIRE may have passed while a refresh ran (and failed): stop serving now,
+        // not at the next retry.
+        if self.state(now) == ZoneState::Expired {
+            self.expire();
+        }
+        let due = if self.version.is_none() && self.timers.next_refresh == 0 {
+            now
+        } else {
+            self.timers.next_refresh
+        };
+        let expire = match self.state(now) {
+            ZoneState::Ok => self.timers.expire_at,
+            _ => u64::MAX,
+        };
+        self.plan = Plan {
+            wake: tokio::time::Instant::now()
+                + Duration::from_secs(due.min(expire).saturating_sub(now)),
+            expire,
+        };
+    }
+
+    /// Does what woke the zone, then what arrived meanwhile (one follow-up refresh).
+    async fn work(&mut self, wake: Wake) {
+        let first = match wake {
+            Wake::Inbox(p) => self.on_pending(p),
+            Wake::Deadline => {
+                if self.take_word().await {
+                    None
+                } else if self.clock.now() >= self.plan.expire {
+                    self.expire();
+                    None
+                } else {
+                    self.on_pending(Pending::check())
+                }
+            }
+        };
+        let mut next = first;
+        while let Some(kind) = next {
+            // Boxed: the refresh (SOA query, transfer, commit) is a large future, and
+            // inline it would make every idle zone task that large.
+            Box::pin(self.refresh(kind)).await;
+            let p = self.inbox.take();
+            next = self.on_pending(p);
+        }
     }
 
     /// Takes what is pending: sends NOTIFY when asked, and returns the refresh to run
@@ -856,6 +939,46 @@ impl SecondaryZone {
     }
 }
 
+/// A zone the member scheduler holds: each step does what woke it and all its inbox
+/// holds, as the loop of [`SecondaryZone::run`] would, then parks it until its plan's
+/// wake-up.
+impl Member for SecondaryZone {
+    fn step(mut self: Box<Self>, cause: Cause) -> Step {
+        let span = info_span!("zone", zone = %self.spec.name);
+        Box::pin(
+            async move {
+                let mut wake = match cause {
+                    Cause::Start => {
+                        self.start().await;
+                        None
+                    }
+                    Cause::Deadline => Some(Wake::Deadline),
+                    Cause::Woken => None,
+                };
+                loop {
+                    if let Some(w) = wake.take() {
+                        self.work(w).await;
+                    }
+                    self.plan().await;
+                    let p = self.inbox.take();
+                    if !p.is_empty() {
+                        wake = Some(Wake::Inbox(p));
+                        continue;
+                    }
+                    if self.inbox.is_closed() {
+                        self.notify_round.abort_all();
+                        debug!("zone stopped");
+                        return None;
+                    }
+                    let at = self.plan.wake;
+                    return Some((self as Box<dyn Member>, at));
+                }
+            }
+            .instrument(span),
+        )
+    }
+}
+
 /// A new version persisted and served.
 struct Committed {
     /// Its serial.
@@ -1162,7 +1285,8 @@ mod tests {
         start_member(store, tasks, None)
     }
 
-    /// [`start`] for a member of a catalog whose word is `word`.
+    /// [`start`] for a member of a catalog whose word is `word`: held by a member
+    /// scheduler (started in `tasks`), as a super slave holds its members.
     fn start_member(
         store: &Arc<Store>,
         tasks: &mut JoinSet<()>,
@@ -1185,13 +1309,16 @@ mod tests {
             propagation: Tracker::default(),
             member: word.map(|word| CatalogMember { word, fresh: false }),
         };
-        spawn(
-            spec,
+        let (store, ring, slots) = (
             store.clone(),
             Arc::new(KeyRing::default()),
             Arc::new(TransferSlots::new(4, 2)),
-            tasks,
-        )
+        );
+        if spec.member.is_some() {
+            adopt(spec, store, ring, slots, &mut Members::start(tasks))
+        } else {
+            spawn(spec, store, ring, slots, tasks)
+        }
     }
 
     /// Lets the task run: a few scheduler turns without moving the clock.

@@ -38,6 +38,7 @@ use crate::store::Store;
 use crate::zone::Name;
 
 use super::catalog::Catalog;
+use super::members::Members;
 use super::primary::{self, PrimarySpec};
 use super::secondary::{self, PrimaryServer, SecondarySpec};
 use super::{Registry, TransferSlots, ZoneHandle, ZoneSettings};
@@ -150,6 +151,9 @@ pub struct ZoneSet {
     running: HashMap<Name, Running>,
     /// Every zone task and catalog watcher.
     tasks: JoinSet<()>,
+    /// The scheduler that holds the zones the super masters provisioned (started
+    /// with the first of them).
+    members: Option<Members>,
     /// The super master side (`super-slaves:`).
     master: master::MasterSide,
     /// The super slave side (`super-masters:`).
@@ -189,6 +193,7 @@ impl ZoneSet {
             config,
             running: HashMap::new(),
             tasks: JoinSet::new(),
+            members: None,
             commands,
             started: std::time::Instant::now(),
             listen: facts.listen,
@@ -285,6 +290,8 @@ impl ZoneSet {
         // once the last sender is gone.
         self.registry.publish();
         self.running.clear();
+        // The member scheduler ends once its members are gone and this is dropped.
+        self.members = None;
         let wait = async { while self.tasks.join_next().await.is_some() {} };
         if tokio::time::timeout(Duration::from_secs(5), wait)
             .await
@@ -327,8 +334,9 @@ impl ZoneSet {
         self.run(name, handle, Some(file), origin);
     }
 
-    /// Starts a secondary zone's task and stages it in the registry; `member` for a
-    /// zone a consumed catalog provisioned.
+    /// Starts a secondary zone and stages it in the registry: with a task of its own,
+    /// or, for a zone a super master provisioned (`member`), held by the member
+    /// scheduler.
     fn start_secondary(
         &mut self,
         name: Name,
@@ -352,13 +360,15 @@ impl ZoneSet {
             propagation: self.restarting.remove(&name).unwrap_or_default(),
             member,
         };
-        let handle = secondary::spawn(
-            spec,
-            self.store.clone(),
-            self.ring.clone(),
-            self.slots.clone(),
-            &mut self.tasks,
-        );
+        let (store, ring, slots) = (self.store.clone(), self.ring.clone(), self.slots.clone());
+        let handle = if spec.member.is_some() {
+            let members = self
+                .members
+                .get_or_insert_with(|| Members::start(&mut self.tasks));
+            secondary::adopt(spec, store, ring, slots, members)
+        } else {
+            secondary::spawn(spec, store, ring, slots, &mut self.tasks)
+        };
         self.run(name, handle.clone(), None, origin);
         handle
     }
