@@ -126,14 +126,24 @@ impl TransferOut {
                     let soa = version.soa_record();
                     packer.push(&soa, frames).await?;
                     // Straight from the version's RRsets: nothing is copied but into
-                    // the message.
-                    for r in version.iter() {
-                        if r.rtype == Rtype::SOA && r.owner == version.origin() {
-                            continue;
+                    // the message, and a record that fits is added without an await
+                    // (only a full message waits, to be sent).
+                    let class = version.class();
+                    for (i, node) in version.nodes().iter().enumerate() {
+                        // The apex is the first node; its SOA opens and closes.
+                        let apex = i == 0;
+                        for set in node.rrsets() {
+                            if apex && set.rtype == Rtype::SOA {
+                                continue;
+                            }
+                            for rdata in set.rdatas() {
+                                let rr = (node.name(), class, set.rtype, set.ttl, rdata);
+                                if !packer.add(rr)? {
+                                    packer.flush(frames).await?;
+                                    packer.add(rr)?;
+                                }
+                            }
                         }
-                        packer
-                            .push_parts(r.owner, r.class, r.rtype, r.ttl, r.rdata, frames)
-                            .await?;
                     }
                     packer.push(&soa, frames).await?;
                 }
@@ -233,6 +243,9 @@ impl TransferOut {
 }
 
 /// Packs records into messages and sends them.
+/// A record from borrowed parts: owner, class, type, TTL, RDATA.
+type PackedRr<'a> = (&'a Name, crate::zone::Class, Rtype, u32, &'a [u8]);
+
 struct Packer {
     id: u16,
     qname: Name,
@@ -310,22 +323,32 @@ impl Packer {
         rdata: &[u8],
         frames: &mpsc::Sender<Vec<u8>>,
     ) -> Result<(), XfrOutError> {
-        if self.builder.is_none() {
-            self.builder = Some(self.start()?);
+        let rr = (owner, class, rtype, ttl, rdata);
+        if !self.add(rr)? {
+            self.flush(frames).await?;
+            self.add(rr)?;
         }
-        let b = self.builder.as_mut().expect("just set");
-        match b.push_parts(Section::Answer, owner, rtype, class, ttl, rdata) {
-            Ok(()) => {}
-            Err(WireError::Full) if b.count(Section::Answer) > 0 => {
-                self.flush(frames).await?;
-                let mut b = self.start()?;
-                b.push_parts(Section::Answer, owner, rtype, class, ttl, rdata)?;
-                self.builder = Some(b);
-            }
-            Err(e) => return Err(e.into()),
-        }
-        self.records += 1;
         Ok(())
+    }
+
+    /// Adds a record (owner, class, type, TTL, RDATA) to the message being built;
+    /// false when it is full (the caller sends it with [`Packer::flush`] and adds the
+    /// record again, to a new message, where only a record too large for any message
+    /// fails).
+    fn add(&mut self, rr: PackedRr<'_>) -> Result<bool, XfrOutError> {
+        let (owner, class, rtype, ttl, rdata) = rr;
+        let b = match &mut self.builder {
+            Some(b) => b,
+            None => self.builder.insert(self.start()?),
+        };
+        match b.push_parts(Section::Answer, owner, rtype, class, ttl, rdata) {
+            Ok(()) => {
+                self.records += 1;
+                Ok(true)
+            }
+            Err(WireError::Full) if b.count(Section::Answer) > 0 => Ok(false),
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn flush(&mut self, frames: &mpsc::Sender<Vec<u8>>) -> Result<(), XfrOutError> {

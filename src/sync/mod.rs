@@ -1,5 +1,6 @@
-//! Live zone state: the registry of zones the server answers for, and one task per
-//! zone that is the only writer of that zone.
+//! Live zone state: the registry of zones the server answers for, and one writer per
+//! zone: a task of its own, or, for the zones a super master provisioned, a step run
+//! by the [`members`] scheduler while the zone has work (never two at once).
 //!
 //! # Data flow
 //! Each zone has a [`ZoneHandle`]: readers (the listeners, transfers out) take the

@@ -265,6 +265,14 @@ impl MessageBuilder {
     /// (see [`OwnerCache`]): only the labels it does not share with that owner are
     /// hashed and looked up.
     fn write_owner(&mut self, wire: &[u8]) {
+        // The last record's owner again (every record of an RRset after the first,
+        // every RRset of a node): a pointer to where it is, nothing hashed.
+        let last = &self.last_owner;
+        if last.count > 0 && last.at[0] != 0 && last.wire() == wire {
+            let at = last.at[0];
+            self.buf.extend_from_slice(&(0xc000 | at).to_be_bytes());
+            return;
+        }
         let mut starts = [0u8; 128];
         let count = label_starts(wire, &mut starts);
         if count == 0 || count > OwnerCache::LABELS || wire.len() > OwnerCache::OCTETS {
@@ -731,6 +739,39 @@ mod tests {
             buf.windows(srv_target.wire_len())
                 .any(|w| w == srv_target.as_wire())
         );
+    }
+
+    /// The records of one owner after the first point at its name (2 octets each),
+    /// and a rollback forgets where that name was.
+    #[test]
+    fn an_owner_repeated_is_a_pointer() {
+        let mut b = MessageBuilder::new(Header::default(), 65_535);
+        let first = rec("host-1.example.com.", Rtype::A, &[192, 0, 2, 1]);
+        b.push(Section::Answer, &first).unwrap();
+        let one = b.len();
+        let second = rec("host-1.example.com.", Rtype::A, &[192, 0, 2, 2]);
+        b.push(Section::Answer, &second).unwrap();
+        assert_eq!(b.len() - one, 2 + 10 + 4, "owner as a pointer");
+        // Same name in another case: written by the general path, still decodes.
+        let upper = rec("HOST-1.example.com.", Rtype::A, &[192, 0, 2, 3]);
+        b.push(Section::Answer, &upper).unwrap();
+        let buf = b.finish();
+        let back: Vec<Record> = Message::parse(&buf)
+            .unwrap()
+            .answers()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(back, [first.clone(), second, upper]);
+
+        // After a rollback, the owner cached may be gone: written anew.
+        let mut b = MessageBuilder::new(Header::default(), 64);
+        b.push(Section::Answer, &first).unwrap();
+        let big = rec("host-1.example.com.", Rtype::TXT, &[5; 40]);
+        assert_eq!(b.push(Section::Answer, &big), Err(WireError::Full));
+        b.push(Section::Answer, &first).unwrap();
+        let buf = b.finish();
+        let msg = Message::parse(&buf).unwrap();
+        assert!(msg.answers().all(|r| r.is_ok_and(|r| r == first)));
     }
 
     #[test]
