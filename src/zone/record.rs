@@ -279,29 +279,86 @@ impl fmt::Debug for Class {
 //----------- Rdata ------------------------------------------------------------------
 
 /// Record data in uncompressed wire form. Names inside are absolute and uncompressed.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Rdata(Box<[u8]>);
+///
+/// Up to [`Rdata::INLINE`] octets are held in place: an A or AAAA record, and most MX
+/// and CNAME records of a zone (a short name), cost no allocation for their data
+/// when a zone file is parsed or a transfer decoded; longer RDATA is one boxed
+/// slice. Equality, order and hash are those of the octets, whichever the form.
+#[derive(Clone)]
+pub struct Rdata(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    /// `bytes[..len]`.
+    Inline {
+        len: u8,
+        bytes: [u8; Rdata::INLINE],
+    },
+    Heap(Box<[u8]>),
+}
 
 impl Rdata {
+    /// RDATA of up to this many octets is held in place: the most that keeps an
+    /// `Rdata` as large as a boxed slice and its tag (24 octets).
+    pub const INLINE: usize = 22;
+
     /// Wraps wire bytes. The caller has checked them against the type (the parser and
-    /// the wire decoder do).
-    pub fn from_wire(bytes: impl Into<Box<[u8]>>) -> Rdata {
-        Rdata(bytes.into())
+    /// the wire decoder do). Short RDATA is copied in place (`bytes` is not boxed).
+    pub fn from_wire(bytes: impl AsRef<[u8]> + Into<Box<[u8]>>) -> Rdata {
+        let wire = bytes.as_ref();
+        if wire.len() <= Self::INLINE {
+            let mut inline = [0u8; Self::INLINE];
+            inline[..wire.len()].copy_from_slice(wire);
+            return Rdata(Repr::Inline {
+                len: wire.len() as u8,
+                bytes: inline,
+            });
+        }
+        Rdata(Repr::Heap(bytes.into()))
     }
 
     /// The wire bytes.
     pub fn as_wire(&self) -> &[u8] {
-        &self.0
+        match &self.0 {
+            Repr::Inline { len, bytes } => &bytes[..*len as usize],
+            Repr::Heap(b) => b,
+        }
     }
 
     /// Length in octets (RDLENGTH).
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.as_wire().len()
     }
 
     /// True for empty RDATA (legal for some types, e.g. an empty APL or NULL).
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.as_wire().is_empty()
+    }
+}
+
+impl PartialEq for Rdata {
+    fn eq(&self, other: &Rdata) -> bool {
+        self.as_wire() == other.as_wire()
+    }
+}
+
+impl Eq for Rdata {}
+
+impl std::hash::Hash for Rdata {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_wire().hash(state);
+    }
+}
+
+impl PartialOrd for Rdata {
+    fn partial_cmp(&self, other: &Rdata) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Rdata {
+    fn cmp(&self, other: &Rdata) -> std::cmp::Ordering {
+        self.as_wire().cmp(other.as_wire())
     }
 }
 
@@ -311,14 +368,14 @@ impl std::ops::Deref for Rdata {
     type Target = [u8];
 
     fn deref(&self) -> &[u8] {
-        &self.0
+        self.as_wire()
     }
 }
 
 impl fmt::Debug for Rdata {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Rdata(")?;
-        for b in self.0.iter() {
+        for b in self.as_wire() {
             write!(f, "{b:02x}")?;
         }
         write!(f, ")")
@@ -391,5 +448,47 @@ mod tests {
         assert_eq!(Class::from_mnemonic("CLASS32"), Some(Class(32)));
         assert_eq!(Class(32).to_string(), "CLASS32");
         assert_eq!(Class::from_mnemonic("IX"), None);
+    }
+
+    /// RDATA short enough is held in place, longer is boxed; either way it reads,
+    /// compares, orders and hashes as its octets, at every length around the bound.
+    #[test]
+    fn rdata_in_place_or_boxed_is_its_octets() {
+        use std::hash::BuildHasher;
+        assert_eq!(std::mem::size_of::<Rdata>(), 24);
+        let hasher = std::collections::hash_map::RandomState::new();
+        let lens = [
+            0,
+            1,
+            4,
+            16,
+            Rdata::INLINE - 1,
+            Rdata::INLINE,
+            Rdata::INLINE + 1,
+            300,
+        ];
+        for len in lens {
+            let wire: Vec<u8> = (0..len).map(|i| i as u8 ^ 0x5a).collect();
+            let from_vec = Rdata::from_wire(wire.clone());
+            let from_slice = Rdata::from_wire(&wire[..]);
+            let boxed = Rdata(Repr::Heap(wire.clone().into()));
+            assert!(
+                matches!(from_vec.0, Repr::Inline { .. }) == (len <= Rdata::INLINE),
+                "{len} octets"
+            );
+            for r in [&from_vec, &from_slice, &boxed] {
+                assert_eq!(r.as_wire(), &wire[..]);
+                assert_eq!(&**r, &wire[..]);
+                assert_eq!((r.len(), r.is_empty()), (len, len == 0));
+                assert_eq!(*r, from_vec);
+                assert_eq!(hasher.hash_one(r), hasher.hash_one(&boxed));
+            }
+        }
+        // Ordered as octets, across the two forms.
+        let short = Rdata::from_wire(vec![1, 2]);
+        let long = Rdata::from_wire(vec![1; 40]);
+        let longer_prefix = Rdata::from_wire(vec![1, 2, 0]);
+        assert!(long < short && short < longer_prefix);
+        assert_eq!(long.cmp(&long.clone()), std::cmp::Ordering::Equal);
     }
 }
