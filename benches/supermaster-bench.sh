@@ -40,11 +40,12 @@ CHANGED=${CHANGED:-10}
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-ZS=$TARGET/release/zonesync
+# ZONESYNC_BIN runs another build (no cargo build then), to compare two side by side.
+ZS=${ZONESYNC_BIN:-$TARGET/release/zonesync}
 WORK=$TARGET/supermaster-bench
 
 if [ "${SM_BENCH_INNER:-}" != 1 ]; then
-    cargo build --release --quiet --bin zonesync
+    [ -n "${ZONESYNC_BIN:-}" ] || cargo build --release --quiet --bin zonesync
     if [ "$(id -u)" != 0 ] || ! command -v unshare > /dev/null; then
         echo "needs root and unshare (it runs in a network namespace of its own)" >&2
         exit 2
