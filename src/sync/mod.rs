@@ -4,8 +4,8 @@
 //!
 //! # Data flow
 //! Each zone has a [`ZoneHandle`]: readers (the listeners, transfers out) take the
-//! current [`Published`] snapshot from its `watch` channel (`borrow().clone()`, an `Arc`
-//! bump, guard dropped at once) and never wait for a writer. Events (a file changed,
+//! current [`Published`] version from its [`Snapshot`] (an `Arc` cloned under a read
+//! lock, dropped at once) and never wait for a writer. Events (a file changed,
 //! SIGHUP, a NOTIFY, a timer, a control command) are merged into the zone task's
 //! [`inbox`] (one pending value per zone, never full, never losing work); the task
 //! parses, diffs, persists ([`crate::store`]), publishes, then notifies — in that
@@ -34,7 +34,9 @@ pub mod vouch;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
-use tokio::sync::watch;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering as AtomicOrdering};
+
+use tokio::sync::Notify;
 
 use crate::acl::Acl;
 use crate::answer::cache::AnswerCache;
@@ -60,6 +62,108 @@ impl Published {
             cache: AnswerCache::for_records(version.record_count()),
             version,
         }
+    }
+}
+
+//----------- Snapshot ---------------------------------------------------------------
+
+/// A zone's current [`Published`] version as readers see it. The zone's one writer
+/// sets it through its [`Publisher`]; every reader takes it with [`Snapshot::get`]
+/// (a read lock held for an `Arc` clone, never across anything else), and a catalog's
+/// consumer waits for the next one with [`Snapshot::changed`]. 88 octets a zone (its
+/// `Arc` included): the `watch` channel it replaces took 344, a hundred thousand
+/// zones' 34 MB.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    current: RwLock<Option<Arc<Published>>>,
+    /// How many times it was set.
+    version: AtomicU64,
+    /// Set when the [`Publisher`] is dropped (the zone's writer is gone).
+    closed: AtomicBool,
+    /// Wakes [`Snapshot::changed`] after a set or the drop.
+    changed: Notify,
+}
+
+impl Snapshot {
+    /// The current version and its answers, if the zone is served.
+    pub fn get(&self) -> Option<Arc<Published>> {
+        self.current.read().expect("snapshot lock poisoned").clone()
+    }
+
+    /// True when the zone is served.
+    pub fn is_some(&self) -> bool {
+        self.current
+            .read()
+            .expect("snapshot lock poisoned")
+            .is_some()
+    }
+
+    /// How many times it was set so far (for [`Snapshot::changed`]).
+    pub fn version(&self) -> u64 {
+        self.version.load(AtomicOrdering::Acquire)
+    }
+
+    /// Waits until it was set again after [`Snapshot::version`] said `seen`; returns
+    /// the new count, or `None` once the writer is gone.
+    pub async fn changed(&self, seen: u64) -> Option<u64> {
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            // Registered before the look, so a set between the look and the wait is
+            // not missed.
+            notified.as_mut().enable();
+            let now = self.version();
+            if now != seen {
+                return Some(now);
+            }
+            if self.closed.load(AtomicOrdering::Acquire) {
+                return None;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// The writing side of a zone's [`Snapshot`], held by the zone's one writer. Dropping
+/// it ends the waits in [`Snapshot::changed`].
+#[derive(Debug)]
+pub struct Publisher(Arc<Snapshot>);
+
+impl Publisher {
+    /// A publisher and the snapshot it writes, empty (the zone not served).
+    pub fn new() -> (Publisher, Arc<Snapshot>) {
+        let snapshot = Arc::new(Snapshot::default());
+        (Publisher(snapshot.clone()), snapshot)
+    }
+
+    /// Replaces what readers see (`None`: the zone is not served, SERVFAIL).
+    pub fn set(&self, published: Option<Arc<Published>>) {
+        let old = std::mem::replace(
+            &mut *self.0.current.write().expect("snapshot lock poisoned"),
+            published,
+        );
+        // The old version is freed (when this held its last reference) outside the
+        // lock.
+        drop(old);
+        self.0.version.fetch_add(1, AtomicOrdering::AcqRel);
+        self.0.changed.notify_waiters();
+    }
+
+    /// What readers see now.
+    pub fn get(&self) -> Option<Arc<Published>> {
+        self.0.get()
+    }
+
+    /// True when the zone is served.
+    pub fn is_some(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
+impl Drop for Publisher {
+    fn drop(&mut self) {
+        self.0.closed.store(true, AtomicOrdering::Release);
+        self.0.changed.notify_waiters();
     }
 }
 
@@ -178,8 +282,8 @@ pub struct ZoneHandle {
     /// The zone's name.
     pub name: Name,
     /// The current content; `None` until the first load succeeded. Written only by
-    /// the zone's task.
-    pub published: watch::Receiver<Option<Arc<Published>>>,
+    /// the zone's task (its [`Publisher`]).
+    pub published: Arc<Snapshot>,
     /// The zone's task's inbox: events merge into what is pending, so it is never
     /// full and loses no work. Dropping the handle (the inbox's only sender) stops
     /// the task.
@@ -196,7 +300,7 @@ pub struct ZoneHandle {
 impl ZoneHandle {
     /// The current content, if loaded.
     pub fn current(&self) -> Option<Arc<Published>> {
-        self.published.borrow().clone()
+        self.published.get()
     }
 
     /// Merges an event into the zone task's inbox and wakes the task; returns what is
@@ -333,8 +437,67 @@ impl Registry {
 mod tests {
     use super::*;
 
+    /// A snapshot's waiter sees every set made after the count it read (even one made
+    /// before it waits), and ends when the writer is dropped; readers see the last set.
+    #[tokio::test]
+    async fn a_snapshot_wakes_its_watcher_and_ends_with_its_writer() {
+        let (publisher, snapshot) = Publisher::new();
+        assert!(snapshot.get().is_none() && !publisher.is_some());
+        let seen = snapshot.version();
+        let version = Arc::new(
+            crate::zone::version::ZoneVersion::from_records(
+                "example.com.".parse().unwrap(),
+                crate::zone::Class::IN,
+                vec![crate::zone::Record::new(
+                    "example.com.".parse().unwrap(),
+                    crate::zone::Class::IN,
+                    crate::zone::Rtype::SOA,
+                    60,
+                    crate::zone::soa::Soa {
+                        mname: "ns.example.com.".parse().unwrap(),
+                        rname: "h.example.com.".parse().unwrap(),
+                        serial: 7,
+                        refresh: 60,
+                        retry: 60,
+                        expire: 600,
+                        minimum: 60,
+                    }
+                    .to_rdata(),
+                )],
+            )
+            .unwrap(),
+        );
+        // Set before the wait: not missed.
+        publisher.set(Some(Arc::new(Published::new(version))));
+        let now = snapshot.changed(seen).await.expect("set once");
+        assert_eq!(snapshot.get().map(|p| p.version.serial()), Some(7));
+        // A set while it waits wakes it.
+        let waiter = {
+            let snapshot = snapshot.clone();
+            tokio::spawn(async move { snapshot.changed(now).await })
+        };
+        tokio::task::yield_now().await;
+        publisher.set(None);
+        let after = waiter.await.unwrap().expect("set twice");
+        assert!(after != now && snapshot.get().is_none());
+        // The writer gone: the wait ends.
+        let waiter = {
+            let snapshot = snapshot.clone();
+            tokio::spawn(async move { snapshot.changed(after).await })
+        };
+        tokio::task::yield_now().await;
+        drop(publisher);
+        assert_eq!(waiter.await.unwrap(), None);
+        // 72 octets, 88 with its `Arc`'s counts (the module doc's figure).
+        assert!(
+            std::mem::size_of::<Snapshot>() <= 72,
+            "{}",
+            std::mem::size_of::<Snapshot>()
+        );
+    }
+
     fn handle(name: &str) -> Arc<ZoneHandle> {
-        let (_tx, rx) = watch::channel(None);
+        let (_tx, rx) = Publisher::new();
         let (inbox, _rx) = inbox::inbox();
         Arc::new(ZoneHandle {
             name: name.parse().unwrap(),

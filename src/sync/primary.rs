@@ -25,7 +25,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{Instrument, debug, error, info, info_span, warn};
 
@@ -44,7 +43,7 @@ use super::inbox::{self, InboxReceiver};
 use super::producer::CatalogFeed;
 use super::propagation::Tracker;
 use super::status::{Role, State, StatusCell, ZoneStatus};
-use super::{Published, ZoneHandle, ZoneSettings, notify_out};
+use super::{Published, Publisher, ZoneHandle, ZoneSettings, notify_out};
 
 //----------- PrimaryZone ------------------------------------------------------------
 
@@ -61,7 +60,7 @@ pub struct PrimaryZone {
     /// Where changes are persisted.
     store: Arc<Store>,
     /// Where changes are published (this task is the only sender).
-    publish: watch::Sender<Option<Arc<Published>>>,
+    publish: Publisher,
     /// Settings shared with the listeners.
     settings: Arc<ZoneSettings>,
     /// The live key table NOTIFY keys are resolved in, at each send.
@@ -121,7 +120,7 @@ pub fn spawn(
     ring: Arc<KeyRing>,
     tasks: &mut JoinSet<()>,
 ) -> Arc<ZoneHandle> {
-    let (publish, published) = watch::channel(None);
+    let (publish, published) = Publisher::new();
     let (events, inbox) = inbox::inbox();
     let status = StatusCell::new(ZoneStatus::new(
         Role::Primary,
@@ -226,7 +225,7 @@ impl PrimaryZone {
             debug!("zone file unchanged since it was refused");
             return;
         }
-        let current = self.publish.borrow().clone();
+        let current = self.publish.get();
         if let (Some(_), Some(src)) = (&current, &self.source)
             && (src.mtime_ns, src.len) == stamp
         {
@@ -250,7 +249,7 @@ impl PrimaryZone {
                     };
                     self.update(&cur.version, edited.version, source).await;
                     if self.source.is_some_and(|s| (s.mtime_ns, s.len) == stamp)
-                        && let Some(now) = self.publish.borrow().clone()
+                        && let Some(now) = self.publish.get()
                     {
                         self.indexed = Indexed::Ready(edited.index, now.version.clone());
                     }
@@ -302,7 +301,7 @@ impl PrimaryZone {
     /// file is read again and used only if its stamp is the one the version was
     /// loaded with, before and after the read.
     async fn index_source(&mut self) {
-        let (Some(source), Some(current)) = (self.source, self.publish.borrow().clone()) else {
+        let (Some(source), Some(current)) = (self.source, self.publish.get()) else {
             return;
         };
         let stamp = (source.mtime_ns, source.len);
@@ -570,7 +569,7 @@ impl PrimaryZone {
     fn publish_version(&self, version: impl Into<Arc<ZoneVersion>>) -> Arc<ZoneVersion> {
         let version = version.into();
         self.publish
-            .send_replace(Some(Arc::new(Published::new(version.clone()))));
+            .set(Some(Arc::new(Published::new(version.clone()))));
         if let Some(feed) = &self.catalog {
             feed.member(&self.name, Some(version.serial()));
         }
@@ -594,14 +593,14 @@ impl PrimaryZone {
     /// Starts a NOTIFY round for the served serial, replacing one in flight.
     /// True when a version of the zone is being served.
     fn served(&self) -> bool {
-        self.publish.borrow().is_some()
+        self.publish.is_some()
     }
 
     fn notify(&mut self) {
         if self.settings.notify == crate::config::NotifyMode::No {
             return;
         }
-        let Some(current) = self.publish.borrow().clone() else {
+        let Some(current) = self.publish.get() else {
             return;
         };
         self.notify_round.abort_all();

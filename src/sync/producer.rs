@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tracing::{Instrument, debug, error, info, info_span};
 
@@ -32,7 +32,7 @@ use super::inbox::{self, InboxReceiver};
 use super::notify_out::{self, Target};
 use super::propagation::Tracker;
 use super::status::{Role, State, StatusCell, ZoneStatus};
-use super::{Published, ZoneHandle, ZoneSettings};
+use super::{Published, Publisher, ZoneHandle, ZoneSettings};
 
 /// How long the producer waits after the first change for more (a burst of new
 /// zones becomes one catalog version).
@@ -92,7 +92,7 @@ pub fn spawn(
     ring: Arc<KeyRing>,
     tasks: &mut JoinSet<()>,
 ) -> (Arc<ZoneHandle>, Arc<CatalogFeed>) {
-    let (publish, published) = watch::channel(None);
+    let (publish, published) = Publisher::new();
     // Control events (SendNotify) only; member updates come through the feed.
     let (events, inbox) = inbox::inbox();
     let status = StatusCell::new(ZoneStatus::new(Role::Catalog, vec!["(generated)".into()]));
@@ -129,7 +129,7 @@ pub fn spawn(
 struct Producer {
     name: Name,
     store: Arc<Store>,
-    publish: watch::Sender<Option<Arc<Published>>>,
+    publish: Publisher,
     feed: Arc<CatalogFeed>,
     /// The super slaves.
     targets: Vec<Target>,
@@ -284,8 +284,7 @@ impl Producer {
     }
 
     fn install(&mut self, v: Arc<ZoneVersion>) {
-        self.publish
-            .send_replace(Some(Arc::new(Published::new(v.clone()))));
+        self.publish.set(Some(Arc::new(Published::new(v.clone()))));
         let serial = v.serial();
         self.propagation.on_published(serial);
         self.status.update(|s| {

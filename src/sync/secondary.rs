@@ -42,7 +42,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{Instrument, debug, error, info, info_span, warn};
 
@@ -64,7 +63,7 @@ use super::propagation::Tracker;
 use super::status::{Role, State, StatusCell, ZoneStatus};
 use super::timers::{self, Clock, ZoneState};
 use super::vouch::{self, CatalogWord};
-use super::{Published, TransferSlots, ZoneHandle, ZoneSettings, notify_out};
+use super::{Published, Publisher, TransferSlots, ZoneHandle, ZoneSettings, notify_out};
 
 //----------- Spec -------------------------------------------------------------------
 
@@ -179,7 +178,7 @@ fn build(
     slots: Arc<TransferSlots>,
     (events, inbox): (inbox::Inbox, InboxReceiver),
 ) -> (Arc<ZoneHandle>, Box<SecondaryZone>) {
-    let (publish, published) = watch::channel(None);
+    let (publish, published) = Publisher::new();
     let role = if spec.settings.catalog {
         Role::Catalog
     } else {
@@ -228,7 +227,7 @@ struct SecondaryZone {
     slots: Arc<TransferSlots>,
     /// Where versions are published (this task is the only sender); `None` while
     /// loading or expired.
-    publish: watch::Sender<Option<Arc<Published>>>,
+    publish: Publisher,
     /// The last committed version, kept while expired (IXFR can start from it).
     version: Option<Arc<ZoneVersion>>,
     /// Refresh, retry and expire, persisted with the zone.
@@ -428,12 +427,12 @@ impl SecondaryZone {
     /// Past EXPIRE: stop serving (SERVFAIL) until a refresh succeeds.
     fn expire(&mut self) {
         self.status.update(|s| s.state = State::Expired);
-        if self.publish.borrow().is_some() {
+        if self.publish.is_some() {
             error!(
                 last_ok = self.timers.last_ok,
                 "zone expired: no successful refresh within EXPIRE; answering SERVFAIL"
             );
-            self.publish.send_replace(None);
+            self.publish.set(None);
         }
     }
 
@@ -862,7 +861,7 @@ impl SecondaryZone {
         // the last failure no longer describes the zone.
         self.status.update(|s| s.last_error = None);
         // (A word taken up late may confirm a time already past EXPIRE: not served.)
-        if self.publish.borrow().is_none() && self.state(self.clock.now()) == ZoneState::Ok {
+        if !self.publish.is_some() && self.state(self.clock.now()) == ZoneState::Ok {
             info!(serial = v.serial(), "zone current again: serving");
             self.publish_current();
         }
@@ -912,8 +911,7 @@ impl SecondaryZone {
 
     fn publish_current(&self) {
         if let Some(v) = &self.version {
-            self.publish
-                .send_replace(Some(Arc::new(Published::new(v.clone()))));
+            self.publish.set(Some(Arc::new(Published::new(v.clone()))));
             self.propagation.on_published(v.serial());
         }
     }

@@ -157,28 +157,34 @@ impl ZoneSet {
                 None,
             );
             info!(catalog = %m.catalog, master = %m.addr, "super slave: consuming catalog");
-            let mut rx = handle.published.clone();
-            rx.mark_changed();
+            let snapshot = handle.published.clone();
             let commands = self.commands.clone();
             let catalog_name = m.catalog.clone();
             self.tasks.spawn(async move {
-                while rx.changed().await.is_ok() {
-                    let Some(published) = rx.borrow_and_update().clone() else {
-                        continue;
-                    };
-                    match catalog::parse(&published.version) {
-                        Ok(catalog) => {
-                            if commands
-                                .send(ZoneCommand::Catalog { master: i, catalog })
-                                .await
-                                .is_err()
-                            {
-                                break;
+                // The version served now (a catalog restored from the store), then
+                // each one after it, until the catalog's task is gone.
+                let mut seen = snapshot.version();
+                loop {
+                    let published = snapshot.get();
+                    if let Some(published) = published {
+                        match catalog::parse(&published.version) {
+                            Ok(catalog) => {
+                                if commands
+                                    .send(ZoneCommand::Catalog { master: i, catalog })
+                                    .await
+                                    .is_err()
+                                {
+                                    break;
+                                }
+                            }
+                            Err(e) => {
+                                error!(catalog = %catalog_name, error = %e, "catalog not processed")
                             }
                         }
-                        Err(e) => {
-                            error!(catalog = %catalog_name, error = %e, "catalog not processed")
-                        }
+                    }
+                    match snapshot.changed(seen).await {
+                        Some(now) => seen = now,
+                        None => break,
                     }
                 }
             });
