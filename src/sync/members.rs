@@ -245,6 +245,10 @@ async fn schedule(
                     steps.run(id, member, Cause::Deadline);
                 }
             }
+            // Nothing runs, nothing is due, nothing can arrive (every member held is
+            // parked with a deadline or has a step running, so this is unreachable
+            // while the book holds one): nothing left to do.
+            else => break,
         }
     }
 }

@@ -215,7 +215,8 @@ fn build(
 
 //----------- SecondaryZone ----------------------------------------------------------
 
-/// The state owned by a secondary zone's task.
+/// The state of a secondary zone: owned by its task, or by the member scheduler
+/// between the steps it runs.
 struct SecondaryZone {
     spec: SecondarySpec,
     /// What the zone has been asked to do.
