@@ -329,6 +329,11 @@ impl Store {
         &self.path
     }
 
+    /// The state dir the database file is in (for what is kept beside it).
+    pub fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
     /// Every stored zone with its meta.
     pub fn zones(&self) -> Result<Vec<(Name, ZoneMeta)>, StoreError> {
         let txn = self.db.begin_read().map_err(|e| self.db_err(e))?;

@@ -21,7 +21,8 @@
 //! - RFC 1996 §3.5: NOTIFY goes to the NS hosts other than the SOA MNAME, plus the
 //!   configured `also-notify`.
 
-use std::path::PathBuf;
+use std::hash::Hasher;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -87,10 +88,80 @@ enum Indexed {
     /// Nothing yet.
     None,
     /// The index of the text `version` was built from (its serial aside).
-    Ready(TextIndex, Arc<ZoneVersion>),
+    Ready(Kept, Arc<ZoneVersion>),
     /// The text of this stamp cannot take the edit path (`$INCLUDE`, …): not read
     /// again until the file changes.
     Unsupported((u64, u64)),
+}
+
+/// An index with at least this many entries is kept in a file, not in memory (a
+/// million-record zone's is 16 MB); smaller ones stay (in unit tests, every index but
+/// an empty one goes to a file).
+const SPILL_ENTRIES: usize = if cfg!(test) { 1 } else { 4096 };
+
+/// A text index kept for the next edit: in memory, or written to an unnamed file in
+/// the state dir (gone when this is dropped, or when the process ends however it
+/// ends) and read back when an edit comes. What is read back must hash to what was
+/// written: a file changed underneath sends the edit down the whole-file path,
+/// never makes a wrong one.
+enum Kept {
+    Memory(TextIndex),
+    File {
+        file: std::fs::File,
+        len: usize,
+        hash: u64,
+    },
+}
+
+impl Kept {
+    /// Keeps `index`, in a file under `dir` when it is large (in memory when the file
+    /// cannot be written). Blocks on the write.
+    fn new(index: TextIndex, dir: &Path) -> Kept {
+        if index.len() < SPILL_ENTRIES {
+            return Kept::Memory(index);
+        }
+        let mut hasher = index_hasher();
+        let written = tempfile::tempfile_in(dir).and_then(|file| {
+            let mut out = std::io::BufWriter::new(file);
+            index.write_to(&mut out, &mut hasher)?;
+            out.into_inner().map_err(|e| e.into_error())
+        });
+        match written {
+            Ok(file) => Kept::File {
+                file,
+                len: index.bytes_len(),
+                hash: hasher.finish(),
+            },
+            Err(e) => {
+                warn!(error = %e, "edit index kept in memory: cannot write it to the state dir");
+                Kept::Memory(index)
+            }
+        }
+    }
+
+    /// The index, read back when it was written out. Blocks on the read.
+    fn take(self) -> Result<TextIndex, Unsupported> {
+        match self {
+            Kept::Memory(index) => Ok(index),
+            Kept::File { file, len, hash } => {
+                let mut bytes = vec![0u8; len];
+                std::os::unix::fs::FileExt::read_exact_at(&file, &mut bytes, 0)
+                    .map_err(|_| Unsupported::Mismatch)?;
+                let mut hasher = index_hasher();
+                TextIndex::hash_bytes(&bytes, &mut hasher);
+                if hasher.finish() != hash {
+                    return Err(Unsupported::Mismatch);
+                }
+                TextIndex::from_bytes(&bytes).ok_or(Unsupported::Mismatch)
+            }
+        }
+    }
+}
+
+/// The hasher of what [`Kept`] writes and checks what it reads back against.
+fn index_hasher() -> impl Hasher {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0x6564_6974_2d69_6478).build_hasher()
 }
 
 /// What a primary zone needs to start.
@@ -237,9 +308,9 @@ impl PrimaryZone {
         self.refused = Some(stamp);
         if let Some(cur) = &current
             && matches!(&self.indexed, Indexed::Ready(_, at) if Arc::ptr_eq(at, &cur.version))
-            && let Indexed::Ready(index, _) = std::mem::replace(&mut self.indexed, Indexed::None)
+            && let Indexed::Ready(kept, _) = std::mem::replace(&mut self.indexed, Indexed::None)
         {
-            match self.edit(cur.version.clone(), index, stamp).await {
+            match self.edit(cur.version.clone(), kept, stamp).await {
                 Ok(edited) => {
                     debug!(owners = edited.touched, "zone file edit read in part");
                     let source = Source {
@@ -251,7 +322,15 @@ impl PrimaryZone {
                     if self.source.is_some_and(|s| (s.mtime_ns, s.len) == stamp)
                         && let Some(now) = self.publish.get()
                     {
-                        self.indexed = Indexed::Ready(edited.index, now.version.clone());
+                        // Kept after the new version is served: its write is not on
+                        // the way to serving it.
+                        let dir = self.store.dir().to_path_buf();
+                        let index = edited.index;
+                        if let Ok(kept) =
+                            tokio::task::spawn_blocking(move || Kept::new(index, &dir)).await
+                        {
+                            self.indexed = Indexed::Ready(kept, now.version.clone());
+                        }
                     }
                     return;
                 }
@@ -279,12 +358,13 @@ impl PrimaryZone {
     async fn edit(
         &self,
         served: Arc<ZoneVersion>,
-        index: TextIndex,
+        kept: Kept,
         stamp: (u64, u64),
     ) -> Result<Edited, Unsupported> {
         let file = self.file.clone();
         let max = self.max_file_bytes;
         tokio::task::spawn_blocking(move || {
+            let index = kept.take()?;
             let text = read_stamped(&file, max, stamp).ok_or(Unsupported::Mismatch)?;
             let opts = ParseOptions {
                 max_file_bytes: max,
@@ -311,13 +391,14 @@ impl PrimaryZone {
             _ => {}
         }
         let (file, max, origin) = (self.file.clone(), self.max_file_bytes, self.name.clone());
+        let dir = self.store.dir().to_path_buf();
         let result = tokio::task::spawn_blocking(move || {
             let text = read_stamped(&file, max, stamp)?;
-            Some(index_text(&text, &origin))
+            Some(index_text(&text, &origin).map(|index| Kept::new(index, &dir)))
         })
         .await;
         self.indexed = match result {
-            Ok(Some(Ok(index))) => Indexed::Ready(index, current.version.clone()),
+            Ok(Some(Ok(kept))) => Indexed::Ready(kept, current.version.clone()),
             Ok(Some(Err(why))) => {
                 debug!(reason = %why, "edits to this zone file are read whole");
                 Indexed::Unsupported(stamp)
@@ -671,6 +752,35 @@ mod tests {
 
     use super::*;
     use crate::sync::{ZoneEvent, ZoneSettings};
+
+    /// A kept index reads back as written; one whose file changed underneath is
+    /// refused (the whole-file path then), never read as another index.
+    #[test]
+    fn a_kept_index_reads_back_or_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let origin: Name = "example.com.".parse().unwrap();
+        let text =
+            b"$ORIGIN example.com.\n$TTL 60\n@ SOA ns h 1 60 60 600 60\n@ NS ns\nns A 192.0.2.1\n";
+        let index = index_text(text, &origin).expect("indexed");
+        let bytes = index.to_bytes();
+        let kept = Kept::new(index.clone(), dir.path());
+        assert!(matches!(kept, Kept::File { .. }), "spilled under test");
+        assert_eq!(kept.take().expect("reads back").to_bytes(), bytes);
+        // Nothing left behind in the state dir: the file has no name.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+
+        let kept = Kept::new(index.clone(), dir.path());
+        let Kept::File { file, .. } = &kept else {
+            panic!("spilled");
+        };
+        std::os::unix::fs::FileExt::write_all_at(file, &[0xff; 8], 8).unwrap();
+        assert_eq!(kept.take().err(), Some(Unsupported::Mismatch));
+
+        // A state dir that cannot take the file: kept in memory.
+        let kept = Kept::new(index, &dir.path().join("missing"));
+        assert!(matches!(kept, Kept::Memory(_)));
+        assert_eq!(kept.take().expect("in memory").to_bytes(), bytes);
+    }
 
     /// `example.com.` at `serial` with `hosts` A records.
     fn zone_text(serial: u32, hosts: u32) -> String {

@@ -107,9 +107,81 @@ pub struct TextIndex {
 }
 
 impl TextIndex {
+    /// Octets per entry in [`TextIndex::to_bytes`].
+    const ENTRY: usize = 16;
+
     /// Number of entries (records and directives).
     pub fn len(&self) -> usize {
         self.entries.len()
+    }
+
+    /// The index as octets, to be kept out of memory (the primary zone's task writes
+    /// a large one to a file): the distinct owners' count, then each entry, all
+    /// little-endian 64-bit. Written in pieces through `out` (no copy of the whole),
+    /// each piece also given to `seen` (a hasher, to check what is read back).
+    pub fn write_to(
+        &self,
+        out: &mut impl std::io::Write,
+        seen: &mut impl Hasher,
+    ) -> std::io::Result<()> {
+        let owners = (self.owners as u64).to_le_bytes();
+        seen.write(&owners);
+        out.write_all(&owners)?;
+        for (entry, owner) in &self.entries {
+            let mut e = [0u8; Self::ENTRY];
+            e[..8].copy_from_slice(&entry.to_le_bytes());
+            e[8..].copy_from_slice(&owner.to_le_bytes());
+            seen.write(&e);
+            out.write_all(&e)?;
+        }
+        Ok(())
+    }
+
+    /// The length of what [`TextIndex::write_to`] writes.
+    pub fn bytes_len(&self) -> usize {
+        8 + self.entries.len() * Self::ENTRY
+    }
+
+    /// What [`TextIndex::write_to`] writes, in one buffer.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.bytes_len());
+        let mut ignored = foldhash::fast::FixedState::default().build_hasher();
+        self.write_to(&mut out, &mut ignored)
+            .expect("writing to a vector does not fail");
+        out
+    }
+
+    /// Gives `seen` the pieces [`TextIndex::write_to`] gave it for the index whose
+    /// octets are `bytes` (of [`TextIndex::bytes_len`] octets).
+    pub fn hash_bytes(bytes: &[u8], seen: &mut impl Hasher) {
+        let (owners, rest) = bytes.split_at(8.min(bytes.len()));
+        seen.write(owners);
+        for e in rest.chunks(Self::ENTRY) {
+            seen.write(e);
+        }
+    }
+
+    /// The index [`TextIndex::to_bytes`] wrote; `None` when `bytes` cannot be one
+    /// (its length, or entries out of order). The caller checks that the octets are
+    /// the ones written (a hash kept aside): a well-formed index of another text would
+    /// make a wrong edit.
+    pub fn from_bytes(bytes: &[u8]) -> Option<TextIndex> {
+        let (owners, rest) = bytes.split_first_chunk::<8>()?;
+        if rest.len() % Self::ENTRY != 0 {
+            return None;
+        }
+        let word = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("8 octets"));
+        let entries: Vec<(u64, u64)> = rest
+            .chunks_exact(Self::ENTRY)
+            .map(|e| (word(&e[..8]), word(&e[8..])))
+            .collect();
+        if !entries.is_sorted() {
+            return None;
+        }
+        Some(TextIndex {
+            entries,
+            owners: usize::try_from(u64::from_le_bytes(*owners)).ok()?,
+        })
     }
 
     /// True for a text with no entries.
@@ -636,8 +708,11 @@ mod tests {
         ZoneVersion::from_records_ordered(origin, Class::IN, parsed.records, order).ok()
     }
 
+    /// Every edit of these tests reads its index back from octets, as the primary
+    /// reads one it kept in a file.
     fn edit(served: &ZoneVersion, old: &str, new: &str) -> Result<Edited, Unsupported> {
         let index = index_text(old.as_bytes(), served.origin()).unwrap();
+        let index = TextIndex::from_bytes(&index.to_bytes()).expect("reads back");
         apply_edit(
             served,
             &index,
@@ -645,6 +720,28 @@ mod tests {
             Path::new("t.zone"),
             &ParseOptions::default(),
         )
+    }
+
+    /// An index read back from its octets is the index; octets that cannot be one
+    /// (cut, or entries out of order) are refused.
+    #[test]
+    fn an_index_reads_back_from_its_octets() {
+        let index = index_text(BASE.as_bytes(), &origin()).unwrap();
+        let bytes = index.to_bytes();
+        assert_eq!(bytes.len(), 8 + 16 * index.len());
+        let back = TextIndex::from_bytes(&bytes).expect("reads back");
+        assert_eq!((back.len(), back.owners), (index.len(), index.owners));
+        assert_eq!(back.to_bytes(), bytes);
+        assert!(TextIndex::from_bytes(&bytes[..bytes.len() - 1]).is_none());
+        assert!(TextIndex::from_bytes(&bytes[..7]).is_none());
+        let mut swapped = bytes.clone();
+        let (a, b) = (8..24, 24..40);
+        let first = swapped[a.clone()].to_vec();
+        swapped.copy_within(b.clone(), a.start);
+        swapped[b].copy_from_slice(&first);
+        assert!(TextIndex::from_bytes(&swapped).is_none(), "out of order");
+        let empty = TextIndex::default().to_bytes();
+        assert_eq!(TextIndex::from_bytes(&empty).map(|i| i.len()), Some(0));
     }
 
     const BASE: &str = "$ORIGIN example.com.\n$TTL 300\n\
