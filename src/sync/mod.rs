@@ -448,22 +448,7 @@ mod tests {
             crate::zone::version::ZoneVersion::from_records(
                 "example.com.".parse().unwrap(),
                 crate::zone::Class::IN,
-                vec![crate::zone::Record::new(
-                    "example.com.".parse().unwrap(),
-                    crate::zone::Class::IN,
-                    crate::zone::Rtype::SOA,
-                    60,
-                    crate::zone::soa::Soa {
-                        mname: "ns.example.com.".parse().unwrap(),
-                        rname: "h.example.com.".parse().unwrap(),
-                        serial: 7,
-                        refresh: 60,
-                        retry: 60,
-                        expire: 600,
-                        minimum: 60,
-                    }
-                    .to_rdata(),
-                )],
+                vec![crate::zone::version::tests::rr::soa("example.com.", 7)],
             )
             .unwrap(),
         );
