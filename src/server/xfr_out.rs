@@ -242,10 +242,10 @@ impl TransferOut {
     }
 }
 
-/// Packs records into messages and sends them.
 /// A record from borrowed parts: owner, class, type, TTL, RDATA.
 type PackedRr<'a> = (&'a Name, crate::zone::Class, Rtype, u32, &'a [u8]);
 
+/// Packs records into messages and sends them.
 struct Packer {
     id: u16,
     qname: Name,

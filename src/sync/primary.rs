@@ -14,6 +14,10 @@
 //! stored or served, its reason goes to the status's `last_error` and the log, and
 //! the file is read again only when it changes.
 //!
+//! The text index that the edit path compares a new file with is taken after each
+//! version served; a large one waits for the next edit in an unnamed file in the
+//! state dir (`Kept`), not in memory.
+//!
 //! # Standards
 //! - RFC 1982: the served serial only ever moves forward. When the content changed and
 //!   the file's serial did not advance, the serial policy picks a newer one (and says

@@ -17,8 +17,8 @@
 //! work); the task takes what is pending when it is free, and events that arrive while
 //! a refresh runs make one follow-up refresh (STYLE.md trap 8).
 //!
-//! A zone runs in one of two ways, over the same steps ([`SecondaryZone::plan`], then
-//! [`SecondaryZone::work`] when woken): configured zones and catalogs with a task of
+//! A zone runs in one of two ways, over the same steps (`SecondaryZone::plan`, then
+//! `SecondaryZone::work` when woken): configured zones and catalogs with a task of
 //! their own ([`spawn`]); the zones a super master provisioned held by the
 //! [`members`](super::members) scheduler ([`adopt`]), which runs a step only when the
 //! zone's deadline passes or its inbox fills, so a hundred thousand idle members cost
