@@ -25,7 +25,6 @@
 //! - RFC 1996 §3.5: NOTIFY goes to the NS hosts other than the SOA MNAME, plus the
 //!   configured `also-notify`.
 
-use std::hash::Hasher;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -105,15 +104,16 @@ const SPILL_ENTRIES: usize = if cfg!(test) { 1 } else { 4096 };
 
 /// A text index kept for the next edit: in memory, or written to an unnamed file in
 /// the state dir (gone when this is dropped, or when the process ends however it
-/// ends) and read back when an edit comes. What is read back must hash to what was
-/// written: a file changed underneath sends the edit down the whole-file path,
+/// ends) and read back when an edit comes. What is read back must have the digest
+/// of what was written: a file changed underneath sends the edit down the whole-file path,
 /// never makes a wrong one.
 enum Kept {
     Memory(TextIndex),
     File {
         file: std::fs::File,
         len: usize,
-        hash: u64,
+        /// [`TextIndex::digest`] of what was written.
+        digest: u64,
     },
 }
 
@@ -124,17 +124,16 @@ impl Kept {
         if index.len() < SPILL_ENTRIES {
             return Kept::Memory(index);
         }
-        let mut hasher = index_hasher();
         let written = tempfile::tempfile_in(dir).and_then(|file| {
             let mut out = std::io::BufWriter::new(file);
-            index.write_to(&mut out, &mut hasher)?;
+            index.write_to(&mut out)?;
             out.into_inner().map_err(|e| e.into_error())
         });
         match written {
             Ok(file) => Kept::File {
                 file,
                 len: index.bytes_len(),
-                hash: hasher.finish(),
+                digest: index.digest(),
             },
             Err(e) => {
                 warn!(error = %e, "edit index kept in memory: cannot write it to the state dir");
@@ -147,25 +146,19 @@ impl Kept {
     fn take(self) -> Result<TextIndex, Unsupported> {
         match self {
             Kept::Memory(index) => Ok(index),
-            Kept::File { file, len, hash } => {
+            Kept::File { file, len, digest } => {
                 let mut bytes = vec![0u8; len];
                 std::os::unix::fs::FileExt::read_exact_at(&file, &mut bytes, 0)
                     .map_err(|_| Unsupported::Mismatch)?;
-                let mut hasher = index_hasher();
-                TextIndex::hash_bytes(&bytes, &mut hasher);
-                if hasher.finish() != hash {
+                let index = TextIndex::from_bytes(&bytes).ok_or(Unsupported::Mismatch)?;
+                drop(bytes);
+                if index.digest() != digest {
                     return Err(Unsupported::Mismatch);
                 }
-                TextIndex::from_bytes(&bytes).ok_or(Unsupported::Mismatch)
+                Ok(index)
             }
         }
     }
-}
-
-/// The hasher of what [`Kept`] writes and checks what it reads back against.
-fn index_hasher() -> impl Hasher {
-    use std::hash::BuildHasher;
-    foldhash::fast::FixedState::with_seed(0x6564_6974_2d69_6478).build_hasher()
 }
 
 /// What a primary zone needs to start.

@@ -117,24 +117,22 @@ impl TextIndex {
 
     /// The index as octets, to be kept out of memory (the primary zone's task writes
     /// a large one to a file): the distinct owners' count, then each entry, all
-    /// little-endian 64-bit. Written in pieces through `out` (no copy of the whole),
-    /// each piece also given to `seen` (a hasher, to check what is read back).
-    pub fn write_to(
-        &self,
-        out: &mut impl std::io::Write,
-        seen: &mut impl Hasher,
-    ) -> std::io::Result<()> {
-        let owners = (self.owners as u64).to_le_bytes();
-        seen.write(&owners);
-        out.write_all(&owners)?;
+    /// little-endian 64-bit. Written in pieces through `out` (no copy of the whole).
+    pub fn write_to(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        out.write_all(&(self.owners as u64).to_le_bytes())?;
         for (entry, owner) in &self.entries {
             let mut e = [0u8; Self::ENTRY];
             e[..8].copy_from_slice(&entry.to_le_bytes());
             e[8..].copy_from_slice(&owner.to_le_bytes());
-            seen.write(&e);
             out.write_all(&e)?;
         }
         Ok(())
+    }
+
+    /// A digest of the index, for a keeper to check that what it reads back is what
+    /// it wrote.
+    pub fn digest(&self) -> u64 {
+        FixedState::with_seed(SEED).hash_one((self.owners, &self.entries))
     }
 
     /// The length of what [`TextIndex::write_to`] writes.
@@ -145,26 +143,15 @@ impl TextIndex {
     /// What [`TextIndex::write_to`] writes, in one buffer.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.bytes_len());
-        let mut ignored = foldhash::fast::FixedState::default().build_hasher();
-        self.write_to(&mut out, &mut ignored)
+        self.write_to(&mut out)
             .expect("writing to a vector does not fail");
         out
     }
 
-    /// Gives `seen` the pieces [`TextIndex::write_to`] gave it for the index whose
-    /// octets are `bytes` (of [`TextIndex::bytes_len`] octets).
-    pub fn hash_bytes(bytes: &[u8], seen: &mut impl Hasher) {
-        let (owners, rest) = bytes.split_at(8.min(bytes.len()));
-        seen.write(owners);
-        for e in rest.chunks(Self::ENTRY) {
-            seen.write(e);
-        }
-    }
-
     /// The index [`TextIndex::to_bytes`] wrote; `None` when `bytes` cannot be one
-    /// (its length, or entries out of order). The caller checks that the octets are
-    /// the ones written (a hash kept aside): a well-formed index of another text would
-    /// make a wrong edit.
+    /// (its length, or entries out of order). The caller checks that it is the index
+    /// written ([`TextIndex::digest`], kept aside): a well-formed index of another
+    /// text would make a wrong edit.
     pub fn from_bytes(bytes: &[u8]) -> Option<TextIndex> {
         let (owners, rest) = bytes.split_first_chunk::<8>()?;
         if rest.len() % Self::ENTRY != 0 {
