@@ -385,6 +385,20 @@ impl InboxReceiver {
         self.shared.closed.load(Ordering::Acquire)
     }
 
+    /// Waits until the [`Inbox`] is dropped (the zone is gone), taking nothing.
+    /// Cancel-safe as [`InboxReceiver::recv`] is.
+    ///
+    /// # Panics
+    /// On the inbox of a zone the member scheduler holds, as `recv`.
+    pub async fn closed(&self) {
+        while !self.is_closed() {
+            match &self.shared.wake {
+                Wake::Task(notify) => notify.notified().await,
+                Wake::Scheduler { .. } => unreachable!("a scheduled zone's inbox is not waited on"),
+            }
+        }
+    }
+
     /// Waits until something is pending and takes it; `None` once the [`Inbox`] is
     /// dropped (the zone is gone) and nothing is left. Cancel-safe: nothing is taken
     /// until it returns, and a wake-up consumed by a dropped wait only means the next

@@ -80,7 +80,11 @@ pub struct Snapshot {
     version: AtomicU64,
     /// Set when the [`Publisher`] is dropped (the zone's writer is gone).
     closed: AtomicBool,
-    /// Wakes [`Snapshot::changed`] after a set or the drop.
+    /// Set when the [`Registry`]'s published table first holds the zone: from then
+    /// on the server answers for it (see [`Snapshot::listed`]).
+    listed: AtomicBool,
+    /// Wakes [`Snapshot::changed`] after a set or the drop, and
+    /// [`Snapshot::listed`] when the zone is listed.
     changed: Notify,
 }
 
@@ -122,6 +126,33 @@ impl Snapshot {
             notified.await;
         }
     }
+
+    /// Waits until the server answers for the zone (its registry lists it). A zone's
+    /// writer tells nobody of it (NOTIFY, our catalog) before that: a secondary told
+    /// earlier would ask and be told NOTAUTH, and wait for its retry timer.
+    pub async fn listed(&self) {
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.is_listed() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// True once the server answers for the zone.
+    pub fn is_listed(&self) -> bool {
+        self.listed.load(AtomicOrdering::Acquire)
+    }
+
+    /// Marks the zone listed (the registry's published table holds it).
+    fn list(&self) {
+        if !self.listed.swap(true, AtomicOrdering::AcqRel) {
+            self.changed.notify_waiters();
+        }
+    }
 }
 
 /// The writing side of a zone's [`Snapshot`], held by the zone's one writer. Dropping
@@ -157,6 +188,11 @@ impl Publisher {
     /// True when the zone is served.
     pub fn is_some(&self) -> bool {
         self.0.is_some()
+    }
+
+    /// The snapshot it writes.
+    pub fn snapshot(&self) -> &Arc<Snapshot> {
+        &self.0
     }
 }
 
@@ -322,8 +358,9 @@ impl ZoneHandle {
 pub struct ZoneTable {
     /// Handles by the zone name's lower-cased wire form. Every query looks its zone
     /// up here (once per label of QNAME at worst): foldhash, randomly seeded, is
-    /// several times cheaper than SipHash on short keys.
-    by_wire: HashMap<Box<[u8]>, Arc<ZoneHandle>, foldhash::fast::RandomState>,
+    /// several times cheaper than SipHash on short keys. Keys are shared, so that a
+    /// publication's copy of the table allocates nothing per zone.
+    by_wire: HashMap<Arc<[u8]>, Arc<ZoneHandle>, foldhash::fast::RandomState>,
 }
 
 impl ZoneTable {
@@ -368,14 +405,24 @@ impl ZoneTable {
 ///
 /// Changes are staged and published in batches ([`Registry::publish`]): each
 /// publication copies the table once, so starting 10,000 zones (a zones-dir, a
-/// catalog) costs one copy, not 10,000 copies of a growing table.
+/// catalog) costs one copy, not 10,000 copies of a growing table. A zone is marked
+/// listed ([`Snapshot::listed`]) once a published table holds it.
 #[derive(Debug, Default)]
 pub struct Registry {
     /// The current table. Readers clone the `Arc` and drop the lock at once; the one
     /// writer (the server's zone-set manager) swaps in a new table.
     table: RwLock<Arc<ZoneTable>>,
-    /// Changes staged by the zone-set manager since the last publication, in order.
-    staged: Mutex<Vec<RegistryChange>>,
+    /// Changes staged by the zone-set manager since the last publication.
+    staged: Mutex<Staged>,
+}
+
+/// The changes staged since the last publication, in order.
+#[derive(Debug, Default)]
+struct Staged {
+    changes: Vec<RegistryChange>,
+    /// Something other than a zone the published table does not hold was staged: a
+    /// removal or a replacement, which waits for the end of its batch.
+    not_only_new: bool,
 }
 
 /// A staged change of the registry.
@@ -394,40 +441,69 @@ impl Registry {
     /// Stages adding (or replacing) a zone; readers see it after
     /// [`Registry::publish`].
     pub fn insert(&self, handle: Arc<ZoneHandle>) {
-        self.staged
-            .lock()
-            .expect("registry lock poisoned")
-            .push(RegistryChange::Insert(handle));
+        let new = self.snapshot().get(&handle.name).is_none();
+        let mut staged = self.staged.lock().expect("registry lock poisoned");
+        staged.not_only_new |= !new;
+        staged.changes.push(RegistryChange::Insert(handle));
     }
 
     /// Stages removing a zone; readers stop seeing it after [`Registry::publish`].
     pub fn remove(&self, name: &Name) {
-        self.staged
-            .lock()
-            .expect("registry lock poisoned")
-            .push(RegistryChange::Remove(name.clone()));
+        let mut staged = self.staged.lock().expect("registry lock poisoned");
+        staged.not_only_new = true;
+        staged.changes.push(RegistryChange::Remove(name.clone()));
     }
 
-    /// Publishes the staged changes as a new table (nothing when none are staged).
-    /// The zone-set manager's loop calls it after each piece of work.
+    /// Publishes the staged changes as a new table (nothing when none are staged),
+    /// then marks the zones it added listed. The zone-set manager's loop calls it
+    /// after each piece of work.
     pub fn publish(&self) {
-        let changes = std::mem::take(&mut *self.staged.lock().expect("registry lock poisoned"));
+        let Staged { changes, .. } =
+            std::mem::take(&mut *self.staged.lock().expect("registry lock poisoned"));
         if changes.is_empty() {
             return;
         }
-        let mut guard = self.table.write().expect("registry lock poisoned");
-        let mut by_wire = guard.by_wire.clone();
-        for change in changes {
-            match change {
-                RegistryChange::Insert(h) => {
-                    by_wire.insert(h.name.to_lowercase().as_wire().into(), h);
-                }
-                RegistryChange::Remove(name) => {
-                    by_wire.remove(name.to_lowercase().as_wire());
+        let mut added = Vec::new();
+        {
+            let mut guard = self.table.write().expect("registry lock poisoned");
+            let mut by_wire = guard.by_wire.clone();
+            for change in changes {
+                match change {
+                    RegistryChange::Insert(h) => {
+                        by_wire.insert(h.name.to_lowercase().as_wire().into(), h.clone());
+                        added.push(h);
+                    }
+                    RegistryChange::Remove(name) => {
+                        by_wire.remove(name.to_lowercase().as_wire());
+                    }
                 }
             }
+            // Only what the new table holds (a zone added, then removed in the same
+            // batch, is not).
+            added.retain(|h| {
+                by_wire
+                    .get(h.name.to_lowercase().as_wire())
+                    .is_some_and(|held| Arc::ptr_eq(held, h))
+            });
+            *guard = Arc::new(ZoneTable { by_wire });
         }
-        *guard = Arc::new(ZoneTable { by_wire });
+        for h in added {
+            h.published.list();
+        }
+    }
+
+    /// Publishes now when at least `at_least` zones are staged and all of them are
+    /// new: a long batch of zones appearing (a zones-dir, a catalog, a burst of
+    /// NOTIFYs) is served, and announced, as it goes, while a batch that removes or
+    /// replaces zones is still published whole at its end.
+    pub fn publish_new(&self, at_least: usize) {
+        let ready = {
+            let staged = self.staged.lock().expect("registry lock poisoned");
+            !staged.not_only_new && staged.changes.len() >= at_least
+        };
+        if ready {
+            self.publish();
+        }
     }
 }
 
@@ -500,6 +576,53 @@ mod tests {
             status: status::StatusCell::new(status::ZoneStatus::new(status::Role::Primary, vec![])),
             propagation: propagation::Tracker::default(),
         })
+    }
+
+    /// New zones alone are published early, once enough are staged; a removal or a
+    /// replacement holds the whole batch back. A zone is listed once a published
+    /// table holds it, and only then.
+    #[tokio::test]
+    async fn new_zones_are_published_early_and_listed_when_published() {
+        let reg = Registry::default();
+        let (a, b) = (handle("a.example."), handle("b.example."));
+        reg.insert(a.clone());
+        reg.publish_new(2);
+        assert!(reg.snapshot().is_empty() && !a.published.is_listed());
+        // A waiter for the listing is woken by the publication.
+        let waiter = {
+            let a = a.clone();
+            tokio::spawn(async move { a.published.listed().await })
+        };
+        reg.insert(b.clone());
+        reg.publish_new(2);
+        assert_eq!(reg.snapshot().len(), 2);
+        assert!(a.published.is_listed() && b.published.is_listed());
+        waiter.await.expect("woken");
+
+        // A replacement of a listed zone, then a removal, each with a new zone: the
+        // batch waits for its end.
+        let (a2, c) = (handle("a.example."), handle("c.example."));
+        reg.insert(a2.clone());
+        reg.insert(c.clone());
+        reg.publish_new(1);
+        assert!(!a2.published.is_listed() && !c.published.is_listed());
+        reg.publish();
+        assert_eq!(reg.snapshot().len(), 3);
+        assert!(a2.published.is_listed() && c.published.is_listed());
+        let d = handle("d.example.");
+        reg.remove(&b.name);
+        reg.insert(d.clone());
+        reg.publish_new(1);
+        assert!(reg.snapshot().get(&b.name).is_some() && !d.published.is_listed());
+        reg.publish();
+        assert!(reg.snapshot().get(&b.name).is_none() && d.published.is_listed());
+
+        // A zone added and removed in one batch is never listed.
+        let e = handle("e.example.");
+        reg.insert(e.clone());
+        reg.remove(&e.name);
+        reg.publish();
+        assert!(!e.published.is_listed() && reg.snapshot().get(&e.name).is_none());
     }
 
     #[test]

@@ -28,6 +28,7 @@ use tracing::{info, warn};
 use crate::addr::DNS_PORT;
 use crate::config::{KeyRing, NotifyMode, NotifyTarget};
 use crate::notify::{NotifyOptions, send_notify};
+use crate::sync::Snapshot;
 use crate::sync::propagation::{Listed, NotifyOutcome, Tracker};
 use crate::zone::rrset::rdata_target;
 use crate::zone::version::ZoneVersion;
@@ -110,17 +111,19 @@ fn push(out: &mut Vec<Target>, addr: SocketAddr, key: Option<Name>, listed: List
     }
 }
 
-/// Starts one NOTIFY per target for the version's serial, in `round`. Each resolves
-/// its key in `ring` as it starts; a key the ring no longer holds fails that target
-/// (logged), not the round. `tracker` learns the targets, and each NOTIFY's serial
-/// and outcome.
+/// Starts one NOTIFY per target for the version's serial, in `round`, once the
+/// server answers for the zone (`zone`'s [`Snapshot::listed`]). Each resolves its key
+/// in `ring` as it starts; a key the ring no longer holds fails that target (logged),
+/// not the round. `tracker` learns the targets, and each NOTIFY's serial and outcome.
 pub fn spawn_round(
     round: &mut JoinSet<()>,
+    zone: &Arc<Snapshot>,
     version: &ZoneVersion,
     targets: Vec<Target>,
     ring: &Arc<KeyRing>,
     tracker: &Tracker,
 ) {
+    let snapshot = zone;
     let zone = version.origin().clone();
     let serial = version.serial();
     let hint = version.soa_record();
@@ -131,8 +134,10 @@ pub fn spawn_round(
         let hint = hint.clone();
         let ring = ring.clone();
         let tracker = tracker.clone();
+        let snapshot = snapshot.clone();
         tracker.on_notify_sent(target.addr, serial);
         round.spawn(async move {
+            snapshot.listed().await;
             let key = match &target.key {
                 Some(name) => match ring.get(name) {
                     Some(k) => Some(k),

@@ -229,6 +229,12 @@ pub fn spawn(
 impl PrimaryZone {
     /// Drives the zone until its inbox closes.
     async fn run(mut self: Box<Self>, mut inbox: InboxReceiver) {
+        // Loading ends in NOTIFYs and our catalog's listing: not before the server
+        // answers for the zone (see `Snapshot::listed`).
+        tokio::select! {
+            () = self.publish.snapshot().listed() => {}
+            () = inbox.closed() => return,
+        }
         self.restore().await;
         self.reload().await;
         // Primary zones take no NOTIFY and have nothing to refresh from: of what is
@@ -689,6 +695,7 @@ impl PrimaryZone {
         );
         notify_out::spawn_round(
             &mut self.notify_round,
+            self.publish.snapshot(),
             &current.version,
             targets,
             &self.ring,
@@ -830,6 +837,13 @@ mod tests {
             propagation: Default::default(),
         };
         let zone = spawn(spec, store, Arc::new(KeyRing::default()), &mut tasks);
+        // Nothing is loaded, hence nothing announced, before the server answers for
+        // the zone.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert!(zone.current().is_none(), "loaded before it was listed");
+        let registry = crate::sync::Registry::default();
+        registry.insert(zone.clone());
+        registry.publish();
         serving(&zone, 1).await;
 
         let mut previous: Option<Weak<ZoneVersion>> = None;

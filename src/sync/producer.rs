@@ -310,6 +310,7 @@ impl Producer {
         );
         notify_out::spawn_round(
             &mut self.notify_round,
+            self.publish.snapshot(),
             &v,
             self.targets.clone(),
             &self.ring,

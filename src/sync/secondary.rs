@@ -937,6 +937,7 @@ impl SecondaryZone {
         .collect();
         notify_out::spawn_round(
             &mut self.notify_round,
+            self.publish.snapshot(),
             &v,
             targets,
             &self.ring,

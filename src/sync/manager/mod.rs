@@ -44,6 +44,11 @@ use super::secondary::{self, PrimaryServer, SecondarySpec};
 use super::{Registry, TransferSlots, ZoneHandle, ZoneSettings};
 use control::{ControlRequest, ControlResponse};
 
+/// A batch of work that adds this many zones and changes nothing else publishes them
+/// as it goes ([`Registry::publish_new`]): 100,000 files appearing in `zones-dir` are
+/// served, and announced, a thousand at a time, not all after the last one started.
+const PUBLISH_NEW: usize = 1000;
+
 /// Commands queued for the zone-set manager (a burst of NOTIFYs for new zones is
 /// taken in batches of up to this many).
 pub const COMMANDS: usize = 1024;
@@ -376,6 +381,7 @@ impl ZoneSet {
     /// Records a started zone and stages it in the registry.
     fn run(&mut self, name: Name, handle: Arc<ZoneHandle>, file: Option<PathBuf>, origin: Origin) {
         self.registry.insert(handle.clone());
+        self.registry.publish_new(PUBLISH_NEW);
         self.running.insert(
             name,
             Running {
