@@ -270,12 +270,23 @@ pub struct TransferSlots {
     per_primary: std::sync::Mutex<HashMap<std::net::SocketAddr, Arc<tokio::sync::Semaphore>>>,
     /// The per-primary limit.
     per_primary_limit: usize,
+    /// Small zones received and waiting for the store's commit (see
+    /// [`TransferSlots::to_commit`]).
+    committing: Arc<tokio::sync::Semaphore>,
 }
+
+/// Small zones that may wait for the store's commit at once, for each transfer slot.
+const COMMITTING_PER_SLOT: usize = 8;
 
 /// Permits held for the length of one transfer.
 pub struct TransferPermits {
     _total: tokio::sync::OwnedSemaphorePermit,
     _primary: tokio::sync::OwnedSemaphorePermit,
+}
+
+/// A permit held by a small zone received and waiting for its commit.
+pub struct CommitPermit {
+    _permit: tokio::sync::OwnedSemaphorePermit,
 }
 
 impl TransferSlots {
@@ -285,7 +296,27 @@ impl TransferSlots {
             total: Arc::new(tokio::sync::Semaphore::new(total.max(1))),
             per_primary: std::sync::Mutex::new(HashMap::new()),
             per_primary_limit: per_primary.max(1),
+            committing: Arc::new(tokio::sync::Semaphore::new(
+                total.max(1) * COMMITTING_PER_SLOT,
+            )),
         }
+    }
+
+    /// Trades a transfer's permits for a place among the zones waiting for the
+    /// store's commit: for a small zone, whose records are received and cost little
+    /// to hold, so that the next transfer from its primary starts while the store
+    /// writes. The store writes what waits in one group commit (one fsync), so the
+    /// more wait, the fewer commits; the bound (eight for each transfer slot) keeps
+    /// both that batch and the memory held bounded.
+    pub async fn to_commit(&self, permits: TransferPermits) -> CommitPermit {
+        let permit = self
+            .committing
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("never closed");
+        drop(permits);
+        CommitPermit { _permit: permit }
     }
 
     /// Waits for a slot from `primary`, then for one in total.

@@ -27,7 +27,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::task::JoinSet;
 use tracing::{Instrument, debug, error, info, info_span, warn};
@@ -84,7 +84,18 @@ pub struct PrimaryZone {
     refused: Option<(u64, u64)>,
     /// The text the served version was loaded from, indexed for the next edit.
     indexed: Indexed,
+    /// The file could not be read (not its content's fault: out of descriptors, a
+    /// disk error, the file missing): when to try again, and the delay that led
+    /// there.
+    read_retry: Option<(tokio::time::Instant, Duration)>,
 }
+
+/// The first retry of a zone file that could not be read; each next one waits
+/// twice as long, up to [`READ_RETRY_MAX`].
+const READ_RETRY_FIRST: Duration = Duration::from_secs(1);
+
+/// The longest wait between retries of a zone file that could not be read.
+const READ_RETRY_MAX: Duration = Duration::from_secs(60);
 
 /// What [`PrimaryZone::indexed`] knows of the text behind the served version.
 enum Indexed {
@@ -218,6 +229,7 @@ pub fn spawn(
         propagation: handle.propagation.clone(),
         refused: None,
         indexed: Indexed::None,
+        read_retry: None,
     };
     let span = info_span!("zone", zone = %spec.name);
     // Boxed, as a secondary's (see `secondary::spawn`): `run(self)` would hold the
@@ -238,8 +250,22 @@ impl PrimaryZone {
         self.restore().await;
         self.reload().await;
         // Primary zones take no NOTIFY and have nothing to refresh from: of what is
-        // pending, only a reload and a NOTIFY round apply.
-        while let Some(pending) = inbox.recv().await {
+        // pending, only a reload and a NOTIFY round apply; and a file that could not
+        // be read is read again after a while.
+        loop {
+            let pending = match self.read_retry {
+                Some((at, _)) => tokio::select! {
+                    pending = inbox.recv() => pending,
+                    () = tokio::time::sleep_until(at) => {
+                        self.reload().await;
+                        continue;
+                    }
+                },
+                None => inbox.recv().await,
+            };
+            let Some(pending) = pending else {
+                break;
+            };
             if pending.reload {
                 self.reload().await;
             }
@@ -283,9 +309,11 @@ impl PrimaryZone {
 
     /// Reads the zone file and, when it changed, commits, publishes and notifies.
     async fn reload(&mut self) {
+        let retried = self.read_retry.take().map(|(_, delay)| delay);
         let stamp = match file_stamp(&self.file).await {
             Ok(s) => s,
             Err(e) => {
+                self.read_again(retried);
                 let error = format!("cannot read {}: {e}", self.file.display());
                 // Say it once, not on every file check.
                 if self.status.get().last_error.as_deref() != Some(error.as_str()) {
@@ -340,8 +368,17 @@ impl PrimaryZone {
                 Err(why) => debug!(reason = %why, "zone file read whole"),
             }
         }
-        let Some(new) = self.load_file().await else {
-            return;
+        let new = match self.load_file().await {
+            Ok(Some(new)) => new,
+            Ok(None) => return,
+            Err(e) => {
+                // Not the content's fault: not refused, read again soon.
+                error!(error = %e, "cannot read zone file; {}", what_stays(self.served()));
+                self.failed(e.to_string());
+                self.refused = None;
+                self.read_again(retried);
+                return;
+            }
         };
         let source = Source {
             serial: new.serial(),
@@ -411,9 +448,16 @@ impl PrimaryZone {
         };
     }
 
+    /// Arms the next read of a file that could not be read: `READ_RETRY_FIRST` after
+    /// a first failure, twice the `last` delay after a retry's.
+    fn read_again(&mut self, last: Option<Duration>) {
+        let delay = last.map_or(READ_RETRY_FIRST, |d| (d * 2).min(READ_RETRY_MAX));
+        self.read_retry = Some((tokio::time::Instant::now() + delay, delay));
+    }
+
     /// Parses and checks the file off the runtime; logs findings; `None` when it
-    /// must not be served.
-    async fn load_file(&self) -> Option<ZoneVersion> {
+    /// must not be served; an error when it could not be read.
+    async fn load_file(&self) -> Result<Option<ZoneVersion>, crate::zone::ParseError> {
         let file = self.file.clone();
         let origin = self.name.clone();
         let opts = ParseOptions {
@@ -449,13 +493,10 @@ impl PrimaryZone {
         .await;
         let (findings, version) = match result {
             Ok(Ok(v)) => v,
-            Ok(Err(e)) => {
-                error!(error = %e, "cannot read zone file; {}", what_stays(self.served()));
-                return None;
-            }
+            Ok(Err(e)) => return Err(e),
             Err(e) => {
                 error!(error = %e, "zone file loader failed");
-                return None;
+                return Ok(None);
             }
         };
         for f in findings.iter().take(50) {
@@ -477,14 +518,14 @@ impl PrimaryZone {
                     crate::plural::count_of(errors, "error"),
                     first.map(|f| format!(": {f}")).unwrap_or_default()
                 ));
-                None
+                Ok(None)
             }
             Some(Err(e)) => {
                 error!(error = %e, "zone file refused; {}", what_stays(self.served()));
                 self.failed(format!("zone file refused: {e}"));
-                None
+                Ok(None)
             }
-            Some(Ok(v)) => Some(v),
+            Some(Ok(v)) => Ok(Some(v)),
         }
     }
 
@@ -752,7 +793,7 @@ pub async fn file_stamp(path: &std::path::Path) -> std::io::Result<(u64, u64)> {
 #[cfg(test)]
 mod tests {
     use std::sync::Weak;
-    use std::time::{Duration, Instant};
+    use std::time::Instant;
 
     use super::*;
     use crate::sync::{ZoneEvent, ZoneSettings};
@@ -808,20 +849,13 @@ mod tests {
         }
     }
 
-    /// Each version is freed once the next one is published and its last reader (an
-    /// AXFR streaming from it, say) lets go: neither the zone task, nor the store's
-    /// batched first write, nor the published snapshot and its answer cache keep an
-    /// old version alive (issue 13, memory across reloads).
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn an_old_version_does_not_outlive_its_last_reader() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join("example.com.zone");
-        std::fs::write(&file, zone_text(1, 100)).expect("write");
-        let store = Arc::new(Store::open(&dir.path().join("state")).expect("store"));
-        let mut tasks = JoinSet::new();
+    /// Spawns the primary zone `example.com.` of `file`, with its store under `dir`
+    /// (not listed yet).
+    fn start(dir: &Path, file: &Path, tasks: &mut JoinSet<()>) -> Arc<ZoneHandle> {
+        let store = Arc::new(Store::open(&dir.join("state")).expect("store"));
         let spec = PrimarySpec {
             name: "example.com.".parse().expect("name"),
-            file: file.clone(),
+            file: file.to_path_buf(),
             policy: SerialPolicy::Keep,
             settings: Arc::new(ZoneSettings {
                 allow_transfer: crate::acl::Acl::deny_all(),
@@ -836,7 +870,43 @@ mod tests {
             max_file_bytes: u64::MAX,
             propagation: Default::default(),
         };
-        let zone = spawn(spec, store, Arc::new(KeyRing::default()), &mut tasks);
+        spawn(spec, store, Arc::new(KeyRing::default()), tasks)
+    }
+
+    /// A zone file that cannot be read (here a directory where the file should be) is
+    /// not refused: it is read again a while later, with no reload asked for.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_unreadable_zone_file_is_read_again() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("example.com.zone");
+        std::fs::create_dir(&file).expect("mkdir");
+        let mut tasks = JoinSet::new();
+        let zone = start(dir.path(), &file, &mut tasks);
+        let registry = crate::sync::Registry::default();
+        registry.insert(zone.clone());
+        registry.publish();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while zone.status.get().last_error.is_none() {
+            assert!(Instant::now() < deadline, "the read never failed");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        std::fs::remove_dir(&file).expect("rmdir");
+        std::fs::write(&file, zone_text(1, 10)).expect("write");
+        serving(&zone, 1).await;
+        tasks.abort_all();
+    }
+
+    /// Each version is freed once the next one is published and its last reader (an
+    /// AXFR streaming from it, say) lets go: neither the zone task, nor the store's
+    /// batched first write, nor the published snapshot and its answer cache keep an
+    /// old version alive (issue 13, memory across reloads).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_old_version_does_not_outlive_its_last_reader() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("example.com.zone");
+        std::fs::write(&file, zone_text(1, 100)).expect("write");
+        let mut tasks = JoinSet::new();
+        let zone = start(dir.path(), &file, &mut tasks);
         // Nothing is loaded, hence nothing announced, before the server answers for
         // the zone.
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;

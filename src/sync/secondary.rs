@@ -562,7 +562,7 @@ impl SecondaryZone {
             }
         }
 
-        let _permits = self.slots.acquire(p.addr).await;
+        let permits = self.slots.acquire(p.addr).await;
         let started = Instant::now();
         let use_ixfr = kind != Refresh::Axfr && p.ixfr && have.is_some();
         let outcome: XfrOutcome = match &have {
@@ -620,6 +620,10 @@ impl SecondaryZone {
             Transfer::UpToDate(_) => {
                 self.succeeded(None).await;
                 return Ok(());
+            }
+            Transfer::Full(records) if records.len() <= SMALL_ZONE => {
+                let _waiting = self.slots.to_commit(permits).await;
+                self.commit_full(records).await?
             }
             Transfer::Full(records) => self.commit_full(records).await?,
             Transfer::Incremental(changesets) => match self.commit_incremental(changesets).await {
