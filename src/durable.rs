@@ -9,7 +9,10 @@
 //! system), is fsynced, renamed over the target, and the folder is fsynced so the
 //! rename itself survives a crash. A reader (NSD, Knot, the next run) sees the old
 //! file or the new one, never half of one; on any failure the temporary file is
-//! removed and the target is untouched.
+//! removed and the target is untouched. A target that exists and is neither a
+//! regular file nor a folder (`/dev/null`, `/dev/stdout`, a FIFO) is a stream, not a
+//! file to replace: it is written to directly (renaming over `/dev/null` as root
+//! would replace the device with a file).
 //!
 //! Everything here blocks on file I/O: call it from `spawn_blocking` (STYLE.md
 //! rule 7), or from a CLI command where the disk is the bottleneck anyway.
@@ -36,7 +39,8 @@ const BUFFER: usize = 256 * 1024;
 /// vanishes if dropped first. Write to it through [`Write`] (buffered).
 #[derive(Debug)]
 pub struct AtomicFile {
-    /// The temporary file beside the target.
+    /// The temporary file beside the target; empty once renamed, and for a target
+    /// written to directly (a device, a FIFO).
     tmp: PathBuf,
     /// The path the file replaces on commit.
     target: PathBuf,
@@ -48,6 +52,14 @@ impl AtomicFile {
     /// Creates the temporary file for `target`. Fails with `InvalidInput` when
     /// `target` does not end in a file name.
     pub fn create(target: &Path) -> io::Result<AtomicFile> {
+        if is_stream(target) {
+            let file = std::fs::OpenOptions::new().write(true).open(target)?;
+            return Ok(AtomicFile {
+                tmp: PathBuf::new(),
+                target: target.to_path_buf(),
+                out: Some(BufWriter::with_capacity(BUFFER, file)),
+            });
+        }
         let tmp = temp_path(target)?;
         let file = File::create(&tmp)?;
         Ok(AtomicFile {
@@ -57,9 +69,14 @@ impl AtomicFile {
         })
     }
 
-    /// The temporary file's path (for error messages).
+    /// The temporary file's path (for error messages); the target's, when it is
+    /// written to directly.
     pub fn temp_path(&self) -> &Path {
-        &self.tmp
+        if self.tmp.as_os_str().is_empty() {
+            &self.target
+        } else {
+            &self.tmp
+        }
     }
 
     /// Flushes and fsyncs the file, renames it over the target and fsyncs the
@@ -69,6 +86,10 @@ impl AtomicFile {
     pub fn commit(mut self) -> io::Result<()> {
         let out = self.out.take().expect("present until commit");
         let file = out.into_inner().map_err(|e| e.into_error())?;
+        if self.tmp.as_os_str().is_empty() {
+            // Written to directly: a stream has nothing to sync or rename.
+            return Ok(());
+        }
         file.sync_all()?;
         drop(file);
         std::fs::rename(&self.tmp, &self.target)?;
@@ -135,6 +156,12 @@ pub fn remove_file(path: &Path) -> io::Result<()> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(e),
     }
+}
+
+/// True when `path` (its links followed) exists and is neither a regular file nor a
+/// folder: a device, a FIFO, a socket.
+fn is_stream(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 /// fsyncs the folder of `path`, so that a rename or removal in it is durable.
@@ -232,6 +259,28 @@ mod tests {
         write_atomically(&path, b"new").expect("rewrite");
         assert_eq!(std::fs::read(&path).expect("read"), b"new");
         assert_eq!(entries(dir.path()), ["f"]);
+    }
+
+    /// A target that is a stream (here a FIFO; `/dev/null` alike) is written to, not
+    /// replaced by a file.
+    #[test]
+    fn a_stream_is_written_to_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("fifo");
+        let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).expect("path");
+        // SAFETY: `c_path` is a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo");
+        let reader = {
+            let path = path.clone();
+            std::thread::spawn(move || std::fs::read(&path).expect("read the FIFO"))
+        };
+        write_atomically(&path, b"zone data").expect("write");
+        // Before the join: a FIFO replaced would leave its reader waiting forever.
+        let kind = std::fs::symlink_metadata(&path).expect("meta").file_type();
+        assert!(kind.is_fifo(), "replaced by {kind:?}");
+        assert_eq!(entries(dir.path()), ["fifo"]);
+        assert_eq!(reader.join().expect("reader"), b"zone data");
     }
 
     #[test]
