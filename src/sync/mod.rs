@@ -15,6 +15,7 @@
 //! removing a zone builds a new table and swaps it in, so a query's lookup takes no
 //! lock that a writer could hold for long.
 
+pub mod bound;
 pub mod catalog;
 pub mod consumer;
 pub mod gate;
@@ -261,15 +262,12 @@ pub struct ZoneSettings {
 
 //----------- TransferSlots ----------------------------------------------------------
 
-/// Concurrency limits for transfers in: in total, and per primary (STYLE.md rule 8).
+/// Concurrency limits for transfers in: in total, and per primary (STYLE.md rule 8);
+/// and the small zones received that wait for the store's commit.
 #[derive(Debug)]
 pub struct TransferSlots {
-    /// All transfers in.
-    total: Arc<tokio::sync::Semaphore>,
-    /// Per primary, created on first use.
-    per_primary: std::sync::Mutex<HashMap<std::net::SocketAddr, Arc<tokio::sync::Semaphore>>>,
-    /// The per-primary limit.
-    per_primary_limit: usize,
+    /// Transfers in, per primary and in all.
+    transfers: bound::PeerBound,
     /// Small zones received and waiting for the store's commit (see
     /// [`TransferSlots::to_commit`]).
     committing: Arc<tokio::sync::Semaphore>,
@@ -277,12 +275,6 @@ pub struct TransferSlots {
 
 /// Small zones that may wait for the store's commit at once, for each transfer slot.
 const COMMITTING_PER_SLOT: usize = 8;
-
-/// Permits held for the length of one transfer.
-pub struct TransferPermits {
-    _total: tokio::sync::OwnedSemaphorePermit,
-    _primary: tokio::sync::OwnedSemaphorePermit,
-}
 
 /// A permit held by a small zone received and waiting for its commit.
 pub struct CommitPermit {
@@ -293,52 +285,34 @@ impl TransferSlots {
     /// Limits of `total` transfers at once, `per_primary` from one primary.
     pub fn new(total: usize, per_primary: usize) -> TransferSlots {
         TransferSlots {
-            total: Arc::new(tokio::sync::Semaphore::new(total.max(1))),
-            per_primary: std::sync::Mutex::new(HashMap::new()),
-            per_primary_limit: per_primary.max(1),
+            transfers: bound::PeerBound::new(total, per_primary),
             committing: Arc::new(tokio::sync::Semaphore::new(
                 total.max(1) * COMMITTING_PER_SLOT,
             )),
         }
     }
 
-    /// Trades a transfer's permits for a place among the zones waiting for the
-    /// store's commit: for a small zone, whose records are received and cost little
-    /// to hold, so that the next transfer from its primary starts while the store
-    /// writes. The store writes what waits in one group commit (one fsync), so the
-    /// more wait, the fewer commits; the bound (eight for each transfer slot) keeps
-    /// both that batch and the memory held bounded.
-    pub async fn to_commit(&self, permits: TransferPermits) -> CommitPermit {
+    /// Waits for a slot from `primary`, then for one in total; held for the length
+    /// of one transfer.
+    pub async fn acquire(&self, primary: std::net::SocketAddr) -> bound::Room {
+        self.transfers.acquire(primary).await
+    }
+
+    /// Trades a transfer's slots for a place among the zones waiting for the store's
+    /// commit: for a small zone, whose records are received and cost little to hold,
+    /// so that the next transfer from its primary starts while the store writes. The
+    /// store writes what waits in one group commit (one fsync), so the more wait, the
+    /// fewer commits; the bound (eight for each transfer slot) keeps both that batch
+    /// and the memory held bounded.
+    pub async fn to_commit(&self, slots: bound::Room) -> CommitPermit {
         let permit = self
             .committing
             .clone()
             .acquire_owned()
             .await
             .expect("never closed");
-        drop(permits);
+        drop(slots);
         CommitPermit { _permit: permit }
-    }
-
-    /// Waits for a slot from `primary`, then for one in total.
-    pub async fn acquire(&self, primary: std::net::SocketAddr) -> TransferPermits {
-        let sem = self
-            .per_primary
-            .lock()
-            .expect("transfer slots lock poisoned")
-            .entry(primary)
-            .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(self.per_primary_limit)))
-            .clone();
-        let primary = sem.acquire_owned().await.expect("never closed");
-        let total = self
-            .total
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("never closed");
-        TransferPermits {
-            _total: total,
-            _primary: primary,
-        }
     }
 }
 

@@ -19,14 +19,12 @@
 //! [`KeyRing`] when it is sent, so a secret rotated by `serve reload` signs the next
 //! round without restarting the zone.
 //!
-//! NOTIFYs in flight are bounded, per target and in all ([`InFlight`]): each holds a
-//! socket until it is answered or given up.
+//! NOTIFYs in flight are bounded, per target and in all (a
+//! [`PeerBound`]): each holds a socket until it is answered or given up.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock};
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tracing::{info, warn};
 
@@ -34,6 +32,7 @@ use crate::addr::DNS_PORT;
 use crate::config::{KeyRing, NotifyMode, NotifyTarget};
 use crate::notify::{NotifyOptions, send_notify};
 use crate::sync::Snapshot;
+use crate::sync::bound::PeerBound;
 use crate::sync::propagation::{Listed, NotifyOutcome, Tracker};
 use crate::zone::rrset::rdata_target;
 use crate::zone::version::ZoneVersion;
@@ -108,7 +107,7 @@ fn ns_targets(version: &ZoneVersion, out: &mut Vec<Target>) {
     }
 }
 
-//----------- InFlight ---------------------------------------------------------------
+//----------- NOTIFYs in flight ------------------------------------------------------
 
 /// NOTIFYs one target may have in flight at once.
 const IN_FLIGHT_PER_TARGET: usize = 64;
@@ -117,55 +116,13 @@ const IN_FLIGHT_PER_TARGET: usize = 64;
 /// a few dead targets leave the live ones room.
 const IN_FLIGHT: usize = 1024;
 
-/// The bound on NOTIFYs in flight. Each holds a socket (a descriptor) until it is
-/// answered or given up, a minute later against a dead server: unbounded, a super
-/// master that loaded 100,000 zone files at once opened a socket for each, ran out of
-/// descriptors, and could then neither read zone files nor accept TCP. A target that
-/// is dead or slow fills its own share only (and as much of the total). Descriptors
-/// are the process's, so the bound is too (one for every zone task).
-pub struct InFlight {
-    total: Arc<Semaphore>,
-    per_target: Mutex<HashMap<SocketAddr, Arc<Semaphore>>>,
-    per_target_limit: usize,
-}
-
-/// The process's bound.
-static IN_FLIGHT_NOTIFIES: LazyLock<InFlight> =
-    LazyLock::new(|| InFlight::new(IN_FLIGHT, IN_FLIGHT_PER_TARGET));
-
-impl InFlight {
-    /// At most `total` at once, `per_target` to one target.
-    pub fn new(total: usize, per_target: usize) -> InFlight {
-        InFlight {
-            total: Arc::new(Semaphore::new(total)),
-            per_target: Mutex::new(HashMap::new()),
-            per_target_limit: per_target,
-        }
-    }
-
-    /// Waits for room for one more NOTIFY to `target`: first in the target's share,
-    /// then in the total (so a dead target's waiters hold none of the total).
-    pub async fn acquire(
-        &self,
-        target: SocketAddr,
-    ) -> (OwnedSemaphorePermit, OwnedSemaphorePermit) {
-        let share = self
-            .per_target
-            .lock()
-            .expect("notify bound lock poisoned")
-            .entry(target)
-            .or_insert_with(|| Arc::new(Semaphore::new(self.per_target_limit)))
-            .clone();
-        let share = share.acquire_owned().await.expect("never closed");
-        let total = self
-            .total
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("never closed");
-        (share, total)
-    }
-}
+/// The process's bound on NOTIFYs in flight. Each holds a socket (a descriptor) until
+/// it is answered or given up, a minute later against a dead server: unbounded, a
+/// super master that loaded 100,000 zone files at once opened a socket for each, ran
+/// out of descriptors, and could then neither read zone files nor accept TCP.
+/// Descriptors are the process's, so the bound is too (not one per zone task).
+static IN_FLIGHT_NOTIFIES: LazyLock<PeerBound> =
+    LazyLock::new(|| PeerBound::new(IN_FLIGHT, IN_FLIGHT_PER_TARGET));
 
 fn push(out: &mut Vec<Target>, addr: SocketAddr, key: Option<Name>, listed: Listed) {
     match out.iter_mut().find(|t| t.addr == addr) {
@@ -266,27 +223,6 @@ mod tests {
         );
         assert!(parsed.findings.is_empty(), "{:?}", parsed.findings);
         ZoneVersion::from_records(origin, crate::zone::Class::IN, parsed.records).expect("zone")
-    }
-
-    /// A target's share bounds its NOTIFYs alone; the total bounds them all; room
-    /// comes back when a NOTIFY ends.
-    #[tokio::test(start_paused = true)]
-    async fn a_target_fills_its_own_share_only() {
-        let bound = InFlight::new(3, 2);
-        let a: SocketAddr = "127.0.0.1:5301".parse().expect("addr");
-        let b: SocketAddr = "127.0.0.1:5302".parse().expect("addr");
-        let waits =
-            |target| tokio::time::timeout(std::time::Duration::from_secs(1), bound.acquire(target));
-        let _a1 = bound.acquire(a).await;
-        let a2 = bound.acquire(a).await;
-        assert!(waits(a).await.is_err(), "a's share is full");
-        let b1 = bound.acquire(b).await;
-        assert!(waits(b).await.is_err(), "b has room, the total has none");
-        drop(a2);
-        let _b2 = waits(b).await.expect("room again in all");
-        assert!(waits(a).await.is_err(), "a has room, the total has none");
-        drop(b1);
-        let _a3 = waits(a).await.expect("room again in all");
     }
 
     #[test]

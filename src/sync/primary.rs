@@ -718,12 +718,12 @@ impl PrimaryZone {
         self.status.update(|s| s.last_error = Some(error));
     }
 
-    /// Starts a NOTIFY round for the served serial, replacing one in flight.
     /// True when a version of the zone is being served.
     fn served(&self) -> bool {
         self.publish.is_some()
     }
 
+    /// Starts a NOTIFY round for the served serial, replacing one in flight.
     fn notify(&mut self) {
         if self.settings.notify == crate::config::NotifyMode::No {
             return;
